@@ -1,0 +1,61 @@
+"""The user-get-recent-sessions contract as data, and the one loader that validates with it.
+
+Public API (everything else is private):
+
+- ``load_schema(name)``: a schema document of ``spec/schemas`` (read-only).
+- ``validator(name, profile)``: a compiled jsonschema validator, built once per (name, profile).
+- ``problems(instance, name, profile)``: every violation as a ``Problem`` with a JSON path.
+- ``unknown_fields(instance, name)``: JSON paths of properties the spec does not declare.
+- ``check_invariants(body)``: the rules JSON Schema cannot express (see ``spec.invariants``).
+- ``openapi_path()`` / ``openapi_document()``: the OpenAPI 3.1 file, and a copy with every
+  schema file bundled under ``components/schemas`` (for serving as one document).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from spec._formats import FORMATS, PROFILES, format_checker, iso4217_codes, parse_date_time
+from spec._openapi import openapi_document, openapi_path
+from spec._problems import Problem, from_errors, headline, json_path, leaf_errors
+from spec._registry import SCHEMA_NAMES, closed_validator, load_schema, unexpected_names, validator
+from spec.invariants import INVARIANTS, check_invariants
+
+__all__ = [
+    "FORMATS",
+    "INVARIANTS",
+    "PROFILES",
+    "SCHEMA_NAMES",
+    "Problem",
+    "check_invariants",
+    "format_checker",
+    "headline",
+    "iso4217_codes",
+    "json_path",
+    "load_schema",
+    "openapi_document",
+    "openapi_path",
+    "parse_date_time",
+    "problems",
+    "unknown_fields",
+    "validator",
+]
+
+
+def problems(instance: Any, name: str, profile: str = "strict") -> list[Problem]:
+    """Every way ``instance`` violates schema ``name`` in ``profile``, sorted by JSON path."""
+    return from_errors(validator(name, profile).iter_errors(instance))
+
+
+def unknown_fields(instance: Any, name: str) -> list[str]:
+    """JSON paths of properties present in ``instance`` that schema ``name`` does not declare.
+
+    The spec allows them (tolerant reader); callers report them as warnings.
+    """
+    found: set[str] = set()
+    for error in closed_validator(name).iter_errors(instance):
+        for leaf in leaf_errors(error):
+            if leaf.validator == "unevaluatedProperties":
+                for field in unexpected_names(leaf.message):
+                    found.add(json_path([*leaf.absolute_path, field]))
+    return sorted(found)

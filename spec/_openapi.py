@@ -1,0 +1,65 @@
+"""The OpenAPI 3.1 document: its path, and a bundled copy (one self-contained document)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from spec._registry import SCHEMA_NAMES, load_schema
+
+SPEC_DIR = Path(__file__).resolve().parent
+
+
+def openapi_path() -> Path:
+    """Path of spec/openapi.yaml; its schema refs are relative to it."""
+    return SPEC_DIR / "openapi.yaml"
+
+
+def _rewrite(node: Any, here: str) -> Any:
+    """Copy ``node`` pointing file refs at ``#/components/schemas/<stem>``; ``here`` owns ``#/...``."""
+    if isinstance(node, list):
+        return [_rewrite(item, here) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _rewrite(value, here) for key, value in node.items()}
+    ref = node.get("$ref")
+    if isinstance(ref, str):
+        target, _, fragment = ref.partition("#")
+        stem = Path(target).name.removesuffix(".json") if target else here
+        if target or here:
+            out["$ref"] = f"#/components/schemas/{stem}{fragment}"
+    return out
+
+
+@cache
+def _bundled() -> dict[str, Any]:
+    document: dict[str, Any] = yaml.safe_load(openapi_path().read_text("utf-8"))
+    bundled: dict[str, Any] = _rewrite(document, here="")
+    schemas = bundled.setdefault("components", {}).setdefault("schemas", {})
+    for name in SCHEMA_NAMES:
+        schemas[name] = _rewrite(load_schema(name), here=name)
+    _inline_examples(bundled)
+    return bundled
+
+
+def _inline_examples(node: Any) -> None:
+    if isinstance(node, dict):
+        external = node.get("externalValue")
+        if isinstance(external, str):
+            node["value"] = json.loads((SPEC_DIR / external).read_text("utf-8"))
+            del node["externalValue"]
+        for value in node.values():
+            _inline_examples(value)
+    elif isinstance(node, list):
+        for item in node:
+            _inline_examples(item)
+
+
+def openapi_document() -> dict[str, Any]:
+    """A fresh copy of the OpenAPI document with every schema file and example inlined."""
+    return copy.deepcopy(_bundled())

@@ -1,0 +1,101 @@
+"""Validation problems as plain values with JSON paths."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from jsonschema import ValidationError
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with an instance, and where: ``path`` is a JSON path such as ``$.user.sessions[0].cost``."""
+
+    path: str
+    message: str
+    keyword: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {"path": self.path, "message": self.message}
+
+
+def json_path(parts: Iterable[Any]) -> str:
+    """``$`` followed by ``.name`` for object keys and ``[i]`` for array indices."""
+    out = "$"
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif isinstance(part, str) and part.replace("-", "").replace("_", "").isalnum():
+            out += f".{part}"
+        else:
+            out += "[" + _quote(str(part)) + "]"
+    return out
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def leaf_errors(error: ValidationError) -> Iterable[ValidationError]:
+    """The most specific errors: an anyOf/oneOf failure is explained by its likeliest branch.
+
+    The likeliest branch is one whose ``type`` fits the instance (for ``anyOf: [null, date-time]``
+    and the string "2014-06-23", the date-time branch), then the one with the fewest errors.
+    """
+    if not error.context:
+        yield error
+        return
+    branches: dict[Any, list[ValidationError]] = {}
+    for child in error.context:
+        branches.setdefault(child.relative_schema_path[0], []).append(child)
+
+    def rank(item: tuple[Any, list[ValidationError]]) -> tuple[int, int]:
+        _, errors = item
+        type_mismatch = any(e.validator == "type" and not e.relative_path for e in errors)
+        return (int(type_mismatch), len(errors))
+
+    _, chosen = min(branches.items(), key=rank)
+    for child in chosen:
+        yield from leaf_errors(child)
+
+
+def _describe(error: ValidationError) -> tuple[list[Any], str]:
+    """The path and message for one leaf error, in words a reader can act on."""
+    path = list(error.absolute_path)
+    forbidden = error.validator_value if error.validator == "not" else None
+    if isinstance(forbidden, dict) and list(forbidden) == ["required"] and isinstance(error.instance, dict):
+        present = [name for name in forbidden["required"] if name in error.instance]
+        if len(present) == 1:
+            return [*path, present[0]], f"{present[0]!r} must not be present here"
+    if error.validator == "format" and error.validator_value in _FORMAT_WORDS:
+        return path, f"{error.instance!r} is not {_FORMAT_WORDS[error.validator_value]}"
+    return path, error.message
+
+
+_FORMAT_WORDS = {
+    "oioi-date-time": "a date-time of the profile's form (strict: 2014-06-23T18:32:49+02:00; "
+    "lenient: RFC 3339)",
+    "oioi-money": "a non-negative decimal string of the profile's form (strict: two decimals, 3.76)",
+    "iso4217": "an ISO 4217 currency code (upper case, e.g. EUR)",
+}
+
+
+def from_errors(errors: Iterable[ValidationError]) -> list[Problem]:
+    """Sorted, de-duplicated problems for a validator's errors."""
+    found: set[Problem] = set()
+    for error in errors:
+        for leaf in leaf_errors(error):
+            path, message = _describe(leaf)
+            found.add(Problem(json_path(path), message, str(leaf.validator)))
+    return sorted(found)
+
+
+def headline(problems: Sequence[Problem]) -> str:
+    """One line naming the first problem, for an ``error`` message."""
+    if not problems:
+        return "no problems"
+    first = problems[0]
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return f"{first.path}: {first.message}{more}"
