@@ -6,6 +6,7 @@ Public API (everything else is private):
 - ``validator(name, profile)``: a compiled jsonschema validator, built once per (name, profile).
 - ``problems(instance, name, profile)``: every violation as a ``Problem`` with a JSON path.
 - ``unknown_fields(instance, name)``: JSON paths of properties the spec does not declare.
+- ``result_codes()``: the documented result codes, their families and HTTP status per mapping.
 - ``check_invariants(body)``: the rules JSON Schema cannot express (see ``spec.invariants``).
 - ``openapi_path()`` / ``openapi_document()``: the OpenAPI 3.1 file, and a copy with every
   schema file bundled under ``components/schemas`` (for serving as one document).
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from spec._codes import STATUS_MAPPINGS, ResultCode, result_codes
 from spec._formats import FORMATS, PROFILES, format_checker, iso4217_codes, parse_date_time
 from spec._openapi import openapi_document, openapi_path
 from spec._problems import Problem, from_errors, headline, json_path, leaf_errors
@@ -26,7 +28,9 @@ __all__ = [
     "INVARIANTS",
     "PROFILES",
     "SCHEMA_NAMES",
+    "STATUS_MAPPINGS",
     "Problem",
+    "ResultCode",
     "check_invariants",
     "format_checker",
     "headline",
@@ -37,6 +41,7 @@ __all__ = [
     "openapi_path",
     "parse_date_time",
     "problems",
+    "result_codes",
     "unknown_fields",
     "validator",
 ]

@@ -11,7 +11,7 @@ from jsonschema import ValidationError
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One thing wrong with an instance, and where: ``path`` is a JSON path such as ``$.user.sessions[0].cost``."""
+    """One thing wrong with an instance, and where: ``path`` is a JSON path (``$.user.sessions[0].cost``)."""
 
     path: str
     message: str

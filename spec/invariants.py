@@ -67,14 +67,15 @@ def charging_inside_session(body: Any) -> Iterator[Problem]:
     for index, session in _sessions(body):
         s_start, s_end = _interval(session, "session-interval")
         c_start, c_end = _interval(session, "charging-interval")
-        checks = (
-            ("start", c_start, s_start, lambda c, s: c < s, "before the session started"),
-            ("start", c_start, s_end, lambda c, s: c > s, "after the session ended"),
-            ("end", c_end, s_start, lambda c, s: c < s, "before the session started"),
-            ("end", c_end, s_end, lambda c, s: c > s, "after the session ended"),
-        )
-        for field, charging, bound, broken, why in checks:
-            if charging is not None and bound is not None and broken(charging, bound):
+        for field, charging in (("start", c_start), ("end", c_end)):
+            if charging is None:
+                continue
+            why = ""
+            if s_start is not None and charging < s_start:
+                why = "before the session started"
+            elif s_end is not None and charging > s_end:
+                why = "after the session ended"
+            if why:
                 yield Problem(
                     json_path([*_base(index), "charging-interval", field]),
                     f"charging {field} {session['charging-interval'][field]} is {why}",
@@ -83,7 +84,7 @@ def charging_inside_session(body: Any) -> Iterator[Problem]:
 
 
 def energy_not_negative(body: Any) -> Iterator[Problem]:
-    """"The consumed energy in kWh (float)": a quantity of energy is never negative."""
+    """ "The consumed energy in kWh (float)": a quantity of energy is never negative."""
     for index, session in _sessions(body):
         energy = session.get("energy-consumed")
         if isinstance(energy, int | float) and not isinstance(energy, bool) and energy < 0:
@@ -91,7 +92,7 @@ def energy_not_negative(body: Any) -> Iterator[Problem]:
 
 
 def cost_non_negative_decimal(body: Any) -> Iterator[Problem]:
-    """"The total cost of the session (string)": a non-negative decimal number written as a string."""
+    """ "The total cost of the session (string)": a non-negative decimal number written as a string."""
     for index, session in _sessions(body):
         if "cost" not in session:
             continue
@@ -105,7 +106,7 @@ def cost_non_negative_decimal(body: Any) -> Iterator[Problem]:
 
 
 def currency_is_iso4217(body: Any) -> Iterator[Problem]:
-    """"Currency of the cost (string)": an ISO 4217 alphabetic code."""
+    """ "Currency of the cost (string)": an ISO 4217 alphabetic code."""
     for index, session in _sessions(body):
         if "currency" not in session:
             continue
