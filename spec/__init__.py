@@ -57,10 +57,13 @@ def unknown_fields(instance: Any, name: str) -> list[str]:
 
     The spec allows them (tolerant reader); callers report them as warnings.
     """
-    found: set[str] = set()
+    # Every closed schema applying at a location names a superset of the truly unknown names
+    # (an allOf branch that fails hides its properties from its parent), so intersect them.
+    by_location: dict[tuple[Any, ...], set[str]] = {}
     for error in closed_validator(name).iter_errors(instance):
         for leaf in leaf_errors(error):
             if leaf.validator == "unevaluatedProperties":
-                for field in unexpected_names(leaf.message):
-                    found.add(json_path([*leaf.absolute_path, field]))
-    return sorted(found)
+                names = set(unexpected_names(leaf.message))
+                location = tuple(leaf.absolute_path)
+                by_location[location] = by_location.get(location, names) & names
+    return sorted(json_path([*location, field]) for location, names in by_location.items() for field in names)
