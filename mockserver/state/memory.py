@@ -1,0 +1,151 @@
+"""The in-memory store: one process, thread-safe (one lock), bounded journal rings."""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from threading import Lock
+from typing import Any
+
+from mockserver.state.base import (
+    DEFAULT_JOURNAL_SIZE,
+    DEFAULT_MAX_SCRIPTS,
+    NewScript,
+    Store,
+    Taken,
+    build,
+    ordered,
+)
+from mockserver.state.errors import TooManyScripts
+from mockserver.state.model import Script, Stored, matches
+
+# Journals of this many sessions are kept; the least recently written one is dropped beyond it,
+# so memory stays flat even when every test run picks a new session id.
+DEFAULT_MAX_JOURNALS = 100
+
+
+@dataclass
+class _Session:
+    active: dict[str, Script] = field(default_factory=dict)
+    done: dict[str, Script] = field(default_factory=dict)
+    served: dict[str, int] = field(default_factory=dict)
+    once: set[str] = field(default_factory=set)
+    seq: int = 0
+
+
+class MemoryStore(Store):
+    """State of one process. Use Redis for several workers or hosts."""
+
+    kind = "memory"
+
+    def __init__(
+        self,
+        journal_size: int = DEFAULT_JOURNAL_SIZE,
+        max_scripts: int = DEFAULT_MAX_SCRIPTS,
+        max_journals: int = DEFAULT_MAX_JOURNALS,
+        clock: Callable[[], float] = time.time,
+    ):
+        super().__init__(journal_size, max_scripts)
+        self._lock = Lock()
+        self._sessions: dict[str, _Session] = {}
+        self._journals: OrderedDict[str, deque[dict[str, Any]]] = OrderedDict()
+        self._max_journals = max_journals
+        self._clock = clock
+
+    def _expire(self, state: _Session, now: float) -> None:
+        for table in (state.active, state.done):
+            for script_id in [i for i, s in table.items() if s.expired(now)]:
+                del table[script_id]
+                state.served.pop(script_id, None)
+
+    def _state(self, session: str) -> _Session:
+        state = self._sessions.get(session)
+        if state is None:
+            state = self._sessions[session] = _Session()
+        self._expire(state, self._clock())
+        return state
+
+    def install(self, session: str, new: NewScript) -> Stored | None:
+        with self._lock:
+            state = self._state(session)
+            if new.id in state.active or new.id in state.done or (new.once and new.id in state.once):
+                return None
+            if len(state.active) >= self.max_scripts:
+                raise TooManyScripts(f"session {session!r} already has {self.max_scripts} active scripts")
+            state.seq += 1
+            script = build(new, state.seq, self._clock())
+            state.active[script.id] = script
+            state.served[script.id] = 0
+            if new.once:
+                state.once.add(script.id)
+            while len(state.done) > self.max_scripts:  # keep exhausted ones for inspection, bounded
+                oldest = min(state.done.values(), key=lambda s: s.seq)
+                del state.done[oldest.id]
+                state.served.pop(oldest.id, None)
+            return Stored(script, 0)
+
+    def scripts(self, session: str) -> list[Stored]:
+        with self._lock:
+            state = self._state(session)
+            every = (*state.active.values(), *state.done.values())
+            found = [Stored(s, state.served.get(s.id, 0)) for s in every]
+        return ordered(found)
+
+    def delete(self, session: str, script_id: str) -> bool:
+        with self._lock:
+            state = self._state(session)
+            found = state.active.pop(script_id, None) or state.done.pop(script_id, None)
+            state.served.pop(script_id, None)
+            return found is not None
+
+    def reset(self, session: str) -> int:
+        with self._lock:
+            state = self._sessions.pop(session, None)
+            return 0 if state is None else len(state.active) + len(state.done)
+
+    def take(self, session: str, request: Mapping[str, Any]) -> Taken | None:
+        with self._lock:
+            state = self._sessions.get(session)
+            if state is None:
+                return None
+            self._expire(state, self._clock())
+            candidates = [s for s in state.active.values() if matches(s.match, request)]
+            if not candidates:
+                return None
+            best = min(candidates, key=lambda s: s.rank)
+            index = state.served[best.id]
+            scenario = best.step_at(index)
+            state.served[best.id] = index + 1
+            if index + 1 >= best.total:
+                state.done[best.id] = state.active.pop(best.id)
+            if scenario is None:  # defensive: an exhausted script in the active table
+                return None
+            return Taken(best.id, scenario, index)
+
+    def record(self, session: str, entry: Mapping[str, Any]) -> None:
+        with self._lock:
+            ring = self._journals.get(session)
+            if ring is None:
+                ring = self._journals[session] = deque(maxlen=self.journal_size)
+                while len(self._journals) > self._max_journals:
+                    self._journals.popitem(last=False)
+            else:
+                self._journals.move_to_end(session)
+            ring.appendleft(dict(entry))
+
+    def entries(self, session: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._journals.get(session, ()))
+
+    def clear_journal(self, session: str) -> int:
+        with self._lock:
+            ring = self._journals.pop(session, None)
+            return 0 if ring is None else len(ring)
+
+    def ping(self) -> None:
+        return None
+
+    def describe(self) -> dict[str, Any]:
+        return {**super().describe(), "max-journals": self._max_journals}

@@ -1,0 +1,265 @@
+"""The Redis store: state shared by every worker and host that points at one Redis.
+
+Keys of a session share the hash tag ``{session}``:
+``<prefix>{session}:active`` and ``:done`` (hashes id -> script JSON), ``:served`` (hash id -> count),
+``:seq`` (installation counter), ``:once`` (ids of file scripts ever installed) and ``:journal``
+(a list, newest first, trimmed to the ring size).
+Consuming a step is one Lua script, so two workers never serve the same step and none is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import orjson
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from mockserver.state.base import (
+    DEFAULT_JOURNAL_SIZE,
+    DEFAULT_MAX_SCRIPTS,
+    NewScript,
+    Store,
+    Taken,
+    build,
+    ordered,
+)
+from mockserver.state.errors import StateUnavailable, TooManyScripts
+from mockserver.state.model import Script, Stored
+
+# A journal nobody writes to for this long disappears (sessions are cheap to create).
+JOURNAL_IDLE_SECONDS = 7 * 24 * 3600
+# Short timeouts: during an outage a request should fail fast with 503, not hang.
+SOCKET_TIMEOUT = 0.5
+
+_TAKE = """
+local active, done, served = KEYS[1], KEYS[2], KEYS[3]
+local want = {['call'] = ARGV[1], ['identifier-type'] = ARGV[2], ['identifier'] = ARGV[3]}
+local weights = {['call'] = 1, ['identifier-type'] = 2, ['identifier'] = 4}
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local flat = redis.call('HGETALL', active)
+local best, bestspec, bestid, bestraw = nil, -1, nil, nil
+for i = 1, #flat, 2 do
+  local id, raw = flat[i], flat[i + 1]
+  local s = cjson.decode(raw)
+  if type(s.expires) == 'number' and s.expires <= now then
+    redis.call('HDEL', active, id)
+    redis.call('HDEL', served, id)
+  else
+    local ok, spec = true, 0
+    for name, weight in pairs(weights) do
+      local expected = s.match[name]
+      if expected ~= nil and expected ~= cjson.null then
+        spec = spec + weight
+        if expected ~= want[name] then ok = false end
+      end
+    end
+    if ok and (spec > bestspec or (spec == bestspec and s.seq < best.seq)) then
+      best, bestspec, bestid, bestraw = s, spec, id, raw
+    end
+  end
+end
+if best == nil then return false end
+local index = redis.call('HINCRBY', served, bestid, 1) - 1
+local left, total, scenario = index, 0, false
+for _, step in ipairs(best.sequence) do
+  total = total + step.times
+  if not scenario then
+    if left < step.times then scenario = step.scenario else left = left - step.times end
+  end
+end
+if index + 1 >= total then
+  redis.call('HDEL', active, bestid)
+  redis.call('HSET', done, bestid, bestraw)
+end
+if not scenario then return false end
+return {bestid, scenario, index}
+"""
+
+_INSTALL = """
+local active, done, served, once = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local id, raw, limit, only_once = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4] == '1'
+if redis.call('HEXISTS', active, id) == 1 or redis.call('HEXISTS', done, id) == 1 then return 0 end
+if only_once and redis.call('SISMEMBER', once, id) == 1 then return 0 end
+if redis.call('HLEN', active) >= limit then return -1 end
+redis.call('HSET', active, id, raw)
+redis.call('HSET', served, id, 0)
+if only_once then redis.call('SADD', once, id) end
+return 1
+"""
+
+_DELETE = """
+local removed = redis.call('HDEL', KEYS[1], ARGV[1]) + redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
+return removed
+"""
+
+T = TypeVar("T")
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for logs and the admin API."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = f"{parts.username or ''}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+class RedisStore(Store):
+    """State in Redis (standalone; every key of a session shares one hash tag)."""
+
+    kind = "redis"
+
+    def __init__(
+        self,
+        url: str,
+        journal_size: int = DEFAULT_JOURNAL_SIZE,
+        max_scripts: int = DEFAULT_MAX_SCRIPTS,
+        prefix: str = "mock:",
+        timeout: float = SOCKET_TIMEOUT,
+    ):
+        super().__init__(journal_size, max_scripts)
+        self.url = url
+        self.prefix = prefix
+        # One retry on a fresh connection: after Redis restarts, the pool's old sockets are dead.
+        self._redis = redis.Redis.from_url(
+            url,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            retry=Retry(NoBackoff(), 1),
+            retry_on_timeout=False,
+        )
+        self._take = self._redis.register_script(_TAKE)
+        self._install = self._redis.register_script(_INSTALL)
+        self._delete = self._redis.register_script(_DELETE)
+
+    def _key(self, session: str, name: str) -> str:
+        return f"{self.prefix}{{{session}}}:{name}"
+
+    def _keys(self, session: str) -> list[str]:
+        return [self._key(session, name) for name in ("active", "done", "served")]
+
+    @contextmanager
+    def _reachable(self) -> Iterator[None]:
+        try:
+            yield
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise StateUnavailable(redact(self.url), f"unreachable ({exc})") from exc
+        except redis.ResponseError as exc:  # e.g. still loading its data, or a read-only replica
+            raise StateUnavailable(redact(self.url), f"refused ({exc})") from exc
+
+    def _call(self, fn: Callable[[], T]) -> T:
+        with self._reachable():
+            return fn()
+
+    # Scripts ---------------------------------------------------------------------------------
+
+    def install(self, session: str, new: NewScript) -> Stored | None:
+        with self._reachable():
+            pipe = self._redis.pipeline(transaction=False)
+            pipe.incr(self._key(session, "seq"))
+            pipe.time()
+            seq, (seconds, micros) = pipe.execute()
+            script = build(new, int(seq), seconds + micros / 1_000_000)
+            outcome = int(
+                self._install(
+                    keys=[*self._keys(session), self._key(session, "once")],
+                    args=[script.id, script.to_json(), self.max_scripts, "1" if new.once else "0"],
+                )
+            )
+            if outcome == -1:
+                raise TooManyScripts(f"session {session!r} already has {self.max_scripts} active scripts")
+            if outcome == 0:
+                return None
+            self._prune_done(session)
+        return Stored(script, 0)
+
+    def _prune_done(self, session: str) -> None:
+        done_key = self._key(session, "done")
+        if int(self._redis.hlen(done_key)) <= self.max_scripts:
+            return
+        scripts = sorted(
+            (Script.from_json(raw) for raw in self._redis.hvals(done_key)),
+            key=lambda s: s.seq,
+        )
+        drop = [s.id for s in scripts[: len(scripts) - self.max_scripts]]
+        if drop:
+            self._redis.hdel(done_key, *drop)
+            self._redis.hdel(self._key(session, "served"), *drop)
+
+    def scripts(self, session: str) -> list[Stored]:
+        with self._reachable():
+            pipe = self._redis.pipeline(transaction=True)
+            for key in self._keys(session):
+                pipe.hgetall(key)
+            pipe.time()
+            active, done, served, (seconds, micros) = pipe.execute()
+        now = seconds + micros / 1_000_000
+        found = []
+        for table in (active, done):
+            for raw in table.values():
+                script = Script.from_json(raw)
+                if not script.expired(now):
+                    found.append(Stored(script, int(served.get(script.id.encode(), 0))))
+        return ordered(found)
+
+    def delete(self, session: str, script_id: str) -> bool:
+        return bool(self._call(lambda: self._delete(keys=self._keys(session), args=[script_id])))
+
+    def reset(self, session: str) -> int:
+        with self._reachable():
+            pipe = self._redis.pipeline(transaction=True)
+            pipe.hlen(self._key(session, "active"))
+            pipe.hlen(self._key(session, "done"))
+            pipe.delete(*self._keys(session), self._key(session, "once"))
+            active, done, _ = pipe.execute()
+        return int(active) + int(done)
+
+    def take(self, session: str, request: Mapping[str, Any]) -> Taken | None:
+        args = [request.get(name) or "" for name in ("call", "identifier-type", "identifier")]
+        result = self._call(lambda: self._take(keys=self._keys(session), args=args))
+        if not result:
+            return None
+        script_id, scenario, index = result
+        return Taken(script_id.decode(), scenario.decode(), int(index))
+
+    # Journal ---------------------------------------------------------------------------------
+
+    def record(self, session: str, entry: Mapping[str, Any]) -> None:
+        key = self._key(session, "journal")
+        with self._reachable():
+            pipe = self._redis.pipeline(transaction=True)
+            pipe.lpush(key, orjson.dumps(entry, default=str))
+            pipe.ltrim(key, 0, self.journal_size - 1)
+            pipe.expire(key, JOURNAL_IDLE_SECONDS)
+            pipe.execute()
+
+    def entries(self, session: str) -> list[dict[str, Any]]:
+        raw = self._call(lambda: self._redis.lrange(self._key(session, "journal"), 0, -1))
+        return [orjson.loads(item) for item in raw]
+
+    def clear_journal(self, session: str) -> int:
+        key = self._key(session, "journal")
+        with self._reachable():
+            pipe = self._redis.pipeline(transaction=True)
+            pipe.llen(key)
+            pipe.delete(key)
+            count, _ = pipe.execute()
+        return int(count)
+
+    # Operation -------------------------------------------------------------------------------
+
+    def ping(self) -> None:
+        self._call(self._redis.ping)
+
+    def describe(self) -> dict[str, Any]:
+        return {**super().describe(), "url": redact(self.url)}
+
+    def close(self) -> None:
+        self._redis.close()

@@ -1,0 +1,74 @@
+"""The selector the server asks on every protocol request: scripted scenario, and the journal."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from flask import g, has_app_context
+
+from mockserver.state.base import Store, Taken, valid_session
+from mockserver.state.model import DEFAULT_SESSION, iso, probe
+
+
+class RequestLike(Protocol):
+    """What the selector reads of mockserver.context.RequestContext."""
+
+    @property
+    def call(self) -> str | None: ...
+    @property
+    def identifier_type(self) -> str | None: ...
+    @property
+    def identifier(self) -> str | None: ...
+    @property
+    def session(self) -> str | None: ...
+
+
+def session_of(header: str | None) -> str:
+    """The session an ``X-Mock-Session`` value names (no header: the default session).
+
+    An id the admin API would refuse is hashed, so it still isolates without making odd keys.
+    """
+    if not header:
+        return DEFAULT_SESSION
+    if valid_session(header):
+        return header
+    return "invalid-" + hashlib.sha256(header.encode("utf-8", "replace")).hexdigest()[:32]
+
+
+class Selector:
+    """``pick`` consumes one scripted step; ``record`` appends to the journal.
+
+    Both raise StateUnavailable when the store cannot be reached.
+
+    ``before_pick`` runs first on every pick (the scenario-file loader uses it to finish an
+    installation that failed while the backend was down).
+    """
+
+    def __init__(self, store: Store, before_pick: Callable[[], None] | None = None):
+        self.store = store
+        self._before_pick = before_pick
+
+    def pick(self, ctx: RequestLike) -> str | None:
+        if self._before_pick is not None:
+            self._before_pick()
+        taken = self.store.take(session_of(ctx.session), probe(ctx.call, ctx.identifier_type, ctx.identifier))
+        if taken is None:
+            return None
+        if has_app_context():  # the journal entry of this request names the script and step
+            g.mock_scripted = taken
+        return taken.scenario
+
+    def record(self, entry: Mapping[str, Any]) -> None:
+        full = dict(entry)
+        session = session_of(full.get("session"))
+        full["session"] = session
+        full.setdefault("id", uuid.uuid4().hex[:16])
+        full.setdefault("time", iso(time.time()))
+        taken: Taken | None = g.get("mock_scripted") if has_app_context() else None
+        if taken is not None:
+            full.setdefault("script", {"id": taken.script_id, "step": taken.index})
+        self.store.record(session, full)

@@ -1,0 +1,87 @@
+"""Both stores run the same data-driven cases (tests/state/cases/*.yaml): adding a case is adding a file."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from mockserver.state import NewScript, Store, TooManyScripts
+from mockserver.state.model import normalise_sequence
+from tests.state.conftest import BACKENDS, make
+from tests.state.redis_server import RedisServer
+
+CASES = sorted((Path(__file__).parent / "cases").glob("*.yaml"))
+
+
+def _install(store: Store, session: str, spec: dict[str, Any]) -> object:
+    new = NewScript(
+        id=spec["id"],
+        match=spec.get("match") or {},
+        sequence=normalise_sequence(spec["sequence"]),
+        ttl=spec.get("ttl"),
+        once=spec.get("once", False),
+    )
+    try:
+        return store.install(session, new) is not None
+    except TooManyScripts:
+        return "too-many"
+
+
+def _take(store: Store, session: str, request: dict[str, Any]) -> object:
+    taken = store.take(session, request)
+    return None if taken is None else [taken.script_id, taken.scenario, taken.index]
+
+
+def _scripts(store: Store, session: str, _: object) -> object:
+    return [
+        {"id": s.script.id, "served": s.served, "remaining": s.script.remaining(s.served)}
+        | ({"exhausted": True} if s.exhausted else {})
+        for s in store.scripts(session)
+    ]
+
+
+def _record(store: Store, session: str, entry: dict[str, Any]) -> object:
+    store.record(session, entry)
+    return None
+
+
+def _wait(store: Store, session: str, seconds: float) -> object:
+    time.sleep(seconds)
+    return None
+
+
+# Operation name -> function(store, session, argument) -> the value compared with `expect`.
+OPERATIONS = {
+    "install": _install,
+    "take": _take,
+    "scripts": _scripts,
+    "delete": lambda store, session, script_id: store.delete(session, script_id),
+    "reset": lambda store, session, _: store.reset(session),
+    "record": _record,
+    "entries": lambda store, session, _: [e["id"] for e in store.entries(session)],
+    "clear_journal": lambda store, session, _: store.clear_journal(session),
+    "wait": _wait,
+}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_store_case(path: Path, backend: str, redis_server: RedisServer) -> None:
+    case = yaml.safe_load(path.read_text("utf-8"))
+    store = make(backend, redis_server, case.get("journal_size", 1000), case.get("max_scripts", 1000))
+    try:
+        for number, op in enumerate(case["ops"]):
+            (name,) = [key for key in op if key in OPERATIONS]
+            got = OPERATIONS[name](store, op.get("session", "default"), op[name])
+            if "expect" in op:
+                assert got == op["expect"], f"{path.name} op #{number} ({name} {op[name]!r})"
+    finally:
+        store.close()
+
+
+def test_cases_exist() -> None:
+    assert len(CASES) >= 8
