@@ -1,0 +1,20 @@
+"""A contract suite that judges any implementation of OIOI ``user-get-recent-sessions`` from a base URL.
+
+It never imports the mock: it knows a target only through HTTP. Public API:
+
+- ``main(argv)``: the command line (``python -m contract_tests --help``); returns the exit status.
+- ``run(config) -> Report`` with ``Config``: one run, for callers that want the report as a value.
+- ``CHECKS``: every rule enforced, each a plain function with a name, a family and the rule it quotes.
+
+Layers (each imports only those above it): ``model``/``config``/``errors`` -> ``transport``,
+``checks``, ``cases``, ``strategies`` -> ``explore`` -> ``runner`` -> ``report`` -> ``cli``.
+"""
+
+from __future__ import annotations
+
+from contract_tests.checks import CHECKS
+from contract_tests.cli import main
+from contract_tests.config import Config
+from contract_tests.runner import Report, run
+
+__all__ = ["CHECKS", "Config", "Report", "main", "run"]

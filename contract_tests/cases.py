@@ -1,0 +1,383 @@
+"""The fixed cases: every negative and tolerated request, derived from the one known-good user.
+
+Each builder returns ``Case``s; ``fixed_cases(config)`` is the whole list in the order sent.
+A case's ``Expect`` says what a correct server does, and so which checks judge it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from contract_tests.config import CALL, IDENTIFIER_TYPES, Config
+from contract_tests.model import (
+    ANY_ERROR_FAMILIES,
+    PARTNER_AUTH_FAMILIES,
+    USER_AUTH_FAMILIES,
+    Case,
+    Expect,
+    Kind,
+)
+
+JSON_HEADERS = {"Content-Type": "application/json"}
+KNOWN = Expect(Kind.KNOWN)
+USER_AUTH = Expect(Kind.USER_AUTH, USER_AUTH_FAMILIES)
+PARTNER_AUTH = Expect(Kind.PARTNER_AUTH, PARTNER_AUTH_FAMILIES)
+BAD_INPUT = Expect(Kind.BAD_INPUT, ANY_ERROR_FAMILIES)
+LENIENT = Expect(Kind.LENIENT, ANY_ERROR_FAMILIES)
+GROUPS = {
+    "success": "success",
+    "auth": "authentication",
+    "bad": "bad-input",
+    "identity": "identity",
+    "tolerated": "tolerated",
+}
+
+
+def _hex(seed: int, label: str, length: int) -> str:
+    """A deterministic random-looking hex string (the same for the same seed and label)."""
+    return hashlib.sha256(f"{seed}:{label}".encode()).hexdigest()[:length]
+
+
+def unknown_identifier(identifier_type: str, seed: int) -> str:
+    """A well-formed identifier of this type that no real user has (seeded, so runs replay)."""
+    table: dict[str, Callable[[], str]] = {
+        "evco-id": lambda: f"ZZ*CTS*{_hex(seed, 'evco', 9).upper()}*0",
+        "rfid": lambda: _hex(seed, "rfid", 20).upper(),
+        "username": lambda: f"contract-probe-{_hex(seed, 'user', 12)}@example.invalid",
+        "token": lambda: _hex(seed, "token", 32),
+    }
+    return table[identifier_type]()
+
+
+def envelope(user: Any) -> dict[str, Any]:
+    return {CALL: {"user": user}}
+
+
+def _case(
+    config: Config,
+    name: str,
+    body: Any,
+    expect: Expect,
+    note: str,
+    *,
+    headers: dict[str, str] | None = None,
+    raw: bytes | None = None,
+    ascii_only: bool = False,
+) -> Case:
+    sent = dict(JSON_HEADERS | config.auth_header()) if headers is None else headers
+    payload = raw if raw is not None else Case.json_body(body, ascii_only=ascii_only)
+    return Case(name, GROUPS[name.split("/", 1)[0]], sent, payload, expect, note)
+
+
+def success_case(config: Config) -> Case:
+    return _case(
+        config,
+        "success/known-user",
+        envelope(config.identity()),
+        KNOWN,
+        "the known-good user with the right token and API key",
+    )
+
+
+def authentication_cases(config: Config) -> Iterator[Case]:
+    """Wrong or missing token, unknown users of every type, and every way the API key can be wrong."""
+    known = config.identity()
+    wrong_token = _hex(config.seed, "wrong-token", 32)
+    has_token = config.token is not None and config.identifier_type != "token"
+    # D11: with identifier-type "token" the token field is ignored; D12: rfid/evco-id identify alone.
+    token_matters = has_token and config.identifier_type == "username"
+    yield _case(
+        config,
+        "auth/wrong-token",
+        envelope(known | {"token": wrong_token}),
+        USER_AUTH if has_token else LENIENT,
+        "the known user with a wrong token",
+    )
+    if config.identifier_type != "token":
+        without = {k: v for k, v in known.items() if k != "token"}
+        expect = USER_AUTH if token_matters else LENIENT
+        yield _case(
+            config,
+            "auth/no-token",
+            envelope(without),
+            expect,
+            "the known user without a token",
+        )
+        yield _case(
+            config,
+            "auth/null-token",
+            envelope(without | {"token": None}),
+            expect,
+            "the known user with token null",
+        )
+    for kind in IDENTIFIER_TYPES:
+        stranger = {"identifier-type": kind, "identifier": unknown_identifier(kind, config.seed)}
+        yield _case(
+            config,
+            f"auth/unknown-{kind}",
+            envelope(stranger | {"token": wrong_token}),
+            USER_AUTH,
+            f"an unknown {kind} with a made-up token",
+        )
+        if config.token is not None:
+            yield _case(
+                config,
+                f"auth/unknown-{kind}-known-token",
+                envelope(stranger | {"token": config.token}),
+                USER_AUTH,
+                f"an unknown {kind} with the known user's token (lookup must use the identifier)",
+            )
+        yield _case(
+            config,
+            f"auth/unknown-{kind}-no-token",
+            envelope(stranger),
+            USER_AUTH,
+            f"an unknown {kind} without a token",
+        )
+    body = envelope(known)
+    key = config.api_key
+    bad_keys = {
+        "no-api-key": None,
+        "wrong-api-key": f"key={_hex(config.seed, 'api-key', 32)}",
+        "api-key-without-prefix": key,
+        "api-key-bearer": f"Bearer {key}",
+        "empty-api-key": "key=",
+        "api-key-with-suffix": f"key={key}x",
+        "api-key-truncated": f"key={key[:-1]}",
+        "api-key-upper-case": f"key={key.swapcase()}" if key.swapcase() != key else None,
+    }
+    for name, header in bad_keys.items():
+        if header is None and name != "no-api-key":
+            continue
+        headers = dict(JSON_HEADERS) if header is None else JSON_HEADERS | {"Authorization": header}
+        yield _case(
+            config,
+            f"auth/{name}",
+            body,
+            PARTNER_AUTH,
+            f"the known user, API key: {name.replace('-', ' ')}",
+            headers=headers,
+        )
+
+
+def _long(length: int) -> str:
+    return ("x" * length)[:length]
+
+
+def bad_input_cases(config: Config) -> Iterator[Case]:
+    """Malformed requests, each carrying the known user where it can: success would be a leak."""
+    known = config.identity()
+    call = {"user": known}
+    raw_bodies: dict[str, tuple[bytes, str]] = {
+        "empty-body": (b"", "an empty body"),
+        "not-json": (b"user-get-recent-sessions", "a body that is not JSON"),
+        "truncated-json": (json.dumps({CALL: call})[:-2].encode(), "JSON cut short"),
+        "not-utf8": (
+            json.dumps({CALL: call}).encode().replace(b'"user"', b'"us\xffer"'),
+            "JSON with an invalid UTF-8 byte",
+        ),
+        "json-nan": (b'{"user-get-recent-sessions": {"user": NaN}}', "NaN is not JSON"),
+        "json-array": (b"[]", "a JSON array"),
+        "json-string": (b'"user-get-recent-sessions"', "a JSON string"),
+        "json-null": (b"null", "JSON null"),
+        "json-number": (b"42", "a JSON number"),
+    }
+    for name, (raw, note) in raw_bodies.items():
+        yield _case(config, f"bad/{name}", None, BAD_INPUT, note, raw=raw)
+
+    def user_with(**changes: Any) -> dict[str, Any]:
+        user: dict[str, Any] = dict(known)
+        for key, value in changes.items():
+            field = key.replace("_", "-")
+            if value is _DROP:
+                user.pop(field, None)
+            else:
+                user[field] = value
+        return user
+
+    bodies: dict[str, tuple[Any, str]] = {
+        "two-call-keys": ({CALL: call, "user-get-sessions": call}, "two call keys"),
+        "unknown-call": ({"user-get-all-sessions": call}, "an unknown call name"),
+        "call-not-object": ({CALL: [call]}, "the call's value is a list"),
+        "call-null": ({CALL: None}, "the call's value is null"),
+        "missing-user": ({CALL: {}}, "no user"),
+        "user-not-object": ({CALL: {"user": config.identifier}}, "user is a string"),
+        "user-null": ({CALL: {"user": None}}, "user is null"),
+        "missing-identifier-type": (envelope(user_with(identifier_type=_DROP)), "no identifier-type"),
+        "missing-identifier": (envelope(user_with(identifier=_DROP)), "no identifier"),
+        "unknown-identifier-type": (
+            envelope(user_with(identifier_type="email")),
+            "identifier-type 'email' (not one of the four)",
+        ),
+        "identifier-type-upper-case": (
+            envelope(user_with(identifier_type=config.identifier_type.upper())),
+            "identifier-type in upper case",
+        ),
+        "identifier-type-number": (envelope(user_with(identifier_type=1)), "identifier-type is a number"),
+        "identifier-number": (envelope(user_with(identifier=12345)), "identifier is a number"),
+        "identifier-null": (envelope(user_with(identifier=None)), "identifier is null"),
+        "identifier-list": (envelope(user_with(identifier=[config.identifier])), "identifier is a list"),
+        "identifier-object": (
+            envelope(user_with(identifier={"value": config.identifier})),
+            "identifier is an object",
+        ),
+        "identifier-true": (envelope(user_with(identifier=True)), "identifier is a boolean"),
+        "empty-identifier": (envelope(user_with(identifier="")), "an empty identifier"),
+        "identifier-256": (envelope(user_with(identifier=_long(256))), "an identifier of 256 characters"),
+        "identifier-5000": (envelope(user_with(identifier=_long(5000))), "an identifier of 5000 characters"),
+        "identifier-100000": (
+            envelope(user_with(identifier=_long(100_000))),
+            "an identifier of 100,000 characters",
+        ),
+        "token-number": (envelope(user_with(token=12345)), "token is a number"),
+        "token-list": (envelope(user_with(token=[config.token or "x"])), "token is a list"),
+        "empty-token": (envelope(user_with(token="")), "an empty token"),
+        "token-5000": (envelope(user_with(token=_long(5000))), "a token of 5000 characters"),
+    }
+    for name, (body, note) in bodies.items():
+        yield _case(config, f"bad/{name}", body, BAD_INPUT, note)
+    odd_identifiers = {
+        "identifier-non-ascii": ("ünïcødé-Ω-ユーザー-🚗", False),
+        "identifier-emoji-only": ("🔌⚡🚗", False),
+        "identifier-nul": ("a\u0000b", False),
+        "identifier-control-characters": ("\u0001\u0007\u001b[31m", False),
+        "identifier-rtl-override": ("\u202eresu", False),
+        "identifier-lone-surrogate": ("\ud800x", True),
+        "identifier-whitespace-only": ("   ", False),
+        "identifier-sql-quote": ("' OR '1'='1", False),
+        "identifier-path": ("../../../../etc/passwd", False),
+        "identifier-format-string": ("%s%s%s%n{0}${x}", False),
+    }
+    for kind in IDENTIFIER_TYPES:
+        for name, (text, ascii_only) in odd_identifiers.items():
+            if kind != config.identifier_type and name not in {"identifier-non-ascii", "identifier-nul"}:
+                continue
+            user = {"identifier-type": kind, "identifier": text, "token": config.token or "x"}
+            yield _case(
+                config,
+                f"bad/{name}/{kind}",
+                envelope(user),
+                BAD_INPUT,
+                f"identifier-type {kind} with an odd identifier {text!r}",
+                ascii_only=ascii_only,
+            )
+
+
+_DROP = object()
+
+
+def identity_variants(config: Config) -> Iterator[Case]:
+    """The known identifier slightly changed, with the right token: refused, or the known user's data."""
+    ident = config.identifier
+    variants = {
+        "leading-space": " " + ident,
+        "trailing-space": ident + " ",
+        "trailing-newline": ident + "\n",
+        "upper-case": ident.upper(),
+        "lower-case": ident.lower(),
+        "trailing-nul": ident + "\u0000",
+        "zero-width-space": ident[:1] + "\u200b" + ident[1:],
+        "fullwidth-first": chr(ord(ident[0]) + 0xFEE0) + ident[1:] if "!" <= ident[:1] <= "~" else "",
+        "doubled": ident + ident,
+        "prefix": ident[:-1],
+    }
+    seen = {ident}
+    for name, text in variants.items():
+        if not text or text in seen:
+            continue
+        seen.add(text)
+        yield _case(
+            config,
+            f"identity/{name}",
+            envelope(config.identity() | {"identifier": text}),
+            LENIENT,
+            f"the known identifier changed ({name}) with the right token",
+        )
+    for kind in IDENTIFIER_TYPES:
+        if kind != config.identifier_type:
+            yield _case(
+                config,
+                f"identity/as-{kind}",
+                envelope(config.identity() | {"identifier-type": kind}),
+                LENIENT,
+                f"the known identifier presented as identifier-type {kind}",
+            )
+
+
+def tolerated_cases(config: Config) -> Iterator[Case]:
+    """Requests a server may accept or refuse: only a 5xx or foreign data fails them."""
+    body = envelope(config.identity())
+    auth = config.auth_header()
+    encoded = Case.json_body(body)
+    by_headers = {
+        "no-content-type": auth,
+        "content-type-text-plain": auth | {"Content-Type": "text/plain"},
+        "content-type-charset": auth | {"Content-Type": "application/json; charset=utf-8"},
+        "content-type-form": auth | {"Content-Type": "application/x-www-form-urlencoded"},
+    }
+    for name, headers in by_headers.items():
+        yield _case(
+            config,
+            f"tolerated/{name}",
+            body,
+            LENIENT,
+            name.replace("-", " "),
+            headers=headers,
+            raw=encoded,
+        )
+    extra_user = config.identity() | {"x-extra": "ignored", "password": None}
+    yield _case(
+        config,
+        "tolerated/unknown-user-field",
+        envelope(extra_user),
+        LENIENT,
+        "an unknown field in user",
+    )
+    yield _case(
+        config,
+        "tolerated/unknown-call-field",
+        {CALL: {"user": config.identity(), "limit": 5, "x-extra": {"a": [1, 2]}}},
+        LENIENT,
+        "unknown fields in the call object",
+    )
+    deep: Any = "bottom"
+    for _ in range(200):
+        deep = [deep]
+    yield _case(
+        config,
+        "tolerated/deeply-nested-field",
+        {CALL: {"user": config.identity(), "x-deep": deep}},
+        LENIENT,
+        "an unknown field nested 200 arrays deep",
+    )
+    yield _case(
+        config,
+        "tolerated/big-unknown-field",
+        {CALL: {"user": config.identity(), "x-padding": "p" * 60_000}},
+        LENIENT,
+        "an unknown field of 60 kB",
+    )
+    yield _case(
+        config,
+        "tolerated/pretty-printed",
+        None,
+        LENIENT,
+        "the body indented, with a trailing newline",
+        raw=(json.dumps(body, indent=4) + "\n").encode(),
+    )
+
+
+BUILDERS: list[Callable[[Config], Iterator[Case]]] = [
+    authentication_cases,
+    bad_input_cases,
+    identity_variants,
+    tolerated_cases,
+]
+
+
+def fixed_cases(config: Config) -> list[Case]:
+    """Every fixed case after the success case, in the order sent."""
+    return [case for build in BUILDERS for case in build(config)]

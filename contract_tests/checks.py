@@ -1,0 +1,459 @@
+"""Every rule the suite enforces: plain functions with one signature, in one list (``CHECKS``).
+
+A check takes the run's ``Context`` and one ``Exchange`` and yields ``Finding``s (none = passed).
+Each has a name, the family it belongs to, and the rule it enforces quoted from the document
+(docs/user-get-recent-sessions.rst), the protocol's general pages (docs/oioi-transport.md) or
+spec/DECISIONS.md (Dn). ``Check.kinds`` lists the case kinds it judges (None = every answer).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import spec
+from contract_tests.model import Exchange, Finding, Kind
+
+FAMILIES = ("schema", "semantics", "authentication", "robustness", "consistency")
+ERROR_STATUSES = frozenset({200, 400, 401, 403, 404})  # D7
+_JSON_MEDIA = re.compile(r"^application/(?:[\w.+-]+\+)?json$", re.IGNORECASE)
+
+
+@dataclass
+class Context:
+    """What checks may consult besides the exchange: the profile and the known user's data."""
+
+    profile: str
+    baselines: list[list[tuple[str, ...]]] = field(default_factory=list)
+
+    def remember(self, sessions: Any) -> None:
+        """Record the known user's sessions (from a success to the known-good request)."""
+        if isinstance(sessions, list):
+            self.baselines.append(fingerprint(sessions))
+
+    def is_known_data(self, sessions: Any) -> bool | None:
+        """Whether ``sessions`` are the known user's (None: no baseline to compare with)."""
+        if not self.baselines:
+            return None
+        return isinstance(sessions, list) and fingerprint(sessions) in self.baselines
+
+
+_MOVING_FIELDS = frozenset({"request-sent", "session-interval", "charging-interval"})
+
+
+def fingerprint(sessions: list[Any]) -> list[tuple[str, ...]]:
+    """Sessions without the fields a server may compute from its clock; nulls equal omissions (D5)."""
+    prints = []
+    for session in sessions:
+        if isinstance(session, dict):
+            kept = sorted(
+                f"{key}={json.dumps(value, sort_keys=True)}"
+                for key, value in session.items()
+                if key not in _MOVING_FIELDS and value is not None
+            )
+            prints.append(tuple(kept))
+        else:
+            prints.append((json.dumps(session, sort_keys=True),))
+    return sorted(prints)
+
+
+CheckFunction = Callable[[Context, Exchange], Iterator[Finding]]
+
+
+@dataclass(frozen=True)
+class Check:
+    """A named rule: ``function`` yields findings for the exchanges of ``kinds`` (None = all)."""
+
+    name: str
+    family: str
+    rule: str
+    function: CheckFunction
+    kinds: frozenset[Kind] | None = None
+
+    def applies(self, exchange: Exchange) -> bool:
+        if self.kinds is not None and exchange.kind not in self.kinds:
+            return False
+        return exchange.answered or self.name == "server-answers"
+
+
+def _is_success(exchange: Exchange) -> bool:
+    """The answer claims success: result code 0 or any sessions (D16 makes them the same)."""
+    code = exchange.result_code
+    return (code == 0 and not isinstance(code, bool)) or exchange.carries_sessions()
+
+
+def _documented(code: Any) -> bool:
+    return isinstance(code, int) and not isinstance(code, bool) and code in spec.result_codes()
+
+
+def _family(code: Any) -> str | None:
+    return spec.result_codes()[code].family if _documented(code) else None
+
+
+def _excerpt(exchange: Exchange) -> str:
+    return exchange.response.body[:200].decode("utf-8", errors="backslashreplace")
+
+
+# --- robustness ---------------------------------------------------------------------------------
+
+
+def server_answers(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
+    if not exchange.answered:
+        yield Finding(exchange.response.error)
+
+
+def not_a_server_error(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
+    status = exchange.response.status
+    if status >= 500:
+        retried = f" (after {exchange.response.retries} retries)" if exchange.response.retries else ""
+        yield Finding(f"HTTP {status}{retried} for a request a server must handle", "$", _excerpt(exchange))
+
+
+def bad_input_rejected(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
+    status = exchange.response.status
+    if _is_success(exchange):
+        leak = " with sessions" if exchange.carries_sessions() else ""
+        yield Finding(
+            f"malformed request answered as a success{leak} (HTTP {status})",
+            "$.result.code",
+            exchange.result_code,
+        )
+        return
+    if status >= 500 or 400 <= status < 500:
+        return
+    code = exchange.result_code
+    if not _documented(code) or code == 0:
+        yield Finding(
+            f"HTTP {status} without a documented error result code: the request was not rejected",
+            "$.result.code",
+            code,
+        )
+
+
+# --- authentication -----------------------------------------------------------------------------
+
+
+def _refused(exchange: Exchange, who: str) -> Iterator[Finding]:
+    if exchange.response.status >= 500:
+        return  # not-a-server-error says it
+    if _is_success(exchange):
+        what = "sessions" if exchange.carries_sessions() else "result code 0"
+        yield Finding(
+            f"{who} was answered with {what} (HTTP {exchange.response.status})",
+            "$.result.code",
+            exchange.result_code,
+        )
+        return
+    code = exchange.result_code
+    families = exchange.case.expect.families
+    if code is None:
+        yield Finding(f"{who}: HTTP {exchange.response.status} without a result code", "$.result.code", None)
+    elif _family(code) not in families:
+        yield Finding(
+            f"{who}: result code {code!r} is not of the families {sorted(families)}", "$.result.code", code
+        )
+
+
+def user_auth_refused(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
+    yield from _refused(exchange, "a request for a user that is not authenticated")
+
+
+def partner_auth_refused(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
+    yield from _refused(exchange, "a request without a valid API key")
+
+
+def no_foreign_data(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
+    if not _is_success(exchange):
+        return
+    known = ctx.is_known_data(exchange.sessions)
+    if known is None:
+        yield Finding("cannot tell whose sessions these are (no successful known-user answer)", warning=True)
+    elif not known:
+        yield Finding(
+            "answered with sessions that are not the known user's: another user's data, or a "
+            "success for a user that does not exist",
+            "$.user.sessions",
+            exchange.sessions,
+        )
+
+
+# --- success path -------------------------------------------------------------------------------
+
+
+def success_answered(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
+    status = exchange.response.status
+    if status != 200:
+        yield Finding(f"HTTP {status} for the known-good user, expected 200", "$", _excerpt(exchange))
+    code = exchange.result_code
+    if not (code == 0 and isinstance(code, int) and not isinstance(code, bool)):
+        yield Finding("result.code is not the integer 0", "$.result.code", code)
+    if not isinstance(exchange.sessions, list):
+        yield Finding("user.sessions is not a list", "$.user.sessions", exchange.sessions)
+
+
+# --- schema -------------------------------------------------------------------------------------
+
+
+def _needs_json(exchange: Exchange) -> bool:
+    status = exchange.response.status
+    if status >= 500:
+        return False
+    return status < 400 or exchange.kind in {Kind.KNOWN, Kind.USER_AUTH, Kind.PARTNER_AUTH}
+
+
+def json_body(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
+    if exchange.is_json_object or exchange.response.status >= 500:
+        return
+    problem = exchange.json_problem or "a JSON value that is not an object"
+    if _needs_json(exchange):
+        yield Finding(f"body is {problem}", "$", _excerpt(exchange))
+    else:
+        yield Finding(
+            f"HTTP {exchange.response.status} body does not explain in JSON: {problem}", warning=True
+        )
+
+
+def json_content_type(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
+    if not exchange.is_json_object:
+        return
+    media, _, params = exchange.response.content_type.partition(";")
+    if not _JSON_MEDIA.match(media.strip()):
+        yield Finding(
+            "a JSON body sent with a Content-Type that is not JSON",
+            "Content-Type",
+            exchange.response.content_type or None,
+        )
+    match = re.search(r"charset\s*=\s*\"?([\w-]+)", params, re.IGNORECASE)
+    if match and match.group(1).lower().replace("_", "-") not in {"utf-8", "utf8"}:
+        yield Finding(
+            "JSON declared in a charset other than UTF-8", "Content-Type", exchange.response.content_type
+        )
+
+
+def result_code_documented(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
+    if not exchange.is_json_object or exchange.response.status >= 500:
+        return
+    if "result" not in exchange.body:
+        yield Finding("the body has no result", "$.result", None)
+        return
+    code = exchange.result_code
+    if not _documented(code):
+        yield Finding(f"result code {code!r} is not one the protocol documents", "$.result.code", code)
+
+
+def response_schema(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
+    if not exchange.is_json_object or "result" not in exchange.body or exchange.response.status >= 500:
+        return
+    code = exchange.result_code
+    name = "response-success" if code == 0 and not isinstance(code, bool) else "response-error"
+    for problem in spec.problems(exchange.body, name, ctx.profile):
+        value = _at(exchange.body, problem.path)
+        yield Finding(f"{problem.message} ({name}, {ctx.profile} profile)", problem.path, value)
+
+
+def unknown_fields(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
+    if not exchange.is_json_object or "result" not in exchange.body:
+        return
+    code = exchange.result_code
+    name = "response-success" if code == 0 and not isinstance(code, bool) else "response-error"
+    for path in spec.unknown_fields(exchange.body, name):
+        yield Finding(f"unknown field {path} (allowed: tolerant reader, D6)", path, warning=True)
+
+
+def _at(body: Any, path: str) -> Any:
+    """The value at a JSON path of ``spec.json_path``'s simple form, or None when absent."""
+    node = body
+    for key, index in re.findall(r"\.([\w-]+)|\[(\d+)\]", path):
+        try:
+            node = node[int(index)] if index else node[key]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
+
+
+# --- semantics (the spec's invariants, one check each) ------------------------------------------
+
+
+def _invariant(invariant: spec.invariants.Invariant) -> CheckFunction:
+    def check(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
+        if exchange.result_code == 0 and exchange.is_json_object:
+            for problem in invariant(exchange.body):
+                yield Finding(problem.message, problem.path, _at(exchange.body, problem.path))
+
+    check.__name__ = invariant.__name__
+    return check
+
+
+# --- consistency --------------------------------------------------------------------------------
+
+
+def code_zero_iff_sessions(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
+    if not exchange.is_json_object or exchange.response.status >= 500:
+        return
+    code = exchange.result_code
+    body = exchange.body
+    if code == 0 and not isinstance(code, bool):
+        if exchange.sessions is None:
+            where = " (sessions at the top level instead)" if "sessions" in body else ""
+            yield Finding(f"result code 0 without user.sessions{where}", "$.user.sessions", None)
+    elif exchange.carries_sessions():
+        path = "$.sessions" if "sessions" in body else "$.user.sessions"
+        yield Finding(
+            f"result code {code!r} with sessions: an error body never carries sessions", path, _at(body, path)
+        )
+
+
+def status_matches_result(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
+    status = exchange.response.status
+    code = exchange.result_code
+    if status >= 500 or not _documented(code):
+        return
+    family = _family(code)
+    if code == 0:
+        if status != 200:
+            yield Finding(f"result code 0 with HTTP {status}; success is HTTP 200", "$.result.code", code)
+    elif family == "request":
+        if not (status == 200 or 400 <= status < 500):
+            yield Finding(
+                f"result code {code} with HTTP {status}; expected 200 or a 4xx", "$.result.code", code
+            )
+    elif status not in ERROR_STATUSES:
+        yield Finding(
+            f"result code {code} with HTTP {status}; expected one of {sorted(ERROR_STATUSES)}",
+            "$.result.code",
+            code,
+        )
+
+
+_INVARIANT_RULES = {
+    "interval_end_not_before_start": 'session-interval / charging-interval: "Start and end time": an end is '
+    "never before its start.",
+    "charging_inside_session": '"The charging interval is the time between the first and the last time that '
+    'energy was transferred to the car" while "connecting the car to the station and disconnecting" '
+    "bounds the session: charging lies inside the session.",
+    "energy_not_negative": 'energy-consumed: "The consumed energy in kWh (float)" is never negative (D2).',
+    "cost_non_negative_decimal": 'cost: "The total cost of the session (string)": a non-negative decimal '
+    "string, never a number, never signed (D9).",
+    "currency_is_iso4217": 'currency: "Currency of the cost (string)": an ISO 4217 alphabetic code, upper '
+    "case (D10).",
+}
+
+_AUTH_KINDS = frozenset({Kind.USER_AUTH})
+
+CHECKS: list[Check] = [
+    Check(
+        "server-answers",
+        "robustness",
+        "Every request gets an answer within the time-out (no dropped connection, no hang).",
+        server_answers,
+    ),
+    Check(
+        "not-a-server-error",
+        "robustness",
+        '"Rejected" means a 4xx status or a documented error result code; never a 5xx (issue 5; 5xx is '
+        '"internal error or temporarily unavailable").',
+        not_a_server_error,
+    ),
+    Check(
+        "success-answered",
+        "semantics",
+        '"200 OK: The request was processed successfully." / "0 Success": the known-good user gets '
+        "HTTP 200, result.code the integer 0 and user.sessions a list (D1).",
+        success_answered,
+        frozenset({Kind.KNOWN}),
+    ),
+    Check(
+        "json-body",
+        "schema",
+        '"Every response carries result" in a JSON object; "4xx: a body in JSON explains".',
+        json_body,
+    ),
+    Check(
+        "json-content-type",
+        "schema",
+        '"Content-Type: application/json"; "All data is UTF-8."',
+        json_content_type,
+    ),
+    Check(
+        "result-code-documented",
+        "consistency",
+        '"Every response carries "result": {"code": <int>, "message": <string>}"; only documented '
+        "result codes (D17: 0, 100-102, 140-145, 200, 210, 211, 220, 230).",
+        result_code_documented,
+    ),
+    Check(
+        "response-schema",
+        "schema",
+        "Every body validates against spec/ in the chosen profile: code 0 against response-success "
+        "(sessions as the document's field list describes them), any other code against response-error.",
+        response_schema,
+    ),
+    Check(
+        "unknown-fields",
+        "schema",
+        "Unknown extra response fields are allowed (tolerant reader) and reported as warnings (D6).",
+        unknown_fields,
+    ),
+    *[
+        Check(
+            invariant.__name__.replace("_", "-"),
+            "semantics",
+            _INVARIANT_RULES[invariant.__name__],
+            _invariant(invariant),
+        )
+        for invariant in spec.INVARIANTS
+    ],
+    Check(
+        "code-zero-iff-sessions",
+        "consistency",
+        "Result code 0 if and only if user.sessions is present; error bodies never carry sessions (D16).",
+        code_zero_iff_sessions,
+    ),
+    Check(
+        "status-matches-result",
+        "consistency",
+        'Success is "200 OK"; a result-coded error comes with HTTP 200, 400, 401, 403 or 404 (D7); '
+        "an invalid-request code (200, 230) with 200 or a 4xx.",
+        status_matches_result,
+    ),
+    Check(
+        "user-auth-refused",
+        "authentication",
+        '"140 Authentication failed: No positive authentication response / 144 Email does not exist / '
+        '145 User token not valid": a wrong or missing token or an unknown user gets a user-auth code '
+        "(140-145) or a general one (100-102, D8), and never sessions (D12).",
+        user_auth_refused,
+        _AUTH_KINDS,
+    ),
+    Check(
+        "partner-auth-refused",
+        "authentication",
+        '"Authorization: key=<api-key>" is required: a missing, wrong or malformed key gets 210, 211 or '
+        "220 (or a general code, D8), and never sessions.",
+        partner_auth_refused,
+        frozenset({Kind.PARTNER_AUTH}),
+    ),
+    Check(
+        "no-foreign-data",
+        "authentication",
+        "A request the server may accept (unknown fields, another Content-Type, an altered identifier) is "
+        "answered with the known user's sessions or refused; \"never success data for anyone but the "
+        'known user" (issue 5).',
+        no_foreign_data,
+        frozenset({Kind.LENIENT}),
+    ),
+    Check(
+        "bad-input-rejected",
+        "robustness",
+        "Bad input (not JSON, not an object, empty, two call keys, unknown call, missing user, wrong types, "
+        "unknown identifier-type, empty or over-long identifier) is rejected: a 4xx status or a documented "
+        "error result code, never success data (D13-D15).",
+        bad_input_rejected,
+        frozenset({Kind.BAD_INPUT}),
+    ),
+]
+
+CHECK_NAMES = tuple(check.name for check in CHECKS)

@@ -1,0 +1,162 @@
+"""The command line: ``python -m contract_tests --base-url URL --api-key KEY ...``.
+
+Every option also reads ``CONTRACT_<NAME>`` from the environment (the command line wins), so a
+secret never has to appear on a command line. Exit status: 0 the target keeps the contract;
+1 violations found; 2 the run could not judge (unreachable, credentials refused, bad options).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import spec
+from contract_tests import report, runner
+from contract_tests.config import IDENTIFIER_TYPES, Config
+from contract_tests.errors import CannotJudge
+
+EXIT_PASS, EXIT_FAIL, EXIT_CANNOT_JUDGE = 0, 1, 2
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError("must be at least 1")
+    return value
+
+
+def _non_negative(text: str) -> float:
+    value = float(text)
+    if not value >= 0:
+        raise ValueError("must be a number >= 0")
+    return value
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise ValueError("must be a number > 0")
+    return value
+
+
+def _url(text: str) -> str:
+    parts = urlsplit(text)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ValueError("must be an http:// or https:// URL with a host")
+    return text
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option: its flag, the Config field it sets, a parser, a default and its help."""
+
+    flag: str
+    parse: Callable[[str], Any]
+    default: Any
+    help: str
+    choices: Sequence[str] | None = None
+    required: bool = False
+
+    @property
+    def field(self) -> str:
+        return self.flag.removeprefix("--").replace("-", "_")
+
+    @property
+    def env(self) -> str:
+        return "CONTRACT_" + self.field.upper()
+
+
+OPTIONS: list[Option] = [
+    Option("--base-url", _url, None, "the target, e.g. https://staging.example.com", required=True),
+    Option("--api-key", str, None, "the partner API key (sent as 'Authorization: key=KEY')", required=True),
+    Option("--identifier-type", str, None, "the known-good user's identifier-type", IDENTIFIER_TYPES, True),
+    Option("--identifier", str, None, "the known-good user's identifier", required=True),
+    Option("--token", str, None, "the known-good user's token (omit if the user has none)"),
+    Option("--path", str, "/api/v4/request", "the call's path"),
+    Option("--profile", str, "strict", "validation profile", spec.PROFILES),
+    Option("--seed", int, 0, "seed for generated cases; a failure's replay line repeats it"),
+    Option("--max-examples", _positive_int, 50, "examples per property-based explorer (4 explorers)"),
+    Option("--max-time", _positive, 300.0, "overall time limit in seconds; the run stops sending after it"),
+    Option("--rate-limit", _non_negative, 20.0, "requests per second at most (0: no limit)"),
+    Option("--timeout", _positive, 10.0, "seconds to wait for one answer"),
+    Option(
+        "--retries", int, 3, "retries per request on 429/503 (honouring Retry-After) or a dropped connection"
+    ),
+    Option("--junitxml", str, None, "write JUnit XML here (one test case per check)"),
+    Option("--report", str, None, "write the JSON report here"),
+]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse exits 2 too; say it our way
+        self.print_usage(sys.stderr)
+        raise CannotJudge(f"bad options: {message}")
+
+
+def parser() -> argparse.ArgumentParser:
+    cli = _Parser(
+        prog="python -m contract_tests",
+        description="Judge an implementation of OIOI user-get-recent-sessions from its base URL. "
+        "Each option also reads CONTRACT_<OPTION> (e.g. CONTRACT_API_KEY). "
+        "Exit: 0 keeps the contract, 1 violations found, 2 could not judge.",
+    )
+    for option in OPTIONS:
+        cli.add_argument(
+            option.flag,
+            dest=option.field,
+            default=None,
+            choices=option.choices,
+            help=f"{option.help} [env {option.env}]"
+            + (f" (default {option.default})" if option.default is not None else ""),
+        )
+    cli.add_argument("--quiet", action="store_true", help="print only the result line and failures")
+    return cli
+
+
+def config_from(argv: Sequence[str] | None, environ: Mapping[str, str]) -> Config:
+    """The Config from the command line, then CONTRACT_* variables, then defaults; CannotJudge if bad."""
+    args = parser().parse_args(argv)
+    values: dict[str, Any] = {}
+    missing = []
+    for option in OPTIONS:
+        raw = getattr(args, option.field)
+        source = option.flag
+        if raw is None and environ.get(option.env, "") != "":
+            raw, source = environ[option.env], option.env
+        if raw is None:
+            if option.required:
+                missing.append(f"{option.flag} (or {option.env})")
+            values[option.field] = option.default
+            continue
+        if option.choices is not None and raw not in option.choices:
+            raise CannotJudge(f"bad options: {source}: {raw!r} is not one of {', '.join(option.choices)}")
+        try:
+            values[option.field] = option.parse(raw)
+        except ValueError as exc:
+            raise CannotJudge(f"bad options: {source}: {raw!r}: {exc}") from exc
+    if missing:
+        raise CannotJudge("bad options: missing " + ", ".join(missing))
+    if values["token"] == "":
+        values["token"] = None
+    return Config(**values, quiet=args.quiet)
+
+
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    """Run the suite; returns the exit status."""
+    try:
+        config = config_from(argv, os.environ if environ is None else environ)
+        result = runner.run(config)
+    except CannotJudge as exc:
+        print(f"contract suite: cannot judge the target: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_JUDGE
+    text = report.console(result)
+    if config.quiet:  # the failed checks' names and the verdict only
+        text = "\n".join(line for line in text.splitlines() if line.startswith(("FAILED", "RESULT")))
+    print(text)
+    report.write(result, config.junitxml, config.report)
+    return EXIT_FAIL if result.exit_code else EXIT_PASS

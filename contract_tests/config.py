@@ -1,0 +1,44 @@
+"""The run's settings as one immutable value (built by ``contract_tests.cli`` or by a caller)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+IDENTIFIER_TYPES = ("evco-id", "rfid", "username", "token")
+CALL = "user-get-recent-sessions"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Where the target is, the one known-good user on it, and how hard to push."""
+
+    base_url: str
+    api_key: str
+    identifier_type: str
+    identifier: str
+    token: str | None = None
+    path: str = "/api/v4/request"
+    profile: str = "strict"
+    seed: int = 0
+    max_examples: int = 50
+    max_time: float = 300.0
+    rate_limit: float = 20.0  # requests per second; 0 = unlimited
+    timeout: float = 10.0  # seconds per request
+    retries: int = 3  # per request, on 429/503 (honouring Retry-After) and dropped connections
+    junitxml: str | None = None
+    report: str | None = None
+    quiet: bool = False
+
+    @property
+    def url(self) -> str:
+        return self.base_url.rstrip("/") + "/" + self.path.lstrip("/")
+
+    def identity(self) -> dict[str, str]:
+        """The known-good user object of a request."""
+        user = {"identifier-type": self.identifier_type, "identifier": self.identifier}
+        if self.token is not None:
+            user["token"] = self.token
+        return user
+
+    def auth_header(self) -> dict[str, str]:
+        return {"Authorization": f"key={self.api_key}"}

@@ -1,0 +1,15 @@
+"""The suite's exceptions: one base, one per reason a run cannot judge the target."""
+
+from __future__ import annotations
+
+
+class ContractError(Exception):
+    """Base of every error the suite raises on purpose."""
+
+
+class CannotJudge(ContractError):
+    """The run cannot judge the target (unreachable, credentials refused, bad options): exit 2."""
+
+
+class OutOfTime(ContractError):
+    """The overall time budget (--max-time) is spent; no more requests are sent."""

@@ -1,0 +1,179 @@
+"""Property-based exploration: hypothesis strategies (``contract_tests.strategies``) and schemathesis
+driven by spec/openapi.yaml, in positive and negative modes.
+
+Both only generate requests; every request goes through the suite's own transport (rate limit,
+retries, deadline) and is judged by the suite's own checks, so a run continues after the first
+failure, a "negative" case is judged by the suite's notion of rejection (a server may accept
+unknown fields), and the payload is shown whole with only the API key redacted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+from schemathesis.core.result import Ok
+
+import spec
+from contract_tests import strategies
+from contract_tests.cases import JSON_HEADERS
+from contract_tests.config import CALL, Config
+from contract_tests.errors import OutOfTime
+from contract_tests.model import ANY_ERROR_FAMILIES, Case, Expect, Kind
+
+Send = Callable[[Case], None]
+
+STRANGER = Expect(Kind.USER_AUTH, ANY_ERROR_FAMILIES)
+BAD = Expect(Kind.BAD_INPUT, ANY_ERROR_FAMILIES)
+LENIENT = Expect(Kind.LENIENT, ANY_ERROR_FAMILIES)
+
+
+def _normal(value: Any) -> Any:
+    return value.strip().casefold() if isinstance(value, str) else value
+
+
+def classify(body: Any, config: Config) -> Expect:
+    """What a correct server does with a generated body, by the request schema and the known user."""
+    if not spec.validator("request", "strict").is_valid(body):
+        return BAD
+    user = body[CALL]["user"]
+    if _normal(user.get("identifier")) == _normal(config.identifier):
+        return LENIENT  # (close to) the known user: their data or a refusal
+    return STRANGER
+
+
+def _drive(
+    strategy: st.SearchStrategy[Any], config: Config, make: Callable[[Any, int], Case | None], send: Send
+) -> int:
+    """Draw up to ``config.max_examples`` values, turn each into a case and send it. Returns the count."""
+    state = {"sent": 0, "out_of_time": False}
+
+    @seed(config.seed)
+    @settings(
+        max_examples=config.max_examples,
+        database=None,
+        deadline=None,
+        derandomize=False,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=False,
+    )
+    @given(value=strategy)
+    def explore(value: Any) -> None:
+        if state["out_of_time"]:
+            return
+        case = make(value, state["sent"])
+        if case is None:
+            return
+        try:
+            send(case)
+        except OutOfTime:
+            state["out_of_time"] = True
+            return
+        state["sent"] += 1
+
+    explore()
+    if state["out_of_time"]:
+        raise OutOfTime("the time budget (--max-time) is spent")
+    return int(state["sent"])
+
+
+def _headers(config: Config) -> dict[str, str]:
+    return dict(JSON_HEADERS | config.auth_header())
+
+
+def hypothesis_valid(config: Config, send: Send) -> int:
+    def make(body: Any, index: int) -> Case:
+        return Case(
+            f"hypothesis/valid#{index}",
+            "hypothesis",
+            _headers(config),
+            Case.json_body(body),
+            classify(body, config),
+            "a schema-valid request for a user that does not exist",
+        )
+
+    return _drive(strategies.valid_bodies(), config, make, send)
+
+
+def hypothesis_invalid(config: Config, send: Send) -> int:
+    def make(drawn: tuple[Any, str], index: int) -> Case:
+        body, what = drawn
+        return Case(
+            f"hypothesis/invalid#{index}",
+            "hypothesis",
+            _headers(config),
+            Case.json_body(body),
+            classify(body, config),
+            what,
+        )
+
+    return _drive(strategies.invalid_bodies(config.identity()), config, make, send)
+
+
+def _register_formats() -> None:
+    """Give schemathesis a strategy for each custom format of spec/ (in the strict form the mock emits)."""
+    digits = st.integers(min_value=0, max_value=99_999).map(lambda n: f"{n // 100}.{n % 100:02d}")
+    stamps = st.datetimes().map(lambda d: d.strftime("%Y-%m-%dT%H:%M:%S+00:00"))
+    table: dict[str, st.SearchStrategy[str]] = {
+        "oioi-date-time": stamps,
+        "oioi-money": digits,
+        "iso4217": st.sampled_from(sorted(spec.iso4217_codes())),
+    }
+    for name, strategy in table.items():
+        schemathesis.openapi.format(name, strategy)
+
+
+def _operation() -> Any:
+    _register_formats()
+    schema = schemathesis.openapi.from_path(str(spec.openapi_path()))
+    for result in schema.get_all_operations():
+        if isinstance(result, Ok):
+            return result.ok()
+    raise RuntimeError(f"{spec.openapi_path()} has no valid operation")
+
+
+def _schemathesis(mode: GenerationMode, config: Config, send: Send) -> int:
+    operation = _operation()
+
+    def make(case: Any, index: int) -> Case | None:
+        body = case.body
+        if isinstance(body, schemathesis.core.NotSet):
+            raw, value = b"", None
+        else:
+            raw, value = Case.json_body(body), body
+        expect = classify(value, config) if value is not None else BAD
+        return Case(
+            f"schemathesis/{mode.value}#{index}",
+            "schemathesis",
+            _headers(config),
+            raw,
+            expect,
+            f"schemathesis {mode.value} case",
+        )
+
+    return _drive(operation.as_strategy(generation_mode=mode), config, make, send)
+
+
+def schemathesis_positive(config: Config, send: Send) -> int:
+    return _schemathesis(GenerationMode.POSITIVE, config, send)
+
+
+def schemathesis_negative(config: Config, send: Send) -> int:
+    return _schemathesis(GenerationMode.NEGATIVE, config, send)
+
+
+EXPLORERS: list[tuple[str, Callable[[Config, Send], int]]] = [
+    ("hypothesis-valid", hypothesis_valid),
+    ("hypothesis-invalid", hypothesis_invalid),
+    ("schemathesis-positive", schemathesis_positive),
+    ("schemathesis-negative", schemathesis_negative),
+]
+
+
+def explorers() -> Iterator[tuple[str, Callable[[Config, Send], int]]]:
+    yield from EXPLORERS

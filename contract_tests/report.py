@@ -1,0 +1,143 @@
+"""Writers for a run's report: the console blocks, JUnit XML (one test case per check) and JSON."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+from contract_tests.model import Failure
+from contract_tests.runner import Report
+
+SHOWN_PER_CHECK = 3
+CURL_LIMIT = 1500
+
+
+def _value(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 300 else text[:300] + "…"
+
+
+def failure_block(failure: Failure) -> str:
+    curl = (
+        failure.curl
+        if len(failure.curl) <= CURL_LIMIT
+        else failure.curl[:CURL_LIMIT] + "…(see the JSON report)"
+    )
+    return "\n".join(
+        [
+            f"  case:    {failure.case}",
+            f"  problem: {failure.message}",
+            f"  at:      {failure.path} = {_value(failure.value)}",
+            f"  status:  {failure.status or 'no answer'}",
+            f"  answer:  {failure.response_excerpt[:300]!r}",
+            f"  request: {curl}",
+            f"  replay:  --seed {failure.seed}",
+        ]
+    )
+
+
+def console(report: Report) -> str:
+    config = report.config
+    lines = [f"contract suite: POST {config.url} (profile {config.profile}, seed {config.seed})"]
+    for result in report.results:
+        if not result.failures:
+            continue
+        check = result.check
+        lines += [
+            "",
+            f"FAILED {check.name} [{check.family}] ({len(result.failures)} of {result.applied})",
+            f"  rule:    {check.rule}",
+        ]
+        for failure in result.failures[:SHOWN_PER_CHECK]:
+            lines += ["  ---", failure_block(failure)]
+        if len(result.failures) > SHOWN_PER_CHECK:
+            lines.append(f"  ... and {len(result.failures) - SHOWN_PER_CHECK} more (see the JSON report)")
+    sources: dict[str, int] = {}
+    for remark in report.warnings:
+        sources[remark.source] = sources.get(remark.source, 0) + 1
+    if report.warnings:
+        lines += ["", "warnings: " + ", ".join(f"{name} x{count}" for name, count in sorted(sources.items()))]
+        for remark in report.warnings[:5]:
+            lines.append(f"  {remark.case}: {remark.message}")
+    failed = sum(1 for result in report.results if result.failures)
+    lines += [
+        "",
+        f"statuses seen: {dict(sorted(report.statuses.items()))}; result codes seen: "
+        f"{dict(sorted(report.codes.items()))}",
+        f"{len(report.results)} checks, {failed} failed, {len(report.failures)} failures, "
+        f"{len(report.warnings)} warnings; {report.requests} requests in {report.duration:.1f} s "
+        f"({report.requests_per_second:.1f}/s)",
+    ]
+    if report.incomplete:
+        lines.append(f"INCOMPLETE: {report.incomplete}")
+    lines.append("RESULT: " + ("FAIL (exit 1)" if report.exit_code else "PASS (exit 0)"))
+    return "\n".join(lines)
+
+
+def junit(report: Report) -> bytes:
+    suite = ET.Element(
+        "testsuite",
+        name="contract_tests",
+        tests=str(len(report.results)),
+        failures=str(sum(1 for r in report.results if r.failures)),
+        skipped=str(sum(1 for r in report.results if not r.applied)),
+        time=f"{report.duration:.3f}",
+    )
+    for result in report.results:
+        check = result.check
+        case = ET.SubElement(
+            suite, "testcase", classname=f"contract.{check.family}", name=check.name, time="0"
+        )
+        if result.failures:
+            text = "\n---\n".join(failure_block(f) for f in result.failures[:20])
+            element = ET.SubElement(
+                case, "failure", message=f"{len(result.failures)} failures: {check.rule}", type=check.family
+            )
+            element.text = text
+        elif not result.applied:
+            ET.SubElement(case, "skipped", message="no exchange this check applies to")
+        ET.SubElement(case, "system-out").text = f"rule: {check.rule}\napplied to {result.applied} exchanges"
+    document: bytes = ET.tostring(suite, encoding="utf-8", xml_declaration=True)
+    return document
+
+
+def as_json(report: Report) -> dict[str, Any]:
+    config = report.config
+    return {
+        "target": config.url,
+        "profile": config.profile,
+        "seed": config.seed,
+        "exit_code": report.exit_code,
+        "incomplete": report.incomplete or None,
+        "requests": report.requests,
+        "duration_seconds": round(report.duration, 3),
+        "requests_per_second": round(report.requests_per_second, 2),
+        "phases": report.phases,
+        "coverage": {
+            "statuses": {str(k): v for k, v in sorted(report.statuses.items())},
+            "result_codes": dict(sorted(report.codes.items())),
+            "by_group": {group: dict(sorted(counter.items())) for group, counter in report.by_group.items()},
+        },
+        "checks": [
+            {
+                "name": r.check.name,
+                "family": r.check.family,
+                "rule": r.check.rule,
+                "applied": r.applied,
+                "outcome": "failed" if r.failures else ("passed" if r.applied else "skipped"),
+                "failures": len(r.failures),
+            }
+            for r in report.results
+        ],
+        "failures": [failure.as_dict() for failure in report.failures],
+        "warnings": [remark.as_dict() for remark in report.warnings],
+    }
+
+
+def write(report: Report, junit_path: str | None, json_path: str | None) -> None:
+    if junit_path:
+        Path(junit_path).write_bytes(junit(report))
+    if json_path:
+        Path(json_path).write_text(json.dumps(as_json(report), indent=2, ensure_ascii=False) + "\n", "utf-8")

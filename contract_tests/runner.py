@@ -1,0 +1,166 @@
+"""One run: check the known-good user can be served, then send every case and judge every answer."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import spec
+from contract_tests import cases, explore
+from contract_tests.checks import CHECKS, Check, Context
+from contract_tests.config import Config
+from contract_tests.errors import CannotJudge, OutOfTime
+from contract_tests.model import Case, Exchange, Failure, Kind, Remark, Request
+from contract_tests.transport import Client, curl
+
+
+@dataclass
+class CheckResult:
+    """How one check fared over the run."""
+
+    check: Check
+    applied: int = 0
+    failures: list[Failure] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    """Everything a run found, for the console, JUnit and JSON writers."""
+
+    config: Config
+    results: list[CheckResult]
+    warnings: list[Remark] = field(default_factory=list)
+    statuses: Counter[int] = field(default_factory=Counter)
+    codes: Counter[str] = field(default_factory=Counter)
+    by_group: dict[str, Counter[str]] = field(default_factory=dict)
+    phases: dict[str, int] = field(default_factory=dict)
+    requests: int = 0
+    duration: float = 0.0
+    incomplete: str = ""
+
+    @property
+    def failures(self) -> list[Failure]:
+        return [failure for result in self.results for failure in result.failures]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failures else 0
+
+    @property
+    def requests_per_second(self) -> float:
+        return self.requests / self.duration if self.duration > 0 else 0.0
+
+
+class Judge:
+    """Applies every check to every exchange and keeps the tally."""
+
+    def __init__(self, config: Config, client: Client) -> None:
+        self.config = config
+        self.client = client
+        self.context = Context(config.profile)
+        self.report = Report(config, [CheckResult(check) for check in CHECKS])
+
+    def exchange(self, case: Case) -> Exchange:
+        request = Request("POST", self.config.url, case.headers, case.body)
+        return Exchange(case, request, self.client.send(request))
+
+    def send(self, case: Case) -> None:
+        self.judge(self.exchange(case))
+
+    def judge(self, exchange: Exchange) -> None:
+        self._count(exchange)
+        if exchange.kind is Kind.KNOWN and exchange.result_code == 0:
+            self.context.remember(exchange.sessions)
+        for result in self.report.results:
+            if not result.check.applies(exchange):
+                continue
+            result.applied += 1
+            for finding in result.check.function(self.context, exchange):
+                if finding.warning:
+                    self.report.warnings.append(
+                        Remark(result.check.name, exchange.case.name, finding.message, finding.path)
+                    )
+                else:
+                    result.failures.append(self._failure(result.check, exchange, finding))
+
+    def _failure(self, check: Check, exchange: Exchange, finding: Any) -> Failure:
+        body = exchange.response.body
+        excerpt = exchange.response.error or body[:400].decode("utf-8", errors="backslashreplace")
+        return Failure(
+            check=check.name,
+            family=check.family,
+            rule=check.rule,
+            case=f"{exchange.case.name}: {exchange.case.note}",
+            message=finding.message,
+            path=finding.path,
+            value=finding.value,
+            curl=curl(exchange.request, self.config.api_key),
+            status=exchange.response.status,
+            response_excerpt=excerpt,
+            seed=self.config.seed,
+        )
+
+    def _count(self, exchange: Exchange) -> None:
+        report = self.report
+        report.requests = self.client.sent
+        status = exchange.response.status
+        report.statuses[status] += 1
+        code = exchange.result_code
+        label = repr(code) if code is not None else "none"
+        report.codes[label] += 1
+        report.by_group.setdefault(exchange.case.group, Counter())[f"{status}/{label}"] += 1
+
+
+def preflight(judge: Judge) -> Exchange:
+    """Send the known-good request; raise CannotJudge when the target cannot be judged at all."""
+    config = judge.config
+    exchange = judge.exchange(cases.success_case(config))
+    response = exchange.response
+    where = f"POST {config.url}"
+    if not exchange.answered:
+        raise CannotJudge(f"target unreachable: {where}: {response.error}")
+    if response.status == 429:
+        raise CannotJudge(
+            f"target keeps rate-limiting (HTTP 429 after retries): lower --rate-limit ({where})"
+        )
+    code = exchange.result_code
+    family = (
+        spec.result_codes()[code].family if isinstance(code, int) and code in spec.result_codes() else None
+    )
+    if family in {"user-auth", "partner-auth"} or response.status in {401, 403}:
+        message = exchange.body.get("result", {}).get("message") if exchange.is_json_object else None
+        raise CannotJudge(
+            f"the known-good credentials were refused: HTTP {response.status}, result code {code!r}"
+            f" ({message or 'no message'}); check --api-key, --identifier-type, --identifier and --token"
+        )
+    if response.status in {404, 405} and code is None:
+        raise CannotJudge(f"nothing answers {where} (HTTP {response.status}): check --base-url and --path")
+    return exchange
+
+
+def run(config: Config) -> Report:
+    """Judge the target; raises CannotJudge when it cannot (exit status 2)."""
+    started = time.monotonic()
+    client = Client(config.rate_limit, config.timeout, config.retries, started + config.max_time)
+    judge = Judge(config, client)
+    report = judge.report
+    try:
+        try:
+            judge.judge(preflight(judge))
+        except OutOfTime as exc:
+            raise CannotJudge(f"--max-time {config.max_time:g} s ran out before the first answer") from exc
+        fixed = cases.fixed_cases(config)
+        for case in fixed:
+            judge.send(case)
+        judge.send(cases.success_case(config))  # again: the known user's data, for comparisons
+        report.phases["fixed"] = len(fixed) + 2
+        for name, explorer in explore.EXPLORERS:
+            report.phases[name] = explorer(config, judge.send)
+    except OutOfTime:
+        report.incomplete = f"stopped after --max-time {config.max_time:g} s; later cases were not sent"
+        report.warnings.append(Remark("runner", "-", report.incomplete))
+    report.requests = client.sent
+    report.duration = time.monotonic() - started
+    return report

@@ -1,0 +1,126 @@
+"""HTTP to the target, politely: a rate limit, an overall deadline, retries that honour Retry-After.
+
+Only this module talks to the network. A request that gets no answer yields a ``Response`` with
+``error`` set (status 0), so the checks can judge it like any other answer.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import shlex
+import time
+from dataclasses import dataclass, field
+
+import requests
+
+from contract_tests.errors import OutOfTime
+from contract_tests.model import Request, Response
+
+RETRY_STATUSES = frozenset({429, 503})
+MAX_BACKOFF = 30.0  # seconds: never wait longer than this for one retry
+REDACTED = "[REDACTED]"
+
+
+def retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date), None if absent or bad."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+@dataclass
+class Client:
+    """Sends requests to one target within a rate limit and a deadline (``time.monotonic`` seconds)."""
+
+    rate_limit: float
+    timeout: float
+    retries: int
+    deadline: float
+    session: requests.Session = field(default_factory=requests.Session)
+    sent: int = 0
+    _next_slot: float = 0.0
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def _wait(self, seconds: float) -> None:
+        if seconds > self.remaining():
+            raise OutOfTime("the time budget (--max-time) is spent")
+        if seconds > 0:
+            time.sleep(seconds)
+
+    def _pace(self) -> None:
+        if self.rate_limit > 0:
+            self._wait(self._next_slot - time.monotonic())
+            self._next_slot = max(self._next_slot, time.monotonic()) + 1.0 / self.rate_limit
+        elif self.remaining() <= 0:
+            raise OutOfTime("the time budget (--max-time) is spent")
+
+    def _once(self, request: Request) -> Response:
+        self._pace()
+        self.sent += 1
+        started = time.monotonic()
+        try:
+            answer = self.session.request(
+                request.method,
+                request.url,
+                headers=request.headers,
+                data=request.body,
+                timeout=min(self.timeout, max(0.1, self.remaining())),
+                allow_redirects=False,
+            )
+            body = answer.content
+        except requests.RequestException as exc:
+            return Response(0, {}, b"", time.monotonic() - started, error=_describe(exc, self.timeout))
+        return Response(answer.status_code, dict(answer.headers), body, time.monotonic() - started)
+
+    def send(self, request: Request) -> Response:
+        """The answer after at most ``retries`` retries on 429/503 and on dropped connections."""
+        response = self._once(request)
+        for attempt in range(self.retries):
+            dropped = response.error and "timed out" not in response.error
+            if response.status not in RETRY_STATUSES and not dropped:
+                break
+            backoff = min(MAX_BACKOFF, 0.25 * 2**attempt)
+            hinted = retry_after(response.headers.get("Retry-After") or response.headers.get("retry-after"))
+            self._wait(min(MAX_BACKOFF, hinted) if hinted is not None else backoff)
+            response = self._once(request)
+            response = Response(
+                response.status,
+                response.headers,
+                response.body,
+                response.elapsed,
+                response.error,
+                attempt + 1,
+            )
+        return response
+
+
+def _describe(exc: requests.RequestException, timeout: float) -> str:
+    if isinstance(exc, requests.Timeout):
+        return f"no answer: timed out after {timeout:g} s"
+    if isinstance(exc, requests.ConnectionError):
+        return f"no answer: connection failed ({type(exc).__name__}: {str(exc)[:200]})"
+    return f"no answer: {type(exc).__name__}: {str(exc)[:200]}"
+
+
+def curl(request: Request, api_key: str, limit: int | None = None) -> str:
+    """The request as a curl command a developer can paste, with the API key redacted (only that)."""
+    parts = ["curl", "-sS", "-i", "-X", request.method, shlex.quote(request.url)]
+    for name, value in request.headers.items():
+        shown = value.replace(api_key, REDACTED) if api_key else value
+        parts += ["-H", shlex.quote(f"{name}: {shown}")]
+    if not any(name.lower() == "content-type" for name in request.headers):
+        parts += ["-H", shlex.quote("Content-Type:")]  # curl would add one; the case sent none
+    text = request.body_text()
+    if limit is not None and len(text) > limit:
+        text = text[:limit] + f"…[{len(text) - limit} more characters; see the JSON report]"
+    parts += ["--data-binary", shlex.quote(text)]
+    return " ".join(parts)
