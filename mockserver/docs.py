@@ -1,0 +1,71 @@
+"""Ready-to-paste curl commands and the ``GET /__mock/catalog`` document."""
+
+from __future__ import annotations
+
+import shlex
+from typing import Any
+
+import orjson
+
+from mockserver import catalog, magic
+from mockserver.users import Directory
+
+CALL = "user-get-recent-sessions"
+
+
+def demo_user(directory: Directory) -> dict[str, str]:
+    """The request ``user`` of the first directory user with a username (or an any-user example)."""
+    for user in directory.users:
+        if "username" in user.identifiers and user.token:
+            return {
+                "identifier-type": "username",
+                "identifier": user.identifiers["username"],
+                "token": user.token,
+            }
+    return {"identifier-type": "rfid", "identifier": "04A2B3C4D5E6F7"}
+
+
+def curl(base: str, key: str, user: dict[str, str], headers: dict[str, str] | None = None) -> str:
+    body = orjson.dumps({CALL: {"user": user}}).decode()
+    parts = ["curl", "-sS", f"{base}/api/v4/request", "-H", f"Authorization: key={key}"]
+    parts += ["-H", "Content-Type: application/json"]
+    for name, value in (headers or {}).items():
+        parts += ["-H", f"{name}: {value}"]
+    parts += ["-d", body]
+    return shlex.join(parts)
+
+
+def _magic_user(entry: magic.MagicValue) -> dict[str, str]:
+    if entry.field == "token-field":
+        return {"identifier-type": "rfid", "identifier": "04A2B3C4D5E6F7", "token": entry.value}
+    user = {"identifier-type": entry.field, "identifier": entry.value}
+    if entry.field == "username":
+        user["token"] = "any-token"
+    return user
+
+
+def catalog_document(base: str, key: str, directory: Directory) -> dict[str, Any]:
+    demo = demo_user(directory)
+    scenarios = [
+        {**s.as_dict(), "curl": curl(base, key, demo, {"X-Mock-Scenario": s.name})}
+        for s in catalog.catalog().values()
+    ]
+    values = [
+        {
+            "field": "token" if m.field == "token-field" else "identifier",
+            "identifier-type": None if m.field == "token-field" else m.field,
+            "value": m.value,
+            "outcome": {"code": m.outcome.code, "variant": m.outcome.variant},
+            "description": m.description,
+            "curl": curl(base, key, _magic_user(m)),
+        }
+        for m in magic.MAGIC_VALUES
+    ]
+    return {
+        "scenario-header": "X-Mock-Scenario: <name>[; param=value ...], e.g. 'latency-fixed; ms=200'",
+        "clock-header": "X-Mock-Now: <RFC 3339 date-time>, e.g. 2024-06-23T18:00:00+02:00",
+        "scenarios": scenarios,
+        "magic-values": values,
+        "users": [user.as_dict() for user in directory.users],
+        "any-user": directory.any_user,
+    }

@@ -1,0 +1,347 @@
+"""Deterministic, realistic charging histories.
+
+Same (seed, user key, clock anchor, variant) -> byte-identical body, in any process: every random
+choice comes from a private ``random.Random`` (or a private Faker instance) seeded from a blake2b hash
+of the seed and the names involved, never from Python's ``hash()`` or the global generator.
+
+A user's history is stable as the clock moves: day ``d`` either has sessions or not, decided by a
+generator seeded with (seed, user, d). The newest ones before the anchor are returned, newest first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import orjson
+from faker import Faker
+
+from mockserver.countries import COUNTRIES, Country
+
+VARIANTS = (
+    "normal",
+    "none",
+    "many",
+    "null",
+    "omitted",
+    "in-progress",
+    "never-charged",
+    "zero-cost",
+    "non-ascii",
+)
+OPTIONAL_FIELDS = (
+    "request-sent",
+    "connector-id",
+    "charging-station-id",
+    "energy-consumed",
+    "external-session-id",
+    "address",
+)
+SUCCESS_RESULT = {"code": 0, "message": "Success."}
+_CENT = Decimal("0.01")
+_MAX_DAYS = 3650  # how far back a history walk may go: bounds every loop below
+
+
+def stable_int(*parts: object) -> int:
+    """A 64-bit integer from the parts' text, identical in every process (unlike ``hash()``)."""
+    text = "\x1f".join(str(part) for part in parts)
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")
+
+
+@dataclass(frozen=True)
+class Station:
+    id: int
+    connectors: tuple[int, ...]
+    country: Country
+    address: str
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Per-user habits, drawn once from the user's hash."""
+
+    home: Country
+    length: int  # how many sessions the history holds
+    activity: float  # chance that a given day has a session
+    stations: tuple[Station, ...]
+    battery_kwh: float
+
+
+class Generator:
+    """Builds histories for one world (seed); bodies are cached in a bounded LRU cache."""
+
+    def __init__(self, seed: int, cache_size: int = 4096) -> None:
+        self.seed = seed
+        self._fakers = threading.local()
+        self.body: Callable[[str, datetime, str, int | None, str | None], bytes] = lru_cache(
+            maxsize=cache_size
+        )(self._body)
+
+    # -- public -------------------------------------------------------------------------------
+    def _body(self, key: str, anchor: datetime, variant: str, count: int | None, home: str | None) -> bytes:
+        """The success body (bytes) for user ``key`` at clock ``anchor``. Cached by its arguments."""
+        sessions = self.sessions(key, anchor, variant, count, home)
+        return orjson.dumps({"user": {"sessions": sessions}, "result": SUCCESS_RESULT})
+
+    def sessions(
+        self,
+        key: str,
+        anchor: datetime,
+        variant: str = "normal",
+        count: int | None = None,
+        home: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """The user's sessions before ``anchor`` (newest first), shaped by ``variant``."""
+        if variant not in VARIANTS:
+            raise ValueError(f"unknown variant {variant!r}; variants: {', '.join(VARIANTS)}")
+        if variant == "none":
+            return []
+        profile = self.profile(key, count, home, variant)
+        many = variant == "many"
+        built = self._walk(key, anchor, profile, many)
+        shaper: Shaper = _SHAPERS.get(variant, _keep)
+        return shaper(self, key, anchor, profile, built)
+
+    def profile(
+        self, key: str, count: int | None = None, home: str | None = None, variant: str = ""
+    ) -> Profile:
+        rng = random.Random(stable_int(self.seed, key, "profile"))
+        countries = list(COUNTRIES.values())
+        country = COUNTRIES[home] if home else rng.choice(countries)
+        length = count if count is not None else (200 if variant == "many" else rng.randint(3, 15))
+        activity = rng.uniform(0.12, 0.6)
+        stations = tuple(self._station(stable_int(self.seed, key, "station", i), country) for i in range(4))
+        return Profile(country, length, activity, stations, rng.choice((40.0, 52.0, 64.0, 77.0, 95.0)))
+
+    # -- building blocks ----------------------------------------------------------------------
+    def _faker(self, locale: str) -> Faker:
+        cache: dict[str, Faker] | None = getattr(self._fakers, "by_locale", None)
+        if cache is None:
+            cache = self._fakers.by_locale = {}
+        if locale not in cache:
+            cache[locale] = Faker(locale)
+        return cache[locale]
+
+    def _station(self, station_seed: int, country: Country, non_ascii: bool = False) -> Station:
+        rng = random.Random(station_seed)
+        fake = self._faker(country.locale)
+        fake.seed_instance(station_seed)
+        street = fake.street_address().replace("\n", " ")
+        postcode, city = country.non_ascii_city if non_ascii else (fake.postcode(), fake.city())
+        place = f"{postcode} {city}" if country.postcode_first else f"{city} {postcode}"
+        station_id = rng.randint(1000, 99999)
+        connectors = tuple(station_id * 10 + n for n in range(1, rng.randint(2, 4) + 1))
+        return Station(station_id, connectors, country, f"{street}, {place}, {country.name}")
+
+    def _walk(self, key: str, anchor: datetime, profile: Profile, many: bool) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        today = anchor.date()
+        for back in range(_MAX_DAYS):
+            if len(found) >= profile.length:
+                break
+            day = today - timedelta(days=back)
+            rng = random.Random(stable_int(self.seed, key, "day", day.isoformat(), many))
+            chance, most = (0.95, 3) if many else (profile.activity, 2)
+            if rng.random() >= chance:
+                continue
+            per_day = [self._session(rng, day, profile, anchor, key) for _ in range(rng.randint(1, most))]
+            found.extend(s for s in sorted(per_day, key=_start, reverse=True) if s is not None)
+        return found[: profile.length]
+
+    def _pick_station(self, rng: random.Random, profile: Profile, key: str) -> Station:
+        if rng.random() < 0.8:
+            return rng.choice(profile.stations)
+        country = rng.choice(list(COUNTRIES.values()))  # a trip abroad
+        return self._station(stable_int(self.seed, key, "trip", rng.getrandbits(32)), country)
+
+    def _session(
+        self,
+        rng: random.Random,
+        day: date,
+        profile: Profile,
+        anchor: datetime,
+        key: str,
+        *,
+        state: str = "",
+        station: Station | None = None,
+        start: datetime | None = None,
+    ) -> dict[str, Any] | None:
+        station = station or self._pick_station(rng, profile, key)
+        zone = ZoneInfo(station.country.tz)
+        if start is None:
+            local = time(rng.randint(6, 22), rng.randint(0, 59), rng.randint(0, 59))
+            start = datetime.combine(day, local, tzinfo=zone).astimezone(UTC)
+        if start >= anchor:
+            return None
+        state = state or ("never-charged" if rng.random() < 0.08 else "charged")
+        fast = rng.random() < 0.3
+        if state == "never-charged":
+            duration = timedelta(seconds=rng.randint(60, 360))
+        elif fast:
+            duration = timedelta(seconds=rng.randint(15 * 60, 60 * 60))
+        else:
+            duration = timedelta(seconds=rng.randint(45 * 60, 10 * 3600))
+        end: datetime | None = start + duration
+        if state == "in-progress" or (end is not None and end > anchor):
+            end = None
+        power = rng.uniform(50.0, 150.0) if fast else rng.choice((3.7, 7.4, 11.0, 22.0))
+        price = Decimal(str(round(rng.uniform(*station.country.price), 2)))
+        fee = (
+            Decimal("0") if rng.random() < 0.4 else Decimal(str(round(rng.uniform(*station.country.fee), 2)))
+        )
+        charging: dict[str, str | None]
+        if state == "never-charged":
+            energy = round(rng.uniform(0.0, 0.08), 3)
+            charging = {"start": None, "end": None}
+        else:
+            c_start = start + timedelta(seconds=rng.randint(5, 180))
+            full = timedelta(hours=profile.battery_kwh * rng.uniform(0.2, 0.8) / power)
+            c_end: datetime | None = c_start + full
+            limit = end if end is not None else anchor
+            assert c_end is not None
+            if c_end > limit - timedelta(seconds=30):
+                c_end = max(c_start, limit - timedelta(seconds=rng.randint(0, 30)))
+            if end is None and c_end >= anchor - timedelta(seconds=30):
+                c_end = None  # still charging
+            charged_until = c_end if c_end is not None else anchor
+            energy = round(power * (charged_until - c_start).total_seconds() / 3600, 3)
+            charging = {"start": _stamp(c_start, zone), "end": _stamp(c_end, zone) if c_end else None}
+        cost = (Decimal(str(energy)) * price + fee).quantize(_CENT, rounding=ROUND_HALF_UP)
+        session: dict[str, Any] = {
+            "request-sent": _stamp(start - timedelta(seconds=rng.randint(5, 240)), zone),
+            "connector-id": rng.choice(station.connectors),
+            "charging-station-id": station.id,
+            "session-interval": {"start": _stamp(start, zone), "end": _stamp(end, zone) if end else None},
+            "charging-interval": charging,
+            "energy-consumed": energy,
+            "cost": str(cost),
+            "currency": station.country.currency,
+            "external-session-id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            "address": station.address,
+        }
+        _vary_optional(rng, session)
+        return session
+
+
+def _stamp(moment: datetime, zone: ZoneInfo) -> str:
+    """The strict form of D3: ``2014-06-23T18:32:49+02:00`` with the zone's offset at that moment."""
+    return moment.astimezone(zone).isoformat(timespec="seconds")
+
+
+def _start(session: dict[str, Any] | None) -> str:
+    if session is None:
+        return ""
+    value = session["session-interval"].get("start")
+    return str(value) if value else ""
+
+
+def _vary_optional(rng: random.Random, session: dict[str, Any]) -> None:
+    """Optional fields are sometimes null and sometimes left out (D5), as real servers do."""
+    for name in OPTIONAL_FIELDS:
+        roll = rng.random()
+        if roll < 0.05:
+            session[name] = None
+        elif roll < 0.08:
+            del session[name]
+    for interval in ("session-interval", "charging-interval"):
+        for name in ("start", "end"):
+            if session[interval][name] is None and rng.random() < 0.5:
+                del session[interval][name]
+
+
+# -- variants: each reshapes the normal history -------------------------------------------------
+Sessions = list[dict[str, Any]]
+Shaper = Callable[["Generator", str, datetime, Profile, Sessions], Sessions]
+
+
+def _keep(gen: Generator, key: str, anchor: datetime, profile: Profile, built: Sessions) -> Sessions:
+    return built
+
+
+def _all_null(
+    gen: Generator, key: str, anchor: datetime, profile: Profile, built: list[dict[str, Any]]
+) -> Any:
+    for session in built:
+        session.update(dict.fromkeys(OPTIONAL_FIELDS))
+        session["session-interval"] = {"start": None, "end": None}
+        session["charging-interval"] = {"start": None, "end": None}
+    return built
+
+
+def _all_omitted(
+    gen: Generator, key: str, anchor: datetime, profile: Profile, built: list[dict[str, Any]]
+) -> Any:
+    for session in built:
+        for name in OPTIONAL_FIELDS:
+            session.pop(name, None)
+        session["session-interval"] = {}
+        session["charging-interval"] = {}
+    return built
+
+
+def _zero_cost(
+    gen: Generator, key: str, anchor: datetime, profile: Profile, built: list[dict[str, Any]]
+) -> Any:
+    for session in built:
+        session["cost"] = "0.00"
+    return built
+
+
+def _newest(state: str, minutes: tuple[int, int]) -> Shaper:
+    """A shaper that puts a fresh session of ``state`` first, starting ``minutes`` before the anchor."""
+
+    def shape(
+        gen: Generator, key: str, anchor: datetime, profile: Profile, built: list[dict[str, Any]]
+    ) -> Any:
+        rng = random.Random(stable_int(gen.seed, key, state, anchor.isoformat()))
+        start = anchor - timedelta(minutes=rng.randint(*minutes), seconds=rng.randint(0, 59))
+        fresh = gen._session(
+            rng, start.date(), profile, anchor, key, state=state, station=profile.stations[0], start=start
+        )
+        assert fresh is not None
+        if state == "in-progress":
+            for name in ("end",):
+                fresh["session-interval"].pop(name, None)
+                fresh["charging-interval"].pop(name, None)
+            fresh["charging-interval"].setdefault("start", None)
+        earlier = [s for s in built if _ends_before(s, start)]
+        return [fresh, *earlier][: max(profile.length, 1)]
+
+    return shape
+
+
+def _ends_before(session: dict[str, Any], moment: datetime) -> bool:
+    end = session["session-interval"].get("end")
+    return end is not None and datetime.fromisoformat(end) <= moment
+
+
+def _non_ascii(
+    gen: Generator, key: str, anchor: datetime, profile: Profile, built: list[dict[str, Any]]
+) -> Any:
+    for index, session in enumerate(built):
+        currency = session["currency"]
+        country = next(c for c in COUNTRIES.values() if c.currency == currency)
+        if currency == "EUR":
+            country = profile.home if profile.home.currency == "EUR" else COUNTRIES["DE"]
+        station = gen._station(stable_int(gen.seed, key, "non-ascii", index), country, non_ascii=True)
+        session["address"] = station.address
+    return built
+
+
+_SHAPERS: dict[str, Shaper] = {
+    "null": _all_null,
+    "omitted": _all_omitted,
+    "zero-cost": _zero_cost,
+    "in-progress": _newest("in-progress", (10, 90)),
+    "never-charged": _newest("never-charged", (20, 600)),
+    "non-ascii": _non_ascii,
+}

@@ -1,0 +1,81 @@
+"""From raw request bytes to a checked call, or a Rejected with JSON paths (result 230)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+import spec
+from mockserver.errors import Rejected
+from spec import Problem
+
+CALLS = ("user-get-recent-sessions",)
+JSON_TYPE = "application/json"
+
+
+@dataclass(frozen=True)
+class Call:
+    """A well-formed request: the call's name and its user."""
+
+    name: str
+    body: Any
+    identifier_type: str
+    identifier: str
+    token: str | None
+
+
+def _bad(status: int, error: str, path: str, why: str, keyword: str = "format") -> Rejected:
+    return Rejected(status, 230, error, [Problem(path, why, keyword)])
+
+
+def check_content_type(mimetype: str, params: dict[str, str]) -> None:
+    """D18: ``application/json`` (a UTF-8 charset parameter allowed), else 415 with result 230."""
+    if mimetype != JSON_TYPE:
+        shown = mimetype or "(missing)"
+        why = f"Content-Type must be application/json, not {shown}"
+        raise _bad(415, f"Unsupported media type: {why}", "headers.Content-Type", why, "content-type")
+    charset = params.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        why = f"the charset must be UTF-8, not {charset}"
+        raise _bad(415, f"Unsupported media type: {why}", "headers.Content-Type", why, "content-type")
+
+
+def too_large(limit: int) -> Rejected:
+    why = f"the body is larger than the limit of {limit} bytes"
+    return _bad(413, f"Request body too large: {why}", "$", why, "size")
+
+
+def parse(raw: bytes) -> Call:
+    """The call in ``raw``, or Rejected naming what is wrong and where."""
+    if not raw.strip():
+        raise _bad(
+            400, "Invalid request format: the body is empty", "$", "expected a JSON object, got no body"
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        why = f"the body is not UTF-8 (byte {error.start}: {raw[error.start : error.start + 1]!r})"
+        raise _bad(400, f"Invalid request format: {why}", "$", why, "encoding") from None
+    try:
+        body = orjson.loads(text)
+    except orjson.JSONDecodeError as error:
+        why = f"the body is not JSON: {error}"
+        raise _bad(400, f"Invalid request format: {why}", "$", why, "json") from None
+    if not isinstance(body, dict):
+        why = f"expected a JSON object with one key naming the call, got {type(body).__name__}"
+        raise _bad(400, f"Invalid request format: {why}", "$", why, "type")
+    if len(body) != 1:
+        names = ", ".join(repr(k) for k in body) or "none"
+        why = f"expected exactly one key naming the call, got {len(body)} ({names})"
+        raise _bad(400, f"Invalid request format: {why}", "$", why, "envelope")
+    (name,) = body
+    if name not in CALLS:
+        why = f"unknown call {name!r}; calls: {', '.join(CALLS)}"
+        raise _bad(400, f"Invalid request format: {why}", spec.json_path([name]), why, "call")
+    found = spec.problems(body, "request", "strict")
+    if found:
+        raise Rejected(400, 230, f"Invalid request format: {spec.headline(found)}", found)
+    user = body[name]["user"]
+    return Call(name, body, user["identifier-type"], user["identifier"], user.get("token"))

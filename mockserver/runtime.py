@@ -1,0 +1,51 @@
+"""Everything a request needs that create_app builds once: kept in ``app.extensions["mock.runtime"]``."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from mockserver import clock, users
+from mockserver.effects import Delays
+from mockserver.generation import Generator
+from mockserver.logging_ import RequestLog
+
+
+@dataclass
+class Runtime:
+    keys: tuple[str, ...]
+    directory: users.Directory
+    generator: Generator
+    delays: Delays
+    mapping: str
+    pin: datetime | None
+    self_check: bool
+    max_body: int
+    log: RequestLog
+    paths: tuple[str, ...]
+    internal_errors: int = 0
+    self_check_failures: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def count(self, name: str) -> None:
+        with self._lock:
+            setattr(self, name, getattr(self, name) + 1)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Runtime:
+        seed = config["MOCK_SEED"]
+        return cls(
+            keys=tuple(config["MOCK_API_KEYS"]),
+            directory=users.load(config["MOCK_USERS_FILE"], bool(config["MOCK_ANY_USER"])),
+            generator=Generator(seed, config["MOCK_CACHE_SIZE"]),
+            delays=Delays(seed),
+            mapping=config["MOCK_STATUS_MAPPING"],
+            pin=clock.pinned(config["MOCK_NOW"]),
+            self_check=bool(config["MOCK_SELF_CHECK"]),
+            max_body=config["MOCK_MAX_BODY_BYTES"],
+            log=RequestLog(config["MOCK_LOG_FORMAT"], config.get("MOCK_LOG_STREAM")),
+            paths=tuple(dict.fromkeys(["/api/v4/request", "/api/v3/request", *config["MOCK_PATHS"]])),
+        )

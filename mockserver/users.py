@@ -1,0 +1,193 @@
+"""The user directory (fixtures/users.yaml or ``--users FILE``) and how a request's user is resolved.
+
+Resolution follows spec/DECISIONS.md D11/D12: a username needs a token (140 without); a known user
+with a wrong token gets 145; an unknown username 144; an unknown rfid, evco-id or token 140. In
+any-user mode every identifier not in the directory is a user with its own generated history.
+Magic values (mockserver.magic) come first in every mode.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mockserver import catalog, magic
+from mockserver.countries import COUNTRIES
+from mockserver.errors import ConfigError, UnknownScenario
+
+IDENTIFIER_TYPES = ("username", "rfid", "evco-id", "token")
+
+
+@dataclass(frozen=True)
+class User:
+    """A directory user: identifiers per type, an optional token, optional history settings."""
+
+    id: str
+    name: str
+    identifiers: Mapping[str, str]
+    token: str | None
+    country: str | None = None
+    sessions: int | None = None
+    scenario: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "name": self.name, "identifiers": dict(self.identifiers)}
+        out["token"] = self.token
+        for key in ("country", "sessions", "scenario"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        return out
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The outcome for a request's user: ``code`` 0 means success with ``key``'s generated history."""
+
+    code: int
+    key: str
+    variant: str = "normal"
+    user: User | None = None
+    why: str = ""
+
+
+class Directory:
+    """Users by (identifier-type, identifier); tokens double as identifiers of type ``token``."""
+
+    def __init__(self, users: list[User], any_user: bool) -> None:
+        self.users = users
+        self.any_user = any_user
+        self._index: dict[tuple[str, str], User] = {}
+        for user in users:
+            for kind, value in user.identifiers.items():
+                self._index[(kind, value)] = user
+            if user.token is not None:
+                self._index[("token", user.token)] = user
+
+    def find(self, identifier_type: str, identifier: str) -> User | None:
+        return self._index.get((identifier_type, identifier))
+
+    def resolve(self, identifier_type: str, identifier: str, token: str | None) -> Resolution:
+        anonymous_key = f"{identifier_type}:{identifier}"
+        found = magic.lookup(identifier_type, identifier, token)
+        if found is not None:
+            why = f"magic value {found.value!r}"
+            return Resolution(found.outcome.code, anonymous_key, found.outcome.variant, why=why)
+        user = self.find(identifier_type, identifier)
+        return _RULES[identifier_type](self, user, token, anonymous_key)
+
+
+def _success(user: User | None, anonymous_key: str) -> Resolution:
+    if user is None:
+        return Resolution(0, anonymous_key, why="any-user mode")
+    return Resolution(0, f"user:{user.id}", user=user, why=f"directory user {user.id!r}")
+
+
+def _token_matches(user: User, token: str) -> bool:
+    return user.token is not None and hmac.compare_digest(user.token.encode(), token.encode())
+
+
+def _by_username(directory: Directory, user: User | None, token: str | None, key: str) -> Resolution:
+    if token is None:
+        return Resolution(140, key, why="username without a token")
+    if user is None:
+        if directory.any_user:
+            return _success(None, key)
+        return Resolution(144, key, why="unknown username")
+    if not _token_matches(user, token):
+        return Resolution(145, key, user=user, why=f"wrong token for user {user.id!r}")
+    return _success(user, key)
+
+
+def _by_card(directory: Directory, user: User | None, token: str | None, key: str) -> Resolution:
+    if user is None:
+        if directory.any_user:
+            return _success(None, key)
+        return Resolution(140, key, why="unknown identifier")
+    if token is not None and user.token is not None and not _token_matches(user, token):
+        return Resolution(145, key, user=user, why=f"wrong token for user {user.id!r}")
+    return _success(user, key)
+
+
+def _by_token(directory: Directory, user: User | None, token: str | None, key: str) -> Resolution:
+    del token  # D11: with identifier-type "token" the identifier is the token; the field is ignored.
+    if user is None:
+        if directory.any_user:
+            return _success(None, key)
+        return Resolution(140, key, why="unknown token")
+    return _success(user, key)
+
+
+_RULES: dict[str, Callable[[Directory, User | None, str | None, str], Resolution]] = {
+    "username": _by_username,
+    "rfid": _by_card,
+    "evco-id": _by_card,
+    "token": _by_token,
+}
+
+
+def load(path: str | Path | None, any_user: bool) -> Directory:
+    """The directory in ``path`` (None: no users), checked; ConfigError names the file and the entry."""
+    if path is None or path == "":
+        return Directory([], any_user)
+    source = Path(path)
+    try:
+        data = yaml.safe_load(source.read_text("utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise ConfigError(f"{source}: cannot read users file: {error}") from error
+    if not isinstance(data, dict) or not isinstance(data.get("users"), list):
+        raise ConfigError(f"{source}: expected a mapping with a 'users' list")
+    users = [_user(source, index, entry) for index, entry in enumerate(data["users"])]
+    _check_unique(source, users)
+    return Directory(users, any_user)
+
+
+def _user(source: Path, index: int, entry: Any) -> User:
+    where = f"{source}: users[{index}]"
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{where}: expected a mapping")
+    unknown = set(entry) - {"id", "name", "identifiers", "token", "country", "sessions", "scenario", "notes"}
+    if unknown:
+        raise ConfigError(f"{where}: unknown keys {sorted(unknown)}")
+    user_id, identifiers, token = entry.get("id"), entry.get("identifiers") or {}, entry.get("token")
+    if not isinstance(user_id, str) or not user_id:
+        raise ConfigError(f"{where}.id: a non-empty string is required")
+    if not isinstance(identifiers, dict) or not set(identifiers) <= set(IDENTIFIER_TYPES[:3]):
+        raise ConfigError(f"{where}.identifiers: a mapping with keys from username, rfid, evco-id")
+    for kind, value in identifiers.items():
+        if not isinstance(value, str) or not 1 <= len(value) <= 255:
+            raise ConfigError(f"{where}.identifiers.{kind}: a string of 1..255 characters")
+    if token is not None and (not isinstance(token, str) or not 1 <= len(token) <= 255):
+        raise ConfigError(f"{where}.token: a string of 1..255 characters, or absent")
+    if "username" in identifiers and token is None:
+        raise ConfigError(f"{where}: a user with a username needs a token (D12)")
+    country = entry.get("country")
+    if country is not None and country not in COUNTRIES:
+        raise ConfigError(f"{where}.country: one of {', '.join(COUNTRIES)}")
+    sessions = entry.get("sessions")
+    if sessions is not None and (not isinstance(sessions, int) or not 0 <= sessions <= 5000):
+        raise ConfigError(f"{where}.sessions: an integer 0..5000")
+    scenario = entry.get("scenario")
+    if scenario is not None:
+        try:
+            catalog.parse(str(scenario))
+        except UnknownScenario as error:
+            raise ConfigError(f"{where}.scenario: {error.message}") from None
+    name = str(entry.get("name") or user_id)
+    return User(user_id, name, dict(identifiers), token, country, sessions, scenario)
+
+
+def _check_unique(source: Path, users: list[User]) -> None:
+    seen: dict[tuple[str, str], str] = {}
+    for user in users:
+        keys = [*user.identifiers.items(), *([("token", user.token)] if user.token else []), ("id", user.id)]
+        for key in keys:
+            if key in seen:
+                raise ConfigError(
+                    f"{source}: {key[0]} {key[1]!r} belongs to both {seen[key]!r} and {user.id!r}"
+                )
+            seen[key] = user.id
