@@ -5,7 +5,7 @@ Entries are dicts as the server records them; the fields read here are in ``FIEL
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -74,7 +74,7 @@ def select(
 
 
 def verify(
-    entries: list[Mapping[str, Any]],
+    entries: Sequence[Mapping[str, Any]],
     matcher: Mapping[str, Any],
     expect: Mapping[str, int],
     since: datetime | None = None,

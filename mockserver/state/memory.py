@@ -21,9 +21,10 @@ from mockserver.state.base import (
 from mockserver.state.errors import TooManyScripts
 from mockserver.state.model import Script, Stored, matches
 
-# Journals of this many sessions are kept; the least recently written one is dropped beyond it,
-# so memory stays flat even when every test run picks a new session id.
-DEFAULT_MAX_JOURNALS = 100
+# All journals together hold at most this many entries: journals of max(1, this // journal size)
+# sessions are kept and the least recently written one is dropped beyond that, so memory stays flat
+# even when every test run picks a new session id.
+TOTAL_ENTRIES = 100_000
 
 
 @dataclass
@@ -44,14 +45,14 @@ class MemoryStore(Store):
         self,
         journal_size: int = DEFAULT_JOURNAL_SIZE,
         max_scripts: int = DEFAULT_MAX_SCRIPTS,
-        max_journals: int = DEFAULT_MAX_JOURNALS,
+        max_journals: int | None = None,
         clock: Callable[[], float] = time.time,
     ):
         super().__init__(journal_size, max_scripts)
         self._lock = Lock()
         self._sessions: dict[str, _Session] = {}
         self._journals: OrderedDict[str, deque[dict[str, Any]]] = OrderedDict()
-        self._max_journals = max_journals
+        self._max_journals = max_journals or max(1, TOTAL_ENTRIES // journal_size)
         self._clock = clock
 
     def _expire(self, state: _Session, now: float) -> None:

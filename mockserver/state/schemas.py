@@ -63,5 +63,8 @@ def problems(instance: Any, ref: str, prefix: tuple[Any, ...] = ()) -> list[Prob
             continue
         custom = leaf.validator in ("not", "oneOf") and "x-message" in schema
         message = schema["x-message"] if custom else leaf.message
+        if leaf.validator == "enum":
+            allowed = ", ".join(str(v) for v in leaf.validator_value if v is not None)
+            message = f"{leaf.instance!r} is not one of: {allowed}"
         found.add(Problem(json_path(path), message, str(leaf.validator)))
     return sorted(found)

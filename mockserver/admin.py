@@ -1,0 +1,354 @@
+"""The admin API under ``/__mock`` (scripts, journal, verification, state) and ``init_app``.
+
+Every admin call is scoped by the ``X-Mock-Session`` header (or a ``session`` query parameter; no
+session = ``default``). Bad bodies answer 400 with ``{"error", "problems": [{"path", "message"}]}``;
+an unreachable state backend answers 503 with result 100 and ``Retry-After``; never a 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import orjson
+from flask import Blueprint, Flask, Response, current_app, request
+
+from mockserver import catalog, docs
+from mockserver.scenario_files import ScenarioFileError
+from mockserver.state import DEFAULT_SESSION, StateUnavailable, TooManyScripts, make_store, valid_session
+from mockserver.state import journal as journal_
+from mockserver.state.engine import Engine
+from mockserver.state.schemas import problems as schema_problems
+from spec import Problem, json_path
+
+EXTENSION = "mock.state"
+SESSION_HEADER = "X-Mock-Session"
+DEFAULT_LIMIT = 100
+RETRY_AFTER_SECONDS = 1
+ADMIN_SCHEMA = "admin.schema.json#/$defs/"
+MAX_BODY_BYTES = 1024 * 1024
+
+bp = Blueprint("mock_admin", __name__, url_prefix="/__mock")
+
+
+class AdminError(Exception):
+    """An admin call the mock refuses: status, one line, problems with JSON paths, extra fields."""
+
+    def __init__(self, status: int, error: str, problems: Sequence[Problem] = (), **extra: Any) -> None:
+        super().__init__(error)
+        self.status = status
+        self.error = error
+        self.problems = list(problems)
+        self.extra = extra
+
+
+def init_app(app: Flask) -> Engine:
+    """Build the store and scenario files from ``app.config`` and install the selector and routes.
+
+    Raises ScenarioFileError (a ConfigError naming file and JSON path) for a bad scenario file.
+    """
+    config = app.config
+    store = make_store(config.get("MOCK_STATE"), int(config.get("MOCK_JOURNAL_SIZE") or 1000))
+    try:
+        engine = Engine(
+            store,
+            files=[str(path) for path in config.get("MOCK_SCENARIO_FILES") or ()],
+            reload=bool(config.get("MOCK_RELOAD_SCENARIOS")),
+            reload_interval=float(config.get("MOCK_RELOAD_INTERVAL", 1.0)),
+        )
+    except BaseException:
+        store.close()
+        raise
+    app.extensions[EXTENSION] = engine
+    app.extensions["mock.selector"] = engine.selector
+    app.extensions["mock.scenario_files"] = engine  # .scenarios.resolve(name) for composed scenarios
+    app.register_blueprint(bp)
+    return engine
+
+
+def _engine() -> Engine:
+    engine: Engine = current_app.extensions[EXTENSION]
+    return engine
+
+
+def _json(body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+    data = orjson.dumps(body, default=str, option=orjson.OPT_NON_STR_KEYS)
+    return Response(data, status, headers=dict(headers or {}), mimetype="application/json")
+
+
+def _session() -> str:
+    header = request.headers.get(SESSION_HEADER)
+    query = request.args.get("session")
+    for where, value in (
+        (json_path(["headers", SESSION_HEADER]), header),
+        (json_path(["query", "session"]), query),
+    ):
+        if value is not None and not valid_session(value):
+            message = "a session id is 1 to 128 characters of A-Z a-z 0-9 . _ : @ / + = -"
+            raise AdminError(400, f"{where}: {message}", [Problem(where, message)])
+    if header is not None and query is not None and header != query:
+        where = json_path(["query", "session"])
+        raise AdminError(
+            400,
+            "the session query parameter and X-Mock-Session header disagree",
+            [Problem(where, f"{query!r} differs from the header's {header!r}")],
+        )
+    return query or header or DEFAULT_SESSION
+
+
+def _body(definition: str) -> dict[str, Any]:
+    length = request.content_length
+    raw = b"" if length is not None and length > MAX_BODY_BYTES else request.stream.read(MAX_BODY_BYTES + 1)
+    if len(raw) > MAX_BODY_BYTES or (length is not None and length > MAX_BODY_BYTES):
+        message = f"an admin body is at most {MAX_BODY_BYTES} bytes"
+        raise AdminError(413, f"$: {message}", [Problem("$", message)])
+    if not raw.strip():
+        raise AdminError(400, "$: the body must be a JSON object", [Problem("$", "the body is empty")])
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        message = f"the body is not JSON ({exc})"
+        raise AdminError(400, f"$: {message}", [Problem("$", message)]) from None
+    problems = schema_problems(body, ADMIN_SCHEMA + definition)
+    if problems:
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise AdminError(400, f"{first.path}: {first.message}{more}", problems)
+    result: dict[str, Any] = body
+    return result
+
+
+def _time(value: str | None, where: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return journal_.parse_time(value)
+    except ValueError:
+        message = f"{value!r} is not an RFC 3339 date-time (e.g. 2026-01-31T12:00:00Z)"
+        raise AdminError(400, f"{where}: {message}", [Problem(where, message)]) from None
+
+
+@bp.errorhandler(AdminError)
+def _admin_error(exc: AdminError) -> Response:
+    body: dict[str, Any] = {"error": exc.error, "problems": [p.as_dict() for p in exc.problems], **exc.extra}
+    return _json(body, exc.status)
+
+
+@bp.errorhandler(StateUnavailable)
+def _unavailable(exc: StateUnavailable) -> Response:
+    body = {"result": {"code": 100, "message": "System error."}, "error": f"{exc}; retry later"}
+    return _json(body, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+@bp.errorhandler(TooManyScripts)
+def _too_many(exc: TooManyScripts) -> Response:
+    return _json({"error": f"{exc}; delete some or reset the session", "problems": []}, 409)
+
+
+# Scripts ---------------------------------------------------------------------------------------
+
+
+@bp.post("/scenarios/script")
+def add_script() -> Response:
+    session = _session()
+    body = _body("script")
+    engine = _engine()
+    problems = engine.check_sequence(body["sequence"], ["sequence"])
+    if problems:
+        raise AdminError(
+            400, f"{problems[0].path}: {problems[0].message}", problems, scenarios=engine.scenario_names()
+        )
+    stored = engine.add_script(session, body.get("match") or {}, body["sequence"], body.get("ttl"))
+    location = f"{request.script_root}/__mock/scenarios/scripts/{stored.script.id}"
+    return _json({"session": session, **stored.view()}, 201, {"Location": location})
+
+
+@bp.get("/scenarios/scripts")
+def list_scripts() -> Response:
+    session = _session()
+    scripts = [s.view() for s in _engine().store.scripts(session)]
+    return _json({"session": session, "count": len(scripts), "scripts": scripts})
+
+
+@bp.get("/scenarios/scripts/<script_id>")
+def show_script(script_id: str) -> Response:
+    session = _session()
+    stored = _engine().store.script(session, script_id)
+    if stored is None:
+        raise _no_script(session, script_id)
+    return _json({"session": session, **stored.view()})
+
+
+@bp.delete("/scenarios/scripts/<script_id>")
+def delete_script(script_id: str) -> Response:
+    session = _session()
+    if not _engine().store.delete(session, script_id):
+        raise _no_script(session, script_id)
+    return _json({"session": session, "deleted": script_id})
+
+
+def _no_script(session: str, script_id: str) -> AdminError:
+    ids = [s.script.id for s in _engine().store.scripts(session)]
+    return AdminError(404, f"no script {script_id!r} in session {session!r}", scripts=ids)
+
+
+@bp.delete("/scenarios")
+def reset_scripts() -> Response:
+    """Scripts only (the journal stays, so a test can still verify); file scripts come back fresh."""
+    session = _session()
+    removed, reinstalled = _engine().reset(session)
+    return _json({"session": session, "removed": removed, "reinstalled-from-files": reinstalled})
+
+
+@bp.get("/scenarios")
+def list_scenarios() -> Response:
+    """The built-in catalogue (with curl commands) and the scenarios the files define."""
+    engine = _engine()
+    runtime = current_app.extensions["mock.runtime"]
+    base = request.host_url.rstrip("/")
+    user = docs.demo_user(runtime.directory)
+    builtin = [
+        {
+            **scenario.as_dict(),
+            "curl": docs.curl(base, runtime.keys[0], user, {"X-Mock-Scenario": scenario.name}),
+        }
+        for scenario in catalog.catalog().values()
+    ]
+    named = [n.as_dict() for n in engine.scenarios.scenarios.values()]
+    return _json(
+        {"scenarios": builtin, "named": named, "files": list(engine.scenarios.files), "script": _SCRIPT_HELP}
+    )
+
+
+_SCRIPT_HELP = {
+    "install": "POST /__mock/scenarios/script "
+    '{"match": {"identifier": "..."}, '
+    '"sequence": [{"scenario": "result-102", "times": 2}, {"scenario": "ok"}]}',
+    "precedence": "identifier > identifier-type > call, then the oldest script",
+    "isolation": "send X-Mock-Session: <run id> on protocol and admin requests",
+}
+
+
+@bp.post("/scenarios/reload")
+def reload_files() -> Response:
+    engine = _engine()
+    try:
+        fresh = engine.reload()
+    except ScenarioFileError as exc:
+        lines = str(exc).splitlines()
+        raise AdminError(400, lines[0], [Problem("$", line) for line in lines]) from None
+    return _json(
+        {"files": list(fresh.files), "scenarios": len(fresh.scenarios), "scripts": len(fresh.scripts)}
+    )
+
+
+# Journal ---------------------------------------------------------------------------------------
+
+_QUERY = {"session", "limit", "since", "until", *journal_.FIELDS}
+
+
+@bp.get("/requests")
+def list_requests() -> Response:
+    session = _session()
+    engine = _engine()
+    unknown = sorted(set(request.args) - _QUERY)
+    if unknown:
+        problems = [
+            Problem(json_path(["query", n]), f"unknown filter; filters: {', '.join(sorted(_QUERY))}")
+            for n in unknown
+        ]
+        raise AdminError(400, f"{problems[0].path}: unknown filter", problems)
+    matcher: dict[str, Any] = {}
+    problems = []
+    for name, convert in journal_.FIELDS.items():
+        value = request.args.get(name)
+        if value is None:
+            continue
+        try:
+            matcher[name] = convert(value)
+        except ValueError:
+            problems.append(Problem(json_path(["query", name]), f"{value!r} is not an integer"))
+    limit = _limit(request.args.get("limit"), engine.store.journal_size, problems)
+    if problems:
+        raise AdminError(400, f"{problems[0].path}: {problems[0].message}", problems)
+    since = _time(request.args.get("since"), json_path(["query", "since"]))
+    until = _time(request.args.get("until"), json_path(["query", "until"]))
+    found = journal_.select(engine.store.entries(session), matcher, since, until)
+    return _json(
+        {
+            "session": session,
+            "count": len(found),
+            "returned": min(limit, len(found)),
+            "requests": found[:limit],
+        }
+    )
+
+
+def _limit(raw: str | None, most: int, problems: list[Problem]) -> int:
+    if raw is None:
+        return min(DEFAULT_LIMIT, most)
+    if raw.isdigit() and 1 <= int(raw) <= most:
+        return int(raw)
+    problems.append(Problem(json_path(["query", "limit"]), f"{raw!r}: give an integer from 1 to {most}"))
+    return 0
+
+
+@bp.delete("/requests")
+def clear_requests() -> Response:
+    session = _session()
+    return _json({"session": session, "removed": _engine().store.clear_journal(session)})
+
+
+@bp.post("/requests/verify")
+def verify() -> Response:
+    session = _session()
+    body = _body("verify")
+    since = _time(body.get("since"), json_path(["since"]))
+    until = _time(body.get("until"), json_path(["until"]))
+    expect = {name: body[name] for name in journal_.COUNTS if name in body}
+    matcher = dict(body.get("match") or {})
+    if matcher.get("method"):
+        matcher["method"] = str(matcher["method"]).upper()
+    outcome = journal_.verify(_engine().store.entries(session), matcher, expect, since, until)
+    return _json({"session": session, **outcome}, 200 if outcome["matched"] else 409)
+
+
+# State -----------------------------------------------------------------------------------------
+
+
+@bp.get("/state")
+def show_state() -> Response:
+    session = _session()
+    engine = _engine()
+    body: dict[str, Any] = {
+        "session": session,
+        **engine.store.describe(),
+        "reachable": True,
+        "scenario-files": list(engine.scenarios.files),
+        "reload": engine.watcher is not None,
+    }
+    try:
+        engine.store.ping()
+    except StateUnavailable as exc:
+        return _json(
+            {**body, "reachable": False, "error": str(exc)}, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        )
+    return _json(body)
+
+
+@bp.delete("/state")
+def reset_state() -> Response:
+    """The session's scripts (back to its file scripts) and its journal."""
+    session = _session()
+    engine = _engine()
+    removed, reinstalled = engine.reset(session)
+    cleared = engine.store.clear_journal(session)
+    return _json(
+        {
+            "session": session,
+            "removed": removed,
+            "reinstalled-from-files": reinstalled,
+            "requests-removed": cleared,
+        }
+    )

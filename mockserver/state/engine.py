@@ -1,0 +1,112 @@
+"""The state subsystem of one app (``app.extensions["mock.state"]``): store, scenario files, reloads."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from mockserver.scenario_files import Catalogue, ScenarioSet, Watcher, check_sequence, load
+from mockserver.state.base import NewScript, Store
+from mockserver.state.errors import StateUnavailable
+from mockserver.state.model import Stored
+from mockserver.state.selector import Selector
+from spec import Problem
+
+log = logging.getLogger("mockserver.state")
+
+
+class Engine:
+    """Scripts, journal and scenario files of one app; ``selector`` is what the protocol route calls."""
+
+    def __init__(
+        self,
+        store: Store,
+        files: Sequence[str] = (),
+        builtin: Catalogue | None = None,
+        reload: bool = False,
+        reload_interval: float = 1.0,
+    ):
+        self.store = store
+        self.builtin = builtin or Catalogue.builtin()
+        self.files = list(files)
+        self.scenarios: ScenarioSet = load(self.files, self.builtin) if self.files else ScenarioSet()
+        self._lock = threading.Lock()
+        self._pending = True  # file scripts not yet installed (the backend may be down at start)
+        self.selector = Selector(store, before_pick=self.ensure_installed)
+        self.try_install()
+        self.watcher = (
+            Watcher(self.files, self.reload, reload_interval).start() if reload and self.files else None
+        )
+
+    # Scenario files --------------------------------------------------------------------------
+
+    def try_install(self) -> None:
+        """Install the files' scripts; if the backend is down, try again on the next request."""
+        try:
+            self.ensure_installed()
+        except StateUnavailable as exc:
+            log.warning("scenario-file scripts not installed yet: %s", exc)
+
+    def ensure_installed(self) -> None:
+        if not self._pending:
+            return
+        with self._lock:
+            if self._pending:
+                for script in self.scenarios.scripts:
+                    self.store.install(script.session, script.new_script())
+                self._pending = False
+
+    def reload(self) -> ScenarioSet:
+        """Re-read the files; on success swap them in and re-sync file scripts (ScenarioFileError if bad)."""
+        fresh = load(self.files, self.builtin)
+        with self._lock:
+            old, self.scenarios = self.scenarios, fresh
+            wanted = {script.id for script in fresh.scripts}
+            origins = {f"file:{path}" for path in (*old.files, *fresh.files)}
+            for session in old.sessions() | fresh.sessions():
+                for stored in self.store.scripts(session):
+                    if stored.script.origin in origins and stored.script.id not in wanted:
+                        self.store.delete(session, stored.script.id)
+            for script in fresh.scripts:
+                self.store.install(script.session, script.new_script())
+            self._pending = False
+        log.info("scenario files reloaded: %d named scenarios, %d scripts", len(fresh.scenarios), len(wanted))
+        return fresh
+
+    # Scripts ---------------------------------------------------------------------------------
+
+    def check_sequence(self, sequence: Sequence[Mapping[str, Any]], prefix: Iterable[Any]) -> list[Problem]:
+        return check_sequence(sequence, self.scenarios, self.builtin, list(prefix))
+
+    def scenario_names(self) -> list[str]:
+        return [*self.builtin.names, *self.scenarios.scenarios]
+
+    def add_script(
+        self, session: str, match: Mapping[str, Any], sequence: Sequence[Mapping[str, Any]], ttl: float | None
+    ) -> Stored:
+        new = NewScript(
+            id="s-" + uuid.uuid4().hex[:12],
+            match={k: v for k, v in match.items() if v is not None},
+            sequence=self.scenarios.expand(sequence),
+            ttl=ttl,
+        )
+        stored = self.store.install(session, new)
+        if stored is None:  # a fresh random id cannot collide
+            raise RuntimeError("script id collision")
+        return stored
+
+    def reset(self, session: str) -> tuple[int, int]:
+        """Remove the session's scripts, then re-install its file scripts: (removed, reinstalled)."""
+        removed = self.store.reset(session)
+        reinstalled = 0
+        for script in self.scenarios.for_session(session):
+            reinstalled += self.store.install(session, script.new_script()) is not None
+        return removed, reinstalled
+
+    def close(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
+        self.store.close()
