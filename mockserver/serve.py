@@ -1,0 +1,75 @@
+"""Serving with gunicorn, programmatically: gthread workers, no control socket, a start-up banner."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any
+
+from gunicorn.app.base import BaseApplication
+
+from mockserver import create_app, docs, settings, users
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from mockserver.cli import Options
+
+
+class MockApplication(BaseApplication):  # type: ignore[misc]
+    """gunicorn running ``create_app(config)`` in each worker."""
+
+    def __init__(self, chosen: Options) -> None:
+        self.chosen = chosen
+        super().__init__()
+
+    def load_config(self) -> None:
+        chosen = self.chosen
+        settings = {
+            "bind": [f"{_bracket(chosen.host)}:{chosen.port}"],
+            "workers": chosen.workers,
+            "worker_class": "gthread",
+            "threads": chosen.threads,
+            # gunicorn >= 25 opens a control socket under $HOME unless told not to.
+            "control_socket_disable": True,
+            "accesslog": None,  # the app writes one structured line per request itself
+            "errorlog": "-",
+            "loglevel": "warning",
+            "keepalive": 5,
+            "graceful_timeout": 5,
+            "timeout": 120,  # worker heartbeat; long latency scenarios sleep in threads, not here
+            "proc_name": "mockserver",
+            "when_ready": self._banner,
+        }
+        for key, value in settings.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        return create_app(self.chosen.config)
+
+    def _banner(self, server: Any) -> None:
+        host, port = server.LISTENERS[0].getsockname()[:2]
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        base = f"http://{_bracket(shown)}:{port}"
+        config = self.chosen.config
+        key = config["MOCK_API_KEYS"][0]
+        any_user = bool(config.get("MOCK_ANY_USER"))
+        directory = users.load(config.get("MOCK_USERS_FILE", settings.DEFAULT_USERS_FILE), any_user)
+        demo = docs.demo_user(directory)
+        lines = [
+            f"mockserver listening on {base} (workers {self.chosen.workers}, threads {self.chosen.threads})",
+            f"  API key:    {key}    (send 'Authorization: key={key}')",
+            "  demo user:  " + ", ".join(f"{k} {v}" for k, v in demo.items()),
+            f"  catalogue:  {base}/__mock/catalog    spec: {base}/openapi.json",
+            f"  try:        {docs.curl(base, key, demo)}",
+        ]
+        print("\n".join(lines), flush=True)
+
+
+def _bracket(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def run(chosen: Options) -> int:
+    MockApplication(chosen).run()
+    sys.stdout.flush()
+    return 0
