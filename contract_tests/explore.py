@@ -23,7 +23,7 @@ from contract_tests import strategies
 from contract_tests.cases import JSON_HEADERS
 from contract_tests.config import CALL, Config
 from contract_tests.errors import OutOfTime
-from contract_tests.model import ANY_ERROR_FAMILIES, Case, Expect, Kind
+from contract_tests.model import ANY_ERROR_FAMILIES, Case, Expect, Kind, parse_json
 
 Send = Callable[[Case], None]
 
@@ -143,10 +143,16 @@ def _schemathesis(mode: GenerationMode, config: Config, send: Send) -> int:
     def make(case: Any, index: int) -> Case | None:
         body = case.body
         if isinstance(body, schemathesis.core.NotSet):
-            raw, value = b"", None
+            raw = b""
+        elif isinstance(body, bytes | bytearray):
+            raw = bytes(body)
         else:
-            raw, value = Case.json_body(body), body
-        expect = classify(value, config) if value is not None else BAD
+            try:
+                raw = Case.json_body(body)
+            except (TypeError, ValueError):
+                return None  # not representable as JSON: nothing a client could send
+        value, problem = parse_json(raw)
+        expect = BAD if problem else classify(value, config)
         return Case(
             f"schemathesis/{mode.value}#{index}",
             "schemathesis",

@@ -1,0 +1,364 @@
+"""Mutants of the reference server: each breaks exactly ONE rule, and names the check that must catch it.
+
+Adding a defect is adding a row to ``MUTANTS``; tests/contract/test_mutants.py runs every row.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from tests.servers.reference import (
+    CALL,
+    Hooks,
+    Refusal,
+    check_envelope,
+    check_user,
+    find_user,
+    key_ok,
+    with_hooks,
+)
+
+
+@dataclass(frozen=True)
+class Mutant:
+    family: str  # schema, semantics, authentication, robustness, consistency
+    check: str  # the check of contract_tests that must name it
+    what: str
+    hooks: Hooks
+
+
+def _each_session(change: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    def success(body: dict[str, Any]) -> dict[str, Any]:
+        body = json.loads(json.dumps(body))
+        for session in body["user"]["sessions"]:
+            change(session)
+        return body
+
+    return success
+
+
+def _set(key: str, value: Callable[[Any], Any]) -> Callable[[dict[str, Any]], None]:
+    def change(session: dict[str, Any]) -> None:
+        session[key] = value(session.get(key))
+
+    return change
+
+
+def _end_before_start(session: dict[str, Any]) -> None:
+    interval = session["session-interval"]
+    if "end" in interval:
+        interval["start"], interval["end"] = interval["end"], interval["start"]
+
+
+def _charging_outside(session: dict[str, Any]) -> None:
+    end = session["session-interval"].get("end")
+    if end and "start" in session["charging-interval"]:
+        session["charging-interval"]["end"] = end[:11] + "23:59:59" + end[19:]
+
+
+def _top_level(body: dict[str, Any]) -> dict[str, Any]:
+    return {"sessions": body["user"]["sessions"], "result": body["result"]}
+
+
+def _crash(message: str) -> Callable[..., Any]:
+    def crash(*_: Any) -> Any:
+        raise RuntimeError(message)
+
+    return crash
+
+
+def _crash_on_non_ascii(raw: bytes) -> None:
+    if any(byte > 0x7F for byte in raw):
+        raise UnicodeEncodeError("ascii", raw.decode("utf-8", "replace"), 0, 1, "lookup table is latin-1")
+
+
+def _crash_on_long(call: Any) -> dict[str, Any]:
+    user = call.get("user") if isinstance(call, dict) else None
+    if isinstance(user, dict) and isinstance(user.get("identifier"), str) and len(user["identifier"]) > 1000:
+        raise RuntimeError("identifier column overflow")
+    return check_user(call)
+
+
+def _no_type_checks(call: Any) -> dict[str, Any]:
+    user = call["user"]
+    user["identifier"].strip()  # AttributeError (a 500) when it is not a string
+    return check_user(call)
+
+
+def _parse_or_crash(raw: bytes) -> Any:
+    return json.loads(raw)  # a JSONDecodeError escapes: HTTP 500
+
+
+def _first_key(body: Any) -> Any:
+    if isinstance(body, dict) and CALL in body:
+        return body[CALL]  # ignores any other key
+    return check_envelope(body)
+
+
+def _any_type(call: Any) -> dict[str, Any]:
+    user = call.get("user") if isinstance(call, dict) else None
+    if isinstance(user, dict) and user.get("identifier-type") not in {"evco-id", "rfid", "username", "token"}:
+        user = user | {"identifier-type": "username"}  # "defaults" an unknown type
+        call = {"user": user}
+    return check_user(call)
+
+
+def _ignore_token(user: dict[str, Any], users: list[dict[str, Any]]) -> dict[str, Any]:
+    record = next((u for u in users if u["identifier"] == user["identifier"]), None)
+    if record is None:
+        raise Refusal(140, "no such user")
+    return record
+
+
+def _by_token(user: dict[str, Any], users: list[dict[str, Any]]) -> dict[str, Any]:
+    record = next((u for u in users if u["token"] is not None and u["token"] == user.get("token")), None)
+    return record if record is not None else find_user(user, users)
+
+
+def _username_without_token(user: dict[str, Any], users: list[dict[str, Any]]) -> dict[str, Any]:
+    if user["identifier-type"] == "username" and user.get("token") is None:
+        user = user | {
+            "token": next((u["token"] for u in users if u["identifier"] == user["identifier"]), "x")
+        }
+    return find_user(user, users)
+
+
+def _unknown_is_empty(user: dict[str, Any], users: list[dict[str, Any]]) -> dict[str, Any]:
+    try:
+        return find_user(user, users)
+    except Refusal as exc:
+        if exc.code in {140, 144}:
+            return {"sessions": []}
+        raise
+
+
+def _fallback_first(user: dict[str, Any], users: list[dict[str, Any]]) -> dict[str, Any]:
+    try:
+        return find_user(user, users)
+    except Refusal as exc:
+        if exc.code == 140 and user["identifier-type"] in {"rfid", "evco-id"}:
+            return users[0]  # users.get(id, default) bug: somebody else's data
+        raise
+
+
+def _hang_on_empty_token(raw: bytes) -> None:
+    if b'"token": ""' in raw:
+        time.sleep(5)
+
+
+def _sessions_in_errors(body: dict[str, Any]) -> dict[str, Any]:
+    return body | {"user": {"sessions": []}}
+
+
+def _nan(body: dict[str, Any]) -> dict[str, Any]:
+    body = json.loads(json.dumps(body))
+    body["user"]["sessions"][0]["energy-consumed"] = math.nan
+    return body
+
+
+def _lower(value: Any) -> Any:
+    return value.lower()
+
+
+MUTANTS: dict[str, Mutant] = {
+    # schema
+    "cost-as-number": Mutant(
+        "schema",
+        "response-schema",
+        "cost sent as a JSON number",
+        with_hooks(success=_each_session(_set("cost", float))),
+    ),
+    "currency-lower-case": Mutant(
+        "schema",
+        "currency-is-iso4217",
+        "currency in lower case",
+        with_hooks(success=_each_session(_set("currency", _lower))),
+    ),
+    "date-time-with-z": Mutant(
+        "schema",
+        "response-schema",
+        "request-sent with Z (strict wants +hh:mm)",
+        with_hooks(success=_each_session(_set("request-sent", lambda _: "2026-11-18T07:59:30Z"))),
+    ),
+    "code-as-string": Mutant(
+        "schema",
+        "success-answered",
+        'result.code sent as the string "0"',
+        with_hooks(success=lambda b: b | {"result": {"code": "0", "message": "Success."}}),
+    ),
+    "missing-currency": Mutant(
+        "schema",
+        "response-schema",
+        "a required field omitted",
+        with_hooks(success=_each_session(lambda s: s.pop("currency"))),
+    ),
+    "success-as-html": Mutant(
+        "schema",
+        "json-content-type",
+        "success sent as text/html",
+        with_hooks(content_type="text/html; charset=utf-8"),
+    ),
+    "nan-energy": Mutant(
+        "schema",
+        "json-body",
+        "energy-consumed NaN (not JSON)",
+        with_hooks(success=_nan, dumps=json.dumps),
+    ),
+    "error-without-result": Mutant(
+        "schema",
+        "result-code-documented",
+        "error bodies without result",
+        with_hooks(error=lambda body: {"error": body["error"]}),
+    ),
+    # semantics
+    "end-before-start": Mutant(
+        "semantics",
+        "interval-end-not-before-start",
+        "session end before start",
+        with_hooks(success=_each_session(_end_before_start)),
+    ),
+    "charging-outside-session": Mutant(
+        "semantics",
+        "charging-inside-session",
+        "charging ends after the session",
+        with_hooks(success=_each_session(_charging_outside)),
+    ),
+    "negative-energy": Mutant(
+        "semantics",
+        "energy-not-negative",
+        "negative energy",
+        with_hooks(success=_each_session(_set("energy-consumed", lambda _: -1.5))),
+    ),
+    # authentication
+    "ignores-token": Mutant(
+        "authentication", "user-auth-refused", "any token is accepted", with_hooks(find=_ignore_token)
+    ),
+    "ignores-api-key": Mutant(
+        "authentication",
+        "partner-auth-refused",
+        "no API key check",
+        with_hooks(key_ok=lambda header, keys: True),
+    ),
+    "key-without-prefix": Mutant(
+        "authentication",
+        "partner-auth-refused",
+        "accepts the key without 'key='",
+        with_hooks(key_ok=lambda h, keys: key_ok(h, keys) or h in keys),
+    ),
+    "key-prefix-match": Mutant(
+        "authentication",
+        "partner-auth-refused",
+        "compares only the key's start",
+        with_hooks(key_ok=lambda h, keys: bool(h) and any(h.startswith("key=" + k) for k in keys)),
+    ),
+    "lookup-by-token": Mutant(
+        "authentication", "user-auth-refused", "finds the user by token alone", with_hooks(find=_by_token)
+    ),
+    "username-without-token": Mutant(
+        "authentication",
+        "user-auth-refused",
+        "a username needs no token",
+        with_hooks(find=_username_without_token),
+    ),
+    "unknown-user-empty-success": Mutant(
+        "authentication",
+        "user-auth-refused",
+        "unknown users get code 0 []",
+        with_hooks(find=_unknown_is_empty),
+    ),
+    "unknown-rfid-other-user": Mutant(
+        "authentication",
+        "user-auth-refused",
+        "unknown rfid gets Ada's data",
+        with_hooks(find=_fallback_first),
+    ),
+    # robustness
+    "crash-on-long-identifier": Mutant(
+        "robustness",
+        "not-a-server-error",
+        "500 on identifiers over 1000 chars",
+        with_hooks(user=_crash_on_long),
+    ),
+    "crash-on-non-ascii": Mutant(
+        "robustness",
+        "not-a-server-error",
+        "500 on any non-ASCII byte",
+        with_hooks(before=_crash_on_non_ascii),
+    ),
+    "crash-on-bad-json": Mutant(
+        "robustness", "not-a-server-error", "500 when the body is not JSON", with_hooks(parse=_parse_or_crash)
+    ),
+    "crash-on-wrong-types": Mutant(
+        "robustness",
+        "not-a-server-error",
+        "500 when identifier is not a string",
+        with_hooks(user=_no_type_checks),
+    ),
+    "two-call-keys-accepted": Mutant(
+        "robustness", "bad-input-rejected", "extra top-level keys ignored", with_hooks(envelope=_first_key)
+    ),
+    "unknown-type-accepted": Mutant(
+        "robustness", "bad-input-rejected", "unknown identifier-type as username", with_hooks(user=_any_type)
+    ),
+    "hang-on-empty-token": Mutant(
+        "robustness",
+        "server-answers",
+        "hangs when the token is empty",
+        with_hooks(before=_hang_on_empty_token),
+    ),
+    # consistency
+    "undocumented-code": Mutant(
+        "consistency",
+        "result-code-documented",
+        "wrong token answered with 146",
+        with_hooks(
+            error=lambda b: (
+                b
+                | {
+                    "result": {
+                        "code": b["result"]["code"] + 1
+                        if b["result"]["code"] == 145
+                        else b["result"]["code"],
+                        "message": "x",
+                    }
+                }
+            )
+        ),
+    ),
+    "code-zero-in-errors": Mutant(
+        "consistency",
+        "code-zero-iff-sessions",
+        "errors carry result code 0",
+        with_hooks(error=lambda b: b | {"result": {"code": 0, "message": b["error"]}}),
+    ),
+    "sessions-in-error-body": Mutant(
+        "consistency",
+        "code-zero-iff-sessions",
+        "error bodies carry sessions",
+        with_hooks(error=_sessions_in_errors),
+    ),
+    "sessions-top-level-only": Mutant(
+        "consistency",
+        "code-zero-iff-sessions",
+        "sessions at the top, not in user",
+        with_hooks(success=_top_level),
+    ),
+    "success-status-201": Mutant(
+        "consistency",
+        "status-matches-result",
+        "success with HTTP 201",
+        with_hooks(status=lambda code, status: 201 if code == 0 else status),
+    ),
+    "auth-error-status-302": Mutant(
+        "consistency",
+        "status-matches-result",
+        "user-auth errors with HTTP 302",
+        with_hooks(status=lambda code, s: 302 if code in {140, 144, 145} else s),
+    ),
+}
+
