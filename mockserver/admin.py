@@ -15,7 +15,8 @@ import orjson
 from flask import Blueprint, Flask, Response, current_app, request
 
 from mockserver import catalog, docs
-from mockserver.scenario_files import ScenarioFileError
+from mockserver.errors import ConfigError
+from mockserver.scenario_files import ScenarioFileError, load
 from mockserver.state import DEFAULT_SESSION, StateUnavailable, TooManyScripts, make_store, valid_session
 from mockserver.state import journal as journal_
 from mockserver.state.engine import Engine
@@ -65,6 +66,18 @@ def init_app(app: Flask) -> Engine:
     app.extensions["mock.scenario_files"] = engine  # .scenarios.resolve(name) for composed scenarios
     app.register_blueprint(bp)
     return engine
+
+
+def check(config: Mapping[str, Any]) -> None:
+    """Check the state settings without serving (for the CLI, before any worker starts).
+
+    Raises ConfigError: a bad ``MOCK_STATE`` URL, journal size, or scenario file (file and JSON path).
+    """
+    size = config.get("MOCK_JOURNAL_SIZE")
+    if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 1):
+        raise ConfigError(f"MOCK_JOURNAL_SIZE={size!r} must be a positive integer")
+    make_store(config.get("MOCK_STATE")).close()  # URL syntax only: nothing connects yet
+    load([str(path) for path in config.get("MOCK_SCENARIO_FILES") or ()])
 
 
 def _engine() -> Engine:
@@ -190,7 +203,10 @@ def delete_script(script_id: str) -> Response:
 
 def _no_script(session: str, script_id: str) -> AdminError:
     ids = [s.script.id for s in _engine().store.scripts(session)]
-    return AdminError(404, f"no script {script_id!r} in session {session!r}", scripts=ids)
+    problem = Problem(
+        "$.id", f"no script {script_id!r} in session {session!r}; scripts: {', '.join(ids) or 'none'}"
+    )
+    return AdminError(404, problem.message, [problem], scripts=ids)
 
 
 @bp.delete("/scenarios")

@@ -30,8 +30,14 @@ CLOSEST = 5
 
 
 def parse_time(text: str) -> datetime:
-    """An RFC 3339 date-time (``Z`` allowed); a naive one is taken as UTC."""
-    value = datetime.fromisoformat(text.strip())
+    """An RFC 3339 date-time (``Z`` allowed); a naive one is taken as UTC.
+
+    A space before the offset is read as ``+``: an unencoded ``+`` in a query string arrives as one.
+    """
+    text = text.strip()
+    if len(text) > 6 and text[-6] == " " and text[-3] == ":":
+        text = text[:-6] + "+" + text[-5:]
+    value = datetime.fromisoformat(text)
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
