@@ -296,6 +296,20 @@ def identity_variants(config: Config) -> Iterator[Case]:
             LENIENT,
             f"the known identifier changed ({name}) with the right token",
         )
+    has_token = config.token is not None and config.identifier_type != "token"
+    if has_token:
+        wrong = {"token": _hex(config.seed, "wrong-token", 32)}
+        for name in ("leading-space", "upper-case", "trailing-nul"):
+            text = variants[name]
+            if text and text != ident:
+                user = config.identity() | {"identifier": text} | wrong
+                yield _case(
+                    config,
+                    f"identity/{name}-wrong-token",
+                    envelope(user),
+                    USER_AUTH,
+                    f"the known identifier changed ({name}) with a wrong token",
+                )
     for kind in IDENTIFIER_TYPES:
         if kind != config.identifier_type:
             yield _case(

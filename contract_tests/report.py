@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -54,13 +55,12 @@ def console(report: Report) -> str:
             lines += ["  ---", failure_block(failure)]
         if len(result.failures) > SHOWN_PER_CHECK:
             lines.append(f"  ... and {len(result.failures) - SHOWN_PER_CHECK} more (see the JSON report)")
-    sources: dict[str, int] = {}
-    for remark in report.warnings:
-        sources[remark.source] = sources.get(remark.source, 0) + 1
     if report.warnings:
+        sources = Counter(remark.source for remark in report.warnings)
         lines += ["", "warnings: " + ", ".join(f"{name} x{count}" for name, count in sorted(sources.items()))]
-        for remark in report.warnings[:5]:
-            lines.append(f"  {remark.case}: {remark.message}")
+        distinct = Counter((remark.source, remark.message) for remark in report.warnings)
+        for (source, message), count in distinct.most_common(8):
+            lines.append(f"  {source}: {message}" + (f" (x{count})" if count > 1 else ""))
     failed = sum(1 for result in report.results if result.failures)
     lines += [
         "",

@@ -7,6 +7,7 @@ Only this module talks to the network. A request that gets no answer yields a ``
 from __future__ import annotations
 
 import email.utils
+import re
 import shlex
 import time
 from dataclasses import dataclass, field
@@ -111,12 +112,23 @@ def _describe(exc: requests.RequestException, timeout: float) -> str:
     return f"no answer: {type(exc).__name__}: {str(exc)[:200]}"
 
 
+def redact(value: str, api_key: str) -> str:
+    """``value`` with the API key hidden, also in any case and cut by one character (derived test keys)."""
+    if not api_key:
+        return value
+    value = re.sub(re.escape(api_key), REDACTED, value, flags=re.IGNORECASE)
+    if len(api_key) > 1:
+        value = re.sub(
+            re.escape(api_key[:-1]), "[REDACTED minus its last character]", value, flags=re.IGNORECASE
+        )
+    return value
+
+
 def curl(request: Request, api_key: str, limit: int | None = None) -> str:
     """The request as a curl command a developer can paste, with the API key redacted (only that)."""
     parts = ["curl", "-sS", "-i", "-X", request.method, shlex.quote(request.url)]
     for name, value in request.headers.items():
-        shown = value.replace(api_key, REDACTED) if api_key else value
-        parts += ["-H", shlex.quote(f"{name}: {shown}")]
+        parts += ["-H", shlex.quote(f"{name}: {redact(value, api_key)}")]
     if not any(name.lower() == "content-type" for name in request.headers):
         parts += ["-H", shlex.quote("Content-Type:")]  # curl would add one; the case sent none
     text = request.body_text()

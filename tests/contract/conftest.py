@@ -1,0 +1,122 @@
+"""Real server processes on free ports, and the suite run as its command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.servers.reference import API_KEY, USERS
+
+ROOT = Path(__file__).resolve().parents[2]
+ADA = USERS[0]
+KNOWN_ADA = ["--identifier-type", "username", "--identifier", ADA["identifier"], "--token", ADA["token"]]
+# Small and unthrottled: these targets are local processes (defaults are for staging).
+FAST = ["--max-examples", "10", "--rate-limit", "0", "--timeout", "2", "--retries", "2"]
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONTRACT_")}
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+@contextmanager
+def reference_server(*args: str) -> Iterator[str]:
+    """``python -m tests.servers ARGS`` on a free port; yields its base URL."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.servers", "--port", "0", *args],
+        cwd=ROOT,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert line.startswith("PORT "), f"server did not start: {line!r}"
+        yield f"http://127.0.0.1:{int(line.split()[1])}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_until_listening(port: int, process: subprocess.Popen[Any], seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on port {port} after {seconds} s")
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+    report: dict[str, Any] | None
+    junit: str | None
+
+    def failed_checks(self) -> set[str]:
+        assert self.report is not None, self.stderr
+        return {check["name"] for check in self.report["checks"] if check["outcome"] == "failed"}
+
+    def explain(self) -> str:
+        return f"exit {self.code}\n--- stdout\n{self.stdout[-6000:]}\n--- stderr\n{self.stderr[-3000:]}"
+
+
+def run_suite(tmp_path: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 120) -> Run:
+    """Run ``python -m contract_tests ARGS --report ... --junitxml ...`` and collect what it wrote."""
+    report, junit = tmp_path / "report.json", tmp_path / "junit.xml"
+    report.unlink(missing_ok=True)
+    junit.unlink(missing_ok=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "contract_tests", *args, "--report", str(report), "--junitxml", str(junit)],
+        cwd=ROOT,
+        env=_env() | (env or {}),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return Run(
+        done.returncode,
+        done.stdout,
+        done.stderr,
+        json.loads(report.read_text("utf-8")) if report.exists() else None,
+        junit.read_text("utf-8") if junit.exists() else None,
+    )
+
+
+@pytest.fixture(scope="module")
+def reference() -> Iterator[str]:
+    with reference_server() as url:
+        yield url
+
+
+def ada_args(url: str, *extra: str) -> list[str]:
+    return ["--base-url", url, "--api-key", API_KEY, *KNOWN_ADA, *FAST, *extra]
