@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from threading import Lock
 from typing import Any
 
+import orjson
+
 from mockserver.state.base import (
     DEFAULT_JOURNAL_SIZE,
     DEFAULT_MAX_SCRIPTS,
@@ -51,7 +53,8 @@ class MemoryStore(Store):
         super().__init__(journal_size, max_scripts)
         self._lock = Lock()
         self._sessions: dict[str, _Session] = {}
-        self._journals: OrderedDict[str, deque[dict[str, Any]]] = OrderedDict()
+        # Entries are kept as compact JSON bytes: a fraction of the memory of dicts.
+        self._journals: OrderedDict[str, deque[bytes]] = OrderedDict()
         self._max_journals = max_journals or max(1, TOTAL_ENTRIES // journal_size)
         self._clock = clock
 
@@ -126,6 +129,7 @@ class MemoryStore(Store):
             return Taken(best.id, scenario, index)
 
     def record(self, session: str, entry: Mapping[str, Any]) -> None:
+        data = orjson.dumps(entry, default=str)
         with self._lock:
             ring = self._journals.get(session)
             if ring is None:
@@ -134,11 +138,12 @@ class MemoryStore(Store):
                     self._journals.popitem(last=False)
             else:
                 self._journals.move_to_end(session)
-            ring.appendleft(dict(entry))
+            ring.appendleft(data)
 
     def entries(self, session: str) -> list[dict[str, Any]]:
         with self._lock:
-            return list(self._journals.get(session, ()))
+            raw = list(self._journals.get(session, ()))
+        return [orjson.loads(item) for item in raw]
 
     def clear_journal(self, session: str) -> int:
         with self._lock:

@@ -13,6 +13,9 @@ from flask import g, has_app_context
 from mockserver.state.base import Store, Taken, valid_session
 from mockserver.state.model import DEFAULT_SESSION, iso, probe
 
+# The journal keeps this much of a request body (the rest is counted, not kept): memory stays bounded.
+MAX_BODY_CHARS = 8192
+
 
 class RequestLike(Protocol):
     """What the selector reads of mockserver.context.RequestContext."""
@@ -68,6 +71,10 @@ class Selector:
         full["session"] = session
         full.setdefault("id", uuid.uuid4().hex[:16])
         full.setdefault("time", iso(time.time()))
+        body = full.get("body")
+        if isinstance(body, str) and len(body) > MAX_BODY_CHARS:
+            full["body"] = body[:MAX_BODY_CHARS]
+            full["body-truncated-from"] = len(body)
         taken: Taken | None = g.get("mock_scripted") if has_app_context() else None
         if taken is not None:
             full.setdefault("script", {"id": taken.script_id, "step": taken.index})

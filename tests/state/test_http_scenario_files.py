@@ -1,0 +1,100 @@
+"""Scenario files through the real server: scripts installed at start, reset to them, reload, refusal."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+
+from tests.state.mock_process import ROOT, command, running
+
+SCENARIOS = ROOT / "fixtures" / "scenarios"
+FIRST = """version: 1
+scripts:
+  - match: {identifier: RL01}
+    sequence: [{scenario: result-140}]
+"""
+SECOND = """version: 1
+scenarios:
+  added-later:
+    description: Defined after the server started.
+    sequence: [{scenario: result-144}, {scenario: ok}]
+scripts:
+  - match: {identifier: RL01}
+    sequence: [{scenario: added-later}]
+"""
+
+
+def test_every_example_serves_its_scripts() -> None:
+    with running(["--scenarios", str(SCENARIOS)]) as mock:
+        listed = mock.admin("GET", "/scenarios").json()
+        assert {n["name"] for n in listed["named"]} == {
+            "flaky-then-ok",
+            "slow-token-rejected",
+            "slow-success",
+            "odd-data-tour",
+        }
+        assert [mock.call("0A0B0C0D").json()["result"]["code"] for _ in range(4)] == [102, 102, 0, 0]
+        # outage-drill.yaml scripts live in their own session only.
+        drill = "outage-drill"
+        assert [mock.call("0001", session=drill).status_code for _ in range(5)] == [503, 503, 503, 500, 429]
+        assert mock.call("0001").status_code == 200
+        # A script step may name a file's sequence: it expands.
+        made = mock.admin(
+            "POST", "/scenarios/script", "expand", json={"sequence": [{"scenario": "flaky-then-ok"}]}
+        )
+        assert made.json()["sequence"] == [
+            {"scenario": "result-102", "times": 2},
+            {"scenario": "ok", "times": 1},
+        ]
+
+
+def test_reset_brings_file_scripts_back_fresh() -> None:
+    with running(["--scenarios", str(SCENARIOS / "flaky-backend.yaml")]) as mock:
+        assert [mock.call("0A0B0C0D").json()["result"]["code"] for _ in range(3)] == [102, 102, 0]
+        assert mock.admin("DELETE", "/scenarios").json() == {
+            "session": "default",
+            "removed": 1,
+            "reinstalled-from-files": 1,
+        }
+        assert mock.call("0A0B0C0D").json()["result"]["code"] == 102
+
+
+def _wait_for(check: object, seconds: float = 15.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():  # type: ignore[operator]
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_reload_on_change_and_a_bad_edit_keeps_the_old_files(tmp_path: Path) -> None:
+    path = tmp_path / "live.yaml"
+    path.write_text(FIRST)
+    with running(["--scenarios", str(tmp_path), "--reload-scenarios"]) as mock:
+        assert mock.call("RL01").json()["result"]["code"] == 140
+        path.write_text(SECOND)
+
+        def named() -> set[str]:
+            return {n["name"] for n in mock.admin("GET", "/scenarios").json()["named"]}
+
+        assert _wait_for(lambda: "added-later" in named())
+        assert [mock.call("RL01").json()["result"]["code"] for _ in range(3)] == [144, 0, 0]
+
+        path.write_text("version: 2\n")  # invalid: logged, and the previous files stay in force
+        assert _wait_for(lambda: "live.yaml: $.version" in mock.stderr())
+        assert "added-later" in named()
+        refused = mock.admin("POST", "/scenarios/reload")
+        assert refused.status_code == 400
+        assert refused.json()["error"].startswith(f"scenario file {path}: $.version: ")
+
+
+def test_a_bad_scenario_file_stops_the_server_with_exit_code_2() -> None:
+    bad = SCENARIOS / "invalid" / "bad-identifier-type.yaml"
+    done = subprocess.run(
+        command(["--scenarios", str(bad)]), cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert f"scenario file {bad}: $.scripts[0].match.identifier-type: 'email' is not one of" in done.stderr

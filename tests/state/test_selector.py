@@ -1,0 +1,67 @@
+"""The selector the protocol route calls: sessions, journal entries, and errors of an unreachable Redis."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from flask import Flask
+
+from mockserver.state import MemoryStore, NewScript, RedisStore, Selector, StateUnavailable, session_of
+from mockserver.state.selector import MAX_BODY_CHARS
+from tests.state.redis_server import free_port
+
+
+@dataclass(frozen=True)
+class Ctx:
+    call: str | None = "user-get-recent-sessions"
+    identifier_type: str | None = "rfid"
+    identifier: str | None = "0A0B"
+    session: str | None = None
+
+
+def test_session_ids() -> None:
+    assert session_of(None) == session_of("") == "default"
+    assert session_of("run-42") == "run-42"
+    odd = session_of("has spaces {and braces}")
+    assert odd.startswith("invalid-") and odd == session_of("has spaces {and braces}")
+    assert odd != session_of("has spaces {and braces}!")
+
+
+def test_pick_and_record_name_the_script_step_in_the_journal() -> None:
+    store = MemoryStore()
+    selector = Selector(store)
+    store.install("qa", NewScript("s1", {"identifier": "0A0B"}, [{"scenario": "result-140", "times": 1}]))
+    with Flask("t").test_request_context():
+        assert selector.pick(Ctx(session="qa")) == "result-140"
+        selector.record({"session": "qa", "identifier": "0A0B", "body": "x" * (MAX_BODY_CHARS + 10)})
+    with Flask("t").test_request_context():
+        assert selector.pick(Ctx(session="qa")) is None
+        selector.record({"session": "qa", "identifier": "0A0B", "body": "{}"})
+    newest, oldest = store.entries("qa")
+    assert oldest["script"] == {"id": "s1", "step": 0}
+    assert len(oldest["body"]) == MAX_BODY_CHARS and oldest["body-truncated-from"] == MAX_BODY_CHARS + 10
+    assert "script" not in newest and newest["body"] == "{}"
+    assert oldest["id"] != newest["id"] and oldest["time"] <= newest["time"]
+    assert store.entries("default") == []
+
+
+def test_an_unreachable_redis_raises_state_unavailable_fast() -> None:
+    store = RedisStore(f"redis://127.0.0.1:{free_port()}/0", timeout=0.2)
+    selector = Selector(store)
+    with pytest.raises(StateUnavailable, match="unreachable"):
+        selector.pick(Ctx())
+    with pytest.raises(StateUnavailable), Flask("t").test_request_context():
+        selector.record({"identifier": "0A0B"})
+    with pytest.raises(StateUnavailable):
+        store.ping()
+    store.close()
+
+
+def test_the_url_password_is_never_shown() -> None:
+    store = RedisStore(f"redis://:s3cret@127.0.0.1:{free_port()}/0", timeout=0.2)
+    with pytest.raises(StateUnavailable) as caught:
+        store.ping()
+    assert "s3cret" not in str(caught.value)
+    assert "s3cret" not in str(store.describe())
+    store.close()
