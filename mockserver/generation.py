@@ -198,19 +198,19 @@ class Generator:
         fee = (
             Decimal("0") if rng.random() < 0.4 else Decimal(str(round(rng.uniform(*station.country.fee), 2)))
         )
-        charging: dict[str, str | None]
+        charging: dict[str, str | None] = {"start": None, "end": None}
+        c_start = start + timedelta(seconds=rng.randint(5, 180))
+        full = timedelta(hours=profile.battery_kwh * rng.uniform(0.2, 0.8) / power)
         if state == "never-charged":
             energy = round(rng.uniform(0.0, 0.08), 3)
-            charging = {"start": None, "end": None}
+        elif c_start >= anchor:  # plugged in moments ago: not charging yet
+            energy = 0.0
         else:
-            c_start = start + timedelta(seconds=rng.randint(5, 180))
-            full = timedelta(hours=profile.battery_kwh * rng.uniform(0.2, 0.8) / power)
             c_end: datetime | None = c_start + full
             limit = end if end is not None else anchor
-            assert c_end is not None
-            if c_end > limit - timedelta(seconds=30):
+            if c_start + full > limit - timedelta(seconds=30):
                 c_end = max(c_start, limit - timedelta(seconds=rng.randint(0, 30)))
-            if end is None and c_end >= anchor - timedelta(seconds=30):
+            if end is None and c_end is not None and c_end >= anchor - timedelta(seconds=30):
                 c_end = None  # still charging
             charged_until = c_end if c_end is not None else anchor
             energy = round(power * (charged_until - c_start).total_seconds() / 3600, 3)
@@ -237,11 +237,10 @@ def _stamp(moment: datetime, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).isoformat(timespec="seconds")
 
 
-def _start(session: dict[str, Any] | None) -> str:
-    if session is None:
-        return ""
-    value = session["session-interval"].get("start")
-    return str(value) if value else ""
+def _start(session: dict[str, Any] | None) -> datetime:
+    """Sort key: the session's start as an instant (offsets differ between countries)."""
+    value = session["session-interval"].get("start") if session else None
+    return datetime.fromisoformat(value) if value else datetime.min.replace(tzinfo=UTC)
 
 
 def _vary_optional(rng: random.Random, session: dict[str, Any]) -> None:
@@ -313,6 +312,8 @@ def _newest(state: str, minutes: tuple[int, int]) -> Shaper:
                 fresh["session-interval"].pop(name, None)
                 fresh["charging-interval"].pop(name, None)
             fresh["charging-interval"].setdefault("start", None)
+        else:
+            fresh["charging-interval"] = {"start": None, "end": None}  # as the document's second example
         earlier = [s for s in built if _ends_before(s, start)]
         return [fresh, *earlier][: max(profile.length, 1)]
 

@@ -1,0 +1,66 @@
+"""Thin fixtures: config -> app -> client -> api (posts a call), and a real server process."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from mockserver import create_app
+
+from .server import Running, start
+
+DEMO = {
+    "identifier-type": "username",
+    "identifier": "demo@example.com",
+    "token": "87d4e3085af04671834ebeb127df33bf",
+}
+KEY = {"Authorization": "key=demo-key"}
+NOW = "2024-06-23T18:00:00+02:00"
+
+
+@pytest.fixture
+def config() -> dict[str, Any]:
+    return {"MOCK_LOG_FORMAT": "off", "MOCK_NOW": NOW}
+
+
+@pytest.fixture
+def app(config: dict[str, Any]) -> Iterator[Flask]:
+    app = create_app(config)
+    yield app
+    # No input of any test may reach the catch-all 500 handler.
+    assert app.extensions["mock.runtime"].internal_errors == 0
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+Api = Callable[..., TestResponse]
+
+
+@pytest.fixture
+def api(client: FlaskClient) -> Api:
+    """``api(user, headers={...}, path=...)`` posts a user-get-recent-sessions call with the demo key."""
+
+    def post(
+        user: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        path: str = "/api/v4/request",
+    ):
+        body = {"user-get-recent-sessions": {"user": user or DEMO}}
+        return client.post(path, json=body, headers={**KEY, **(headers or {})})
+
+    return post
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Running]:
+    """A real ``python -m mockserver`` process (gunicorn) on a free port, with a pinned clock."""
+    with start(["--now", NOW, "--self-check", "--log-format", "off"]) as running:
+        yield running

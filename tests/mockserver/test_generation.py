@@ -1,0 +1,204 @@
+"""Generated histories: valid (strict + invariants), realistic, deterministic."""
+
+from __future__ import annotations
+
+import random
+import string
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import orjson
+import pytest
+
+import spec
+from mockserver import create_app
+from mockserver.countries import COUNTRIES
+from mockserver.generation import OPTIONAL_FIELDS, VARIANTS, Generator
+
+from .conftest import KEY
+
+ANCHOR = datetime(2024, 6, 23, 16, 0, tzinfo=UTC)
+BY_NAME = {country.name: country for country in COUNTRIES.values()}
+TYPES = ("username", "rfid", "evco-id", "token")
+
+
+def random_identifier(rng: random.Random, kind: str) -> str:
+    """Identifiers of the shapes seen in the wild (oioi-transport.md), plus arbitrary text."""
+    if rng.random() < 0.1:
+        alphabet = string.printable + "äöüßłøéñ漢字"
+        return "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40)))
+    if kind == "rfid":
+        return "".join(rng.choice("0123456789ABCDEF") for _ in range(rng.choice((8, 14, 20))))
+    if kind == "evco-id":
+        digits = "".join(rng.choice(string.digits) for _ in range(9))
+        country, provider = rng.choice(["DE", "NL", "SE", "FR"]), rng.choice(["8PS", "ABC", "TNM"])
+        return f"{country}*{provider}*{digits}*{rng.randint(0, 9)}"
+    if kind == "token":
+        return "".join(rng.choice("0123456789abcdef") for _ in range(32))
+    name = "".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(3, 12)))
+    return f"{name}@example.{rng.choice(['com', 'de', 'se'])}"
+
+
+def valid(body: Any) -> list[spec.Problem]:
+    return spec.problems(body, "response-success", "strict") + spec.check_invariants(body)
+
+
+def test_ten_thousand_histories_are_valid_and_repeat_byte_identical() -> None:
+    """Issue 3's done-when: 10,000 identifiers of every type; a fresh generator (a restart) repeats them."""
+    rng = random.Random(20240623)
+    first, again = Generator(seed=0, cache_size=0), Generator(seed=0, cache_size=0)
+    success = spec.validator("response-success", "strict")
+    for index in range(10_000):
+        kind = TYPES[index % 4]
+        key = f"{kind}:{random_identifier(rng, kind)}"
+        body = first.body(key, ANCHOR, "normal", None, None)
+        parsed = orjson.loads(body)
+        if not success.is_valid(parsed) or spec.check_invariants(parsed):
+            pytest.fail(f"{key}: {valid(parsed)}")
+        if index % 10 == 0:  # a tenth is regenerated from scratch, as after a restart
+            assert again.body(key, ANCHOR, "normal", None, None) == body, key
+
+
+def test_any_user_http_sample_is_valid_and_repeats() -> None:
+    app = create_app(
+        {"MOCK_LOG_FORMAT": "off", "MOCK_ANY_USER": True, "MOCK_NOW": "2024-06-23T18:00:00+02:00"}
+    )
+    client = app.test_client()
+    rng = random.Random(7)
+    for index in range(400):
+        kind = TYPES[index % 4]
+        user = {"identifier-type": kind, "identifier": random_identifier(rng, kind)}
+        if kind == "username" or rng.random() < 0.3:
+            user["token"] = random_identifier(rng, "token")
+        request = {"json": {"user-get-recent-sessions": {"user": user}}, "headers": KEY}
+        response = client.post("/api/v4/request", **request)
+        body = orjson.loads(response.data)
+        assert response.status_code == 200
+        assert body["result"]["code"] == 0, (user, body)
+        assert valid(body) == []
+        assert client.post("/api/v4/request", **request).data == response.data
+
+
+@pytest.fixture(scope="module")
+def population() -> list[dict[str, Any]]:
+    gen = Generator(seed=3)
+    sessions: list[dict[str, Any]] = []
+    for index in range(300):
+        sessions += gen.sessions(f"rfid:{index:08X}", ANCHOR)
+    return sessions
+
+
+def test_times_use_the_offset_of_the_sessions_country(population: list[dict[str, Any]]) -> None:
+    checked = 0
+    for session in population:
+        if not session.get("address"):
+            continue
+        country = BY_NAME[session["address"].rsplit(", ", 1)[1]]
+        assert session["currency"] == country.currency
+        start = session["session-interval"].get("start")
+        if start:
+            moment = datetime.fromisoformat(start)
+            assert moment.utcoffset() == moment.astimezone(ZoneInfo(country.tz)).utcoffset()
+            checked += 1
+    assert checked > 1000
+
+
+def test_sessions_are_recent_newest_first_and_requested_shortly_before(
+    population: list[dict[str, Any]],
+) -> None:
+    gen = Generator(seed=3)
+    for index in range(50):
+        starts = [
+            datetime.fromisoformat(s["session-interval"]["start"])
+            for s in gen.sessions(f"rfid:{index:08X}", ANCHOR)
+            if s["session-interval"].get("start")
+        ]
+        assert starts == sorted(starts, reverse=True)
+        assert all(ANCHOR - timedelta(days=400) < start < ANCHOR for start in starts)
+    for session in population:
+        sent, start = session.get("request-sent"), session["session-interval"].get("start")
+        if sent and start:
+            gap = datetime.fromisoformat(start) - datetime.fromisoformat(sent)
+            assert timedelta(seconds=5) <= gap <= timedelta(minutes=4)
+
+
+def test_population_has_the_documented_variety(population: list[dict[str, Any]]) -> None:
+    never_charged = [s for s in population if s["charging-interval"].get("start") is None]
+    assert never_charged and all((s.get("energy-consumed") or 0) < 0.1 for s in never_charged)
+    for field in OPTIONAL_FIELDS:
+        assert any(field in s and s[field] is None for s in population), f"{field} never null"
+        assert any(field not in s for s in population), f"{field} never omitted"
+    assert {s["currency"] for s in population} >= {
+        "EUR",
+        "SEK",
+        "NOK",
+        "DKK",
+        "GBP",
+        "CHF",
+        "PLN",
+        "CZK",
+        "HUF",
+    }
+    assert all(Decimal(s["cost"]) >= 0 and s["cost"] == f"{Decimal(s['cost']):.2f}" for s in population)
+    assert len({s["external-session-id"] for s in population if s.get("external-session-id")}) > 1000
+
+
+def test_in_progress_sessions_occur_naturally_near_the_clock() -> None:
+    gen = Generator(seed=0)
+    found = 0
+    for index in range(150):
+        sessions = gen.sessions(f"token:{index}", ANCHOR)
+        found += any(
+            "end" not in s["session-interval"] or s["session-interval"]["end"] is None for s in sessions
+        )
+    assert found > 0
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_every_variant_is_valid(variant: str) -> None:
+    gen = Generator(seed=1)
+    for index in range(20):
+        body = orjson.loads(gen.body(f"username:u{index}@example.com", ANCHOR, variant, None, None))
+        assert valid(body) == []
+        sessions = body["user"]["sessions"]
+        assert VARIANT_CHECKS[variant](sessions), sessions
+
+
+def _non_ascii(text: Any) -> bool:
+    return isinstance(text, str) and any(ord(ch) > 127 for ch in text)
+
+
+VARIANT_CHECKS = {
+    "normal": lambda s: len(s) >= 1,
+    "none": lambda s: s == [],
+    "many": lambda s: len(s) == 200,
+    "null": lambda s: all(
+        all(x[f] is None for f in OPTIONAL_FIELDS) and x["session-interval"] == {"start": None, "end": None}
+        for x in s
+    ),
+    "omitted": lambda s: all(not set(OPTIONAL_FIELDS) & set(x) and x["session-interval"] == {} for x in s),
+    "in-progress": lambda s: "end" not in s[0]["session-interval"] and s[0]["session-interval"]["start"],
+    "never-charged": lambda s: s[0]["charging-interval"] == {"start": None, "end": None},
+    "zero-cost": lambda s: all(x["cost"] == "0.00" for x in s),
+    "non-ascii": lambda s: all(_non_ascii(x["address"]) for x in s),
+}
+
+
+def test_seed_and_clock_change_the_world() -> None:
+    key = "rfid:04A2B3C4"
+    base = Generator(seed=0).body(key, ANCHOR, "normal", None, None)
+    assert Generator(seed=1).body(key, ANCHOR, "normal", None, None) != base
+    assert Generator(seed=0).body(key, ANCHOR + timedelta(days=30), "normal", None, None) != base
+
+
+def test_history_is_stable_as_the_clock_moves() -> None:
+    """An hour later the user has the same past: sessions that ended before are unchanged."""
+    gen = Generator(seed=0)
+    for index in range(30):
+        key = f"evco-id:DE*ABC*{index:09d}*0"
+        earlier = gen.sessions(key, ANCHOR, count=50)
+        later = gen.sessions(key, ANCHOR + timedelta(hours=1), count=50)
+        finished = [s for s in earlier if s["session-interval"].get("end")][:10]
+        assert all(s in later for s in finished)
