@@ -112,6 +112,7 @@ def as_json(report: Report) -> dict[str, Any]:
         "exit_code": report.exit_code,
         "incomplete": report.incomplete or None,
         "requests": report.requests,
+        "retries": report.retries,
         "duration_seconds": round(report.duration, 3),
         "requests_per_second": round(report.requests_per_second, 2),
         "phases": report.phases,

@@ -37,6 +37,7 @@ class Report:
     by_group: dict[str, Counter[str]] = field(default_factory=dict)
     phases: dict[str, int] = field(default_factory=dict)
     requests: int = 0
+    retries: int = 0
     duration: float = 0.0
     incomplete: str = ""
 
@@ -106,6 +107,7 @@ class Judge:
         report = self.report
         report.requests = self.client.sent
         status = exchange.response.status
+        report.retries += exchange.response.retries
         report.statuses[status] += 1
         code = exchange.result_code
         label = repr(code) if code is not None else "none"
@@ -135,7 +137,7 @@ def preflight(judge: Judge) -> Exchange:
             f"the known-good credentials were refused: HTTP {response.status}, result code {code!r}"
             f" ({message or 'no message'}); check --api-key, --identifier-type, --identifier and --token"
         )
-    if response.status in {404, 405} and code is None:
+    if response.status in {404, 405} and code != 0:
         raise CannotJudge(f"nothing answers {where} (HTTP {response.status}): check --base-url and --path")
     return exchange
 

@@ -117,7 +117,7 @@ def redact(value: str, api_key: str) -> str:
     if not api_key:
         return value
     value = re.sub(re.escape(api_key), REDACTED, value, flags=re.IGNORECASE)
-    if len(api_key) > 1:
+    if len(api_key) >= 8:  # a shorter prefix could match ordinary text
         value = re.sub(
             re.escape(api_key[:-1]), "[REDACTED minus its last character]", value, flags=re.IGNORECASE
         )

@@ -1,0 +1,65 @@
+"""Correct servers that make different valid choices pass: exit 0, and the report says what was seen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from contract_tests import CHECKS
+from tests.contract.conftest import ada_args, reference_server, run_suite
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.parametrize(
+    ("server_args", "suite_args"),
+    [
+        ([], []),  # nulls omitted, extra fields, +05:30/-03:00 offsets, 401/404 for auth errors
+        (["--status-style", "call-page"], []),  # result-coded errors with HTTP 200, as the call page says
+        (["--forms", "lenient"], ["--profile", "lenient"]),  # Z, fractions, "3.15" -> "3.15", "0.00" -> "0"
+        (["--flaky-every", "7"], []),  # busy: every 7th answer is 503 + Retry-After, retried
+    ],
+    ids=["reference", "call-page-statuses", "lenient-forms", "busy-503"],
+)
+def test_a_correct_server_passes(server_args: list[str], suite_args: list[str], tmp_path: Path) -> None:
+    with reference_server(*server_args) as url:
+        run = run_suite(tmp_path, *ada_args(url, *suite_args))
+    assert run.code == 0, run.explain()
+    assert run.report is not None
+    assert run.report["exit_code"] == 0
+    assert (run.report["retries"] > 0) == ("--flaky-every" in server_args)
+    assert "RESULT: PASS (exit 0)" in run.stdout
+
+
+def test_lenient_forms_fail_the_strict_profile(tmp_path: Path) -> None:
+    with reference_server("--forms", "lenient") as url:
+        run = run_suite(tmp_path, *ada_args(url, "--profile", "strict"))
+    assert run.code == 1, run.explain()
+    assert run.failed_checks() == {"response-schema"}
+
+
+def test_the_report_accounts_for_what_was_observed(reference: str, tmp_path: Path) -> None:
+    run = run_suite(tmp_path, *ada_args(reference))
+    assert run.code == 0, run.explain()
+    report = run.report
+    assert report is not None
+    coverage = report["coverage"]
+    # The reference answers 0, 140, 144, 145, 210 and 230 with 200, 400, 401 and 404 (its choices).
+    assert {"0", "140", "144", "145", "210", "230"} <= set(coverage["result_codes"])
+    assert {"200", "400", "401", "404"} <= set(coverage["statuses"])
+    assert report["requests"] == sum(coverage["statuses"].values())
+    assert report["requests_per_second"] > 0
+    assert [check["name"] for check in report["checks"]] == [check.name for check in CHECKS]
+    # Tolerant reader: the reference's extra fields are warnings, not failures.
+    assert any(
+        w["source"] == "unknown-fields" and w["path"].endswith("tariff-id") for w in report["warnings"]
+    )
+    assert set(report["phases"]) == {
+        "fixed",
+        "hypothesis-valid",
+        "hypothesis-invalid",
+        "schemathesis-positive",
+        "schemathesis-negative",
+    }
+    assert report["phases"]["hypothesis-invalid"] == 10

@@ -1,0 +1,121 @@
+"""Exit 2 when the run cannot judge (unreachable, refused credentials, bad options); CONTRACT_* env."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.contract.conftest import FAST, KNOWN_ADA, ada_args, free_port, run_suite
+from tests.servers.reference import API_KEY, USERS
+
+pytestmark = pytest.mark.slow
+
+
+def test_unreachable_target_exits_2(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    run = run_suite(tmp_path, "--base-url", url, "--api-key", API_KEY, *KNOWN_ADA, *FAST)
+    assert run.code == 2, run.explain()
+    assert "target unreachable" in run.stderr
+    assert run.report is None
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        (["--api-key", "not-the-key"], "result code 210"),
+        (["--token", "0" * 32], "result code 145"),
+        (["--identifier", "nobody@example.org"], "result code 144"),
+        (["--path", "/api/v9/request"], "HTTP 404"),
+    ],
+    ids=["wrong-api-key", "wrong-token", "unknown-user", "wrong-path"],
+)
+def test_refused_credentials_exit_2(reference: str, change: list[str], said: str, tmp_path: Path) -> None:
+    run = run_suite(tmp_path, *ada_args(reference), *change)
+    assert run.code == 2, run.explain()
+    assert said in run.stderr
+    if change[0] == "--api-key":
+        assert "not-the-key" not in run.stderr + run.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--api-key", "k", "--identifier-type", "rfid", "--identifier", "X"], "missing --base-url"),
+        (
+            ["--base-url", "ftp://x", "--api-key", "k", "--identifier-type", "rfid", "--identifier", "X"],
+            "--base-url",
+        ),
+        (
+            ["--base-url", "http://x", "--api-key", "k", "--identifier-type", "email", "--identifier", "X"],
+            "--identifier-type",
+        ),
+        (
+            [
+                "--base-url",
+                "http://x",
+                "--api-key",
+                "k",
+                "--identifier-type",
+                "rfid",
+                "--identifier",
+                "X",
+                "--max-examples",
+                "0",
+            ],
+            "--max-examples",
+        ),
+        (
+            [
+                "--base-url",
+                "http://x",
+                "--api-key",
+                "k",
+                "--identifier-type",
+                "rfid",
+                "--identifier",
+                "X",
+                "--profile",
+                "loose",
+            ],
+            "--profile",
+        ),
+    ],
+    ids=["missing", "scheme", "identifier-type", "max-examples", "profile"],
+)
+def test_bad_options_exit_2(args: list[str], said: str, tmp_path: Path) -> None:
+    run = run_suite(tmp_path, *args)
+    assert run.code == 2, run.explain()
+    assert "bad options" in run.stderr
+    assert said in run.stderr
+
+
+def test_every_option_reads_the_environment(reference: str, tmp_path: Path) -> None:
+    ada = USERS[0]
+    env = {
+        "CONTRACT_BASE_URL": reference,
+        "CONTRACT_API_KEY": API_KEY,
+        "CONTRACT_IDENTIFIER_TYPE": "username",
+        "CONTRACT_IDENTIFIER": ada["identifier"],
+        "CONTRACT_TOKEN": ada["token"],
+        "CONTRACT_MAX_EXAMPLES": "3",
+        "CONTRACT_RATE_LIMIT": "0",
+        "CONTRACT_SEED": "7",
+    }
+    run = run_suite(tmp_path, env=env)
+    assert run.code == 0, run.explain()
+    assert run.report is not None
+    assert run.report["seed"] == 7
+    assert run.report["phases"]["hypothesis-valid"] == 3
+    # The command line wins over the environment.
+    run = run_suite(tmp_path, "--api-key", "not-the-key", env=env)
+    assert run.code == 2, run.explain()
+
+
+def test_max_time_stops_the_run_and_says_so(reference: str, tmp_path: Path) -> None:
+    run = run_suite(tmp_path, *ada_args(reference), "--rate-limit", "50", "--max-time", "1")
+    assert run.code == 0, run.explain()
+    assert run.report is not None
+    assert run.report["incomplete"]
+    assert run.report["requests"] <= 52
+    assert "INCOMPLETE" in run.stdout

@@ -1,0 +1,144 @@
+"""The transport against a real local HTTP server: Retry-After honoured, time-outs reported, key redacted."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
+
+import pytest
+
+from contract_tests.errors import OutOfTime
+from contract_tests.model import Request
+from contract_tests.transport import Client, curl, redact, retry_after
+
+
+class _Scripted(BaseHTTPRequestHandler):
+    """Answers POSTs from a script of (status, headers, delay) and then 200 forever."""
+
+    script: ClassVar[list[tuple[int, dict[str, str], float]]] = []
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        status, headers, delay = self.script.pop(0) if self.script else (200, {}, 0.0)
+        time.sleep(delay)
+        body = b'{"result": {"code": 0, "message": "Success."}, "user": {"sessions": []}}'
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def scripted() -> Iterator[tuple[str, list[tuple[int, dict[str, str], float]]]]:
+    script: ClassVar[list[tuple[int, dict[str, str], float]]] = []
+    handler = type("Handler", (_Scripted,), {"script": script})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/api/v4/request", script
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def _client(**overrides: float) -> Client:
+    settings = {"rate_limit": 0.0, "timeout": 5.0, "retries": 3.0, "budget": 30.0} | overrides
+    return Client(
+        settings["rate_limit"],
+        settings["timeout"],
+        int(settings["retries"]),
+        time.monotonic() + settings["budget"],
+    )
+
+
+def _request(url: str) -> Request:
+    return Request("POST", url, {"Content-Type": "application/json"}, b"{}")
+
+
+def test_retry_after_is_honoured_on_503_and_429(scripted: tuple[str, list]) -> None:
+    url, script = scripted
+    script += [(503, {"Retry-After": "1"}, 0.0), (429, {"Retry-After": "0"}, 0.0)]
+    client = _client()
+    started = time.monotonic()
+    response = client.send(_request(url))
+    assert time.monotonic() - started >= 1.0
+    assert response.status == 200
+    assert response.retries == 2
+    assert client.sent == 3
+
+
+def test_retries_stop_after_the_limit_and_the_last_answer_is_judged(scripted: tuple[str, list]) -> None:
+    url, script = scripted
+    script += [(503, {"Retry-After": "0"}, 0.0)] * 5
+    response = _client(retries=2).send(_request(url))
+    assert response.status == 503
+    assert response.retries == 2
+
+
+def test_a_time_out_is_an_answer_with_an_error_and_is_not_retried(scripted: tuple[str, list]) -> None:
+    url, script = scripted
+    script += [(200, {}, 1.0)]
+    client = _client(timeout=0.3)
+    response = client.send(_request(url))
+    assert response.status == 0
+    assert "timed out" in response.error
+    assert client.sent == 1
+
+
+def test_the_rate_limit_spaces_requests(scripted: tuple[str, list]) -> None:
+    url, _ = scripted
+    client = _client(rate_limit=10.0)
+    started = time.monotonic()
+    for _ in range(4):
+        client.send(_request(url))
+    assert time.monotonic() - started >= 0.3  # 4 requests at 10/s: 3 gaps of 100 ms at least
+
+
+def test_the_time_budget_stops_sending(scripted: tuple[str, list]) -> None:
+    url, _ = scripted
+    client = _client(rate_limit=2.0, budget=0.6)
+    with pytest.raises(OutOfTime):
+        for _ in range(10):
+            client.send(_request(url))
+    assert client.sent < 10
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [("7", 7.0), (" 0 ", 0.0), ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0), ("soon", None), (None, None)],
+)
+def test_retry_after_parsing(header: str | None, seconds: float | None) -> None:
+    assert retry_after(header, now=1445412480.0) == seconds
+
+
+def test_only_the_api_key_is_redacted() -> None:
+    body = b'{"user-get-recent-sessions": {"user": {"identifier": "s3cret-user", "token": "tok-123"}}}'
+    request = Request(
+        "POST",
+        "http://h/api/v4/request",
+        {"Authorization": "key=S3cretKey", "Content-Type": "application/json"},
+        body,
+    )
+    command = curl(request, "S3cretKey")
+    assert "S3cretKey" not in command
+    assert "key=[REDACTED]" in command
+    assert "tok-123" in command and "s3cret-user" in command and "session" in command
+    assert redact("key=s3cretkey", "S3cretKey") == "key=[REDACTED]"
+    assert "S3cretKe" not in redact("key=S3cretKe", "S3cretKey")
+
+
+def test_curl_says_when_no_content_type_was_sent() -> None:
+    command = curl(Request("POST", "http://h/p", {"Authorization": "key=k1"}, b"{}"), "k1")
+    assert command.count("Content-Type") == 1
+    assert "-H Content-Type: " in command  # curl sends none then
