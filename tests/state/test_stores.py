@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from mockserver.state import NewScript, Store, TooManyScripts
+from mockserver.state import MemoryStore, NewScript, Store, TooManyScripts
 from mockserver.state.model import normalise_sequence
 from tests.state.conftest import BACKENDS, make
 from tests.state.redis_server import RedisServer
@@ -85,3 +86,33 @@ def test_store_case(path: Path, backend: str, redis_server: RedisServer) -> None
 
 def test_cases_exist() -> None:
     assert len(CASES) >= 8
+
+
+def test_memory_journal_stays_flat_beyond_its_ring() -> None:
+    """Memory after 3 rings' worth of entries is what one ring needs: about 1 KiB per typical entry."""
+    entry = {
+        "method": "POST",
+        "path": "/api/v4/request",
+        "identifier-type": "rfid",
+        "identifier": "04A2B3C4D5E6F7",
+        "headers": {"Content-Type": "application/json", "Authorization": "key=<redacted>"},
+        "body": '{"user-get-recent-sessions":{"user":{"identifier-type":"rfid","identifier":"04A2B3C4D5E6F7"}}}',
+        "time": "2026-01-01T00:00:00.000+00:00",
+        "result": 0,
+        "status": 200,
+        "duration_ms": 1.5,
+    }
+    store = MemoryStore(journal_size=2000)
+    tracemalloc.start()
+    try:
+        for _ in range(2000):
+            store.record("s", entry)
+        one_ring = tracemalloc.get_traced_memory()[0]
+        for _ in range(4000):
+            store.record("s", entry)
+        three_rings = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert len(store.entries("s")) == 2000
+    assert one_ring < 2000 * 1024
+    assert three_rings < one_ring * 1.1
