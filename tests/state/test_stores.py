@@ -90,13 +90,14 @@ def test_cases_exist() -> None:
 
 def test_memory_journal_stays_flat_beyond_its_ring() -> None:
     """Memory after 3 rings' worth of entries is what one ring needs: about 1 KiB per typical entry."""
+    user = '{"identifier-type":"rfid","identifier":"04A2B3C4D5E6F7"}'
     entry = {
         "method": "POST",
         "path": "/api/v4/request",
         "identifier-type": "rfid",
         "identifier": "04A2B3C4D5E6F7",
         "headers": {"Content-Type": "application/json", "Authorization": "key=<redacted>"},
-        "body": '{"user-get-recent-sessions":{"user":{"identifier-type":"rfid","identifier":"04A2B3C4D5E6F7"}}}',
+        "body": '{"user-get-recent-sessions":{"user":' + user + "}}",
         "time": "2026-01-01T00:00:00.000+00:00",
         "result": 0,
         "status": 200,
