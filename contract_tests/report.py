@@ -30,7 +30,7 @@ def failure_block(failure: Failure) -> str:
         [
             f"  case:    {failure.case}",
             f"  problem: {failure.message}",
-            f"  at:      {failure.path} = {_value(failure.value)}",
+            f"  at:      {failure.path}" + ("" if failure.value is None else f" = {_value(failure.value)}"),
             f"  status:  {failure.status or 'no answer'}",
             f"  answer:  {failure.response_excerpt[:300]!r}",
             f"  request: {curl}",

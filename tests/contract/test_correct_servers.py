@@ -48,7 +48,7 @@ def test_the_report_accounts_for_what_was_observed(reference: str, tmp_path: Pat
     # The reference answers 0, 140, 144, 145, 210 and 230 with 200, 400, 401 and 404 (its choices).
     assert {"0", "140", "144", "145", "210", "230"} <= set(coverage["result_codes"])
     assert {"200", "400", "401", "404"} <= set(coverage["statuses"])
-    assert report["requests"] == sum(coverage["statuses"].values())
+    assert report["requests"] >= sum(coverage["statuses"].values())  # retries count as requests
     assert report["requests_per_second"] > 0
     assert [check["name"] for check in report["checks"]] == [check.name for check in CHECKS]
     # Tolerant reader: the reference's extra fields are warnings, not failures.

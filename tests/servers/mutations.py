@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from flask import request
+
 from tests.servers.reference import (
     CALL,
     Hooks,
@@ -161,6 +163,20 @@ def _nan(body: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+def _crash_without_json_type(raw: bytes) -> None:
+    if not request.headers.get("Content-Type", "").startswith("application/json"):
+        raise KeyError("charset")  # parses the Content-Type header it assumed was there
+
+
+def _recode(old: int, new: int) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    def error(body: dict[str, Any]) -> dict[str, Any]:
+        if body["result"]["code"] == old:
+            return body | {"result": {"code": new, "message": "Error."}}
+        return body
+
+    return error
+
+
 def _lower(value: Any) -> Any:
     return value.lower()
 
@@ -214,6 +230,18 @@ MUTANTS: dict[str, Mutant] = {
         "result-code-documented",
         "error bodies without result",
         with_hooks(error=lambda body: {"error": body["error"]}),
+    ),
+    "json-in-latin-1": Mutant(
+        "schema",
+        "json-content-type",
+        "JSON declared as ISO-8859-1",
+        with_hooks(content_type="application/json; charset=iso-8859-1"),
+    ),
+    "success-without-message": Mutant(
+        "schema",
+        "response-schema",
+        "result.message missing on success",
+        with_hooks(success=lambda b: b | {"result": {"code": 0}}),
     ),
     # semantics
     "end-before-start": Mutant(
@@ -277,7 +305,25 @@ MUTANTS: dict[str, Mutant] = {
         "unknown rfid gets Ada's data",
         with_hooks(find=_fallback_first),
     ),
+    "wrong-token-as-230": Mutant(
+        "authentication",
+        "user-auth-refused",
+        "a wrong token answered as an invalid request",
+        with_hooks(error=_recode(145, 230)),
+    ),
+    "bad-api-key-as-140": Mutant(
+        "authentication",
+        "partner-auth-refused",
+        "a bad API key answered as a user-auth failure",
+        with_hooks(error=_recode(210, 140)),
+    ),
     # robustness
+    "crash-without-json-content-type": Mutant(
+        "robustness",
+        "not-a-server-error",
+        "500 when Content-Type is not application/json",
+        with_hooks(before=_crash_without_json_type),
+    ),
     "crash-on-long-identifier": Mutant(
         "robustness",
         "not-a-server-error",
@@ -361,4 +407,3 @@ MUTANTS: dict[str, Mutant] = {
         with_hooks(status=lambda code, s: 302 if code in {140, 144, 145} else s),
     ),
 }
-
