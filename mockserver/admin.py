@@ -7,6 +7,7 @@ an unreachable state backend answers 503 with result 100 and ``Retry-After``; ne
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -231,10 +232,16 @@ def list_scenarios() -> Response:
         }
         for scenario in catalog.catalog().values()
     ]
-    named = [n.as_dict() for n in engine.scenarios.scenarios.values()]
+    named = [{**n.as_dict(), "curl": _script_curl(base, n.name)} for n in engine.scenarios.scenarios.values()]
     return _json(
         {"scenarios": builtin, "named": named, "files": list(engine.scenarios.files), "script": _SCRIPT_HELP}
     )
+
+
+def _script_curl(base: str, name: str) -> str:
+    """A curl command scripting ``name`` for the next request (of any user) in the default session."""
+    body = orjson.dumps({"sequence": [{"scenario": name}]}).decode()
+    return shlex.join(["curl", "-sS", "-X", "POST", f"{base}/__mock/scenarios/script", "-d", body])
 
 
 _SCRIPT_HELP = {

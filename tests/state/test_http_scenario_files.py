@@ -34,6 +34,7 @@ def test_every_example_serves_its_scripts() -> None:
             "slow-success",
             "odd-data-tour",
         }
+        assert all(n["curl"].startswith("curl ") and n["description"] for n in listed["named"])
         assert [mock.call("0A0B0C0D").json()["result"]["code"] for _ in range(4)] == [102, 102, 0, 0]
         # outage-drill.yaml scripts live in their own session only.
         drill = "outage-drill"
