@@ -1,0 +1,59 @@
+"""Every check on recorded exchanges (tests/contract/exchanges/*.json): adding a case is adding a file.
+
+Each file gives the case kind, the answer (status, Content-Type, body or raw text), optionally the
+known user's sessions, and exactly which checks fail and which warn.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contract_tests import CHECKS
+from contract_tests.checks import Context
+from contract_tests.model import (
+    ANY_ERROR_FAMILIES,
+    PARTNER_AUTH_FAMILIES,
+    USER_AUTH_FAMILIES,
+    Case,
+    Exchange,
+    Expect,
+    Kind,
+    Request,
+    Response,
+)
+
+EXCHANGES = sorted((Path(__file__).parent / "exchanges").glob("*.json"))
+FAMILIES = {Kind.USER_AUTH: USER_AUTH_FAMILIES, Kind.PARTNER_AUTH: PARTNER_AUTH_FAMILIES}
+
+
+def _exchange(data: dict[str, Any]) -> Exchange:
+    kind = Kind(data["kind"])
+    case = Case("recorded", "recorded", {}, b"{}", Expect(kind, FAMILIES.get(kind, ANY_ERROR_FAMILIES)))
+    raw = data["raw"].encode() if "raw" in data else json.dumps(data["body"]).encode()
+    response = Response(data["status"], {"Content-Type": data["content_type"]}, raw, 0.01)
+    return Exchange(case, Request("POST", "http://h/api/v4/request", {}, b"{}"), response)
+
+
+@pytest.mark.parametrize("path", EXCHANGES, ids=[path.stem for path in EXCHANGES])
+def test_recorded_exchange(path: Path) -> None:
+    data = json.loads(path.read_text("utf-8"))
+    context = Context(data["profile"])
+    if "baseline" in data:
+        context.remember(data["baseline"])
+    exchange = _exchange(data)
+    failed, warned = set(), set()
+    for check in CHECKS:
+        if check.applies(exchange):
+            for finding in check.function(context, exchange):
+                (warned if finding.warning else failed).add(check.name)
+    assert failed == set(data["fails"])
+    assert warned == set(data["warnings"])
+
+
+def test_there_are_recorded_exchanges_for_every_kind() -> None:
+    kinds = {json.loads(path.read_text("utf-8"))["kind"] for path in EXCHANGES}
+    assert kinds == {kind.value for kind in Kind}
