@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import spec
 from contract_tests.model import Failure
 from contract_tests.runner import Report
 
@@ -119,6 +120,9 @@ def as_json(report: Report) -> dict[str, Any]:
         "coverage": {
             "statuses": {str(k): v for k, v in sorted(report.statuses.items())},
             "result_codes": dict(sorted(report.codes.items())),
+            "documented_codes_not_seen": [
+                code for code in spec.result_codes() if repr(code) not in report.codes
+            ],
             "by_group": {group: dict(sorted(counter.items())) for group, counter in report.by_group.items()},
         },
         "checks": [
