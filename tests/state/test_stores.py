@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import tracemalloc
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -117,3 +118,18 @@ def test_memory_journal_stays_flat_beyond_its_ring() -> None:
     assert len(store.entries("s")) == 2000
     assert one_ring < 2000 * 1024
     assert three_rings < one_ring * 1.1
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_concurrent_takes_serve_each_step_once(backend: str, redis_server: RedisServer) -> None:
+    store = make(backend, redis_server)
+    steps = [{"scenario": f"result-{i}", "times": 1} for i in range(400)]
+    store.install("c", NewScript("many", {"identifier-type": "rfid"}, steps))
+    request = {"call": "user-get-recent-sessions", "identifier-type": "rfid", "identifier": "01"}
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        taken = list(pool.map(lambda _: store.take("c", request), range(450)))
+    served = [t for t in taken if t is not None]
+    assert sorted(t.index for t in served) == list(range(400))  # every step once, none lost
+    assert all(t.scenario == f"result-{t.index}" for t in served)
+    assert taken.count(None) == 50
+    store.close()
