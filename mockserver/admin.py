@@ -64,7 +64,7 @@ def init_app(app: Flask) -> Engine:
         raise
     app.extensions[EXTENSION] = engine
     app.extensions["mock.selector"] = engine.selector
-    app.extensions["mock.scenario_files"] = engine  # .scenarios.resolve(name) for composed scenarios
+    app.extensions["mock.scenario_files"] = engine  # engine.resolve(name): parts of a composed scenario
     app.register_blueprint(bp)
     return engine
 

@@ -76,6 +76,10 @@ class Engine:
         log.info("scenario files reloaded: %d named scenarios, %d scripts", len(fresh.scenarios), len(wanted))
         return fresh
 
+    def resolve(self, name: str) -> list[str] | None:
+        """The built-in choices a file's composed scenario applies (in order), or None if not one."""
+        return self.scenarios.resolve(name)
+
     # Scripts ---------------------------------------------------------------------------------
 
     def check_sequence(self, sequence: Sequence[Mapping[str, Any]], prefix: Iterable[Any]) -> list[Problem]:
