@@ -96,6 +96,22 @@ def authentication_cases(config: Config) -> Iterator[Case]:
         USER_AUTH if has_token else LENIENT,
         "the known user with a wrong token",
     )
+    if has_token and config.token:
+        token = config.token
+        near_misses = {
+            "token-other-case": token.swapcase(),
+            "token-truncated": token[:-1],
+            "token-with-suffix": token + "0",
+        }
+        for name, near in near_misses.items():
+            if near and near != token:
+                yield _case(
+                    config,
+                    f"auth/{name}",
+                    envelope(known | {"token": near}),
+                    USER_AUTH,
+                    f"the known user with a near-miss token ({name})",
+                )
     if config.identifier_type != "token":
         without = {k: v for k, v in known.items() if k != "token"}
         expect = USER_AUTH if token_matters else LENIENT

@@ -117,6 +117,14 @@ def _ignore_token(user: dict[str, Any], users: list[dict[str, Any]]) -> dict[str
     return record
 
 
+def _token_prefix(user: dict[str, Any], users: list[dict[str, Any]]) -> dict[str, Any]:
+    record = next((u for u in users if u["identifier"] == user["identifier"]), None)
+    token = user.get("token")
+    if record is not None and record["token"] and token and record["token"].startswith(token.lower()):
+        return record  # compares only as much as was sent, ignoring case
+    return find_user(user, users)
+
+
 def _by_token(user: dict[str, Any], users: list[dict[str, Any]]) -> dict[str, Any]:
     record = next((u for u in users if u["token"] is not None and u["token"] == user.get("token")), None)
     return record if record is not None else find_user(user, users)
@@ -283,6 +291,12 @@ MUTANTS: dict[str, Mutant] = {
         "partner-auth-refused",
         "compares only the key's start",
         with_hooks(key_ok=lambda h, keys: bool(h) and any(h.startswith("key=" + k) for k in keys)),
+    ),
+    "token-prefix-compare": Mutant(
+        "authentication",
+        "user-auth-refused",
+        "a truncated or other-case token is accepted",
+        with_hooks(find=_token_prefix),
     ),
     "lookup-by-token": Mutant(
         "authentication", "user-auth-refused", "finds the user by token alone", with_hooks(find=_by_token)
