@@ -82,6 +82,7 @@ class Generator:
     def __init__(self, seed: int, cache_size: int = 4096) -> None:
         self.seed = seed
         self._fakers = threading.local()
+        self._cities: dict[str, tuple[str, ...]] = {}
         self.body: Callable[[str, datetime, str, int | None, str | None], bytes] = lru_cache(
             maxsize=cache_size
         )(self._body)
@@ -135,12 +136,22 @@ class Generator:
         rng = random.Random(station_seed)
         fake = self._faker(country.locale)
         fake.seed_instance(station_seed)
-        street = fake.street_address().replace("\n", " ")
-        postcode, city = country.non_ascii_city if non_ascii else (fake.postcode(), fake.city())
+        street = " ".join(fake.street_address().split())  # some locales put newlines or double spaces in
+        postcode, city = country.non_ascii_city if non_ascii else (fake.postcode(), self._city(country, rng))
         place = f"{postcode} {city}" if country.postcode_first else f"{city} {postcode}"
         station_id = rng.randint(1000, 99999)
         connectors = tuple(station_id * 10 + n for n in range(1, rng.randint(2, 4) + 1))
         return Station(station_id, connectors, country, f"{street}, {place}, {country.name}")
+
+    def _city(self, country: Country, rng: random.Random) -> str:
+        """A city of the country's Faker list, sorted first: some locales build it from a set, whose
+        order changes with PYTHONHASHSEED, so Faker's own ``city()`` differs between processes."""
+        cities = self._cities.get(country.code)
+        if cities is None:
+            providers = self._faker(country.locale).providers
+            found = [city for p in providers for city in getattr(p, "cities", ())]
+            cities = self._cities[country.code] = tuple(sorted(set(found)))
+        return rng.choice(cities) if cities else str(self._faker(country.locale).city())
 
     def _walk(self, key: str, anchor: datetime, profile: Profile, many: bool) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import random
 import string
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -202,3 +205,36 @@ def test_history_is_stable_as_the_clock_moves() -> None:
         later = gen.sessions(key, ANCHOR + timedelta(hours=1), count=50)
         finished = [s for s in earlier if s["session-interval"].get("end")][:10]
         assert all(s in later for s in finished)
+
+
+_PRINT_BODIES = """
+import hashlib, sys
+from datetime import datetime, UTC
+from mockserver.generation import Generator
+gen = Generator(seed=0)
+anchor = datetime(2024, 6, 23, 16, tzinfo=UTC)
+digest = hashlib.sha256()
+for index in range(150):
+    for variant in ("normal", "non-ascii"):
+        digest.update(gen.body(f"rfid:{index:08X}", anchor, variant, None, None))
+print(digest.hexdigest())
+"""
+
+
+def test_bodies_do_not_depend_on_the_hash_seed() -> None:
+    """Python randomises str hashes per process; nothing generated may depend on set order."""
+
+    def run(hash_seed: str) -> str:
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        done = subprocess.run(
+            [sys.executable, "-c", _PRINT_BODIES],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert run("1") == run("2")

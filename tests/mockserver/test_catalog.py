@@ -1,0 +1,185 @@
+"""The scenario catalogue and its effects through the Flask test client (real sockets: test_e2e.py)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import orjson
+import pytest
+
+import spec
+from mockserver import catalog, create_app
+from mockserver.errors import UnknownScenario
+
+from .conftest import DEMO, KEY, NOW, Api
+from .test_generation import VARIANT_CHECKS
+
+
+def test_parse_defaults_and_parameters() -> None:
+    assert catalog.parse("latency-fixed").params == {"ms": 500.0}
+    choice = catalog.parse(" latency-uniform ;min=5; max = 9 ;")
+    assert (choice.name, dict(choice.params)) == ("latency-uniform", {"min": 5.0, "max": 9.0})
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("explode", "scenarios: ok, result-0"),
+        ("", "unknown scenario ''"),
+        ("latency-fixed; seconds=3", "its parameters: ms"),
+        ("reset; ms=3", "its parameters: none"),
+        ("latency-fixed; ms", "no parameter 'ms'"),
+        ("latency-fixed; ms=fast", "must be a number"),
+        ("latency-fixed; ms=nan", "outside"),
+        ("latency-fixed; ms=1e9", "outside"),
+        ("truncated; fraction=1", "outside"),
+    ],
+)
+def test_parse_errors_say_what_exists(text: str, words: str) -> None:
+    with pytest.raises(UnknownScenario) as caught:
+        catalog.parse(text)
+    assert words in caught.value.message
+
+
+def test_catalogue_covers_issue_4() -> None:
+    names = set(catalog.names())
+    assert {f"result-{c}" for c in (0, 140, 144, 145, 100, 101, 102, 210, 230)} <= names
+    assert {"http-500", "http-502", "http-503", "http-504", "http-429"} <= names
+    assert {"latency-fixed", "latency-uniform", "latency-lognormal"} <= names
+    assert {
+        "reset",
+        "empty-response",
+        "malformed-json",
+        "truncated",
+        "slow-dribble",
+        "wrong-content-type",
+    } <= names
+    data = {"no-sessions", "many-sessions", "all-optional-null", "all-optional-omitted", "in-progress"}
+    assert data | {"zero-cost", "non-ascii-address", "never-charged"} <= names
+    assert all(s.description for s in catalog.catalog().values())
+
+
+def _scenario(api: Api, text: str, user: dict[str, Any] | None = None) -> Any:
+    return api(user, {"X-Mock-Scenario": text})
+
+
+@pytest.mark.parametrize("code", list(spec.result_codes()))
+@pytest.mark.parametrize("mapping", spec.STATUS_MAPPINGS)
+def test_result_scenarios(code: int, mapping: str) -> None:
+    app = create_app({"MOCK_LOG_FORMAT": "off", "MOCK_NOW": NOW, "MOCK_STATUS_MAPPING": mapping})
+    unknown = {
+        "identifier-type": "rfid",
+        "identifier": "0000FFFF",
+    }  # result-0 succeeds even for unknown users
+    body = {"user-get-recent-sessions": {"user": unknown}}
+    response = app.test_client().post(
+        "/api/v4/request", json=body, headers={**KEY, "X-Mock-Scenario": f"result-{code}"}
+    )
+    assert response.status_code == spec.result_codes()[code].status[mapping]
+    parsed = orjson.loads(response.data)
+    assert parsed["result"]["code"] == code
+    assert spec.problems(parsed, "response", "strict") == []
+
+
+@pytest.mark.parametrize(("status", "code"), [(500, 100), (502, 100), (503, 100), (504, 102), (429, 100)])
+def test_http_scenarios(api: Api, status: int, code: int) -> None:
+    response = _scenario(api, f"http-{status}")
+    assert response.status_code == status
+    assert orjson.loads(response.data)["result"]["code"] == code
+    assert ("Retry-After" in response.headers) == (status in (503, 429))
+
+
+def test_retry_after_parameter(api: Api) -> None:
+    assert _scenario(api, "http-429; retry-after=7").headers["Retry-After"] == "7"
+
+
+@pytest.mark.parametrize(
+    ("text", "least_ms"),
+    [
+        ("latency-fixed; ms=40", 40),
+        ("latency-uniform; min=30; max=30", 30),
+        ("latency-lognormal; median=25; sigma=0", 25),
+    ],
+)
+def test_latency_delays_at_least(api: Api, text: str, least_ms: float) -> None:
+    started = time.perf_counter()
+    response = _scenario(api, text)
+    assert (time.perf_counter() - started) * 1000 >= least_ms
+    assert orjson.loads(response.data)["result"]["code"] == 0
+
+
+def test_lognormal_is_capped_and_seeded() -> None:
+    def delays(seed: int) -> list[float]:
+        from mockserver.effects import Delays
+
+        source = Delays(seed)
+        return [source.lognormal(100, 0.5) for _ in range(5)]
+
+    assert delays(1) == delays(1) != delays(2)
+
+
+@pytest.mark.parametrize(
+    ("name", "variant"),
+    [("no-sessions", "none"), ("many-sessions", "many"), ("all-optional-null", "null"),
+     ("all-optional-omitted", "omitted"), ("in-progress", "in-progress"), ("never-charged", "never-charged"),
+     ("zero-cost", "zero-cost"), ("non-ascii-address", "non-ascii")],
+)  # fmt: skip
+def test_data_scenarios(api: Api, name: str, variant: str) -> None:
+    body = orjson.loads(_scenario(api, name).data)
+    assert spec.problems(body, "response-success", "strict") == [] and spec.check_invariants(body) == []
+    assert VARIANT_CHECKS[variant](body["user"]["sessions"])
+
+
+def test_many_sessions_count(api: Api) -> None:
+    assert len(orjson.loads(_scenario(api, "many-sessions; count=7").data)["user"]["sessions"]) == 7
+
+
+def test_malformed_json(api: Api) -> None:
+    response = _scenario(api, "malformed-json")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    with pytest.raises(orjson.JSONDecodeError):
+        orjson.loads(response.data)
+
+
+def test_wrong_content_type(api: Api) -> None:
+    response = _scenario(api, "wrong-content-type")
+    assert response.mimetype == "text/html"
+    assert response.data.startswith(b"<!DOCTYPE html>")
+
+
+def test_truncated_announces_more_than_it_sends(api: Api) -> None:
+    full = api().data
+    response = _scenario(api, "truncated; fraction=0.25")
+    assert int(response.headers["Content-Length"]) == len(full)
+    assert response.data == full[: len(full) // 4]
+
+
+def test_slow_dribble_sends_the_whole_body(api: Api) -> None:
+    started = time.perf_counter()
+    response = _scenario(api, "slow-dribble; chunks=4; ms=20")
+    assert response.data == api().data
+    assert time.perf_counter() - started >= 0.06
+
+
+@pytest.mark.parametrize("name", ["reset", "empty-response"])
+def test_connection_faults_need_a_socket(api: Api, name: str) -> None:
+    response = _scenario(api, name)  # the test client has no socket: a clear error instead
+    assert response.status_code == 500
+    assert "needs a real server" in orjson.loads(response.data)["error"]
+
+
+def test_ok_is_normal_behaviour(api: Api) -> None:
+    assert _scenario(api, "ok").data == api().data
+    unknown = {"identifier-type": "rfid", "identifier": "0000FFFF"}
+    assert orjson.loads(_scenario(api, "ok", unknown).data)["result"]["code"] == 140
+
+
+def test_catalog_endpoint(client: Any) -> None:
+    document = client.get("/__mock/catalog").get_json()
+    assert [s["name"] for s in document["scenarios"]] == catalog.names()
+    assert all("X-Mock-Scenario" in s["curl"] and s["description"] for s in document["scenarios"])
+    values = {(v["identifier-type"], v["value"]) for v in document["magic-values"]}
+    assert ("username", "error-145@example.com") in values and ("rfid", "DEAD0140") in values
+    assert {u["id"] for u in document["users"]} >= {"demo", "fleet"}
+    assert DEMO["identifier"] in document["scenarios"][0]["curl"]

@@ -1,0 +1,99 @@
+"""Flags, their MOCKSERVER_* environment variables, and the config they produce."""
+
+from __future__ import annotations
+
+import pytest
+
+from mockserver import cli
+from mockserver.errors import ConfigError
+
+
+def test_defaults() -> None:
+    chosen = cli.options([], {})
+    assert (chosen.host, chosen.port, chosen.workers) == ("127.0.0.1", 8080, 1)
+    assert chosen.config["MOCK_API_KEYS"] == ["demo-key"]
+    assert chosen.config["MOCK_STATUS_MAPPING"] == "call-page"
+    assert chosen.config["MOCK_ANY_USER"] is False
+
+
+def test_every_flag_maps_to_config() -> None:
+    argv = [
+        "--api-key", "a", "--api-key", "b", "--any-user", "--seed", "9", "--status-mapping", "http",
+        "--now", "2024-01-01T00:00:00Z", "--log-format", "text", "--self-check", "--path", "/x",
+        "--max-body-bytes", "10", "--state", "memory", "--scenarios", "s1.yaml", "--scenarios", "dir",
+        "--journal-size", "5", "--reload-scenarios", "--workers", "2", "--threads", "3", "--port", "0",
+    ]  # fmt: skip
+    chosen = cli.options(argv, {})
+    assert chosen.config == {
+        "MOCK_API_KEYS": ["a", "b"],
+        "MOCK_ANY_USER": True,
+        "MOCK_SEED": 9,
+        "MOCK_USERS_FILE": cli.settings.DEFAULT_USERS_FILE,
+        "MOCK_STATUS_MAPPING": "http",
+        "MOCK_NOW": "2024-01-01T00:00:00Z",
+        "MOCK_LOG_FORMAT": "text",
+        "MOCK_SELF_CHECK": True,
+        "MOCK_PATHS": ["/x"],
+        "MOCK_MAX_BODY_BYTES": 10,
+        "MOCK_STATE": "memory",
+        "MOCK_SCENARIO_FILES": ["s1.yaml", "dir"],
+        "MOCK_JOURNAL_SIZE": 5,
+        "MOCK_RELOAD_SCENARIOS": True,
+    }
+    assert (chosen.workers, chosen.threads, chosen.port) == (2, 3, 0)
+
+
+def test_environment_sets_defaults_and_flags_win() -> None:
+    env = cli.environment(
+        {
+            "MOCKSERVER_ANY_USER": "yes",
+            "MOCKSERVER_SEED": "5",
+            "MOCKSERVER_API_KEYS": "k1, k2",
+            "MOCKSERVER_STATUS_MAPPING": "http",
+            "MOCKSERVER_PORT": "9000",
+            "HOME": "/ignored",
+        }
+    )
+    assert "HOME" not in env
+    chosen = cli.options(["--seed", "6"], env)
+    assert chosen.config["MOCK_ANY_USER"] is True
+    assert chosen.config["MOCK_SEED"] == 6
+    assert chosen.config["MOCK_API_KEYS"] == ["k1", "k2"]
+    assert chosen.config["MOCK_STATUS_MAPPING"] == "http"
+    assert chosen.port == 9000
+    assert cli.options(["--api-key", "k3", "--no-any-user"], env).config["MOCK_API_KEYS"] == ["k3"]
+    assert cli.options(["--no-any-user"], env).config["MOCK_ANY_USER"] is False
+
+
+def test_every_flag_has_an_environment_variable() -> None:
+    help_text = cli.parser({}).format_help()
+    for flag in cli.FLAGS:
+        assert flag.env_name.startswith("MOCKSERVER_")
+        assert flag.env_name in help_text
+
+
+@pytest.mark.parametrize(
+    ("argv", "env"),
+    [
+        ([], {"MOCKSERVER_ANY_USER": "maybe"}),
+        ([], {"MOCKSERVER_SEED": "many"}),
+        (["--now", "soon"], {}),
+        (["--users", "/nonexistent.yaml"], {}),
+        (["--workers", "0"], {}),
+        (["--path", "relative"], {}),
+    ],
+)
+def test_unusable_values_are_refused(argv: list[str], env: dict[str, str]) -> None:
+    with pytest.raises(ConfigError):
+        cli.options(argv, env)
+
+
+def test_main_reports_config_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["--now", "soon"], {}) == 2
+    assert "mockserver:" in capsys.readouterr().err
+
+
+def test_unknown_choice_exits_with_usage() -> None:
+    with pytest.raises(SystemExit) as caught:
+        cli.options(["--status-mapping", "rest"], {})
+    assert caught.value.code == 2

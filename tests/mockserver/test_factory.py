@@ -1,0 +1,200 @@
+"""The application factory, the selector hook, the catch-all handler, and the small endpoints."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import orjson
+import pytest
+
+import spec
+from mockserver import create_app
+from mockserver.context import RequestContext
+from mockserver.errors import ConfigError, StateUnavailable
+from mockserver.selector import NoScripts
+
+from .conftest import DEMO, KEY, NOW
+
+
+def test_defaults() -> None:
+    app = create_app()
+    assert app.config["MOCK_API_KEYS"] == ["demo-key"]
+    assert app.config["MOCK_STATUS_MAPPING"] == "call-page"
+    assert "mock.runtime" in app.extensions and "mock.selector" in app.extensions
+
+
+def test_config_overrides_defaults() -> None:
+    app = create_app({"MOCK_API_KEYS": ["k1", "k2"], "MOCK_LOG_FORMAT": "off"})
+    body = {"user-get-recent-sessions": {"user": DEMO}}
+    client = app.test_client()
+    assert client.post("/api/v4/request", json=body, headers={"Authorization": "key=k2"}).status_code == 200
+    assert client.post("/api/v4/request", json=body, headers=KEY).status_code == 401
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"MOCK_STATUS_MAPPING": "rest"},
+        {"MOCK_LOG_FORMAT": "xml"},
+        {"MOCK_API_KEYS": []},
+        {"MOCK_API_KEYS": "demo-key"},
+        {"MOCK_SEED": -1},
+        {"MOCK_MAX_BODY_BYTES": "big"},
+        {"MOCK_NOW": "tomorrow"},
+        {"MOCK_PATHS": ["api"]},
+        {"MOCK_USERS_FILE": "/nonexistent/users.yaml"},
+    ],
+)
+def test_bad_config_is_refused(config: dict[str, Any]) -> None:
+    with pytest.raises(ConfigError):
+        create_app(config)
+
+
+def test_v3_and_extra_paths() -> None:
+    app = create_app({"MOCK_LOG_FORMAT": "off", "MOCK_PATHS": ["/oioi"]})
+    body = {"user-get-recent-sessions": {"user": DEMO}}
+    for path in ("/api/v4/request", "/api/v3/request", "/oioi"):
+        assert app.test_client().post(path, json=body, headers=KEY).status_code == 200
+
+
+class Recording:
+    """A selector like mockserver.admin's: scripted names in order, every journal entry kept."""
+
+    def __init__(self, script: list[str], fail: bool = False) -> None:
+        self.script, self.fail = script, fail
+        self.seen: list[RequestContext] = []
+        self.entries: list[dict[str, Any]] = []
+
+    def pick(self, ctx: RequestContext) -> str | None:
+        if self.fail:
+            raise StateUnavailable("redis://127.0.0.1:1", "connection refused")
+        self.seen.append(ctx)
+        return self.script.pop(0) if self.script else None
+
+    def record(self, entry: dict[str, Any]) -> None:
+        self.entries.append(entry)
+
+
+def _app_with(selector: Any) -> Any:
+    app = create_app({"MOCK_LOG_FORMAT": "off", "MOCK_NOW": NOW, "MOCK_SELECTOR": selector})
+    app.extensions["mock.selector"] = selector  # as mockserver.admin.init_app installs its own
+    return app
+
+
+def _post(app: Any, user: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
+    body = {"user-get-recent-sessions": {"user": user}}
+    return app.test_client().post("/api/v4/request", json=body, headers={**KEY, **(headers or {})})
+
+
+def test_default_selector_scripts_nothing() -> None:
+    selector = NoScripts()
+    assert selector.pick(None) is None  # type: ignore[arg-type]
+    assert selector.record({}) is None
+
+
+def test_precedence_header_then_script_then_directory() -> None:
+    selector = Recording(["result-101", "result-102"])
+    app = _app_with(selector)
+    first = _post(app, DEMO, {"X-Mock-Scenario": "result-145", "X-Mock-Session": "run-1"})
+    assert first.get_json()["result"]["code"] == 145
+    assert selector.seen == []  # the header wins: no scripted step consumed
+    assert _post(app, DEMO).get_json()["result"]["code"] == 101
+    tomasz = {
+        "identifier-type": "rfid",
+        "identifier": "7C3E9A12B4D6F8A0C2E4",
+    }  # directory scenario in-progress
+    assert _post(app, tomasz).get_json()["result"]["code"] == 102
+    assert "end" not in _post(app, tomasz).get_json()["user"]["sessions"][0]["session-interval"]
+
+
+def test_context_and_journal_entries() -> None:
+    selector = Recording([])
+    app = _app_with(selector)
+    _post(app, DEMO, {"X-Mock-Session": "run-7"})
+    ctx = selector.seen[0]
+    assert (ctx.call, ctx.identifier_type, ctx.identifier, ctx.token, ctx.session) == (
+        "user-get-recent-sessions", "username", DEMO["identifier"], DEMO["token"], "run-7",
+    )  # fmt: skip
+    assert ctx.headers["Authorization"] == "key=<redacted>"
+    assert ctx.body == {"user-get-recent-sessions": {"user": DEMO}}
+    app.test_client().post("/api/v4/request", data=b"{", headers={"Authorization": "key=bad"})
+    ok, refused = selector.entries
+    assert ok["result"] == 0 and ok["status"] == 200 and ok["session"] == "run-7" and ok["scenario"] is None
+    assert ok["identifier"] == DEMO["identifier"] and ok["identifier-type"] == "username"
+    assert "demo-key" not in orjson.dumps(ok).decode()
+    assert refused["result"] == 210 and refused["status"] == 401 and refused["body"] == "{"
+    assert refused["call"] is None
+    expected = {
+        "time",
+        "method",
+        "path",
+        "headers",
+        "body",
+        "scenario",
+        "result",
+        "status",
+        "session",
+        "call",
+    }
+    assert expected | {"identifier-type", "identifier", "duration_ms"} == set(ok)
+
+
+def test_state_unavailable_is_a_503_with_retry_after() -> None:
+    response = _post(_app_with(Recording([], fail=True)), DEMO)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "1"
+    body = response.get_json()
+    assert body["result"]["code"] == 100 and "redis://127.0.0.1:1" in body["error"]
+
+
+def test_catch_all_answers_json_and_counts() -> None:
+    app = create_app({"MOCK_LOG_FORMAT": "off"})
+
+    def boom() -> str:
+        raise RuntimeError("kaboom")
+
+    app.add_url_rule("/boom", "boom", boom)
+    app.logger.disabled = True
+    response = app.test_client().get("/boom")
+    assert response.status_code == 500 and response.get_json()["result"]["code"] == 100
+    assert "Traceback" not in response.get_data(as_text=True)
+    assert app.extensions["mock.runtime"].internal_errors == 1
+
+
+def test_openapi_and_health(client: Any) -> None:
+    assert client.get("/openapi.json").get_json() == spec.openapi_document()
+    health = client.get("/__mock/health").get_json()
+    assert health["status"] == "ok" and health["internal-errors"] == 0
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_one_log_line_per_request(fmt: str) -> None:
+    stream = io.StringIO()
+    app = create_app({"MOCK_LOG_FORMAT": fmt, "MOCK_LOG_STREAM": stream, "MOCK_NOW": NOW})
+    _post(app, DEMO)
+    _post(app, {"identifier-type": "rfid", "identifier": "DEAD0144"})
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 2
+    if fmt == "json":
+        first = orjson.loads(lines[0])
+        assert first["call"] == "user-get-recent-sessions" and first["result"] == 0 and first["status"] == 200
+        assert first["identifier-type"] == "username" and first["duration_ms"] >= 0
+    else:
+        assert "result=144" in lines[1] and "identifier-type=rfid" in lines[1]
+
+
+def test_self_check_logs_violations() -> None:
+    from mockserver import selfcheck
+    from mockserver.answers import Answer
+
+    bad = orjson.dumps({"user": {"sessions": [{"cost": 3}]}, "result": {"code": 0, "message": "Success."}})
+    assert {p.path for p in selfcheck.check(Answer(200, bad, 0))} >= {"$.user.sessions[0].cost"}
+    assert selfcheck.check(Answer(200, bad, 0, deliberate=True)) == []
+    stream = io.StringIO()
+    app = create_app(
+        {"MOCK_LOG_FORMAT": "json", "MOCK_LOG_STREAM": stream, "MOCK_SELF_CHECK": True, "MOCK_NOW": NOW}
+    )
+    for name in ("ok", "many-sessions", "all-optional-null", "result-144", "http-503"):
+        _post(app, DEMO, {"X-Mock-Scenario": name})
+    assert app.extensions["mock.runtime"].self_check_failures == 0
+    assert "self-check" not in stream.getvalue()
