@@ -6,6 +6,14 @@ STAMP   = $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
 
+BASE_URL ?= http://$(HOST):$(PORT)
+# The demo user of fixtures/users.yaml; CI overrides these from its secrets (see README, "CI").
+CONTRACT_API_KEY ?= demo-key
+CONTRACT_IDENTIFIER_TYPE ?= username
+CONTRACT_IDENTIFIER ?= demo@example.com
+CONTRACT_TOKEN ?= 87d4e3085af04671834ebeb127df33bf
+export CONTRACT_API_KEY CONTRACT_IDENTIFIER_TYPE CONTRACT_IDENTIFIER CONTRACT_TOKEN
+
 .PHONY: install serve test lint unit contract bench clean
 
 $(STAMP): pyproject.toml
@@ -28,6 +36,11 @@ unit: $(STAMP)  ## the test suite alone
 	$(BIN)/pytest
 
 test: lint unit  ## lint, then every test
+
+contract: $(STAMP)  ## judge BASE_URL with the contract suite (credentials from CONTRACT_* variables)
+	mkdir -p reports
+	$(BIN)/python -m contract_tests --base-url $(BASE_URL) \
+		--junitxml reports/contract-junit.xml --report reports/contract.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
