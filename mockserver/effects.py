@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -77,7 +77,7 @@ def _delay_ms(given: EffectInput) -> float:
 
 def _latency(given: EffectInput) -> Answer:
     answer = given.normal()
-    return replace(answer, delay_s=_delay_ms(given) / 1000.0)
+    return replace(answer, delay_s=answer.delay_s + _delay_ms(given) / 1000.0)
 
 
 def _reset(given: EffectInput) -> Answer:
@@ -157,5 +157,34 @@ EFFECTS: dict[str, Callable[[EffectInput], Answer]] = {
 }
 
 
+# Kinds that reshape the answer they are given; the others produce an answer of their own.
+TRANSFORMS = frozenset({"ok", "latency", "malformed", "truncated", "dribble"})
+
+
 def apply(given: EffectInput) -> Answer:
     return EFFECTS[given.choice.scenario.kind](given)
+
+
+def compose(
+    parts: Sequence[Choice],
+    mapping: str,
+    delays: Delays,
+    normal: Callable[[], Answer],
+    success: Callable[[str, int | None], Answer],
+) -> Answer:
+    """Several built-in scenarios on one request (a scenario file's ``compose``).
+
+    Producers (result codes, HTTP errors, data variants, connection faults) go first, the last one
+    winning; transforms (latency, malformed, truncated, dribble) then reshape that answer in order,
+    so ``[latency-fixed, result-102]`` and ``[result-102, latency-fixed]`` both delay a 102.
+    """
+    ordered = sorted(parts, key=lambda choice: choice.scenario.kind in TRANSFORMS)
+    current = normal
+    for choice in ordered:
+        answer = apply(EffectInput(choice, mapping, delays, current, success))
+        current = _constant(answer)
+    return current()
+
+
+def _constant(answer: Answer) -> Callable[[], Answer]:
+    return lambda: answer

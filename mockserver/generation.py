@@ -118,7 +118,7 @@ class Generator:
         rng = random.Random(stable_int(self.seed, key, "profile"))
         countries = list(COUNTRIES.values())
         country = COUNTRIES[home] if home else rng.choice(countries)
-        length = count if count is not None else (200 if variant == "many" else rng.randint(3, 15))
+        length = count if count is not None else (200 if variant == "many" else rng.randint(2, 12))
         activity = rng.uniform(0.12, 0.6)
         stations = tuple(self._station(stable_int(self.seed, key, "station", i), country) for i in range(4))
         return Profile(country, length, activity, stations, rng.choice((40.0, 52.0, 64.0, 77.0, 95.0)))

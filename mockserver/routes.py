@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -78,7 +79,10 @@ def protocol() -> Response:
         return finish(ctx, answers.rejected(reason), None)
     resolution = rt.directory.resolve(call.identifier_type, call.identifier, call.token)
     if choice is None and resolution.user is not None and resolution.user.scenario:
-        choice = catalog.parse(resolution.user.scenario)
+        try:
+            choice = _choice(resolution.user.scenario, "users")
+        except Rejected as reason:
+            return finish(ctx, answers.rejected(reason), None)
     success = _success_for(rt, call, resolution, clock.anchor(moment))
 
     def normal() -> Answer:
@@ -89,8 +93,8 @@ def protocol() -> Response:
 
     if choice is None:
         return finish(ctx, normal(), None)
-    given = effects.EffectInput(choice, rt.mapping, rt.delays, normal, success)
-    return finish(ctx, effects.apply(given), choice.name)
+    answer = effects.compose(choice.parts, rt.mapping, rt.delays, normal, success)
+    return finish(ctx, answer, choice.name)
 
 
 def _read_body(limit: int) -> tuple[bytes, bool]:
@@ -102,23 +106,45 @@ def _read_body(limit: int) -> tuple[bytes, bool]:
     return raw[:limit], len(raw) > limit
 
 
-def _header_choice() -> Choice | None:
+@dataclass(frozen=True)
+class Chosen:
+    """The scenario a request gets: one built-in, or several composed by a scenario file."""
+
+    name: str
+    parts: tuple[Choice, ...]
+
+
+def _header_choice() -> Chosen | None:
     text = request.headers.get(SCENARIO_HEADER)
     if text is None or not text.strip():
         return None
     return _choice(text, f"headers.{SCENARIO_HEADER}")
 
 
-def _choice(text: str, where: str) -> Choice:
+def _choice(text: str, where: str) -> Chosen:
+    """A built-in scenario, or a scenario file's composition (``mock.scenario_files``, helper B's)."""
     try:
-        return catalog.parse(text)
+        single = catalog.parse(text)
+        return Chosen(single.name, (single,))
+    except UnknownScenario as error:
+        message = error.message
+        builtin = text.split(";", 1)[0].strip() in catalog.catalog()  # a built-in with bad parameters
+        files = None if builtin else current_app.extensions.get("mock.scenario_files")
+        parts = files.resolve(text) if files is not None else None
+        if parts is None:
+            if files is not None and hasattr(files, "scenario_names"):
+                name = text.split(";", 1)[0].strip()
+                message = f"unknown scenario {name!r}; scenarios: {', '.join(files.scenario_names())}"
+            raise Rejected(400, 200, f"Unknown scenario: {message}", [spec.Problem(where, message)]) from None
+    try:
+        return Chosen(text.split(";", 1)[0].strip(), tuple(catalog.parse(part) for part in parts))
     except UnknownScenario as error:
         raise Rejected(
             400, 200, f"Unknown scenario: {error.message}", [spec.Problem(where, error.message)]
         ) from None
 
 
-def _scripted(ctx: RequestContext) -> Choice | None:
+def _scripted(ctx: RequestContext) -> Chosen | None:
     name = selector().pick(ctx)
     return None if name is None else _choice(name, "script")
 

@@ -198,3 +198,46 @@ def test_self_check_logs_violations() -> None:
         _post(app, DEMO, {"X-Mock-Scenario": name})
     assert app.extensions["mock.runtime"].self_check_failures == 0
     assert "self-check" not in stream.getvalue()
+
+
+class Files:
+    """Stands in for helper B's scenario files: one composed scenario."""
+
+    def resolve(self, name: str) -> list[str] | None:
+        table = {
+            "slow-timeout": ["latency-fixed; ms=30", "result-102"],
+            "cut-145": ["truncated; fraction=0.5", "result-145"],
+            "broken": ["result-102", "explode"],
+        }
+        return table.get(name.split(";", maxsplit=1)[0].strip())
+
+    def scenario_names(self) -> list[str]:
+        return ["ok", "slow-timeout", "cut-145", "broken"]
+
+
+def _app_with_files() -> Any:
+    app = create_app({"MOCK_LOG_FORMAT": "off", "MOCK_NOW": NOW})
+    app.extensions["mock.scenario_files"] = Files()
+    return app
+
+
+def test_composed_scenarios_apply_every_part() -> None:
+    import time
+
+    app = _app_with_files()
+    started = time.perf_counter()
+    slow = _post(app, DEMO, {"X-Mock-Scenario": "slow-timeout"})
+    assert time.perf_counter() - started >= 0.03
+    assert slow.get_json()["result"]["code"] == 102
+    cut = _post(app, DEMO, {"X-Mock-Scenario": "cut-145"})
+    whole = _post(app, DEMO, {"X-Mock-Scenario": "result-145"}).data
+    assert cut.data == whole[: len(whole) // 2]
+    assert int(cut.headers["Content-Length"]) == len(whole)
+
+
+def test_unknown_names_list_file_scenarios_too() -> None:
+    app = _app_with_files()
+    response = _post(app, DEMO, {"X-Mock-Scenario": "nothing"})
+    assert response.status_code == 400 and "slow-timeout" in response.get_json()["error"]
+    broken = _post(app, DEMO, {"X-Mock-Scenario": "broken"})
+    assert broken.status_code == 400 and "explode" in broken.get_json()["error"]
