@@ -117,7 +117,7 @@ _FIXED: list[Scenario] = [
     Scenario(
         "slow-dribble",
         "dribble",
-        "The normal body sent in `chunks` pieces, `ms` milliseconds apart.",
+        "The normal body sent in `chunks` pieces, `ms` milliseconds apart (60 s in all at most).",
         {"chunks": 10.0, "ms": 100.0},
     ),
     Scenario(

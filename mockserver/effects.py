@@ -11,7 +11,7 @@ from typing import Any
 
 from mockserver import answers, transport
 from mockserver.answers import Answer
-from mockserver.catalog import Choice
+from mockserver.catalog import MAX_MS, Choice
 
 
 class Delays:
@@ -114,7 +114,7 @@ def _dribble(given: EffectInput) -> Answer:
     answer = given.normal()
     body = answer.body
     chunks = max(1, int(given.choice.params["chunks"]))
-    pause = given.choice.params["ms"] / 1000.0
+    pause = min(given.choice.params["ms"], MAX_MS / chunks) / 1000.0  # the whole dribble: at most MAX_MS
     size = -(-len(body) // chunks)  # ceiling division
 
     def stream(environ: Mapping[str, Any]) -> Iterator[bytes]:

@@ -230,6 +230,16 @@ def test_banner_curl_command_works(server: Running) -> None:
     assert orjson.loads(output)["result"]["code"] == 0
 
 
+def test_catalogue_curl_commands_work(server: Running) -> None:
+    """The documented magic values, run exactly as /__mock/catalog prints them."""
+    if shutil.which("curl") is None:
+        pytest.skip("curl is not installed")
+    for entry in get(server, "/__mock/catalog")["magic-values"]:
+        command = shlex.split(entry["curl"])
+        output = subprocess.run(command, capture_output=True, check=True, timeout=30).stdout
+        assert orjson.loads(output)["result"]["code"] == entry["outcome"]["code"], entry["curl"]
+
+
 def test_concurrent_requests(server: Running) -> None:
     users = [{"identifier-type": "rfid", "identifier": f"DEAD01{code}"} for code in (40, 44, 45)] * 10
     with ThreadPoolExecutor(max_workers=10) as pool:
