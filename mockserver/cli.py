@@ -8,6 +8,7 @@ The environment is read once, by ``environment()``, and handed on as a value.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -177,9 +178,23 @@ def options(argv: Sequence[str] | None, env: Mapping[str, str]) -> Options:
     settings.check(merged)
     clock.pinned(merged["MOCK_NOW"])
     users.load(merged["MOCK_USERS_FILE"], bool(merged["MOCK_ANY_USER"]))
+    _check_scenario_files(merged["MOCK_SCENARIO_FILES"])
     if args["workers"] < 1 or args["threads"] < 1 or not 0 <= args["port"] <= 65535:
         raise ConfigError("--workers and --threads must be at least 1, --port within 0..65535")
     return Options(args["host"], args["port"], args["workers"], args["threads"], config)
+
+
+def _check_scenario_files(paths: Sequence[str]) -> None:
+    """Bad scenario files stop the start here (exit 2), not in every gunicorn worker."""
+    if not paths:
+        return
+    try:
+        loader = importlib.import_module("mockserver.scenario_files")
+    except ModuleNotFoundError as error:
+        if error.name != "mockserver.scenario_files":
+            raise
+        raise ConfigError("--scenarios needs the scenario engine (mockserver.scenario_files)") from None
+    loader.load(paths)
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from mockserver import cli
@@ -97,3 +99,11 @@ def test_unknown_choice_exits_with_usage() -> None:
     with pytest.raises(SystemExit) as caught:
         cli.options(["--status-mapping", "rest"], {})
     assert caught.value.code == 2
+
+
+def test_bad_scenario_files_stop_the_start(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("scenarios: [this is not a mapping of names]\n", "utf-8")
+    with pytest.raises(ConfigError) as caught:
+        cli.options(["--scenarios", str(bad)], {})
+    assert str(bad) in str(caught.value)
