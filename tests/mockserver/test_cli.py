@@ -9,6 +9,9 @@ import pytest
 from mockserver import cli
 from mockserver.errors import ConfigError
 
+SCENARIOS = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios"
+FLAKY, EDGES = str(SCENARIOS / "flaky-backend.yaml"), str(SCENARIOS / "data-edge-cases.json")
+
 
 def test_defaults() -> None:
     chosen = cli.options([], {})
@@ -22,7 +25,7 @@ def test_every_flag_maps_to_config() -> None:
     argv = [
         "--api-key", "a", "--api-key", "b", "--any-user", "--seed", "9", "--status-mapping", "http",
         "--now", "2024-01-01T00:00:00Z", "--log-format", "text", "--self-check", "--path", "/x",
-        "--max-body-bytes", "10", "--state", "memory", "--scenarios", "s1.yaml", "--scenarios", "dir",
+        "--max-body-bytes", "10", "--state", "memory", "--scenarios", FLAKY, "--scenarios", EDGES,
         "--journal-size", "5", "--reload-scenarios", "--workers", "2", "--threads", "3", "--port", "0",
     ]  # fmt: skip
     chosen = cli.options(argv, {})
@@ -38,7 +41,7 @@ def test_every_flag_maps_to_config() -> None:
         "MOCK_PATHS": ["/x"],
         "MOCK_MAX_BODY_BYTES": 10,
         "MOCK_STATE": "memory",
-        "MOCK_SCENARIO_FILES": ["s1.yaml", "dir"],
+        "MOCK_SCENARIO_FILES": [FLAKY, EDGES],
         "MOCK_JOURNAL_SIZE": 5,
         "MOCK_RELOAD_SCENARIOS": True,
     }
