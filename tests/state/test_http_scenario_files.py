@@ -99,3 +99,28 @@ def test_a_bad_scenario_file_stops_the_server_with_exit_code_2() -> None:
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
     assert f"scenario file {bad}: $.scripts[0].match.identifier-type: 'email' is not one of" in done.stderr
+
+
+COMPOSED = """version: 1
+scenarios:
+  slow-145:
+    description: 300 ms of latency, then result 145.
+    compose: ["latency-fixed; ms=300", result-145]
+scripts:
+  - match: {identifier: SLOW1}
+    sequence: [{scenario: slow-145}, {scenario: ok}]
+"""
+
+
+def test_a_composed_scenario_applies_every_part(tmp_path: Path) -> None:
+    path = tmp_path / "composed.yaml"
+    path.write_text(COMPOSED)
+    with running(["--scenarios", str(path)]) as mock:
+        started = time.monotonic()
+        scripted = mock.call("SLOW1")
+        took = time.monotonic() - started
+        assert scripted.json()["result"]["code"] == 145
+        assert took >= 0.3  # the latency part really delays
+        assert mock.call("SLOW1").json()["result"]["code"] == 0  # then the script's next step
+        (entry, first) = mock.admin("GET", "/requests?identifier=SLOW1").json()["requests"]
+        assert (first["scenario"], first["script"]["step"], entry["script"]["step"]) == ("slow-145", 0, 1)
