@@ -50,8 +50,10 @@ def _bundled() -> dict[str, Any]:
 def _inline_examples(node: Any) -> None:
     if isinstance(node, dict):
         external = node.get("externalValue")
-        if isinstance(external, str):
-            node["value"] = json.loads((SPEC_DIR / external).read_text("utf-8"))
+        example_file = SPEC_DIR / external if isinstance(external, str) else None
+        # The example files live in fixtures/, beside spec/ in a checkout; an installed wheel has none.
+        if example_file is not None and example_file.is_file():
+            node["value"] = json.loads(example_file.read_text("utf-8"))
             del node["externalValue"]
         for value in node.values():
             _inline_examples(value)
