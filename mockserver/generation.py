@@ -14,11 +14,11 @@ import hashlib
 import random
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -48,6 +48,8 @@ OPTIONAL_FIELDS = (
 )
 SUCCESS_RESULT = {"code": 0, "message": "Success."}
 _CENT = Decimal("0.01")
+_STREETS = 256  # street addresses per country and seed
+_TWO_53 = float(2**53)
 _MAX_DAYS = 3650  # how far back a history walk may go: bounds every loop below
 
 
@@ -72,7 +74,7 @@ class Profile:
     home: Country
     length: int  # how many sessions the history holds
     activity: float  # chance that a given day has a session
-    stations: tuple[Station, ...]
+    stations: Sequence[Station]
     battery_kwh: float
 
 
@@ -83,6 +85,7 @@ class Generator:
         self.seed = seed
         self._fakers = threading.local()
         self._cities: dict[str, tuple[str, ...]] = {}
+        self._pools: dict[str, tuple[tuple[str, str], ...]] = {}
         self.body: Callable[[str, datetime, str, int | None, str | None], bytes] = lru_cache(
             maxsize=cache_size
         )(self._body)
@@ -120,7 +123,7 @@ class Generator:
         country = COUNTRIES[home] if home else rng.choice(countries)
         length = count if count is not None else (200 if variant == "many" else rng.randint(2, 12))
         activity = rng.uniform(0.12, 0.6)
-        stations = tuple(self._station(stable_int(self.seed, key, "station", i), country) for i in range(4))
+        stations = _Stations(lambda i: self._station(stable_int(self.seed, key, "station", i), country), 4)
         return Profile(country, length, activity, stations, rng.choice((40.0, 52.0, 64.0, 77.0, 95.0)))
 
     # -- building blocks ----------------------------------------------------------------------
@@ -134,24 +137,42 @@ class Generator:
 
     def _station(self, station_seed: int, country: Country, non_ascii: bool = False) -> Station:
         rng = random.Random(station_seed)
-        fake = self._faker(country.locale)
-        fake.seed_instance(station_seed)
-        street = " ".join(fake.street_address().split())  # some locales put newlines or double spaces in
-        postcode, city = country.non_ascii_city if non_ascii else (fake.postcode(), self._city(country, rng))
+        street, postcode = rng.choice(self._streets(country))
+        if non_ascii:
+            postcode, city = country.non_ascii_city
+        else:
+            city = self._city(country, rng)
         place = f"{postcode} {city}" if country.postcode_first else f"{city} {postcode}"
         station_id = rng.randint(1000, 99999)
         connectors = tuple(station_id * 10 + n for n in range(1, rng.randint(2, 4) + 1))
         return Station(station_id, connectors, country, f"{street}, {place}, {country.name}")
 
+    def _streets(self, country: Country) -> tuple[tuple[str, str], ...]:
+        """The country's pool of (street address, postcode) pairs, drawn once from Faker with a seeded
+        instance: Faker costs ~60 µs an address, a pool lookup nothing (a new user's history needs
+        several stations). Threads racing to build a pool build the same one."""
+        pool = self._pools.get(country.code)
+        if pool is None:
+            fake = self._faker(country.locale)
+            fake.seed_instance(stable_int(self.seed, country.code, "streets"))
+            # " ".join(split()): some locales put newlines or double spaces in
+            pool = tuple((" ".join(fake.street_address().split()), fake.postcode()) for _ in range(_STREETS))
+            self._pools[country.code] = pool
+        return pool
+
     def _city(self, country: Country, rng: random.Random) -> str:
         """A city of the country's Faker list, sorted first: some locales build it from a set, whose
-        order changes with PYTHONHASHSEED, so Faker's own ``city()`` differs between processes."""
+        order changes with PYTHONHASHSEED, so Faker's own ``city()`` differs between processes.
+        Locales without a list get a pool drawn once from a seeded instance."""
         cities = self._cities.get(country.code)
         if cities is None:
-            providers = self._faker(country.locale).providers
-            found = [city for p in providers for city in getattr(p, "cities", ())]
-            cities = self._cities[country.code] = tuple(sorted(set(found)))
-        return rng.choice(cities) if cities else str(self._faker(country.locale).city())
+            fake = self._faker(country.locale)
+            found = sorted({city for p in fake.providers for city in getattr(p, "cities", ())})
+            if not found:  # a locale that composes city names: a pool from a seeded instance
+                fake.seed_instance(stable_int(self.seed, country.code, "cities"))
+                found = [str(fake.city()) for _ in range(_STREETS // 4)]
+            cities = self._cities[country.code] = tuple(found)
+        return rng.choice(cities)
 
     def _walk(self, key: str, anchor: datetime, profile: Profile, many: bool) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
@@ -160,10 +181,11 @@ class Generator:
             if len(found) >= profile.length:
                 break
             day = today - timedelta(days=back)
-            rng = random.Random(stable_int(self.seed, key, "day", day.isoformat(), many))
+            day_seed = stable_int(self.seed, key, "day", day.isoformat(), many)
             chance, most = (0.95, 3) if many else (profile.activity, 2)
-            if rng.random() >= chance:
-                continue
+            if (day_seed >> 11) / _TWO_53 >= chance:  # the seed's top 53 bits as a uniform [0, 1)
+                continue  # most days have no session: no generator built for them
+            rng = random.Random(day_seed)
             per_day = [self._session(rng, day, profile, anchor, key) for _ in range(rng.randint(1, most))]
             found.extend(s for s in sorted(per_day, key=_start, reverse=True) if s is not None)
         return found[: profile.length]
@@ -187,7 +209,7 @@ class Generator:
         start: datetime | None = None,
     ) -> dict[str, Any] | None:
         station = station or self._pick_station(rng, profile, key)
-        zone = ZoneInfo(station.country.tz)
+        zone = _zone(station.country.tz)
         if start is None:
             local = time(rng.randint(6, 22), rng.randint(0, 59), rng.randint(0, 59))
             start = datetime.combine(day, local, tzinfo=zone).astimezone(UTC)
@@ -241,6 +263,35 @@ class Generator:
         }
         _vary_optional(rng, session)
         return session
+
+
+class _Stations(Sequence[Station]):
+    """A user's home stations, each built when first used: a Faker address is the costliest part of
+    a history, and a short one visits only one or two of the four. Each station has its own seed,
+    so the order of building never changes a station."""
+
+    def __init__(self, build: Callable[[int], Station], count: int) -> None:
+        self._build = build
+        self._built: dict[int, Station] = {}
+        self._count = count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index: int) -> Station:  # type: ignore[override]
+        if not -self._count <= index < self._count:
+            raise IndexError(index)
+        index %= self._count
+        found = self._built.get(index)
+        if found is None:
+            found = self._built[index] = self._build(index)
+        return found
+
+
+@cache
+def _zone(name: str) -> ZoneInfo:
+    """ZoneInfo keeps only a few zones strongly cached; the countries' zones are a small fixed set."""
+    return ZoneInfo(name)
 
 
 def _stamp(moment: datetime, zone: ZoneInfo) -> str:

@@ -67,7 +67,7 @@ def protocol() -> Response:
         parsing.check_content_type(request.mimetype, dict(request.mimetype_params))
         if too_big:
             raise parsing.too_large(rt.max_body)
-        call = parsing.parse(raw)
+        call = rt.verdicts.parse(raw)
     except Rejected as reason:
         return finish(_context(None, raw), answers.rejected(reason), None)
     ctx = _context(call, raw)

@@ -12,6 +12,7 @@ from mockserver import clock, users
 from mockserver.effects import Delays
 from mockserver.generation import Generator
 from mockserver.logging_ import RequestLog
+from mockserver.parsing import Verdicts
 
 
 @dataclass
@@ -19,6 +20,7 @@ class Runtime:
     keys: tuple[str, ...]
     directory: users.Directory
     generator: Generator
+    verdicts: Verdicts
     delays: Delays
     mapping: str
     pin: datetime | None
@@ -41,6 +43,7 @@ class Runtime:
             keys=tuple(config["MOCK_API_KEYS"]),
             directory=users.load(config["MOCK_USERS_FILE"], bool(config["MOCK_ANY_USER"])),
             generator=Generator(seed, config["MOCK_CACHE_SIZE"]),
+            verdicts=Verdicts(config["MOCK_CACHE_SIZE"]),
             delays=Delays(seed),
             mapping=config["MOCK_STATUS_MAPPING"],
             pin=clock.pinned(config["MOCK_NOW"]),
