@@ -14,7 +14,7 @@ CONTRACT_IDENTIFIER ?= demo@example.com
 CONTRACT_TOKEN ?= 87d4e3085af04671834ebeb127df33bf
 export CONTRACT_API_KEY CONTRACT_IDENTIFIER_TYPE CONTRACT_IDENTIFIER CONTRACT_TOKEN
 
-.PHONY: install serve test lint unit contract bench clean
+.PHONY: install serve test lint unit system-deps contract bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +32,12 @@ lint: $(STAMP)  ## ruff and mypy (strict) on the packages
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-unit: $(STAMP)  ## the test suite alone
-	$(BIN)/pytest
+system-deps:  ## system packages the tests start: redis-server (and curl for the README test)
+	scripts/system-deps.sh redis-server curl
+
+unit: $(STAMP) system-deps  ## the test suite alone (pytest's exit 5, "no tests collected", is a failure)
+	@$(BIN)/pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make: pytest collected no tests: failing" >&2; fi; exit $$rc
 
 test: lint unit  ## lint, then every test
 
