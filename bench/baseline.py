@@ -1,21 +1,29 @@
 """The benchmark's baseline: a bare Flask app answering every POST with the same fixed bytes.
 
-It runs on the mock's own server stack (``bench/run.py`` serves it with ``mockserver.serve``), so the
-ratio mock / baseline measures what the mock adds on top of Flask and gunicorn, nothing else.
+It runs on the mock's own server stack (``mockserver.serve.stack``: gunicorn gthread, same workers
+and threads), so the ratio mock / baseline measures what the mock adds on top of Flask and its
+server, nothing else. ``python -m bench.baseline --port 0 --workers 2`` prints "listening on URL".
 """
 
 from __future__ import annotations
 
+import argparse
+import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, Response
+from gunicorn.app.base import BaseApplication
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "fixtures" / "examples"
+from mockserver.serve import stack
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "fixtures" / "examples" / "response-success.document.json"
 
 
 def create_app(body: bytes | None = None) -> Flask:
-    """A Flask app whose protocol path answers ``body`` (default: a document example) to every POST."""
-    fixed = body if body is not None else _example()
+    """A Flask app whose protocol path answers ``body`` (default: the document's example) to every POST."""
+    fixed = body if body is not None else EXAMPLE.read_bytes()
     app = Flask("baseline")
 
     def protocol() -> Response:
@@ -25,6 +33,36 @@ def create_app(body: bytes | None = None) -> Flask:
     return app
 
 
-def _example() -> bytes:
-    found = sorted(EXAMPLE.glob("*response*success*.json")) or sorted(EXAMPLE.glob("*.json"))
-    return found[0].read_bytes() if found else b'{"result": {"code": 0, "message": "Success."}}'
+class Baseline(BaseApplication):  # type: ignore[misc]
+    def __init__(self, host: str, port: int, workers: int, threads: int) -> None:
+        self.settings = stack(host, port, workers, threads)
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.settings.items():
+            self.cfg.set(key, value)
+        self.cfg.set("proc_name", "bench-baseline")
+        self.cfg.set("when_ready", _banner)
+
+    def load(self) -> Flask:
+        return create_app()
+
+
+def _banner(server: Any) -> None:
+    host, port = server.LISTENERS[0].getsockname()[:2]
+    print(f"baseline listening on http://{host}:{port}", flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.baseline", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8090)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=16)
+    args = parser.parse_args(argv)
+    Baseline(args.host, args.port, args.workers, args.threads).run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -15,6 +15,28 @@ if TYPE_CHECKING:
     from mockserver.cli import Options
 
 
+def stack(host: str, port: int, workers: int, threads: int) -> dict[str, Any]:
+    """The gunicorn settings the mock serves with (bench/baseline.py serves the baseline with the same).
+
+    gthread, chosen by measurement (README, "Performance"): threads keep latency scenarios from
+    holding a whole worker, and keep-alive connections are served without a new connection each.
+    """
+    return {
+        "bind": [f"{_bracket(host)}:{port}"],
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": threads,
+        # gunicorn >= 25 opens a control socket under $HOME unless told not to.
+        "control_socket_disable": True,
+        "accesslog": None,  # the app writes one structured line per request itself
+        "errorlog": "-",
+        "loglevel": "warning",
+        "keepalive": 5,
+        "graceful_timeout": 5,
+        "timeout": 120,  # worker heartbeat; long latency scenarios sleep in threads, not here
+    }
+
+
 class MockApplication(BaseApplication):  # type: ignore[misc]
     """gunicorn running ``create_app(config)`` in each worker."""
 
@@ -24,24 +46,10 @@ class MockApplication(BaseApplication):  # type: ignore[misc]
 
     def load_config(self) -> None:
         chosen = self.chosen
-        settings = {
-            "bind": [f"{_bracket(chosen.host)}:{chosen.port}"],
-            "workers": chosen.workers,
-            "worker_class": "gthread",
-            "threads": chosen.threads,
-            # gunicorn >= 25 opens a control socket under $HOME unless told not to.
-            "control_socket_disable": True,
-            "accesslog": None,  # the app writes one structured line per request itself
-            "errorlog": "-",
-            "loglevel": "warning",
-            "keepalive": 5,
-            "graceful_timeout": 5,
-            "timeout": 120,  # worker heartbeat; long latency scenarios sleep in threads, not here
-            "proc_name": "mockserver",
-            "when_ready": self._banner,
-        }
-        for key, value in settings.items():
+        for key, value in stack(chosen.host, chosen.port, chosen.workers, chosen.threads).items():
             self.cfg.set(key, value)
+        self.cfg.set("proc_name", "mockserver")
+        self.cfg.set("when_ready", self._banner)
 
     def load(self) -> Flask:
         return create_app(self.chosen.config)

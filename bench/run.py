@@ -1,0 +1,388 @@
+"""``make bench``: the mock's hot, cold and scenario paths against a bare Flask baseline, in one run.
+
+Every server is a real process on a free loopback port, started here and stopped here (by pid):
+
+- ``baseline``: bench/baseline.py, a bare Flask app returning fixed bytes, on the mock's own stack;
+- ``hot``: ``python -m mockserver``, the demo user's request again and again (bench/hot.lua);
+- ``cold``: ``python -m mockserver --any-user``, every request a user never seen (bench/cold.lua);
+- ``scenario``: the hot request with ``X-Mock-Scenario: result-102`` (a scripted result code);
+- with ``--peers``: Stoplight Prism 5 on spec/openapi.yaml, dynamic (``-d``) and static.
+
+It prints requests/s, p50 and p99 per target, the ratios to the baseline (and to Prism), the
+resident memory of every mock worker before and after, and with ``--soak`` a longer cold run that
+samples worker memory as it goes. Load comes from ``wrk`` (installed with apt-get when missing and
+root). Nothing here is asserted: the figures are for people to read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+
+import spec
+
+ROOT = Path(__file__).resolve().parent.parent
+PRISM_DIR = ROOT / ".bench" / "prism"
+PRISM_BIN = PRISM_DIR / "node_modules" / ".bin" / "prism"
+PRISM_PACKAGE = "@stoplight/prism-cli@5"
+PROTOCOL = "/api/v4/request"
+_LISTENING = re.compile(r"listening on (http://\S+)")
+_BENCH_LINE = re.compile(r"^BENCH (\{.*\})$", re.MULTILINE)
+
+
+@dataclass
+class Result:
+    """One wrk run: throughput, latency percentiles (ms) and errors of any kind."""
+
+    name: str
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+@dataclass
+class Server:
+    name: str
+    base: str
+    process: subprocess.Popen[str]
+    log: Path
+    rss: dict[str, list[int]] = field(default_factory=dict)
+
+    def workers(self) -> list[int]:
+        """The pids of the server's worker processes (the gunicorn master's children)."""
+        pid = self.process.pid
+        try:
+            text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+        except OSError:
+            return []
+        return [int(p) for p in text.split()] or [pid]
+
+    def worker_rss_kib(self) -> list[int]:
+        return [rss_kib(pid) for pid in self.workers()]
+
+
+def rss_kib(pid: int) -> int:
+    """Resident memory of ``pid`` in KiB (0 when it is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        return 0
+    return 0
+
+
+# -- tools --------------------------------------------------------------------------------------
+def ensure_wrk() -> str:
+    """The wrk binary; installed with apt-get when missing and running as root."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+        print("wrk is missing: apt-get install -y wrk", flush=True)
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        if subprocess.run(["apt-get", "install", "-y", "wrk"], env=env, check=False).returncode != 0:
+            subprocess.run(["apt-get", "update"], env=env, check=False)
+            subprocess.run(["apt-get", "install", "-y", "wrk"], env=env, check=False)
+        found = shutil.which("wrk")
+        if found:
+            return found
+    raise SystemExit("bench: wrk is not installed; install it (Debian/Ubuntu: sudo apt-get install -y wrk)")
+
+
+def ensure_prism() -> Path:
+    """Prism 5 in .bench/prism (npm install --prefix), installed on first use."""
+    if PRISM_BIN.exists():
+        return PRISM_BIN
+    npm = shutil.which("npm")
+    if npm is None:
+        raise SystemExit("bench: --peers needs npm (Node.js) to install Stoplight Prism")
+    print(f"installing {PRISM_PACKAGE} into {PRISM_DIR.relative_to(ROOT)} ...", flush=True)
+    PRISM_DIR.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(
+        [npm, "install", "--no-audit", "--no-fund", "--prefix", str(PRISM_DIR), PRISM_PACKAGE], check=False
+    )
+    if done.returncode != 0 or not PRISM_BIN.exists():
+        raise SystemExit(f"bench: npm install {PRISM_PACKAGE} failed (exit {done.returncode})")
+    return PRISM_BIN
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+# -- servers ------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def serving(name: str, argv: Sequence[str], logs: Path, timeout: float = 60.0) -> Iterator[Server]:
+    """Start ``argv`` (which prints "listening on URL"), yield it, and terminate it by pid."""
+    log = logs / f"{name}.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            list(argv), cwd=ROOT, stdout=subprocess.PIPE, stderr=sink, text=True, start_new_session=True
+        )
+    try:
+        base = _wait_listening(process, timeout, log)
+        yield Server(name, base, process, log)
+    finally:
+        _stop(process)
+
+
+def _wait_listening(process: subprocess.Popen[str], timeout: float, log: Path) -> str:
+    assert process.stdout is not None
+    watchdog = threading.Timer(timeout, process.kill)
+    watchdog.start()
+    try:
+        for _ in range(200):  # bounded: a banner is a few lines
+            line = process.stdout.readline()
+            if not line:
+                break
+            match = _LISTENING.search(line)
+            if match:
+                threading.Thread(target=_drain, args=(process,), daemon=True).start()
+                return match.group(1)
+    finally:
+        watchdog.cancel()
+    tail = log.read_text(errors="replace")[-2000:]
+    raise SystemExit(f"bench: server did not start (exit {process.poll()}): {tail}")
+
+
+def _drain(process: subprocess.Popen[str]) -> None:
+    assert process.stdout is not None
+    for _ in iter(process.stdout.readline, ""):
+        pass
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=20)
+    if process.stdout is not None:
+        process.stdout.close()
+
+
+@contextlib.contextmanager
+def prism(name: str, dynamic: bool, document: Path, logs: Path) -> Iterator[Server]:
+    """Prism mocking ``document`` on a free port; ready when the port answers."""
+    port = free_port()
+    argv = [str(ensure_prism()), "mock", "-h", "127.0.0.1", "-p", str(port), *(["-d"] if dynamic else [])]
+    log = logs / f"{name}.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [*argv, str(document)], cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.poll() is None:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+            time.sleep(0.25)
+        else:
+            raise SystemExit(f"bench: prism did not start: {log.read_text(errors='replace')[-2000:]}")
+        yield Server(name, f"http://127.0.0.1:{port}", process, log)
+    finally:
+        _stop(process)
+
+
+# -- load ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Load:
+    wrk: str
+    threads: int
+    connections: int
+    duration: str
+
+    def run(self, name: str, base: str, script: str, env: dict[str, str] | None = None) -> Result:
+        argv = [self.wrk, f"-t{self.threads}", f"-c{self.connections}", f"-d{self.duration}", "--latency"]
+        argv += ["-s", str(ROOT / "bench" / script), base + PROTOCOL]
+        done = subprocess.run(
+            argv, cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True, check=False
+        )
+        match = _BENCH_LINE.search(done.stdout)
+        if done.returncode != 0 or match is None:
+            raise SystemExit(f"bench: wrk failed on {name}: {done.stdout[-1500:]} {done.stderr[-1500:]}")
+        data = json.loads(match.group(1))
+        errors = sum(data[k] for k in ("connect", "read", "write", "status", "timeout"))
+        seconds = data["duration_us"] / 1e6
+        return Result(name, data["requests"], seconds, data["p50_us"] / 1000, data["p99_us"] / 1000, errors)
+
+    def shorter(self, duration: str) -> Load:
+        return Load(self.wrk, self.threads, self.connections, duration)
+
+
+def measure(load: Load, server: Server, name: str, script: str, env: dict[str, str] | None = None) -> Result:
+    """A warm-up run (not counted), then the measured run; worker memory before and after."""
+    load.shorter(WARMUP).run(name, server.base, script, env)
+    before = server.worker_rss_kib()
+    result = load.run(name, server.base, script, env)
+    server.rss[name] = before + server.worker_rss_kib()
+    return result
+
+
+WARMUP = "2s"
+
+
+# -- the run ------------------------------------------------------------------------------------
+def mock_argv(args: argparse.Namespace, *extra: str) -> list[str]:
+    return [
+        sys.executable, "-m", "mockserver", "--host", "127.0.0.1", "--port", "0",
+        "--workers", str(args.workers), "--threads", str(args.server_threads), "--log-format", args.log_format,
+        *extra,
+    ]  # fmt: skip
+
+
+def run(args: argparse.Namespace) -> int:
+    load = Load(ensure_wrk(), args.threads, args.connections, args.duration)
+    results: dict[str, Result] = {}
+    notes: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="mock-bench-") as tmp:
+        logs = Path(tmp)
+        baseline_argv = [sys.executable, "-m", "bench.baseline", "--port", "0"]
+        baseline_argv += ["--workers", str(args.workers), "--threads", str(args.server_threads)]
+        with serving("baseline", baseline_argv, logs) as base:
+            results["baseline"] = measure(load, base, "baseline", "hot.lua")
+        with serving("mock", mock_argv(args), logs) as mock:
+            results["hot"] = measure(load, mock, "hot", "hot.lua")
+            notes.append(_logged(mock, results["hot"], args.log_format))
+            results["scenario"] = measure(load, mock, "scenario", "hot.lua", {"BENCH_SCENARIO": "result-102"})
+            notes += _memory(mock)
+        with serving("mock-any-user", mock_argv(args, "--any-user"), logs) as cold:
+            results["cold"] = measure(load, cold, "cold", "cold.lua")
+            notes += _memory(cold)
+            if args.soak > 0:
+                notes += soak(load, cold, args.soak)
+        if args.peers:
+            results.update(peers(load, logs))
+    print_table(results, load)
+    for line in notes:
+        print(line)
+    return 0
+
+
+def _logged(server: Server, result: Result, fmt: str) -> str:
+    lines = server.log.read_bytes().count(b"\n") if server.log.exists() else 0
+    return (
+        f"the mock's request log (--log-format {fmt}) had {lines} lines after the hot run: "
+        f"{result.requests} measured requests plus the warm-up (every request is logged and journalled)"
+    )
+
+
+def _memory(server: Server) -> list[str]:
+    out = []
+    for name, values in server.rss.items():
+        half = len(values) // 2
+        pairs = ", ".join(f"{b / 1024:.1f} -> {a / 1024:.1f}" for b, a in zip(values[:half], values[half:]))
+        out.append(f"RSS per worker, {name} run (MiB, before -> after): {pairs}")
+    return out
+
+
+def soak(load: Load, server: Server, seconds: int) -> list[str]:
+    """A long cold run in steps: worker memory after each (every request a new user and journal entry)."""
+    steps = 6
+    per = max(1, seconds // steps)
+    total = 0
+    lines = [f"soak: {seconds} s of the cold path in {steps} steps; RSS per worker (MiB) after each step"]
+    for step in range(1, steps + 1):
+        result = load.shorter(f"{per}s").run("soak", server.base, "cold.lua")
+        total += result.requests
+        rss = ", ".join(f"{kib / 1024:.1f}" for kib in server.worker_rss_kib())
+        lines.append(f"  step {step}: {total:>9} requests so far, {result.rps:7.0f} req/s, RSS {rss}")
+    return lines
+
+
+def peers(load: Load, logs: Path) -> dict[str, Result]:
+    """Prism on spec/openapi.yaml, dynamic then static; the bundled document if the file refs fail."""
+    out: dict[str, Result] = {}
+    document = spec.openapi_path()
+    bundled = logs / "openapi.bundled.json"
+    bundled.write_bytes(orjson.dumps(spec.openapi_document()))
+    for name, dynamic in (("prism-dynamic", True), ("prism-static", False)):
+        try:
+            with prism(name, dynamic, document, logs) as server:
+                out[name] = measure(load, server, name, "hot.lua")
+        except SystemExit as error:
+            print(f"{name}: spec/openapi.yaml refused ({error}); using the bundled document", flush=True)
+            with prism(name, dynamic, bundled, logs) as server:
+                out[name] = measure(load, server, name, "hot.lua")
+    return out
+
+
+def print_table(results: dict[str, Result], load: Load) -> None:
+    base = results["baseline"]
+    print()
+    print(f"wrk -t{load.threads} -c{load.connections} -d{load.duration} --latency (after a {WARMUP} warm-up)")
+    header = f"{'target':<14}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'/ base rps':>12}{'p99 x base':>12}"
+    print(header)
+    print("-" * len(header))
+    for result in results.values():
+        print(
+            f"{result.name:<14}{result.rps:>10.0f}{result.p50_ms:>9.2f}{result.p99_ms:>9.2f}{result.errors:>8}"
+            f"{result.rps / base.rps:>12.2f}{result.p99_ms / base.p99_ms:>12.2f}"
+        )
+    print()
+    targets = [
+        ("hot / baseline req/s", results["hot"].rps / base.rps, ">= 0.90"),
+        ("cold / baseline req/s", results["cold"].rps / base.rps, ">= 0.50"),
+        ("hot p99 / baseline p99", results["hot"].p99_ms / base.p99_ms, "<= 2.00"),
+        ("cold p99 / baseline p99", results["cold"].p99_ms / base.p99_ms, "<= 2.00"),
+    ]
+    dynamic = results.get("prism-dynamic")
+    if dynamic is not None:
+        targets.append(("hot / prism -d req/s", results["hot"].rps / dynamic.rps, ">= 10.00"))
+        targets.append(("hot p99 / prism -d p99", results["hot"].p99_ms / dynamic.p99_ms, "< 1.00"))
+    static = results.get("prism-static")
+    if static is not None:
+        targets.append(("hot / prism static req/s", results["hot"].rps / static.rps, "(no target)"))
+    for label, value, goal in targets:
+        print(f"{label:<28}{value:>8.2f}   target {goal}")
+
+
+def parser() -> argparse.ArgumentParser:
+    out = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
+    env = os.environ.get
+    out.add_argument("--duration", default=env("BENCH_DURATION", "10s"), help="wrk -d per target [BENCH_DURATION]")
+    out.add_argument("--threads", type=int, default=2, help="wrk threads (-t)")
+    out.add_argument("--connections", type=int, default=32, help="wrk connections (-c)")
+    out.add_argument("--workers", type=int, default=int(env("BENCH_WORKERS", "2")), help="server workers")
+    out.add_argument("--server-threads", type=int, default=16, help="threads per server worker (gthread)")
+    out.add_argument("--log-format", default="json", choices=("json", "text", "off"), help="the mock's log")
+    out.add_argument(
+        "--soak", type=int, default=int(env("BENCH_SOAK", "0")), help="seconds of a cold run sampling RSS [BENCH_SOAK]"
+    )
+    out.add_argument("--peers", action="store_true", help="also Stoplight Prism (installed into .bench/prism)")
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run(parser().parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
