@@ -10,16 +10,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
-from typing import Any
 
 import orjson
 from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 import spec
-from mockserver import answers, auth, catalog, clock, docs, effects, parsing, selfcheck, transport
+from mockserver import answers, auth, catalog, clock, docs, effects, parsing, records, selfcheck, transport
 from mockserver.answers import Answer
 from mockserver.catalog import Choice
 from mockserver.context import RequestContext
@@ -31,7 +30,7 @@ from mockserver.users import Resolution
 
 SCENARIO_HEADER = "X-Mock-Scenario"
 NOW_HEADER = "X-Mock-Now"
-SESSION_HEADER = "X-Mock-Session"
+SESSION_HEADER = records.SESSION_HEADER
 
 
 def runtime() -> Runtime:
@@ -164,16 +163,7 @@ def _moment(rt: Runtime) -> datetime:
 
 
 def _context(call: Call | None, raw: bytes) -> RequestContext:
-    return RequestContext(
-        call=call.name if call else None,
-        identifier_type=call.identifier_type if call else None,
-        identifier=call.identifier if call else None,
-        token=call.token if call else None,
-        session=request.headers.get(SESSION_HEADER),
-        headers=auth.redact(request.headers.items()),
-        body=call.body if call else None,
-        raw_body_text=raw.decode("utf-8", "replace"),
-    )
+    return records.context(call, raw, request.environ)
 
 
 def _success_for(
@@ -216,7 +206,9 @@ def finish(ctx: RequestContext, answer: Answer, scenario: str | None) -> Respons
         response = _response(answer)
     if rt.self_check:
         _self_check(rt, answer)
-    entry = _entry(ctx, answer, scenario)
+    entry = records.entry(
+        request.method, request.path, ctx, answer, scenario=scenario, started=g.mock_started
+    )
     g.mock_entry = entry
     try:
         selector().record(entry)
@@ -249,24 +241,6 @@ def _self_check(rt: Runtime, answer: Answer) -> None:
         rt.log.write(
             {"event": "self-check", "status": answer.status, "problems": [p.as_dict() for p in found]}
         )
-
-
-def _entry(ctx: RequestContext, answer: Answer, scenario: str | None) -> dict[str, Any]:
-    return {
-        "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
-        "method": request.method,
-        "path": request.path,
-        "headers": dict(ctx.headers),
-        "body": ctx.raw_body_text,
-        "scenario": scenario,
-        "result": answer.code,
-        "status": answer.status or None,
-        "session": ctx.session,
-        "call": ctx.call,
-        "identifier-type": ctx.identifier_type,
-        "identifier": ctx.identifier,
-        "duration_ms": round((time.perf_counter() - g.mock_started) * 1000, 3),
-    }
 
 
 # -- other endpoints ----------------------------------------------------------------------------
@@ -340,14 +314,10 @@ def _start() -> None:
 def _log(response: Response) -> Response:
     entry = g.get("mock_entry")
     started = g.get("mock_started", time.perf_counter())
-    rt = runtime()
     if entry is None:
         line = {"method": request.method, "path": request.path, "status": response.status_code}
+        line["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)
     else:
-        line = {key: entry[key] for key in _LOGGED}
-    line["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)
-    rt.log.write(line)
+        line = records.log_line(entry, started)
+    runtime().log.write(line)
     return response
-
-
-_LOGGED = ("time", "method", "path", "call", "identifier-type", "result", "status", "scenario", "session")

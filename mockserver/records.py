@@ -1,0 +1,77 @@
+"""What the journal and the request log keep of one protocol request.
+
+One builder for both ways a request is answered (the Flask handler in ``routes`` and the cached
+answers of ``hotpath``), so an entry never depends on which way it went. Everything here reads the
+WSGI environ, not Flask's request object: it costs a few microseconds and works outside Flask.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from mockserver.answers import Answer
+from mockserver.auth import REDACTED
+from mockserver.context import RequestContext
+from mockserver.parsing import Call
+
+SESSION_HEADER = "X-Mock-Session"
+LOGGED = ("time", "method", "path", "call", "identifier-type", "result", "status", "scenario", "session")
+_BODY_HEADERS = {"CONTENT_TYPE": "Content-Type", "CONTENT_LENGTH": "Content-Length"}
+_SHADOWED = {"HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"}
+
+
+def headers_of(environ: Mapping[str, Any]) -> dict[str, str]:
+    """The request headers as werkzeug names them (``X-Mock-Session``), the API key redacted."""
+    out: dict[str, str] = {}
+    for key, value in environ.items():
+        if key.startswith("HTTP_") and key not in _SHADOWED:
+            name = key[5:].replace("_", "-").title()
+            out[name] = REDACTED if name == "Authorization" else value
+        elif key in _BODY_HEADERS and value:
+            out[_BODY_HEADERS[key]] = value
+    return out
+
+
+def context(call: Call | None, raw: bytes, environ: Mapping[str, Any]) -> RequestContext:
+    """What the selector and the journal see of a request (None for what could not be read)."""
+    return RequestContext(
+        call=call.name if call else None,
+        identifier_type=call.identifier_type if call else None,
+        identifier=call.identifier if call else None,
+        token=call.token if call else None,
+        session=environ.get("HTTP_X_MOCK_SESSION"),
+        headers=headers_of(environ),
+        body=call.body if call else None,
+        raw_body_text=raw.decode("utf-8", "replace"),
+    )
+
+
+def entry(
+    method: str, path: str, ctx: RequestContext, answer: Answer, *, scenario: str | None, started: float
+) -> dict[str, Any]:
+    """The journal entry of one answered request (``started``: its ``time.perf_counter()``)."""
+    return {
+        "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        "method": method,
+        "path": path,
+        "headers": dict(ctx.headers),
+        "body": ctx.raw_body_text,
+        "scenario": scenario,
+        "result": answer.code,
+        "status": answer.status or None,
+        "session": ctx.session,
+        "call": ctx.call,
+        "identifier-type": ctx.identifier_type,
+        "identifier": ctx.identifier,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+    }
+
+
+def log_line(journal_entry: Mapping[str, Any], started: float) -> dict[str, Any]:
+    """The request log's line for a journalled request: no headers, no body, the full duration."""
+    line = {key: journal_entry[key] for key in LOGGED}
+    line["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)
+    return line
