@@ -12,6 +12,7 @@ from typing import Any
 from flask import Flask
 
 from mockserver import routes, settings
+from mockserver.hotpath import HotPath
 from mockserver.runtime import Runtime
 from mockserver.selector import NoScripts
 
@@ -28,6 +29,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["mock.selector"] = app.config.get("MOCK_SELECTOR") or NoScripts()
     routes.init_app(app)
     _init_admin(app)
+    if app.config["MOCK_ANSWER_CACHE"]:
+        app.wsgi_app = HotPath(app, app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 

@@ -18,7 +18,19 @@ from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 import spec
-from mockserver import answers, auth, catalog, clock, docs, effects, parsing, records, selfcheck, transport
+from mockserver import (
+    answers,
+    auth,
+    catalog,
+    clock,
+    docs,
+    effects,
+    hotpath,
+    parsing,
+    records,
+    selfcheck,
+    transport,
+)
 from mockserver.answers import Answer
 from mockserver.catalog import Choice
 from mockserver.context import RequestContext
@@ -59,16 +71,18 @@ def init_app(app: Flask) -> None:
 def protocol() -> Response:
     rt = runtime()
     raw, too_big = _read_body(rt.max_body)
+    now = clock.now(rt.pin)
     try:
         auth.check(request.headers.get("Authorization"), rt.keys)
         header_choice = _header_choice()
-        moment = _moment(rt)
+        moment = _moment(rt, now)
         parsing.check_content_type(request.mimetype, dict(request.mimetype_params))
         if too_big:
             raise parsing.too_large(rt.max_body)
         call = rt.verdicts.parse(raw)
-    except Rejected as reason:
-        return finish(_context(None, raw), answers.rejected(reason), None)
+    except Rejected as reason:  # decided by the cache key alone (a scenario header is never cached)
+        keep = hotpath.keeper(rt, request.environ, now, None)
+        return finish(_context(None, raw), answers.rejected(reason), None, keep)
     ctx = _context(call, raw)
     try:
         choice = header_choice or _scripted(ctx)
@@ -92,7 +106,7 @@ def protocol() -> Response:
         return answers.result(resolution.code, rt.mapping, error)
 
     if choice is None:
-        return finish(ctx, normal(), None)
+        return finish(ctx, normal(), None, hotpath.keeper(rt, request.environ, moment, call))
     answer = effects.compose(choice.parts, rt.mapping, rt.delays, normal, success)
     return finish(ctx, answer, choice.name)
 
@@ -145,14 +159,16 @@ def _choice(text: str, where: str) -> Chosen:
 
 
 def _scripted(ctx: RequestContext) -> Chosen | None:
-    name = selector().pick(ctx)
+    name = request.environ.pop(hotpath.SCRIPTED, None)  # the hot path took this request's step
+    if name is None:
+        name = selector().pick(ctx)
     return None if name is None else _choice(name, "script")
 
 
-def _moment(rt: Runtime) -> datetime:
+def _moment(rt: Runtime, now: datetime) -> datetime:
     text = request.headers.get(NOW_HEADER)
     if text is None:
-        return clock.now(rt.pin)
+        return now
     try:
         return clock.parse_now(text)
     except ValueError as error:
@@ -187,8 +203,13 @@ def unavailable(error: StateUnavailable) -> Answer:
 
 
 # -- turning an answer into a response ----------------------------------------------------------
-def finish(ctx: RequestContext, answer: Answer, scenario: str | None) -> Response:
-    """Delay, break the connection or build the response; self-check; journal and log entry."""
+def finish(
+    ctx: RequestContext, answer: Answer, scenario: str | None, keep: hotpath.Keeper | None = None
+) -> Response:
+    """Delay, break the connection or build the response; self-check; journal and log entry.
+
+    ``keep`` takes the answer into the hot path's cache once it is journalled and passed self-check.
+    """
     rt = runtime()
     if answer.delay_s > 0:
         time.sleep(answer.delay_s)
@@ -204,8 +225,8 @@ def finish(ctx: RequestContext, answer: Answer, scenario: str | None) -> Respons
             response = Response(b"", 200)
     if response is None:
         response = _response(answer)
-    if rt.self_check:
-        _self_check(rt, answer)
+    if rt.self_check and _self_check(rt, answer):
+        keep = None
     entry = records.entry(
         request.method, request.path, ctx, answer, scenario=scenario, started=g.mock_started
     )
@@ -216,6 +237,9 @@ def finish(ctx: RequestContext, answer: Answer, scenario: str | None) -> Respons
         answer = unavailable(error)
         entry.update(result=answer.code, status=answer.status)
         response = _response(answer)
+        keep = None
+    if keep is not None:
+        keep(answer)
     return response
 
 
@@ -234,13 +258,15 @@ def _response(answer: Answer) -> Response:
     return response
 
 
-def _self_check(rt: Runtime, answer: Answer) -> None:
+def _self_check(rt: Runtime, answer: Answer) -> bool:
+    """True (and counted, and logged) when the answer breaks the contract."""
     found = selfcheck.check(answer)
     if found:
         rt.count("self_check_failures")
         rt.log.write(
             {"event": "self-check", "status": answer.status, "problems": [p.as_dict() for p in found]}
         )
+    return bool(found)
 
 
 # -- other endpoints ----------------------------------------------------------------------------

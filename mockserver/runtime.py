@@ -11,8 +11,12 @@ from typing import Any
 from mockserver import clock, users
 from mockserver.effects import Delays
 from mockserver.generation import Generator
+from mockserver.hotpath import AnswerCache
 from mockserver.logging_ import RequestLog
 from mockserver.parsing import Verdicts
+
+# The hot path's cache of final answers holds at most this many bytes of bodies (per worker).
+ANSWER_CACHE_BYTES = 32 * 1024 * 1024
 
 
 @dataclass
@@ -21,6 +25,7 @@ class Runtime:
     directory: users.Directory
     generator: Generator
     verdicts: Verdicts
+    answers: AnswerCache
     delays: Delays
     mapping: str
     pin: datetime | None
@@ -44,6 +49,9 @@ class Runtime:
             directory=users.load(config["MOCK_USERS_FILE"], bool(config["MOCK_ANY_USER"])),
             generator=Generator(seed, config["MOCK_CACHE_SIZE"]),
             verdicts=Verdicts(config["MOCK_CACHE_SIZE"]),
+            answers=AnswerCache(
+                config["MOCK_CACHE_SIZE"] if config["MOCK_ANSWER_CACHE"] else 0, ANSWER_CACHE_BYTES
+            ),
             delays=Delays(seed),
             mapping=config["MOCK_STATUS_MAPPING"],
             pin=clock.pinned(config["MOCK_NOW"]),

@@ -26,6 +26,7 @@ DEFAULTS: dict[str, Any] = {
     "MOCK_PATHS": [],
     "MOCK_MAX_BODY_BYTES": 64 * 1024,
     "MOCK_CACHE_SIZE": 4096,
+    "MOCK_ANSWER_CACHE": True,  # the hot path (mockserver.hotpath): repeated requests from final bytes
     # Helper B's shared-state subsystem (mockserver.admin) reads these.
     "MOCK_STATE": None,
     "MOCK_SCENARIO_FILES": [],
