@@ -6,10 +6,12 @@ A case's ``Expect`` says what a correct server does, and so which checks judge i
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import quote
 
 from contract_tests.config import CALL, IDENTIFIER_TYPES, Config
 from contract_tests.model import (
@@ -33,7 +35,9 @@ GROUPS = {
     "bad": "bad-input",
     "identity": "identity",
     "tolerated": "tolerated",
+    "protocol": "protocol",
 }
+DENIED = Expect(Kind.DENIED, ANY_ERROR_FAMILIES)
 
 
 def _hex(seed: int, label: str, length: int) -> str:
@@ -66,10 +70,12 @@ def _case(
     headers: dict[str, str] | None = None,
     raw: bytes | None = None,
     ascii_only: bool = False,
+    method: str = "POST",
+    path: str | None = None,
 ) -> Case:
     sent = dict(JSON_HEADERS | config.auth_header()) if headers is None else headers
     payload = raw if raw is not None else Case.json_body(body, ascii_only=ascii_only)
-    return Case(name, GROUPS[name.split("/", 1)[0]], sent, payload, expect, note)
+    return Case(name, GROUPS[name.split("/", 1)[0]], sent, payload, expect, note, method, path)
 
 
 def success_case(config: Config) -> Case:
@@ -102,6 +108,11 @@ def authentication_cases(config: Config) -> Iterator[Case]:
             "token-other-case": token.swapcase(),
             "token-truncated": token[:-1],
             "token-with-suffix": token + "0",
+            "token-with-prefix": "0" + token,
+            "token-last-changed": token[:-1] + _other(token[-1]),
+            "token-first-changed": _other(token[0]) + token[1:],
+            "token-leading-space": " " + token,
+            "token-trailing-space": token + " ",
         }
         for name, near in near_misses.items():
             if near and near != token:
@@ -162,7 +173,10 @@ def authentication_cases(config: Config) -> Iterator[Case]:
         "api-key-bearer": f"Bearer {key}",
         "empty-api-key": "key=",
         "api-key-with-suffix": f"key={key}x",
+        "api-key-with-prefix": f"key=0{key}",
         "api-key-truncated": f"key={key[:-1]}",
+        "api-key-last-changed": f"key={key[:-1]}{_other(key[-1])}",
+        "api-key-empty-header": "",
         "api-key-upper-case": f"key={key.swapcase()}" if key.swapcase() != key else None,
     }
     for name, header in bad_keys.items():
@@ -177,6 +191,51 @@ def authentication_cases(config: Config) -> Iterator[Case]:
             f"the known user, API key: {name.replace('-', ' ')}",
             headers=headers,
         )
+    query = "&".join(f"{name}={quote(key, safe='')}" for name in ("key", "api_key", "apikey"))
+    elsewhere: dict[str, tuple[dict[str, str], str | None]] = {
+        "api-key-in-other-headers": (
+            JSON_HEADERS | {"X-Api-Key": key, "Api-Key": f"key={key}", "Proxy-Authorization": f"key={key}"},
+            None,
+        ),
+        "api-key-in-query": (dict(JSON_HEADERS), f"{config.path}?{query}"),
+    }
+    for name, (headers, path) in elsewhere.items():
+        yield _case(
+            config,
+            f"auth/{name}",
+            body,
+            PARTNER_AUTH,
+            f"no Authorization header; the right key {name.removeprefix('api-key-').replace('-', ' ')}",
+            headers=headers,
+            path=path,
+        )
+    # Without a key nothing about users may be answered: the key is checked first.
+    no_key_users = {
+        "no-api-key-wrong-token": known | {"token": wrong_token},
+        "no-api-key-unknown-user": {
+            "identifier-type": config.identifier_type,
+            "identifier": unknown_identifier(config.identifier_type, config.seed),
+            "token": wrong_token,
+        },
+    }
+    for name, user in no_key_users.items():
+        yield _case(
+            config,
+            f"auth/{name}",
+            envelope(user),
+            PARTNER_AUTH,
+            f"no API key, and {name.removeprefix('no-api-key-').replace('-', ' ')}",
+            headers=dict(JSON_HEADERS),
+        )
+
+
+def _other(char: str) -> str:
+    """A different character of the same kind (digit for digit, letter for letter)."""
+    if char.isdigit():
+        return "0" if char != "0" else "1"
+    if char.isalpha():
+        return "a" if char.lower() != "a" else "b"
+    return "x"
 
 
 def _long(length: int) -> str:
@@ -200,6 +259,18 @@ def bad_input_cases(config: Config) -> Iterator[Case]:
         "json-string": (b'"user-get-recent-sessions"', "a JSON string"),
         "json-null": (b"null", "JSON null"),
         "json-number": (b"42", "a JSON number"),
+        "empty-object": (b"{}", "an empty JSON object (no call key)"),
+        "trailing-garbage": (Case.json_body({CALL: call}) + b" xyz", "JSON followed by other text"),
+        "two-documents": (Case.json_body({CALL: call}) * 2, "two JSON documents in one body"),
+        "huge-integer": (
+            _replace_identifier(config, "9" * 5000),
+            "identifier is an integer of 5000 digits",
+        ),
+        "huge-exponent": (_replace_identifier(config, "1e400"), "identifier is 1e400 (beyond any double)"),
+        "deeply-nested-user": (
+            Case.json_body({CALL: {"user": None}}).replace(b"null", b"[" * 10_000 + b"]" * 10_000),
+            "user nested 10,000 arrays deep",
+        ),
     }
     for name, (raw, note) in raw_bodies.items():
         yield _case(config, f"bad/{name}", None, BAD_INPUT, note, raw=raw)
@@ -222,6 +293,8 @@ def bad_input_cases(config: Config) -> Iterator[Case]:
         "missing-user": ({CALL: {}}, "no user"),
         "user-not-object": ({CALL: {"user": config.identifier}}, "user is a string"),
         "user-null": ({CALL: {"user": None}}, "user is null"),
+        "user-empty-object": ({CALL: {"user": {}}}, "user is an empty object"),
+        "user-list": ({CALL: {"user": [known]}}, "user is a list holding the known user"),
         "missing-identifier-type": (envelope(user_with(identifier_type=_DROP)), "no identifier-type"),
         "missing-identifier": (envelope(user_with(identifier=_DROP)), "no identifier"),
         "unknown-identifier-type": (
@@ -233,6 +306,11 @@ def bad_input_cases(config: Config) -> Iterator[Case]:
             "identifier-type in upper case",
         ),
         "identifier-type-number": (envelope(user_with(identifier_type=1)), "identifier-type is a number"),
+        "identifier-type-null": (envelope(user_with(identifier_type=None)), "identifier-type is null"),
+        "identifier-type-list": (
+            envelope(user_with(identifier_type=[config.identifier_type])),
+            "identifier-type is a list",
+        ),
         "identifier-number": (envelope(user_with(identifier=12345)), "identifier is a number"),
         "identifier-null": (envelope(user_with(identifier=None)), "identifier is null"),
         "identifier-list": (envelope(user_with(identifier=[config.identifier])), "identifier is a list"),
@@ -250,6 +328,8 @@ def bad_input_cases(config: Config) -> Iterator[Case]:
         ),
         "token-number": (envelope(user_with(token=12345)), "token is a number"),
         "token-list": (envelope(user_with(token=[config.token or "x"])), "token is a list"),
+        "token-object": (envelope(user_with(token={"value": config.token or "x"})), "token is an object"),
+        "token-true": (envelope(user_with(token=True)), "token is a boolean"),
         "empty-token": (envelope(user_with(token="")), "an empty token"),
         "token-5000": (envelope(user_with(token=_long(5000))), "a token of 5000 characters"),
     }
@@ -285,6 +365,13 @@ def bad_input_cases(config: Config) -> Iterator[Case]:
 _DROP = object()
 
 
+def _replace_identifier(config: Config, literal: str) -> bytes:
+    """The known user's request with the identifier replaced by a raw JSON literal (e.g. a huge number)."""
+    marker = "__identifier__"
+    raw = Case.json_body(envelope(config.identity() | {"identifier": marker}))
+    return raw.replace(Case.json_body(marker), literal.encode())
+
+
 def identity_variants(config: Config) -> Iterator[Case]:
     """The known identifier slightly changed, with the right token: refused, or the known user's data."""
     ident = config.identifier
@@ -313,8 +400,8 @@ def identity_variants(config: Config) -> Iterator[Case]:
             f"the known identifier changed ({name}) with the right token",
         )
     has_token = config.token is not None and config.identifier_type != "token"
+    wrong = {"token": _hex(config.seed, "wrong-token", 32)}
     if has_token:
-        wrong = {"token": _hex(config.seed, "wrong-token", 32)}
         for name in ("leading-space", "upper-case", "trailing-nul"):
             text = variants[name]
             if text and text != ident:
@@ -335,6 +422,56 @@ def identity_variants(config: Config) -> Iterator[Case]:
                 LENIENT,
                 f"the known identifier presented as identifier-type {kind}",
             )
+            if has_token:
+                yield _case(
+                    config,
+                    f"identity/as-{kind}-wrong-token",
+                    envelope(config.identity() | {"identifier-type": kind, "token": wrong["token"]}),
+                    USER_AUTH,
+                    f"the known identifier presented as identifier-type {kind}, with a wrong token",
+                )
+    if has_token and config.token:
+        yield _case(
+            config,
+            "identity/token-as-identifier",
+            envelope({"identifier-type": "token", "identifier": config.token}),
+            LENIENT,
+            "the known user's token as an identifier of type token",
+        )
+
+
+def known_forms(config: Config) -> Iterator[Case]:
+    """The known-good request in other forms any JSON client may send: each must succeed as it does."""
+    body = envelope(config.identity())
+    escaped = json.dumps(config.identifier, ensure_ascii=False).encode()
+    units = config.identifier.encode("utf-16-be")  # \\u escapes are UTF-16 code units
+    every_char_escaped = (
+        '"' + "".join(f"\\u{units[i]:02x}{units[i + 1]:02x}" for i in range(0, len(units), 2)) + '"'
+    )
+    forms: dict[str, tuple[bytes, dict[str, str] | None, str]] = {
+        "content-type-charset": (
+            Case.json_body(body),
+            JSON_HEADERS | {"Content-Type": "application/json; charset=utf-8"} | config.auth_header(),
+            "Content-Type application/json; charset=utf-8 (what many HTTP clients send)",
+        ),
+        "pretty-printed": (
+            (json.dumps(body, indent=4) + "\n").encode(),
+            None,
+            "the body indented, with a trailing newline",
+        ),
+        "reordered-fields": (
+            Case.json_body({CALL: {"user": dict(reversed(list(config.identity().items())))}}),
+            None,
+            "the user's fields in another order",
+        ),
+        "escaped-identifier": (
+            Case.json_body(body).replace(escaped, every_char_escaped.encode(), 1),
+            None,
+            "the identifier written with \\u escapes (the same string)",
+        ),
+    }
+    for name, (raw, headers, note) in forms.items():
+        yield _case(config, f"success/{name}", None, KNOWN, note, headers=headers, raw=raw)
 
 
 def tolerated_cases(config: Config) -> Iterator[Case]:
@@ -345,7 +482,6 @@ def tolerated_cases(config: Config) -> Iterator[Case]:
     by_headers = {
         "no-content-type": auth,
         "content-type-text-plain": auth | {"Content-Type": "text/plain"},
-        "content-type-charset": auth | {"Content-Type": "application/json; charset=utf-8"},
         "content-type-form": auth | {"Content-Type": "application/x-www-form-urlencoded"},
     }
     for name, headers in by_headers.items():
@@ -357,6 +493,19 @@ def tolerated_cases(config: Config) -> Iterator[Case]:
             name.replace("-", " "),
             headers=headers,
             raw=encoded,
+        )
+    encodings: dict[str, tuple[bytes, dict[str, str], str]] = {
+        "gzip-encoded": (
+            gzip.compress(encoded, mtime=0),
+            {"Content-Encoding": "gzip"},
+            "the body gzip-compressed, with Content-Encoding: gzip",
+        ),
+        "utf8-bom": (b"\xef\xbb\xbf" + encoded, {}, "the body after a UTF-8 byte-order mark"),
+        "utf16": (encoded.decode().encode("utf-16"), {}, "the body in UTF-16 (not the protocol's UTF-8)"),
+    }
+    for name, (raw, extra, note) in encodings.items():
+        yield _case(
+            config, f"tolerated/{name}", None, LENIENT, note, headers=JSON_HEADERS | auth | extra, raw=raw
         )
     extra_user = config.identity() | {"x-extra": "ignored", "password": None}
     yield _case(
@@ -373,16 +522,16 @@ def tolerated_cases(config: Config) -> Iterator[Case]:
         LENIENT,
         "unknown fields in the call object",
     )
-    deep: Any = "bottom"
-    for _ in range(200):
-        deep = [deep]
-    yield _case(
-        config,
-        "tolerated/deeply-nested-field",
-        {CALL: {"user": config.identity(), "x-deep": deep}},
-        LENIENT,
-        "an unknown field nested 200 arrays deep",
-    )
+    for depth in (200, 10_000):
+        nested = Case.json_body({CALL: {"user": config.identity(), "x-deep": None}})
+        yield _case(
+            config,
+            f"tolerated/nested-{depth}-deep",
+            None,
+            LENIENT,
+            f"an unknown field nested {depth:,} arrays deep",
+            raw=nested.replace(b"null", b"[" * depth + b"]" * depth),
+        )
     yield _case(
         config,
         "tolerated/big-unknown-field",
@@ -390,21 +539,59 @@ def tolerated_cases(config: Config) -> Iterator[Case]:
         LENIENT,
         "an unknown field of 60 kB",
     )
+
+
+def protocol_cases(config: Config) -> Iterator[Case]:
+    """Not the call (another method or path) without a valid key: never answered with data."""
+    body = Case.json_body(envelope(config.identity()))
+    path = config.path
     yield _case(
         config,
-        "tolerated/pretty-printed",
+        "protocol/get-without-key",
         None,
-        LENIENT,
-        "the body indented, with a trailing newline",
-        raw=(json.dumps(body, indent=4) + "\n").encode(),
+        DENIED,
+        "GET with the known user, no API key",
+        headers=dict(JSON_HEADERS),
+        raw=body,
+        method="GET",
     )
+    yield _case(
+        config,
+        "protocol/get-without-body",
+        None,
+        DENIED,
+        "GET with the API key and no body",
+        headers=config.auth_header(),
+        raw=b"",
+        method="GET",
+    )
+    others = {
+        "other-version": path.replace("/v4/", "/v3/") if "/v4/" in path else path.replace("/v3/", "/v4/"),
+        "trailing-slash": path.rstrip("/") + "/",
+        "upper-case": path.upper(),
+        "sub-path": path.rstrip("/") + "/x",
+    }
+    for name, other in others.items():
+        if other != path:
+            yield _case(
+                config,
+                f"protocol/{name}-without-key",
+                None,
+                DENIED,
+                f"POST {other} with the known user, no API key",
+                headers=dict(JSON_HEADERS),
+                raw=body,
+                path=other,
+            )
 
 
 BUILDERS: list[Callable[[Config], Iterator[Case]]] = [
     authentication_cases,
     bad_input_cases,
     identity_variants,
+    known_forms,
     tolerated_cases,
+    protocol_cases,
 ]
 
 

@@ -28,6 +28,7 @@ class Context:
 
     profile: str
     baselines: list[list[tuple[str, ...]]] = field(default_factory=list)
+    secrets: tuple[tuple[str, str], ...] = ()  # (what, value): the API key, the known user's token
 
     def remember(self, sessions: Any) -> None:
         """Record the known user's sessions (from a success to the known-good request)."""
@@ -189,6 +190,27 @@ def no_foreign_data(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
         )
 
 
+def not_the_call_no_data(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
+    if _is_success(exchange):
+        what = "sessions" if exchange.carries_sessions() else "result code 0"
+        yield Finding(
+            f"{exchange.request.method} {exchange.request.url.split('?')[0]} without a valid API key was "
+            f"answered with {what} (HTTP {exchange.response.status})",
+            "$.result.code",
+            exchange.result_code,
+        )
+
+
+def secrets_not_disclosed(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
+    sent = " ".join([exchange.request.url, exchange.request.body_text(), *exchange.request.headers.values()])
+    answer = exchange.response.body.decode("utf-8", errors="replace") + " ".join(
+        f"{name}: {value}" for name, value in exchange.response.headers.items()
+    )
+    for what, secret in ctx.secrets:
+        if secret.lower() in answer.lower() and secret.lower() not in sent.lower():
+            yield Finding(f"the answer discloses {what} to a request that did not send it", "$", "[REDACTED]")
+
+
 # --- success path -------------------------------------------------------------------------------
 
 
@@ -308,6 +330,11 @@ def code_zero_iff_sessions(ctx: Context, exchange: Exchange) -> Iterator[Finding
         if exchange.sessions is None:
             where = " (sessions at the top level instead)" if "sessions" in body else ""
             yield Finding(f"result code 0 without user.sessions{where}", "$.user.sessions", None)
+        for key in ("error", "problems"):
+            if body.get(key) not in (None, "", []):
+                yield Finding(
+                    f"result code 0 with {key}: a success that also reports an error", f"$.{key}", body[key]
+                )
     elif exchange.carries_sessions():
         path = "$.sessions" if "sessions" in body else "$.user.sessions"
         yield Finding(
@@ -351,6 +378,8 @@ _INVARIANT_RULES = {
 }
 
 _AUTH_KINDS = frozenset({Kind.USER_AUTH})
+# Answers to the call; an answer to another method or path (DENIED) may be anything but data.
+_CALL_KINDS = frozenset(Kind) - {Kind.DENIED}
 
 CHECKS: list[Check] = [
     Check(
@@ -379,12 +408,14 @@ CHECKS: list[Check] = [
         "schema",
         '"Every response carries result" in a JSON object; "4xx: a body in JSON explains".',
         json_body,
+        _CALL_KINDS,
     ),
     Check(
         "json-content-type",
         "schema",
         '"Content-Type: application/json"; "All data is UTF-8."',
         json_content_type,
+        _CALL_KINDS,
     ),
     Check(
         "result-code-documented",
@@ -392,6 +423,7 @@ CHECKS: list[Check] = [
         '"Every response carries "result": {"code": <int>, "message": <string>}"; only documented '
         "result codes (D17: 0, 100-102, 140-145, 200, 210, 211, 220, 230).",
         result_code_documented,
+        _CALL_KINDS,
     ),
     Check(
         "response-schema",
@@ -399,12 +431,14 @@ CHECKS: list[Check] = [
         "Every body validates against spec/ in the chosen profile: code 0 against response-success "
         "(sessions as the document's field list describes them), any other code against response-error.",
         response_schema,
+        _CALL_KINDS,
     ),
     Check(
         "unknown-fields",
         "schema",
         "Unknown extra response fields are allowed (tolerant reader) and reported as warnings (D6).",
         unknown_fields,
+        _CALL_KINDS,
     ),
     *[
         Check(
@@ -412,14 +446,17 @@ CHECKS: list[Check] = [
             "semantics",
             _INVARIANT_RULES[invariant.__name__],
             _invariant(invariant),
+            _CALL_KINDS,
         )
         for invariant in spec.INVARIANTS
     ],
     Check(
         "code-zero-iff-sessions",
         "consistency",
-        "Result code 0 if and only if user.sessions is present; error bodies never carry sessions (D16).",
+        "Result code 0 if and only if user.sessions is present; error bodies never carry sessions (D16); "
+        "a success carries no error or problems (D19: they explain a refusal).",
         code_zero_iff_sessions,
+        _CALL_KINDS,
     ),
     Check(
         "status-matches-result",
@@ -427,6 +464,7 @@ CHECKS: list[Check] = [
         'Success is "200 OK"; a result-coded error comes with HTTP 200, 400, 401, 403 or 404 (D7); '
         "an invalid-request code (200, 230) with 200 or a 4xx.",
         status_matches_result,
+        _CALL_KINDS,
     ),
     Check(
         "user-auth-refused",
@@ -462,6 +500,21 @@ CHECKS: list[Check] = [
         "error result code, never success data (D13-D15).",
         bad_input_rejected,
         frozenset({Kind.BAD_INPUT}),
+    ),
+    Check(
+        "not-the-call-no-data",
+        "authentication",
+        '"Every call is an HTTP POST to one path" with "Authorization: key=<api-key>": another method or '
+        "path without a valid key is never answered with sessions or result code 0 (any refusal will do).",
+        not_the_call_no_data,
+        frozenset({Kind.DENIED}),
+    ),
+    Check(
+        "secrets-not-disclosed",
+        "authentication",
+        "No answer discloses the API key or the known user's token to a request that did not send it "
+        '(D25: secrets are compared exactly, never revealed; "145 User token not valid" says no more).',
+        secrets_not_disclosed,
     ),
 ]
 

@@ -40,5 +40,11 @@ class Config:
             user["token"] = self.token
         return user
 
+    def secrets(self) -> tuple[tuple[str, str], ...]:
+        """(what, value) no answer may disclose to a request that did not send it (values shorter than
+        six characters are left out: they could appear by chance)."""
+        named = (("the API key", self.api_key), ("the known user's token", self.token))
+        return tuple((what, value) for what, value in named if value is not None and len(value) >= 6)
+
     def auth_header(self) -> dict[str, str]:
         return {"Authorization": f"key={self.api_key}"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -16,6 +17,7 @@ class Kind(StrEnum):
     PARTNER_AUTH = "partner-auth"  # missing/wrong/malformed API key: must be refused
     BAD_INPUT = "bad-input"  # malformed request: must be rejected
     LENIENT = "lenient"  # a server may accept (then only with the known user's data) or reject
+    DENIED = "denied"  # not the call (another method or path) and no valid key: anything but data
 
 
 # Result-code families a refusal may use, per kind. A general code (100-102) may stand in for any
@@ -56,6 +58,8 @@ class Case:
     body: bytes
     expect: Expect
     note: str = ""  # one line for people: what the case probes
+    method: str = "POST"
+    path: str | None = None  # path (and query) instead of --path, e.g. "/api/v3/request"
 
     @staticmethod
     def json_body(value: Any, *, ascii_only: bool = False) -> bytes:
@@ -85,11 +89,34 @@ class Response:
 NOT_JSON = object()
 
 
-def parse_json(body: bytes) -> tuple[Any, str]:
-    """(value, "") for a JSON text in UTF-8, else (NOT_JSON, why). NaN and Infinity are not JSON."""
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
 
-    def no_constants(name: str) -> Any:
-        raise ValueError(f"{name} is not valid JSON")
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"the number {text[:40]} is out of range for any client (RFC 8259 section 6)")
+    return value
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    value: dict[str, Any] = {}
+    for key, item in pairs:
+        if key in value:
+            raise ValueError(
+                f"the key {key!r} appears twice in one object: clients disagree on which counts "
+                "(RFC 8259 section 4)"
+            )
+        value[key] = item
+    return value
+
+
+def parse_json(body: bytes) -> tuple[Any, str]:
+    """(value, "") for a JSON text in UTF-8, else (NOT_JSON, why).
+
+    Not JSON a client can rely on: NaN and Infinity, numbers that overflow a double, duplicate keys.
+    """
 
     try:
         text = body.decode("utf-8")
@@ -98,7 +125,9 @@ def parse_json(body: bytes) -> tuple[Any, str]:
     if text.startswith("\ufeff"):
         return NOT_JSON, "starts with a byte-order mark"
     try:
-        return json.loads(text, parse_constant=no_constants), ""
+        return json.loads(
+            text, parse_constant=_no_constants, parse_float=_finite, object_pairs_hook=_unique_keys
+        ), ""
     except ValueError as exc:
         return NOT_JSON, f"not JSON: {exc}"
 

@@ -13,7 +13,7 @@ from contract_tests.checks import CHECKS, Check, Context
 from contract_tests.config import Config
 from contract_tests.errors import CannotJudge, OutOfTime
 from contract_tests.model import Case, Exchange, Failure, Kind, Remark, Request
-from contract_tests.transport import Client, curl
+from contract_tests.transport import Client, curl, redact
 
 
 @dataclass
@@ -60,11 +60,12 @@ class Judge:
     def __init__(self, config: Config, client: Client) -> None:
         self.config = config
         self.client = client
-        self.context = Context(config.profile)
+        self.context = Context(config.profile, secrets=config.secrets())
         self.report = Report(config, [CheckResult(check) for check in CHECKS])
 
     def exchange(self, case: Case) -> Exchange:
-        request = Request("POST", self.config.url, case.headers, case.body)
+        url = self.config.url if case.path is None else self.config.base_url.rstrip("/") + case.path
+        request = Request(case.method, url, case.headers, case.body)
         return Exchange(case, request, self.client.send(request))
 
     def send(self, case: Case) -> None:
@@ -88,7 +89,9 @@ class Judge:
 
     def _failure(self, check: Check, exchange: Exchange, finding: Any) -> Failure:
         body = exchange.response.body
-        excerpt = exchange.response.error or body[:400].decode("utf-8", errors="backslashreplace")
+        excerpt = exchange.response.error or redact(
+            body[:400].decode("utf-8", errors="backslashreplace"), self.config.api_key
+        )
         return Failure(
             check=check.name,
             family=check.family,

@@ -10,6 +10,7 @@ import email.utils
 import re
 import shlex
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 
 import requests
@@ -116,7 +117,8 @@ def redact(value: str, api_key: str) -> str:
     """``value`` with the API key hidden, also in any case and cut by one character (derived test keys)."""
     if not api_key:
         return value
-    value = re.sub(re.escape(api_key), REDACTED, value, flags=re.IGNORECASE)
+    for form in {api_key, urllib.parse.quote(api_key, safe="")}:
+        value = re.sub(re.escape(form), REDACTED, value, flags=re.IGNORECASE)
     if len(api_key) >= 8:  # a shorter prefix could match ordinary text
         value = re.sub(
             re.escape(api_key[:-1]), "[REDACTED minus its last character]", value, flags=re.IGNORECASE
@@ -126,7 +128,7 @@ def redact(value: str, api_key: str) -> str:
 
 def curl(request: Request, api_key: str, limit: int | None = None) -> str:
     """The request as a curl command a developer can paste, with the API key redacted (only that)."""
-    parts = ["curl", "-sS", "-i", "-X", request.method, shlex.quote(request.url)]
+    parts = ["curl", "-sS", "-i", "-X", request.method, shlex.quote(redact(request.url, api_key))]
     for name, value in request.headers.items():
         parts += ["-H", shlex.quote(f"{name}: {redact(value, api_key)}")]
     if not any(name.lower() == "content-type" for name in request.headers):

@@ -15,13 +15,16 @@ from typing import Any
 from flask import request
 
 from tests.servers.reference import (
+    API_KEY,
     CALL,
+    USERS,
     Hooks,
     Refusal,
     check_envelope,
     check_user,
     find_user,
     key_ok,
+    parse_body,
     with_hooks,
 )
 
@@ -187,6 +190,192 @@ def _recode(old: int, new: int) -> Callable[[dict[str, Any]], dict[str, Any]]:
 
 def _lower(value: Any) -> Any:
     return value.lower()
+
+
+# --- helpers of the second round (defects the first 38 rows did not cover) ---------------------
+
+
+def _dumps_then(change: Callable[[str], str]) -> Callable[[Any], str]:
+    def dumps(body: Any) -> str:
+        return change(json.dumps(body, ensure_ascii=False))
+
+    return dumps
+
+
+def _success_text(change: Callable[[str], str]) -> Callable[[Any], str]:
+    """Change only the text of success bodies (error bodies stay correct)."""
+
+    def dumps(body: Any) -> str:
+        text = json.dumps(body, ensure_ascii=False)
+        return change(text) if isinstance(body, dict) and "user" in body else text
+
+    return dumps
+
+
+def _last_session(change: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    def success(body: dict[str, Any]) -> dict[str, Any]:
+        body = json.loads(json.dumps(body))
+        if body["user"]["sessions"]:
+            change(body["user"]["sessions"][-1])
+        return body
+
+    return success
+
+
+def _charging_before_session(session: dict[str, Any]) -> None:
+    start = session["session-interval"].get("start")
+    if start:
+        session["charging-interval"]["start"] = start[:11] + "00:00:01" + start[19:]
+
+
+def _in_progress_end_empty(session: dict[str, Any]) -> None:
+    session["session-interval"].setdefault("end", "")
+
+
+def _error_result(
+    change: Callable[[dict[str, Any]], dict[str, Any]],
+) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    def error(body: dict[str, Any]) -> dict[str, Any]:
+        return body | {"result": change(dict(body["result"]))}
+
+    return error
+
+
+def _key_elsewhere(header: str | None, keys: frozenset[str]) -> bool:
+    if header is None:  # "for scripts": the key in X-Api-Key or in the query string
+        return (request.headers.get("X-Api-Key") or request.args.get("key")) in keys
+    return key_ok(header, keys)
+
+
+def _key_not_on(
+    method: str | None = None, path: str | None = None
+) -> Callable[[str | None, frozenset[str]], bool]:
+    def check(header: str | None, keys: frozenset[str]) -> bool:
+        if request.method == method or request.path == path:
+            return True  # "internal" route: no key needed
+        return key_ok(header, keys)
+
+    return check
+
+
+def _empty_header_passes(header: str | None, keys: frozenset[str]) -> bool:
+    return header == "" or key_ok(header, keys)  # an unset variable in the client sends "" ...
+
+
+def _key_last_ignored(header: str | None, keys: frozenset[str]) -> bool:
+    return (
+        bool(header)
+        and header.startswith("key=")
+        and any(len(header) == len(k) + 4 and header[4:-1] == k[:-1] for k in keys)
+    )
+
+
+def _user_before_key(header: str | None, keys: frozenset[str]) -> bool:
+    if key_ok(header, keys):
+        return True
+    find_user(check_user(check_envelope(parse_body(request.get_data()))), USERS)  # 140/144/145 first
+    return False
+
+
+def _token_trimmed(user: dict[str, Any], users: list[dict[str, Any]]) -> dict[str, Any]:
+    token = user.get("token")
+    return find_user(user | {"token": token.strip()} if isinstance(token, str) else user, users)
+
+
+def _token_last_ignored(user: dict[str, Any], users: list[dict[str, Any]]) -> dict[str, Any]:
+    token = user.get("token")
+    record = next((u for u in users if u["identifier"] == user["identifier"]), None)
+    stored = record["token"] if record else None
+    if stored and isinstance(token, str) and len(token) == len(stored) and token[:-1] == stored[:-1]:
+        return record  # compared all but the last character (an off-by-one slice)
+    return find_user(user, users)
+
+
+def _any_type_token_for_username(user: dict[str, Any], users: list[dict[str, Any]]) -> dict[str, Any]:
+    record = next((u for u in users if u["identifier"] == user["identifier"]), None)
+    if (
+        record is None
+        or user["identifier-type"] == "username"
+        or user["identifier-type"] == record["identifier-type"]
+    ):
+        return find_user(user, users)
+    return record  # found under any identifier-type; the token is checked only for usernames
+
+
+def _expected_token(body: dict[str, Any]) -> dict[str, Any]:
+    if body["result"]["code"] == 145:
+        return body | {
+            "error": f"token not valid; expected one of {[u['token'] for u in USERS if u['token']]}"
+        }
+    return body
+
+
+def _keys_in_error(body: dict[str, Any]) -> dict[str, Any]:
+    if body["result"]["code"] == 210:
+        return body | {"error": f"invalid API key; this server knows: {API_KEY}"}
+    return body
+
+
+def _first_key_of(body: Any) -> Any:
+    if isinstance(body, dict) and not body:
+        raise StopIteration  # next(iter(body)) on {}: escapes as a 500
+    return check_envelope(body)
+
+
+def _parse_decode_errors_only(raw: bytes) -> Any:
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:  # not ValueError: huge ints escape
+        raise Refusal(230, f"not JSON: {exc}") from exc
+
+
+def _parse_no_depth_limit(raw: bytes) -> Any:
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:  # a RecursionError escapes
+        raise Refusal(230, f"not JSON: {exc}") from exc
+
+
+def _parse_first_document(raw: bytes) -> Any:
+    try:
+        value, _ = json.JSONDecoder().raw_decode(raw.decode("utf-8").lstrip())
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise Refusal(230, f"not JSON: {exc}") from exc
+    return value  # whatever follows the first document is ignored
+
+
+def _empty_200_on_bad_json(raw: bytes) -> Any:
+    try:
+        return parse_body(raw)
+    except Refusal as exc:
+        raise Refusal(230, "", 200) from exc
+
+
+def _crash_on_header(name: str) -> Callable[[bytes], None]:
+    def before(raw: bytes) -> None:
+        if request.headers.get(name):
+            raise NotImplementedError(f"{name} is not supported")
+
+    return before
+
+
+def _crash_on_bom(raw: bytes) -> None:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise UnicodeError("BOM")
+
+
+def _crash_on_get(method: str, path: str, call: str) -> bool:
+    if method == "GET" and path == call:
+        raise RuntimeError("GET handler not implemented")
+    return method == "POST" and path == call
+
+
+def _get_too(method: str, path: str, call: str) -> bool:
+    return method in {"GET", "POST"} and path == call
+
+
+def _legacy_too(method: str, path: str, call: str) -> bool:
+    return method == "POST" and path in {call, call.replace("/v4/", "/v3/")}
 
 
 MUTANTS: dict[str, Mutant] = {
@@ -419,5 +608,223 @@ MUTANTS: dict[str, Mutant] = {
         "status-matches-result",
         "user-auth errors with HTTP 302",
         with_hooks(status=lambda code, s: 302 if code in {140, 144, 145} else s),
+    ),
+    # --- second round ---------------------------------------------------------------------------
+    # schema
+    "duplicate-result-key": Mutant(
+        "schema",
+        "json-body",
+        "success body with a second, earlier result key (code 100)",
+        with_hooks(
+            dumps=_success_text(lambda t: '{"result": {"code": 100, "message": "System error."}, ' + t[1:])
+        ),
+    ),
+    "energy-overflow": Mutant(
+        "schema",
+        "json-body",
+        "energy-consumed written as 1e999 (beyond any double)",
+        with_hooks(
+            dumps=_success_text(lambda t: t.replace('"energy-consumed": 7', '"energy-consumed": 7e999'))
+        ),
+    ),
+    "trailing-garbage-in-answer": Mutant(
+        "schema",
+        "json-body",
+        "success body followed by a debug comment",
+        with_hooks(dumps=_success_text(lambda t: t + "\n<!-- 3 ms -->")),
+    ),
+    "bom-in-answer": Mutant(
+        "schema",
+        "json-body",
+        "every body starts with a UTF-8 BOM",
+        with_hooks(dumps=_dumps_then(lambda t: "\ufeff" + t)),
+    ),
+    "connector-id-as-string": Mutant(
+        "schema",
+        "response-schema",
+        "connector-id sent as a string",
+        with_hooks(success=_each_session(_set("connector-id", str))),
+    ),
+    "text-json-content-type": Mutant(
+        "schema", "json-content-type", "JSON sent as text/json", with_hooks(content_type="text/json")
+    ),
+    "in-progress-end-empty": Mutant(
+        "schema",
+        "response-schema",
+        'a session in progress has end ""',
+        with_hooks(success=_each_session(_in_progress_end_empty)),
+    ),
+    "error-message-null": Mutant(
+        "schema",
+        "response-schema",
+        "error results with message null",
+        with_hooks(error=_error_result(lambda r: r | {"message": None})),
+    ),
+    "sessions-as-object": Mutant(
+        "schema",
+        "success-answered",
+        "user.sessions an object keyed by external id",
+        with_hooks(
+            success=lambda b: (
+                b | {"user": {"sessions": {s["external-session-id"]: s for s in b["user"]["sessions"]}}}
+            )
+        ),
+    ),
+    "cost-with-plus-sign": Mutant(
+        "schema",
+        "response-schema",
+        'cost "+3.15"',
+        with_hooks(success=_each_session(_set("cost", lambda c: "+" + c))),
+    ),
+    # semantics
+    "last-session-charges-before-start": Mutant(
+        "semantics",
+        "charging-inside-session",
+        "only the last session's charging starts before the session",
+        with_hooks(success=_last_session(_charging_before_session)),
+    ),
+    # authentication
+    "api-key-in-other-header": Mutant(
+        "authentication",
+        "partner-auth-refused",
+        "without Authorization, X-Api-Key or ?key= is taken",
+        with_hooks(key_ok=_key_elsewhere),
+    ),
+    "legacy-path-without-key": Mutant(
+        "authentication",
+        "not-the-call-no-data",
+        "/api/v3/request answers the call without checking the key",
+        with_hooks(serves=_legacy_too, key_ok=_key_not_on(path="/api/v3/request")),
+    ),
+    "get-without-key": Mutant(
+        "authentication",
+        "not-the-call-no-data",
+        "GET answers the call without checking the key",
+        with_hooks(serves=_get_too, key_ok=_key_not_on(method="GET")),
+    ),
+    "empty-authorization-accepted": Mutant(
+        "authentication",
+        "partner-auth-refused",
+        "an empty Authorization header passes",
+        with_hooks(key_ok=_empty_header_passes),
+    ),
+    "api-key-last-char-ignored": Mutant(
+        "authentication",
+        "partner-auth-refused",
+        "the key's last character is not compared",
+        with_hooks(key_ok=_key_last_ignored),
+    ),
+    "user-checked-before-key": Mutant(
+        "authentication",
+        "partner-auth-refused",
+        "without a key, user errors (140/144/145) come first: an oracle for strangers",
+        with_hooks(key_ok=_user_before_key),
+    ),
+    "token-trimmed": Mutant(
+        "authentication",
+        "user-auth-refused",
+        "the token is stripped before comparing",
+        with_hooks(find=_token_trimmed),
+    ),
+    "token-last-char-ignored": Mutant(
+        "authentication",
+        "user-auth-refused",
+        "the token's last character is not compared",
+        with_hooks(find=_token_last_ignored),
+    ),
+    "token-only-for-usernames": Mutant(
+        "authentication",
+        "user-auth-refused",
+        "lookup ignores identifier-type; the token is checked only for username",
+        with_hooks(find=_any_type_token_for_username),
+    ),
+    "expected-token-in-error": Mutant(
+        "authentication",
+        "secrets-not-disclosed",
+        "145 errors name the expected tokens",
+        with_hooks(error=_expected_token),
+    ),
+    "api-key-in-error": Mutant(
+        "authentication",
+        "secrets-not-disclosed",
+        "210 errors name the valid key",
+        with_hooks(error=_keys_in_error),
+    ),
+    # robustness
+    "crash-on-empty-object": Mutant(
+        "robustness", "not-a-server-error", "500 for the body {}", with_hooks(envelope=_first_key_of)
+    ),
+    "crash-on-huge-number": Mutant(
+        "robustness",
+        "not-a-server-error",
+        "500 for a 5000-digit integer (ValueError not caught)",
+        with_hooks(parse=_parse_decode_errors_only),
+    ),
+    "crash-on-deep-nesting": Mutant(
+        "robustness",
+        "not-a-server-error",
+        "500 for 10,000 nested arrays (RecursionError)",
+        with_hooks(parse=_parse_no_depth_limit),
+    ),
+    "crash-on-content-encoding": Mutant(
+        "robustness",
+        "not-a-server-error",
+        "500 for any Content-Encoding",
+        with_hooks(before=_crash_on_header("Content-Encoding")),
+    ),
+    "crash-on-bom": Mutant(
+        "robustness", "not-a-server-error", "500 for a body after a BOM", with_hooks(before=_crash_on_bom)
+    ),
+    "crash-on-get": Mutant(
+        "robustness", "not-a-server-error", "500 for GET", with_hooks(serves=_crash_on_get)
+    ),
+    "empty-200-for-bad-json": Mutant(
+        "robustness",
+        "bad-input-rejected",
+        "a body that is not JSON gets HTTP 200 and no body",
+        with_hooks(
+            parse=_empty_200_on_bad_json,
+            error=lambda b: {} if not b["error"] else b,
+            dumps=lambda b: "" if not b else json.dumps(b),
+        ),
+    ),
+    "trailing-garbage-accepted": Mutant(
+        "robustness",
+        "bad-input-rejected",
+        "only the first JSON document is read",
+        with_hooks(parse=_parse_first_document),
+    ),
+    # consistency
+    "success-with-error": Mutant(
+        "consistency",
+        "code-zero-iff-sessions",
+        'success bodies carry "error": "no error"',
+        with_hooks(success=lambda b: b | {"error": "no error"}),
+    ),
+    "error-code-as-float": Mutant(
+        "consistency",
+        "result-code-documented",
+        "error codes written as floats (145.0)",
+        with_hooks(error=_error_result(lambda r: r | {"code": float(r["code"])})),
+    ),
+    "unknown-user-204": Mutant(
+        "consistency",
+        "user-auth-refused",
+        "an unknown user gets HTTP 204 and no body",
+        with_hooks(
+            status=lambda code, s: 204 if code in {140, 144} else s,
+            dumps=lambda b: "" if b.get("result", {}).get("code") in {140, 144} else json.dumps(b),
+        ),
+    ),
+    "bad-key-redirect": Mutant(
+        "consistency",
+        "partner-auth-refused",
+        "a bad key is redirected (302) to a login page",
+        with_hooks(
+            status=lambda code, s: 302 if code == 210 else s,
+            dumps=lambda b: (
+                "<a href=/login>login</a>" if b.get("result", {}).get("code") == 210 else json.dumps(b)
+            ),
+        ),
     ),
 }

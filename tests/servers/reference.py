@@ -168,7 +168,7 @@ def parse_body(raw: bytes) -> Any:
 
     try:
         return json.loads(raw.decode("utf-8"), parse_constant=no_constants)
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise Refusal(230, f"the body is not JSON in UTF-8: {exc}") from exc
 
 
@@ -234,6 +234,7 @@ class Hooks:
     success: Callable[[dict[str, Any]], dict[str, Any]] = lambda body: body
     error: Callable[[dict[str, Any]], dict[str, Any]] = lambda body: body
     status: Callable[[int, int], int] = lambda code, status: status
+    serves: Callable[[str, str, str], bool] = lambda method, path, call: method == "POST" and path == call
     content_type: str = "application/json"
     before: Callable[[bytes], None] = lambda raw: None  # may raise (a crash) or sleep (a hang)
     dumps: Callable[[Any], str] = lambda body: json.dumps(body, ensure_ascii=False)
@@ -271,14 +272,14 @@ def create_app(hooks: Hooks | None = None, options: Options | None = None) -> Fl
         state["count"] += 1
         if options.flaky_every and state["count"] % options.flaky_every == 0:
             return Response("busy", status=503, headers={"Retry-After": "0"})
-        if "/" + path != options.path:
-            return refuse(Refusal(230, f"no call at /{path}; calls are POSTed to {options.path}", 404))
-        if request.method != "POST":
+        if not hooks.serves(request.method, "/" + path, options.path):
+            if "/" + path != options.path:
+                return refuse(Refusal(230, f"no call at /{path}; calls are POSTed to {options.path}", 404))
             return refuse(Refusal(230, "use POST", 405))
-        if not hooks.key_ok(request.headers.get("Authorization"), options.keys):
-            return refuse(Refusal(210, "send 'Authorization: key=<api key>' with a valid key"))
         raw = request.get_data()
         try:
+            if not hooks.key_ok(request.headers.get("Authorization"), options.keys):
+                raise Refusal(210, "send 'Authorization: key=<api key>' with a valid key")
             hooks.before(raw)
             user = hooks.user(hooks.envelope(hooks.parse(raw)))
             record = hooks.find(user, options.users)
