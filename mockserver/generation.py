@@ -61,7 +61,7 @@ class Rng(random.Random):
     def randint(self, a: int, b: int) -> int:
         return a + int(self.random() * (b - a + 1))
 
-    def choice(self, seq: Sequence[_T]) -> _T:
+    def choice(self, seq: Sequence[_T]) -> _T:  # type: ignore[override]
         return seq[int(self.random() * len(seq))]
 
 
@@ -212,8 +212,10 @@ class Generator:
             chance, most = (0.95, 3) if many else (profile.activity, 2)
             if (day_seed >> 11) / _TWO_53 >= chance:  # the seed's top 53 bits as a uniform [0, 1)
                 continue  # most days have no session: no generator built for them
-            rng = Rng(day_seed)
-            per_day = [self._session(rng, day, profile, anchor, key) for _ in range(rng.randint(1, most))]
+            # Each session its own generator: one that lies after the anchor (and so stops drawing
+            # early) must not change the next one, or the past would change as the clock moves.
+            sessions = range(Rng(day_seed).randint(1, most))
+            per_day = [self._session(Rng(_mix(day_seed + n)), day, profile, anchor, key) for n in sessions]
             found.extend(s for s in sorted(per_day, key=_start, reverse=True) if s is not None)
         return found[: profile.length]
 
