@@ -294,6 +294,23 @@ def unknown_fields(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
         yield Finding(f"unknown field {path} (allowed: tolerant reader, D6)", path, warning=True)
 
 
+_INTEGER_FIELDS = ("connector-id", "charging-station-id")
+
+
+def integers_as_integers(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
+    sessions = exchange.sessions if exchange.result_code == 0 else None
+    if not isinstance(sessions, list):
+        return
+    for index, session in enumerate(sessions):
+        for key in _INTEGER_FIELDS if isinstance(session, dict) else ():
+            if isinstance(session.get(key), float):
+                yield Finding(
+                    f"{key} written with a fraction or an exponent: typed clients reject it as an integer",
+                    spec.json_path(["user", "sessions", index, key]),
+                    session[key],
+                )
+
+
 def _at(body: Any, path: str) -> Any:
     """The value at a JSON path of ``spec.json_path``'s simple form, or None when absent."""
     node = body
@@ -431,6 +448,14 @@ CHECKS: list[Check] = [
         "Every body validates against spec/ in the chosen profile: code 0 against response-success "
         "(sessions as the document's field list describes them), any other code against response-error.",
         response_schema,
+        _CALL_KINDS,
+    ),
+    Check(
+        "integers-as-integers",
+        "schema",
+        '"connector-id: Internal database ID of the related connector (integer)", likewise '
+        "charging-station-id: written as JSON integers (9835), not 9835.0 or 9.835e3 (D23).",
+        integers_as_integers,
         _CALL_KINDS,
     ),
     Check(

@@ -1,7 +1,7 @@
 """Every check on recorded exchanges (tests/contract/exchanges/*.json): adding a case is adding a file.
 
 Each file gives the case kind, the answer (status, Content-Type, body or raw text), optionally the
-known user's sessions, and exactly which checks fail and which warn.
+known user's sessions and the secrets (API key, token), and exactly which checks fail and which warn.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def _exchange(data: dict[str, Any]) -> Exchange:
 @pytest.mark.parametrize("path", EXCHANGES, ids=[path.stem for path in EXCHANGES])
 def test_recorded_exchange(path: Path) -> None:
     data = json.loads(path.read_text("utf-8"))
-    context = Context(data["profile"])
+    context = Context(data["profile"], secrets=tuple(tuple(pair) for pair in data.get("secrets", [])))
     if "baseline" in data:
         context.remember(data["baseline"])
     exchange = _exchange(data)
