@@ -251,11 +251,18 @@ WARMUP = "2s"
 
 # -- the run ------------------------------------------------------------------------------------
 def mock_argv(args: argparse.Namespace, *extra: str) -> list[str]:
+    server = ["--workers", str(args.workers), "--threads", str(args.server_threads)]
     return [
-        sys.executable, "-m", "mockserver", "--host", "127.0.0.1", "--port", "0",
-        "--workers", str(args.workers), "--threads", str(args.server_threads), "--log-format", args.log_format,
+        sys.executable,
+        "-m",
+        "mockserver",
+        "--port",
+        "0",
+        *server,
+        "--log-format",
+        args.log_format,
         *extra,
-    ]  # fmt: skip
+    ]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -298,7 +305,9 @@ def _memory(server: Server) -> list[str]:
     out = []
     for name, values in server.rss.items():
         half = len(values) // 2
-        pairs = ", ".join(f"{b / 1024:.1f} -> {a / 1024:.1f}" for b, a in zip(values[:half], values[half:]))
+        pairs = ", ".join(
+            f"{b / 1024:.1f} -> {a / 1024:.1f}" for b, a in zip(values[:half], values[half:], strict=True)
+        )
         out.append(f"RSS per worker, {name} run (MiB, before -> after): {pairs}")
     return out
 
@@ -338,7 +347,15 @@ def print_table(results: dict[str, Result], load: Load) -> None:
     base = results["baseline"]
     print()
     print(f"wrk -t{load.threads} -c{load.connections} -d{load.duration} --latency (after a {WARMUP} warm-up)")
-    header = f"{'target':<14}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'/ base rps':>12}{'p99 x base':>12}"
+    columns = (
+        ("req/s", 10),
+        ("p50 ms", 9),
+        ("p99 ms", 9),
+        ("errors", 8),
+        ("/ base rps", 12),
+        ("p99 x base", 12),
+    )
+    header = f"{'target':<14}" + "".join(f"{name:>{width}}" for name, width in columns)
     print(header)
     print("-" * len(header))
     for result in results.values():
@@ -367,16 +384,16 @@ def print_table(results: dict[str, Result], load: Load) -> None:
 def parser() -> argparse.ArgumentParser:
     out = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
     env = os.environ.get
-    out.add_argument("--duration", default=env("BENCH_DURATION", "10s"), help="wrk -d per target [BENCH_DURATION]")
+    duration = env("BENCH_DURATION", "10s")
+    out.add_argument("--duration", default=duration, help="wrk -d per target [BENCH_DURATION]")
     out.add_argument("--threads", type=int, default=2, help="wrk threads (-t)")
     out.add_argument("--connections", type=int, default=32, help="wrk connections (-c)")
     out.add_argument("--workers", type=int, default=int(env("BENCH_WORKERS", "2")), help="server workers")
     out.add_argument("--server-threads", type=int, default=16, help="threads per server worker (gthread)")
     out.add_argument("--log-format", default="json", choices=("json", "text", "off"), help="the mock's log")
-    out.add_argument(
-        "--soak", type=int, default=int(env("BENCH_SOAK", "0")), help="seconds of a cold run sampling RSS [BENCH_SOAK]"
-    )
-    out.add_argument("--peers", action="store_true", help="also Stoplight Prism (installed into .bench/prism)")
+    soak = int(env("BENCH_SOAK", "0"))
+    out.add_argument("--soak", type=int, default=soak, help="seconds of a cold run sampling RSS [BENCH_SOAK]")
+    out.add_argument("--peers", action="store_true", help="also Stoplight Prism (into .bench/prism)")
     return out
 
 
