@@ -1,16 +1,26 @@
-"""Every mutant of the reference server breaks one rule: the suite must exit 1 and name the check."""
+"""Every mutant of the reference server breaks one rule: the suite must exit 1 and name the check.
+
+Each mutant is a real server process judged by the suite's command line. The runs are independent,
+so the mutants collected for this session run two at a time (two cores); each test waits for its own.
+"""
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from contract_tests import CHECKS
-from tests.contract.conftest import ada_args, reference_server, run_suite
+from tests.contract.conftest import Run, ada_args, reference_server, run_suite
 from tests.servers.mutations import MUTANTS
 
 pytestmark = pytest.mark.slow
+
+WORKERS = 2
+TEST = "test_the_suite_catches_the_mutant"
 
 
 def test_the_mutants_cover_every_family_and_name_real_checks() -> None:
@@ -26,11 +36,33 @@ def test_the_mutants_cover_every_family_and_name_real_checks() -> None:
     assert all(mutant.check in names for mutant in MUTANTS.values())
 
 
-@pytest.mark.parametrize("name", sorted(MUTANTS))
-def test_the_suite_catches_the_mutant(name: str, tmp_path: Path) -> None:
-    mutant = MUTANTS[name]
+def _judge(name: str, folder: Path) -> Run:
     with reference_server("--mutation", name) as url:
-        run = run_suite(tmp_path, *ada_args(url))
+        return run_suite(folder, *ada_args(url))
+
+
+@pytest.fixture(scope="module")
+def mutant_runs(request: pytest.FixtureRequest) -> Iterator[dict[str, Future[Run]]]:
+    """Start judging every mutant this session collected; ``Future``s by mutant name."""
+    wanted = [
+        item.callspec.params["name"]
+        for item in request.session.items
+        if item.name.startswith(TEST + "[") and hasattr(item, "callspec")
+    ]
+    with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(WORKERS) as pool:
+        folders = {name: Path(tmp) / name for name in wanted}
+        for folder in folders.values():
+            folder.mkdir()
+        futures = {name: pool.submit(_judge, name, folders[name]) for name in wanted}
+        yield futures
+        for future in futures.values():
+            future.cancel()
+
+
+@pytest.mark.parametrize("name", sorted(MUTANTS))
+def test_the_suite_catches_the_mutant(name: str, mutant_runs: dict[str, Future[Run]]) -> None:
+    mutant = MUTANTS[name]
+    run = mutant_runs[name].result(timeout=300)
     assert run.code == 1, run.explain()
     assert mutant.check in run.failed_checks(), run.explain()
     assert f"FAILED {mutant.check} " in run.stdout
