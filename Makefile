@@ -48,3 +48,13 @@ contract: $(STAMP)  ## judge BASE_URL with the contract suite (credentials from 
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+BENCH_DURATION ?= 10s
+BENCH_SOAK ?= 30
+.PHONY: bench-peers
+
+bench: $(STAMP)  ## hot, cold and scenario paths vs a bare Flask baseline, one run (wrk; BENCH_DURATION, BENCH_SOAK)
+	$(BIN)/python -m bench.run --duration $(BENCH_DURATION) --soak $(BENCH_SOAK)
+
+bench-peers: $(STAMP)  ## make bench, plus Stoplight Prism 5 (dynamic and static) installed into .bench/prism
+	$(BIN)/python -m bench.run --duration $(BENCH_DURATION) --soak $(BENCH_SOAK) --peers

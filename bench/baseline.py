@@ -34,8 +34,9 @@ def create_app(body: bytes | None = None) -> Flask:
 
 
 class Baseline(BaseApplication):  # type: ignore[misc]
-    def __init__(self, host: str, port: int, workers: int, threads: int) -> None:
+    def __init__(self, host: str, port: int, workers: int, threads: int, body: bytes | None) -> None:
         self.settings = stack(host, port, workers, threads)
+        self.body = body
         super().__init__()
 
     def load_config(self) -> None:
@@ -45,7 +46,7 @@ class Baseline(BaseApplication):  # type: ignore[misc]
         self.cfg.set("when_ready", _banner)
 
     def load(self) -> Flask:
-        return create_app()
+        return create_app(self.body)
 
 
 def _banner(server: Any) -> None:
@@ -59,8 +60,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8090)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--body", type=Path, help="file with the bytes to answer (default: the example)")
     args = parser.parse_args(argv)
-    Baseline(args.host, args.port, args.workers, args.threads).run()
+    body = args.body.read_bytes() if args.body else None
+    Baseline(args.host, args.port, args.workers, args.threads, body).run()
     return 0
 
 

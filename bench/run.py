@@ -2,7 +2,8 @@
 
 Every server is a real process on a free loopback port, started here and stopped here (by pid):
 
-- ``baseline``: bench/baseline.py, a bare Flask app returning fixed bytes, on the mock's own stack;
+- ``baseline``: bench/baseline.py, a bare Flask app returning fixed bytes (the very bytes of the
+  mock's hot answer, so both send as much), on the mock's own server stack;
 - ``hot``: ``python -m mockserver``, the demo user's request again and again (bench/hot.lua);
 - ``cold``: ``python -m mockserver --any-user``, every request a user never seen (bench/cold.lua);
 - ``scenario``: the hot request with ``X-Mock-Scenario: result-102`` (a scripted result code);
@@ -41,6 +42,7 @@ PRISM_DIR = ROOT / ".bench" / "prism"
 PRISM_BIN = PRISM_DIR / "node_modules" / ".bin" / "prism"
 PRISM_PACKAGE = "@stoplight/prism-cli@5"
 PROTOCOL = "/api/v4/request"
+CALL = "user-get-recent-sessions"
 _LISTENING = re.compile(r"listening on (http://\S+)")
 _BENCH_LINE = re.compile(r"^BENCH (\{.*\})$", re.MULTILINE)
 
@@ -271,7 +273,9 @@ def run(args: argparse.Namespace) -> int:
     notes: list[str] = []
     with tempfile.TemporaryDirectory(prefix="mock-bench-") as tmp:
         logs = Path(tmp)
-        baseline_argv = [sys.executable, "-m", "bench.baseline", "--port", "0"]
+        body = logs / "hot-answer.json"
+        body.write_bytes(hot_answer())
+        baseline_argv = [sys.executable, "-m", "bench.baseline", "--port", "0", "--body", str(body)]
         baseline_argv += ["--workers", str(args.workers), "--threads", str(args.server_threads)]
         with serving("baseline", baseline_argv, logs) as base:
             results["baseline"] = measure(load, base, "baseline", "hot.lua")
@@ -291,6 +295,18 @@ def run(args: argparse.Namespace) -> int:
     for line in notes:
         print(line)
     return 0
+
+
+def hot_answer() -> bytes:
+    """The bytes the mock answers the hot request with now: the baseline sends the same bytes."""
+    from mockserver import create_app
+
+    user = {"identifier-type": "username", "identifier": "demo@example.com"}
+    user["token"] = "87d4e3085af04671834ebeb127df33bf"
+    client = create_app({"MOCK_LOG_FORMAT": "off"}).test_client()
+    answer = client.post(PROTOCOL, json={CALL: {"user": user}}, headers={"Authorization": "key=demo-key"})
+    assert answer.status_code == 200, answer.data
+    return bytes(answer.data)
 
 
 def _logged(server: Server, result: Result, fmt: str) -> str:
