@@ -72,10 +72,12 @@ def _case(
     ascii_only: bool = False,
     method: str = "POST",
     path: str | None = None,
+    chunked: bool = False,
 ) -> Case:
     sent = dict(JSON_HEADERS | config.auth_header()) if headers is None else headers
     payload = raw if raw is not None else Case.json_body(body, ascii_only=ascii_only)
-    return Case(name, GROUPS[name.split("/", 1)[0]], sent, payload, expect, note, method, path)
+    group = GROUPS[name.split("/", 1)[0]]
+    return Case(name, group, sent, payload, expect, note, method, path, chunked)
 
 
 def success_case(config: Config) -> Case:
@@ -163,6 +165,13 @@ def authentication_cases(config: Config) -> Iterator[Case]:
             envelope(stranger),
             USER_AUTH,
             f"an unknown {kind} without a token",
+        )
+        yield _case(
+            config,
+            f"auth/unknown-{kind}-null-token",
+            envelope(stranger | {"token": None}),
+            USER_AUTH,
+            f"an unknown {kind} with token null",
         )
     body = envelope(known)
     key = config.api_key
@@ -532,17 +541,26 @@ def tolerated_cases(config: Config) -> Iterator[Case]:
             f"an unknown field nested {depth:,} arrays deep",
             raw=nested.replace(b"null", b"[" * depth + b"]" * depth),
         )
+    for size in (60_000, 1_000_000):
+        yield _case(
+            config,
+            f"tolerated/unknown-field-{size // 1000}-kb",
+            {CALL: {"user": config.identity(), "x-padding": "p" * size}},
+            LENIENT,
+            f"an unknown field of {size // 1000:,} kB",
+        )
     yield _case(
         config,
-        "tolerated/big-unknown-field",
-        {CALL: {"user": config.identity(), "x-padding": "p" * 60_000}},
+        "tolerated/chunked",
+        body,
         LENIENT,
-        "an unknown field of 60 kB",
+        "the body sent with Transfer-Encoding: chunked (no Content-Length)",
+        chunked=True,
     )
 
 
 def protocol_cases(config: Config) -> Iterator[Case]:
-    """Not the call (another method or path) without a valid key: never answered with data."""
+    """Not the call: another method or path, with or without the key, is never answered as the call."""
     body = Case.json_body(envelope(config.identity()))
     path = config.path
     yield _case(
@@ -564,6 +582,26 @@ def protocol_cases(config: Config) -> Iterator[Case]:
         headers=config.auth_header(),
         raw=b"",
         method="GET",
+    )
+    yield _case(
+        config,
+        "protocol/get-with-key",
+        None,
+        DENIED,
+        "GET with the API key and the known user",
+        headers=JSON_HEADERS | config.auth_header(),
+        raw=body,
+        method="GET",
+    )
+    yield _case(
+        config,
+        "protocol/sub-path-with-key",
+        None,
+        DENIED,
+        f"POST {path.rstrip('/')}/x with the API key and the known user",
+        headers=JSON_HEADERS | config.auth_header(),
+        raw=body,
+        path=path.rstrip("/") + "/x",
     )
     others = {
         "other-version": path.replace("/v4/", "/v3/") if "/v4/" in path else path.replace("/v3/", "/v4/"),

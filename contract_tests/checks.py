@@ -194,7 +194,7 @@ def not_the_call_no_data(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
     if _is_success(exchange):
         what = "sessions" if exchange.carries_sessions() else "result code 0"
         yield Finding(
-            f"{exchange.request.method} {exchange.request.url.split('?')[0]} without a valid API key was "
+            f"{exchange.request.method} {exchange.request.url.split('?')[0]} is not the call, yet it was "
             f"answered with {what} (HTTP {exchange.response.status})",
             "$.result.code",
             exchange.result_code,
@@ -295,6 +295,7 @@ def unknown_fields(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
 
 
 _INTEGER_FIELDS = ("connector-id", "charging-station-id")
+_INT64_MAX = 2**63 - 1  # a database id beyond a signed 64-bit integer overflows Java's long, Go's int64
 
 
 def integers_as_integers(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
@@ -303,11 +304,13 @@ def integers_as_integers(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
         return
     for index, session in enumerate(sessions):
         for key in _INTEGER_FIELDS if isinstance(session, dict) else ():
-            if isinstance(session.get(key), float):
+            value = session.get(key)
+            if isinstance(value, float) or (isinstance(value, int) and value > _INT64_MAX):
                 yield Finding(
-                    f"{key} written with a fraction or an exponent: typed clients reject it as an integer",
+                    f"{key} is not a JSON integer a typed client can read (no fraction, no exponent, "
+                    "at most 2^63-1)",
                     spec.json_path(["user", "sessions", index, key]),
-                    session[key],
+                    value,
                 )
 
 
@@ -454,7 +457,8 @@ CHECKS: list[Check] = [
         "integers-as-integers",
         "schema",
         '"connector-id: Internal database ID of the related connector (integer)", likewise '
-        "charging-station-id: written as JSON integers (9835), not 9835.0 or 9.835e3 (D23).",
+        "charging-station-id: written as JSON integers (9835), not 9835.0 or 9.835e3, and within a "
+        "signed 64-bit integer (D23).",
         integers_as_integers,
         _CALL_KINDS,
     ),
@@ -529,8 +533,9 @@ CHECKS: list[Check] = [
     Check(
         "not-the-call-no-data",
         "authentication",
-        '"Every call is an HTTP POST to one path" with "Authorization: key=<api-key>": another method or '
-        "path without a valid key is never answered with sessions or result code 0 (any refusal will do).",
+        '"Every call is an HTTP POST to one path" with "Authorization: key=<api-key>": another method, '
+        "another path below the call's, or any request without a valid key is never answered as the call "
+        "(sessions or result code 0); any refusal will do.",
         not_the_call_no_data,
         frozenset({Kind.DENIED}),
     ),

@@ -43,6 +43,7 @@ class Request:
     url: str
     headers: dict[str, str]
     body: bytes
+    chunked: bool = False  # sent with Transfer-Encoding: chunked (no Content-Length)
 
     def body_text(self) -> str:
         return self.body.decode("utf-8", errors="backslashreplace")
@@ -60,6 +61,7 @@ class Case:
     note: str = ""  # one line for people: what the case probes
     method: str = "POST"
     path: str | None = None  # path (and query) instead of --path, e.g. "/api/v3/request"
+    chunked: bool = False  # send the body with Transfer-Encoding: chunked
 
     @staticmethod
     def json_body(value: Any, *, ascii_only: bool = False) -> bytes:

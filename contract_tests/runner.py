@@ -15,6 +15,8 @@ from contract_tests.errors import CannotJudge, OutOfTime
 from contract_tests.model import Case, Exchange, Failure, Kind, Remark, Request
 from contract_tests.transport import Client, curl, redact
 
+CURL_LIMIT = 20_000  # characters of a request body kept in a failure (a 1 MB case would bloat reports)
+
 
 @dataclass
 class CheckResult:
@@ -65,7 +67,7 @@ class Judge:
 
     def exchange(self, case: Case) -> Exchange:
         url = self.config.url if case.path is None else self.config.base_url.rstrip("/") + case.path
-        request = Request(case.method, url, case.headers, case.body)
+        request = Request(case.method, url, case.headers, case.body, case.chunked)
         return Exchange(case, request, self.client.send(request))
 
     def send(self, case: Case) -> None:
@@ -100,7 +102,7 @@ class Judge:
             message=finding.message,
             path=finding.path,
             value=finding.value,
-            curl=curl(exchange.request, self.config.api_key),
+            curl=curl(exchange.request, self.config.api_key, limit=CURL_LIMIT),
             status=exchange.response.status,
             response_excerpt=excerpt,
             seed=self.config.seed,

@@ -74,7 +74,7 @@ class Client:
                 request.method,
                 request.url,
                 headers=request.headers,
-                data=request.body,
+                data=iter([request.body]) if request.chunked else request.body,
                 timeout=min(self.timeout, max(0.1, self.remaining())),
                 allow_redirects=False,
             )
@@ -131,6 +131,8 @@ def curl(request: Request, api_key: str, limit: int | None = None) -> str:
     parts = ["curl", "-sS", "-i", "-X", request.method, shlex.quote(redact(request.url, api_key))]
     for name, value in request.headers.items():
         parts += ["-H", shlex.quote(f"{name}: {redact(value, api_key)}")]
+    if request.chunked:
+        parts += ["-H", shlex.quote("Transfer-Encoding: chunked")]
     if not any(name.lower() == "content-type" for name in request.headers):
         parts += ["-H", shlex.quote("Content-Type:")]  # curl would add one; the case sent none
     text = request.body_text()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -376,6 +377,49 @@ def _get_too(method: str, path: str, call: str) -> bool:
 
 def _legacy_too(method: str, path: str, call: str) -> bool:
     return method == "POST" and path in {call, call.replace("/v4/", "/v3/")}
+
+
+def _strict_content_type(raw: bytes) -> None:
+    if request.headers.get("Content-Type") != "application/json":  # a charset parameter is refused
+        raise Refusal(230, "Content-Type must be application/json", 415)
+
+
+def _route_by_raw_prefix(raw: bytes) -> None:
+    if not raw.startswith(b'{"user-get-recent-sessions":'):  # "fast routing" on the compact form
+        raise Refusal(230, "unknown call")
+
+
+def _identifier_by_regex(raw: bytes) -> Any:
+    body = parse_body(raw)
+    found = re.search(r'"identifier"\s*:\s*"([^"]*)"', raw.decode("utf-8", "replace"))
+    user = (
+        body.get(CALL, {}).get("user")
+        if isinstance(body, dict) and isinstance(body.get(CALL), dict)
+        else None
+    )
+    if found and isinstance(user, dict) and isinstance(user.get("identifier"), str):
+        user["identifier"] = found.group(1)  # escapes such as \\u0061 are not decoded
+    return body
+
+
+def _needs_content_length(raw: bytes) -> None:
+    int(request.headers["Content-Length"])  # KeyError (a 500) for a chunked body
+
+
+def _crash_on_big_body(raw: bytes) -> None:
+    if len(raw) > 500_000:
+        raise MemoryError("request buffer")
+
+
+def _crash_on_null_token(call: Any) -> dict[str, Any]:
+    user = call.get("user") if isinstance(call, dict) else None
+    if isinstance(user, dict) and "token" in user and user.get("identifier-type") != "username":
+        user["token"].strip()  # AttributeError when the token is null
+    return check_user(call)
+
+
+def _below_call_too(method: str, path: str, call: str) -> bool:
+    return method == "POST" and path.startswith(call)
 
 
 MUTANTS: dict[str, Mutant] = {
@@ -826,5 +870,66 @@ MUTANTS: dict[str, Mutant] = {
                 "<a href=/login>login</a>" if b.get("result", {}).get("code") == 210 else json.dumps(b)
             ),
         ),
+    ),
+    # --- third round ----------------------------------------------------------------------------
+    "connector-id-as-float": Mutant(
+        "schema",
+        "integers-as-integers",
+        "connector-id written as 401.0",
+        with_hooks(success=_each_session(_set("connector-id", float))),
+    ),
+    "connector-id-beyond-int64": Mutant(
+        "schema",
+        "integers-as-integers",
+        "connector-id beyond a signed 64-bit integer",
+        with_hooks(success=_each_session(_set("connector-id", lambda v: v + 2**64))),
+    ),
+    "charset-refused": Mutant(
+        "robustness",
+        "success-answered",
+        "Content-Type application/json; charset=utf-8 refused with 415",
+        with_hooks(before=_strict_content_type),
+    ),
+    "routes-by-raw-prefix": Mutant(
+        "robustness",
+        "success-answered",
+        "the call is recognised only in compact JSON",
+        with_hooks(before=_route_by_raw_prefix),
+    ),
+    "identifier-by-regex": Mutant(
+        "robustness",
+        "success-answered",
+        "the identifier read from the raw text: \\u escapes not decoded",
+        with_hooks(parse=_identifier_by_regex),
+    ),
+    "crash-on-chunked": Mutant(
+        "robustness",
+        "not-a-server-error",
+        "500 without Content-Length",
+        with_hooks(before=_needs_content_length),
+    ),
+    "crash-on-big-body": Mutant(
+        "robustness",
+        "not-a-server-error",
+        "500 for bodies over 500 kB",
+        with_hooks(before=_crash_on_big_body),
+    ),
+    "crash-on-null-token": Mutant(
+        "robustness",
+        "not-a-server-error",
+        "500 for token null with rfid, evco-id or token",
+        with_hooks(user=_crash_on_null_token),
+    ),
+    "get-answers-the-call": Mutant(
+        "authentication",
+        "not-the-call-no-data",
+        "GET is served like POST",
+        with_hooks(serves=_get_too),
+    ),
+    "sub-paths-answer-the-call": Mutant(
+        "authentication",
+        "not-the-call-no-data",
+        "any path below the call's answers it",
+        with_hooks(serves=_below_call_too),
     ),
 }
