@@ -379,6 +379,11 @@ def _legacy_too(method: str, path: str, call: str) -> bool:
     return method == "POST" and path in {call, call.replace("/v4/", "/v3/")}
 
 
+def _start_lost(session: dict[str, Any]) -> None:
+    if session["session-interval"].get("end"):
+        session["session-interval"].pop("start", None)  # "start is optional" read too far
+
+
 def _strict_content_type(raw: bytes) -> None:
     if request.headers.get("Content-Type") != "application/json":  # a charset parameter is refused
         raise Refusal(230, "Content-Type must be application/json", 415)
@@ -931,5 +936,11 @@ MUTANTS: dict[str, Mutant] = {
         "not-the-call-no-data",
         "any path below the call's answers it",
         with_hooks(serves=_below_call_too),
+    ),
+    "ended-session-without-start": Mutant(
+        "semantics",
+        "intervals-start-before-they-end",
+        "finished sessions lose their start",
+        with_hooks(success=_each_session(_start_lost)),
     ),
 }
