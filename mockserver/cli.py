@@ -93,8 +93,22 @@ FLAGS: tuple[Flag, ...] = (
         "int",
         64 * 1024,
     ),
-    Flag("workers", None, "gunicorn worker processes", "int", 1),
+    Flag(
+        "workers",
+        None,
+        "gunicorn worker processes (0: automatic - 1 with memory state, whose scripts and journal live "
+        "in one process; one per CPU with --state redis)",
+        "int",
+        0,
+    ),
     Flag("threads", None, "threads per worker (gthread)", "int", 16),
+    Flag(
+        "answer-cache",
+        "MOCK_ANSWER_CACHE",
+        "answer repeated identical requests from a bounded cache of final bytes (the hot path)",
+        "bool",
+        True,
+    ),
     Flag("state", "MOCK_STATE", "shared state: memory (default) or redis://host:port/db"),
     Flag("scenarios", "MOCK_SCENARIO_FILES", "scenario YAML file or directory (repeatable)", "list"),
     Flag("journal-size", "MOCK_JOURNAL_SIZE", "how many requests the journal keeps", "int", 10_000),
@@ -179,9 +193,18 @@ def options(argv: Sequence[str] | None, env: Mapping[str, str]) -> Options:
     clock.pinned(merged["MOCK_NOW"])
     users.load(merged["MOCK_USERS_FILE"], bool(merged["MOCK_ANY_USER"]))
     _check_scenario_files(merged["MOCK_SCENARIO_FILES"])
-    if args["workers"] < 1 or args["threads"] < 1 or not 0 <= args["port"] <= 65535:
-        raise ConfigError("--workers and --threads must be at least 1, --port within 0..65535")
-    return Options(args["host"], args["port"], args["workers"], args["threads"], config)
+    if args["workers"] < 0 or args["threads"] < 1 or not 0 <= args["port"] <= 65535:
+        raise ConfigError("--workers must be at least 0 (automatic), --threads 1, --port within 0..65535")
+    workers = args["workers"] or automatic_workers(merged["MOCK_STATE"])
+    return Options(args["host"], args["port"], workers, args["threads"], config)
+
+
+def automatic_workers(state: str | None, cpus: int | None = None) -> int:
+    """One worker for memory state (several would each keep their own scripts and journal);
+    one per CPU (at least 2) when the state is shared through Redis."""
+    if not state or state == "memory":
+        return 1
+    return max(2, cpus or os.cpu_count() or 1)
 
 
 def _check_scenario_files(paths: Sequence[str]) -> None:

@@ -44,8 +44,19 @@ def test_every_flag_maps_to_config() -> None:
         "MOCK_SCENARIO_FILES": [FLAKY, EDGES],
         "MOCK_JOURNAL_SIZE": 5,
         "MOCK_RELOAD_SCENARIOS": True,
+        "MOCK_ANSWER_CACHE": True,
     }
     assert (chosen.workers, chosen.threads, chosen.port) == (2, 3, 0)
+    assert cli.options(["--no-answer-cache"], {}).config["MOCK_ANSWER_CACHE"] is False
+
+
+def test_workers_are_automatic_unless_given() -> None:
+    assert cli.options([], {}).workers == 1  # memory state: scripts and journal in one process
+    assert cli.options(["--state", "redis://127.0.0.1:1/0"], {}).workers >= 2
+    assert cli.automatic_workers("redis://h:6379/0", cpus=8) == 8
+    assert cli.automatic_workers("redis://h:6379/0", cpus=1) == 2
+    assert cli.automatic_workers("memory", cpus=8) == 1
+    assert cli.options(["--workers", "3"], {}).workers == 3
 
 
 def test_environment_sets_defaults_and_flags_win() -> None:
@@ -84,7 +95,7 @@ def test_every_flag_has_an_environment_variable() -> None:
         ([], {"MOCKSERVER_SEED": "many"}),
         (["--now", "soon"], {}),
         (["--users", "/nonexistent.yaml"], {}),
-        (["--workers", "0"], {}),
+        (["--workers", "-1"], {}),
         (["--path", "relative"], {}),
     ],
 )
