@@ -337,14 +337,6 @@ def _parse_no_depth_limit(raw: bytes) -> Any:
         raise Refusal(230, f"not JSON: {exc}") from exc
 
 
-def _parse_first_document(raw: bytes) -> Any:
-    try:
-        value, _ = json.JSONDecoder().raw_decode(raw.decode("utf-8").lstrip())
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise Refusal(230, f"not JSON: {exc}") from exc
-    return value  # whatever follows the first document is ignored
-
-
 def _empty_200_on_bad_json(raw: bytes) -> Any:
     try:
         return parse_body(raw)
@@ -836,12 +828,6 @@ MUTANTS: dict[str, Mutant] = {
             error=lambda b: {} if not b["error"] else b,
             dumps=lambda b: "" if not b else json.dumps(b),
         ),
-    ),
-    "trailing-garbage-accepted": Mutant(
-        "robustness",
-        "bad-input-rejected",
-        "only the first JSON document is read",
-        with_hooks(parse=_parse_first_document),
     ),
     # consistency
     "success-with-error": Mutant(
