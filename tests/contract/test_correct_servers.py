@@ -19,8 +19,10 @@ pytestmark = pytest.mark.slow
         (["--status-style", "call-page"], []),  # result-coded errors with HTTP 200, as the call page says
         (["--forms", "lenient"], ["--profile", "lenient"]),  # Z, fractions, "3.15" -> "3.15", "0.00" -> "0"
         (["--flaky-every", "7"], []),  # busy: every 7th answer is 503 + Retry-After, retried
+        (["--variant", "permissive"], []),  # BOM, UTF-16, gzip, text after the JSON, "Key = k", v3 path
+        (["--variant", "picky", "--status-style", "call-page"], []),  # 415, 411, 413, unknown fields refused
     ],
-    ids=["reference", "call-page-statuses", "lenient-forms", "busy-503"],
+    ids=["reference", "call-page-statuses", "lenient-forms", "busy-503", "permissive", "picky"],
 )
 def test_a_correct_server_passes(server_args: list[str], suite_args: list[str], tmp_path: Path) -> None:
     with reference_server(*server_args) as url:

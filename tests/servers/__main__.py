@@ -1,6 +1,7 @@
-"""``python -m tests.servers [--mutation NAME] [--forms strict|lenient] [--status-style http|call-page]``.
+"""``python -m tests.servers [--mutation NAME | --variant NAME] [--forms F] [--status-style S]``.
 
-Starts the reference server (or one mutant) on 127.0.0.1 and prints ``PORT <n>`` once it listens.
+Starts the reference server (or one mutant, or another correct variant) on 127.0.0.1 and prints
+``PORT <n>`` once it listens.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from werkzeug.serving import make_server
 
 from tests.servers.mutations import MUTANTS
 from tests.servers.reference import Options, create_app
+from tests.servers.variants import VARIANTS
 
 
 def main() -> None:
@@ -22,8 +24,11 @@ def main() -> None:
     cli.add_argument("--forms", choices=["strict", "lenient"], default="strict")
     cli.add_argument("--status-style", choices=["http", "call-page"], default="http")
     cli.add_argument("--flaky-every", type=int, default=0)
+    cli.add_argument("--variant", choices=sorted(VARIANTS), default=None, help="another correct server")
     args = cli.parse_args()
-    hooks = MUTANTS[args.mutation].hooks if args.mutation else None
+    if args.mutation and args.variant:
+        cli.error("--mutation and --variant exclude each other")
+    hooks = MUTANTS[args.mutation].hooks if args.mutation else VARIANTS.get(args.variant or "")
     options = Options(forms=args.forms, status_style=args.status_style, flaky_every=args.flaky_every)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = make_server("127.0.0.1", args.port, create_app(hooks, options), threaded=True)
