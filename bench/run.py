@@ -198,7 +198,12 @@ def prism(name: str, dynamic: bool, document: Path, logs: Path) -> Iterator[Serv
     log = logs / f"{name}.log"
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            [*argv, str(document)], cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
+            [*argv, str(document)],
+            cwd=ROOT,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            text=True,
         )
     try:
         deadline = time.monotonic() + 60
@@ -269,32 +274,44 @@ def mock_argv(args: argparse.Namespace, *extra: str) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     load = Load(ensure_wrk(), args.threads, args.connections, args.duration)
-    results: dict[str, Result] = {}
+    rounds: dict[str, list[Result]] = {}
     notes: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="mock-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="mock-bench-") as tmp, contextlib.ExitStack() as stack:
         logs = Path(tmp)
         body = logs / "hot-answer.json"
         body.write_bytes(hot_answer())
         baseline_argv = [sys.executable, "-m", "bench.baseline", "--port", "0", "--body", str(body)]
         baseline_argv += ["--workers", str(args.workers), "--threads", str(args.server_threads)]
-        with serving("baseline", baseline_argv, logs) as base:
-            results["baseline"] = measure(load, base, "baseline", "hot.lua")
-        with serving("mock", mock_argv(args), logs) as mock:
-            results["hot"] = measure(load, mock, "hot", "hot.lua")
-            notes.append(_logged(mock, results["hot"], args.log_format))
-            results["scenario"] = measure(load, mock, "scenario", "hot.lua", {"BENCH_SCENARIO": "result-102"})
-            notes += _memory(mock)
-        with serving("mock-any-user", mock_argv(args, "--any-user"), logs) as cold:
-            results["cold"] = measure(load, cold, "cold", "cold.lua")
-            notes += _memory(cold)
-            if args.soak > 0:
-                notes += soak(load, cold, args.soak)
+        base = stack.enter_context(serving("baseline", baseline_argv, logs))
+        mock = stack.enter_context(serving("mock", mock_argv(args), logs))
+        cold = stack.enter_context(serving("mock-any-user", mock_argv(args, "--any-user"), logs))
+        plan = [
+            (base, "baseline", "hot.lua", {}),
+            (mock, "hot", "hot.lua", {}),
+            (mock, "scenario", "hot.lua", {"BENCH_SCENARIO": "result-102"}),
+            (cold, "cold", "cold.lua", {}),
+        ]
+        # Rounds alternate the targets, so a neighbour's load on a shared machine hits them alike.
+        for _ in range(args.rounds):
+            for server, name, script, env in plan:
+                rounds.setdefault(name, []).append(measure(load, server, name, script, env))
+        notes.append(_logged(mock, sum(r.requests for r in rounds["hot"]), args.log_format))
+        notes += _memory(mock) + _memory(cold)
+        if args.soak > 0:
+            notes += soak(load, cold, args.soak)
         if args.peers:
-            results.update(peers(load, logs))
-    print_table(results, load)
+            for name, result in peers(load, logs).items():
+                rounds[name] = [result]
+    print_table({name: median(found) for name, found in rounds.items()}, load, args.rounds)
     for line in notes:
         print(line)
     return 0
+
+
+def median(results: list[Result]) -> Result:
+    """The run with the median requests/s (of an odd count; the lower middle of an even one)."""
+    ordered = sorted(results, key=lambda r: r.rps)
+    return ordered[(len(ordered) - 1) // 2]
 
 
 def hot_answer() -> bytes:
@@ -309,11 +326,11 @@ def hot_answer() -> bytes:
     return bytes(answer.data)
 
 
-def _logged(server: Server, result: Result, fmt: str) -> str:
+def _logged(server: Server, measured: int, fmt: str) -> str:
     lines = server.log.read_bytes().count(b"\n") if server.log.exists() else 0
     return (
-        f"the mock's request log (--log-format {fmt}) had {lines} lines after the hot run: "
-        f"{result.requests} measured requests plus the warm-up (every request is logged and journalled)"
+        f"the mock's request log (--log-format {fmt}) has {lines} lines: {measured} measured hot "
+        "requests plus warm-ups and scenario requests (every request is logged and journalled)"
     )
 
 
@@ -359,10 +376,11 @@ def peers(load: Load, logs: Path) -> dict[str, Result]:
     return out
 
 
-def print_table(results: dict[str, Result], load: Load) -> None:
+def print_table(results: dict[str, Result], load: Load, rounds: int) -> None:
     base = results["baseline"]
     print()
-    print(f"wrk -t{load.threads} -c{load.connections} -d{load.duration} --latency (after a {WARMUP} warm-up)")
+    shown = f"wrk -t{load.threads} -c{load.connections} -d{load.duration} --latency"
+    print(f"{shown}, each after a {WARMUP} warm-up; median of {rounds} alternating round(s)")
     columns = (
         ("req/s", 10),
         ("p50 ms", 9),
@@ -407,6 +425,8 @@ def parser() -> argparse.ArgumentParser:
     out.add_argument("--workers", type=int, default=int(env("BENCH_WORKERS", "2")), help="server workers")
     out.add_argument("--server-threads", type=int, default=16, help="threads per server worker (gthread)")
     out.add_argument("--log-format", default="json", choices=("json", "text", "off"), help="the mock's log")
+    rounds = int(env("BENCH_ROUNDS", "1"))
+    out.add_argument("--rounds", type=int, default=rounds, help="alternating rounds; medians [BENCH_ROUNDS]")
     soak = int(env("BENCH_SOAK", "0"))
     out.add_argument("--soak", type=int, default=soak, help="seconds of a cold run sampling RSS [BENCH_SOAK]")
     out.add_argument("--peers", action="store_true", help="also Stoplight Prism (into .bench/prism)")
