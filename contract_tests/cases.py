@@ -6,6 +6,7 @@ A case's ``Expect`` says what a correct server does, and so which checks judge i
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import json
@@ -207,6 +208,10 @@ def authentication_cases(config: Config) -> Iterator[Case]:
             None,
         ),
         "api-key-in-query": (dict(JSON_HEADERS), f"{config.path}?{query}"),
+        "api-key-basic": (
+            JSON_HEADERS | {"Authorization": "Basic " + base64.b64encode(f"{key}:".encode()).decode()},
+            None,
+        ),
     }
     for name, (headers, path) in elsewhere.items():
         yield _case(
@@ -218,6 +223,14 @@ def authentication_cases(config: Config) -> Iterator[Case]:
             headers=headers,
             path=path,
         )
+    yield _case(
+        config,
+        "auth/api-key-in-body",
+        {CALL: {"user": known, "api-key": key, "key": key, "authorization": f"key={key}"}},
+        PARTNER_AUTH,
+        "no Authorization header; the right key in the call object",
+        headers=dict(JSON_HEADERS),
+    )
     # Without a key nothing about users may be answered: the key is checked first.
     no_key_users = {
         "no-api-key-wrong-token": known | {"token": wrong_token},
@@ -391,11 +404,22 @@ def identity_variants(config: Config) -> Iterator[Case]:
         "trailing-nul": ident + "\u0000",
         "zero-width-space": ident[:1] + "\u200b" + ident[1:],
         "fullwidth-first": chr(ord(ident[0]) + 0xFEE0) + ident[1:] if "!" <= ident[:1] <= "~" else "",
+    }
+    # Other strings under any normalisation: a lookup by prefix, LIKE or glob would find the known
+    # user. Refused for usernames and tokens; card and contract ids have check digits a server may
+    # drop, so those stay lenient.
+    others = {
         "doubled": ident + ident,
         "prefix": ident[:-1],
+        "extra-character": ident + "x",
+        "like-wildcard": ident[:-1] + "%",
+        "like-one-character": ident[:-1] + "_",
+        "glob-wildcard": ident[:-1] + "*",
+        "regex-dot": ident[:-1] + ".",
     }
+    strict = USER_AUTH if config.identifier_type in {"username", "token"} else LENIENT
     seen = {ident}
-    for name, text in variants.items():
+    for name, text in (variants | others).items():
         if not text or text in seen:
             continue
         seen.add(text)
@@ -403,7 +427,7 @@ def identity_variants(config: Config) -> Iterator[Case]:
             config,
             f"identity/{name}",
             envelope(config.identity() | {"identifier": text}),
-            LENIENT,
+            strict if name in others else LENIENT,
             f"the known identifier changed ({name}) with the right token",
         )
     has_token = config.token is not None and config.identifier_type != "token"

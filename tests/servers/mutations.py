@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import request
+from flask import after_this_request, request
 
 from tests.servers.reference import (
     API_KEY,
@@ -374,6 +374,34 @@ def _legacy_too(method: str, path: str, call: str) -> bool:
 def _start_lost(session: dict[str, Any]) -> None:
     if session["session-interval"].get("end"):
         session["session-interval"].pop("start", None)  # "start is optional" read too far
+
+
+def _cookie_session(header: str | None, keys: frozenset[str]) -> bool:
+    return request.cookies.get("sid") == "partner-ok" or key_ok(header, keys)  # "remember me"
+
+
+def _set_cookie(body: dict[str, Any]) -> dict[str, Any]:
+    @after_this_request
+    def remember(response: Any) -> Any:
+        response.set_cookie("sid", "partner-ok")
+        return response
+
+    return body
+
+
+def _key_in_body(header: str | None, keys: frozenset[str]) -> bool:
+    if header is None:
+        call = (request.get_json(silent=True) or {}).get(CALL)
+        return isinstance(call, dict) and call.get("api-key") in keys
+    return key_ok(header, keys)
+
+
+def _prefix_lookup(user: dict[str, Any], users: list[dict[str, Any]]) -> dict[str, Any]:
+    wanted = user["identifier"].rstrip("%*")  # LIKE 'x%': the stored id starts with what was sent
+    record = next((u for u in users if wanted and u["identifier"].startswith(wanted)), None)
+    if record is not None and user["identifier-type"] == record["identifier-type"]:
+        user = user | {"identifier": record["identifier"]}
+    return find_user(user, users)
 
 
 def _strict_content_type(raw: bytes) -> None:
@@ -928,5 +956,23 @@ MUTANTS: dict[str, Mutant] = {
         "intervals-start-before-they-end",
         "finished sessions lose their start",
         with_hooks(success=_each_session(_start_lost)),
+    ),
+    "cookie-session": Mutant(
+        "authentication",
+        "partner-auth-refused",
+        "a success sets a cookie that later stands in for the key",
+        with_hooks(success=_set_cookie, key_ok=_cookie_session),
+    ),
+    "api-key-in-body": Mutant(
+        "authentication",
+        "partner-auth-refused",
+        "without Authorization, an api-key field in the call is taken",
+        with_hooks(key_ok=_key_in_body),
+    ),
+    "identifier-prefix-lookup": Mutant(
+        "authentication",
+        "user-auth-refused",
+        "usernames found by prefix (LIKE 'x%')",
+        with_hooks(find=_prefix_lookup),
     ),
 }
