@@ -142,3 +142,58 @@ def test_curl_says_when_no_content_type_was_sent() -> None:
     command = curl(Request("POST", "http://h/p", {"Authorization": "key=k1"}, b"{}"), "k1")
     assert command.count("Content-Type") == 1
     assert "-H Content-Type: " in command  # curl sends none then
+
+
+def test_a_key_in_the_url_is_redacted_in_every_form() -> None:
+    key = "k3y+with/slash"
+    request = Request(
+        "POST", "http://h/api/v4/request?key=k3y%2Bwith%2Fslash&apikey=k3y+with/slash", {}, b"{}"
+    )
+    command = curl(request, key)
+    assert "k3y" not in command.lower()
+    assert command.count("[REDACTED]") == 2
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    """Records each request's headers and raw body (Content-Length or chunked), answers 200."""
+
+    seen: ClassVar[list[tuple[dict[str, str], bytes]]] = []
+
+    def do_POST(self) -> None:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            body = b""
+            for _ in range(1000):  # bounded: one chunk per round
+                size = int(self.rfile.readline().strip(), 16)
+                if size == 0:
+                    self.rfile.readline()
+                    break
+                body += self.rfile.read(size)
+                self.rfile.readline()
+        else:
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self.seen.append((dict(self.headers), body))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_chunked_request_carries_no_content_length_and_the_same_body() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        client = Client(rate_limit=0, timeout=5, retries=0, deadline=time.monotonic() + 30)
+        url = f"http://127.0.0.1:{server.server_port}/api/v4/request"
+        for chunked in (True, False):
+            client.send(Request("POST", url, {"Content-Type": "application/json"}, b'{"a": 1}', chunked))
+    finally:
+        server.shutdown()
+        server.server_close()
+    (chunked_headers, chunked_body), (plain_headers, plain_body) = _Recorder.seen[-2:]
+    assert chunked_body == plain_body == b'{"a": 1}'
+    assert "Content-Length" not in chunked_headers and chunked_headers["Transfer-Encoding"] == "chunked"
+    assert plain_headers["Content-Length"] == "8"
+    assert "Transfer-Encoding: chunked" in curl(Request("POST", url, {}, b"{}", True), "k")
