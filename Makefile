@@ -51,10 +51,11 @@ clean:
 
 BENCH_DURATION ?= 10s
 BENCH_SOAK ?= 30
+BENCH_ROUNDS ?= 3
 .PHONY: bench-peers
 
-bench: $(STAMP)  ## hot, cold and scenario paths vs a bare Flask baseline, one run (wrk; BENCH_DURATION, BENCH_SOAK)
-	$(BIN)/python -m bench.run --duration $(BENCH_DURATION) --soak $(BENCH_SOAK)
+bench: $(STAMP)  ## hot, cold, scenario paths vs a bare Flask baseline (BENCH_DURATION, BENCH_ROUNDS, BENCH_SOAK)
+	$(BIN)/python -m bench.run --duration $(BENCH_DURATION) --rounds $(BENCH_ROUNDS) --soak $(BENCH_SOAK)
 
 bench-peers: $(STAMP)  ## make bench, plus Stoplight Prism 5 (dynamic and static) installed into .bench/prism
-	$(BIN)/python -m bench.run --duration $(BENCH_DURATION) --soak $(BENCH_SOAK) --peers
+	$(BIN)/python -m bench.run --duration $(BENCH_DURATION) --rounds $(BENCH_ROUNDS) --soak $(BENCH_SOAK) --peers
