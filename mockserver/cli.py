@@ -101,7 +101,15 @@ FLAGS: tuple[Flag, ...] = (
         "int",
         0,
     ),
-    Flag("threads", None, "threads per worker (gthread)", "int", 16),
+    Flag("threads", None, "threads per worker (gunicorn gthread; granian blocking threads)", "int", 16),
+    Flag(
+        "server",
+        None,
+        "gunicorn (every scenario) or granian (about twice the throughput; needs 'pip install granian'; "
+        "the connection-breaking scenarios answer 500 there)",
+        default="gunicorn",
+        choices=("gunicorn", "granian"),
+    ),
     Flag(
         "answer-cache",
         "MOCK_ANSWER_CACHE",
@@ -174,6 +182,7 @@ class Options:
     workers: int
     threads: int
     config: dict[str, Any]
+    server: str = "gunicorn"
 
 
 def options(argv: Sequence[str] | None, env: Mapping[str, str]) -> Options:
@@ -196,7 +205,7 @@ def options(argv: Sequence[str] | None, env: Mapping[str, str]) -> Options:
     if args["workers"] < 0 or args["threads"] < 1 or not 0 <= args["port"] <= 65535:
         raise ConfigError("--workers must be at least 0 (automatic), --threads 1, --port within 0..65535")
     workers = args["workers"] or automatic_workers(merged["MOCK_STATE"])
-    return Options(args["host"], args["port"], workers, args["threads"], config)
+    return Options(args["host"], args["port"], workers, args["threads"], config, args["server"])
 
 
 def automatic_workers(state: str | None, cpus: int | None = None) -> int:

@@ -1,8 +1,9 @@
-"""Serving with gunicorn, programmatically: gthread workers, no control socket, a start-up banner."""
+"""Serving: gunicorn (default; gthread workers, no control socket) or granian (opt-in), and the banner."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from gunicorn.app.base import BaseApplication
@@ -56,28 +57,47 @@ class MockApplication(BaseApplication):  # type: ignore[misc]
 
     def _banner(self, server: Any) -> None:
         host, port = server.LISTENERS[0].getsockname()[:2]
-        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-        base = f"http://{_bracket(shown)}:{port}"
-        config = self.chosen.config
-        key = config["MOCK_API_KEYS"][0]
-        any_user = bool(config.get("MOCK_ANY_USER"))
-        directory = users.load(config.get("MOCK_USERS_FILE", settings.DEFAULT_USERS_FILE), any_user)
-        demo = docs.demo_user(directory)
-        lines = [
-            f"mockserver listening on {base} (workers {self.chosen.workers}, threads {self.chosen.threads})",
-            f"  API key:    {key}    (send 'Authorization: key={key}')",
-            "  demo user:  " + ", ".join(f"{k} {v}" for k, v in demo.items()),
-            f"  catalogue:  {base}/__mock/catalog    spec: {base}/openapi.json",
-            f"  try:        {docs.curl(base, key, demo)}",
-        ]
-        print("\n".join(lines), flush=True)
+        banner(self.chosen, host, port, "gunicorn")
+
+
+def banner(chosen: Options, host: str, port: int, server: str) -> None:
+    """The start-up lines: where, with which key and user, and a curl command to try."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    base = f"http://{_bracket(shown)}:{port}"
+    config = chosen.config
+    key = config["MOCK_API_KEYS"][0]
+    any_user = bool(config.get("MOCK_ANY_USER"))
+    directory = users.load(config.get("MOCK_USERS_FILE", settings.DEFAULT_USERS_FILE), any_user)
+    demo = docs.demo_user(directory)
+    size = f"{server}, workers {chosen.workers}, threads {chosen.threads}"
+    lines = [
+        f"mockserver listening on {base} ({size})",
+        f"  API key:    {key}    (send 'Authorization: key={key}')",
+        "  demo user:  " + ", ".join(f"{k} {v}" for k, v in demo.items()),
+        f"  catalogue:  {base}/__mock/catalog    spec: {base}/openapi.json",
+        f"  try:        {docs.curl(base, key, demo)}",
+    ]
+    print("\n".join(lines), flush=True)
 
 
 def _bracket(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def run(chosen: Options) -> int:
+def _gunicorn(chosen: Options) -> int:
     MockApplication(chosen).run()
     sys.stdout.flush()
     return 0
+
+
+def _granian(chosen: Options) -> int:
+    from mockserver import serve_granian  # granian is an optional dependency
+
+    return serve_granian.run(chosen)
+
+
+SERVERS: dict[str, Callable[[Options], int]] = {"gunicorn": _gunicorn, "granian": _granian}
+
+
+def run(chosen: Options) -> int:
+    return SERVERS[chosen.server](chosen)

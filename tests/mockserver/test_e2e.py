@@ -289,3 +289,19 @@ def test_environment_configures_the_process() -> None:
         reply = call(running, unknown, headers={"Authorization": "key=ci-key"})
         assert (reply.status, reply.json()["result"]["code"]) == (404, 144)
         assert "ci-key" in running.banner
+
+
+def test_granian_serves_the_same_answers_and_says_what_it_cannot_do() -> None:
+    """--server granian (optional dependency): same bytes as gunicorn, hot path and journal included."""
+    pytest.importorskip("granian")
+    args = ["--now", NOW, "--log-format", "off", "--workers", "1"]
+    with start([*args, "--server", "granian"]) as fast, start(args) as reference:
+        assert "(granian, workers 1" in fast.banner
+        answers = [call(fast, DEMO) for _ in range(3)]
+        expected = call(reference, DEMO)
+        assert {(a.status, a.body) for a in answers} == {(expected.status, expected.body)}
+        assert call(fast, DEMO, {"X-Mock-Scenario": "result-102"}).json()["result"]["code"] == 102
+        broken = call(fast, DEMO, {"X-Mock-Scenario": "reset"})
+        assert broken.status == 500 and "needs a real server connection" in broken.json()["error"]
+        journal = get(fast, "/__mock/requests?limit=10")
+        assert [e["scenario"] for e in journal["requests"]] == ["reset", "result-102", None, None, None]
