@@ -52,10 +52,11 @@ clean:
 BENCH_DURATION ?= 10s
 BENCH_SOAK ?= 30
 BENCH_ROUNDS ?= 3
+BENCH_SERVER ?= gunicorn
 .PHONY: bench-peers
 
 bench: $(STAMP)  ## hot, cold, scenario paths vs a bare Flask baseline (BENCH_DURATION, BENCH_ROUNDS, BENCH_SOAK)
-	$(BIN)/python -m bench.run --duration $(BENCH_DURATION) --rounds $(BENCH_ROUNDS) --soak $(BENCH_SOAK)
+	$(BIN)/python -m bench.run --duration $(BENCH_DURATION) --rounds $(BENCH_ROUNDS) --soak $(BENCH_SOAK) --server $(BENCH_SERVER)
 
 bench-peers: $(STAMP)  ## make bench, plus Stoplight Prism 5 (dynamic and static) installed into .bench/prism
-	$(BIN)/python -m bench.run --duration $(BENCH_DURATION) --rounds $(BENCH_ROUNDS) --soak $(BENCH_SOAK) --peers
+	$(BIN)/python -m bench.run --duration $(BENCH_DURATION) --rounds $(BENCH_ROUNDS) --soak $(BENCH_SOAK) --server $(BENCH_SERVER) --peers

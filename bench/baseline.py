@@ -1,13 +1,16 @@
 """The benchmark's baseline: a bare Flask app answering every POST with the same fixed bytes.
 
 It runs on the mock's own server stack (``mockserver.serve.stack``: gunicorn gthread, same workers
-and threads), so the ratio mock / baseline measures what the mock adds on top of Flask and its
-server, nothing else. ``python -m bench.baseline --port 0 --workers 2`` prints "listening on URL".
+and threads; or granian with ``--server granian``), so the ratio mock / baseline measures what the
+mock adds on top of Flask and its server, nothing else. ``python -m bench.baseline --port 0
+--workers 2`` prints "listening on URL".
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -54,6 +57,40 @@ def _banner(server: Any) -> None:
     print(f"baseline listening on http://{host}:{port}", flush=True)
 
 
+BODY_ENV = "BENCH_BASELINE_BODY"
+
+
+def granian_app() -> Flask:
+    """The factory granian's workers call (the body's file name comes through the environment)."""
+    path = os.environ.get(BODY_ENV)
+    return create_app(Path(path).read_bytes() if path else None)
+
+
+def _granian(host: str, port: int, workers: int, threads: int, body: Path | None) -> None:
+    from granian import Granian
+    from granian.constants import Interfaces
+    from granian.log import LogLevels
+
+    if port == 0:
+        with socket.socket() as sock:
+            sock.bind((host, 0))
+            port = sock.getsockname()[1]
+    if body is not None:
+        os.environ[BODY_ENV] = str(body)
+    print(f"baseline listening on http://{host}:{port}", flush=True)
+    server = Granian(
+        f"{__name__}:granian_app",
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=workers,
+        blocking_threads=threads,
+        factory=True,
+        log_level=LogLevels.warning,
+    )
+    server.serve()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.baseline", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
@@ -61,7 +98,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--body", type=Path, help="file with the bytes to answer (default: the example)")
+    parser.add_argument("--server", default="gunicorn", choices=("gunicorn", "granian"))
     args = parser.parse_args(argv)
+    if args.server == "granian":
+        _granian(args.host, args.port, args.workers, args.threads, args.body)
+        return 0
     body = args.body.read_bytes() if args.body else None
     Baseline(args.host, args.port, args.workers, args.threads, body).run()
     return 0

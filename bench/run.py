@@ -258,7 +258,7 @@ WARMUP = "2s"
 
 # -- the run ------------------------------------------------------------------------------------
 def mock_argv(args: argparse.Namespace, *extra: str) -> list[str]:
-    server = ["--workers", str(args.workers), "--threads", str(args.server_threads)]
+    server = ["--server", args.server, "--workers", str(args.workers), "--threads", str(args.server_threads)]
     return [
         sys.executable,
         "-m",
@@ -282,6 +282,7 @@ def run(args: argparse.Namespace) -> int:
         body.write_bytes(hot_answer())
         baseline_argv = [sys.executable, "-m", "bench.baseline", "--port", "0", "--body", str(body)]
         baseline_argv += ["--workers", str(args.workers), "--threads", str(args.server_threads)]
+        baseline_argv += ["--server", args.server]
         base = stack.enter_context(serving("baseline", baseline_argv, logs))
         mock = stack.enter_context(serving("mock", mock_argv(args), logs))
         cold = stack.enter_context(serving("mock-any-user", mock_argv(args, "--any-user"), logs))
@@ -302,7 +303,7 @@ def run(args: argparse.Namespace) -> int:
         if args.peers:
             for name, result in peers(load, logs).items():
                 rounds[name] = [result]
-    print_table({name: median(found) for name, found in rounds.items()}, load, args.rounds)
+    print_table({name: median(found) for name, found in rounds.items()}, load, args.rounds, args.server)
     for line in notes:
         print(line)
     return 0
@@ -376,10 +377,10 @@ def peers(load: Load, logs: Path) -> dict[str, Result]:
     return out
 
 
-def print_table(results: dict[str, Result], load: Load, rounds: int) -> None:
+def print_table(results: dict[str, Result], load: Load, rounds: int, server: str) -> None:
     base = results["baseline"]
     print()
-    shown = f"wrk -t{load.threads} -c{load.connections} -d{load.duration} --latency"
+    shown = f"{server}: wrk -t{load.threads} -c{load.connections} -d{load.duration} --latency"
     print(f"{shown}, each after a {WARMUP} warm-up; median of {rounds} alternating round(s)")
     columns = (
         ("req/s", 10),
@@ -424,6 +425,8 @@ def parser() -> argparse.ArgumentParser:
     out.add_argument("--connections", type=int, default=32, help="wrk connections (-c)")
     out.add_argument("--workers", type=int, default=int(env("BENCH_WORKERS", "2")), help="server workers")
     out.add_argument("--server-threads", type=int, default=16, help="threads per server worker (gthread)")
+    server = env("BENCH_SERVER", "gunicorn")
+    out.add_argument("--server", default=server, choices=("gunicorn", "granian"), help="[BENCH_SERVER]")
     out.add_argument("--log-format", default="json", choices=("json", "text", "off"), help="the mock's log")
     rounds = int(env("BENCH_ROUNDS", "1"))
     out.add_argument("--rounds", type=int, default=rounds, help="alternating rounds; medians [BENCH_ROUNDS]")
