@@ -181,6 +181,8 @@ def authentication_cases(config: Config) -> Iterator[Case]:
         "wrong-api-key": f"key={_hex(config.seed, 'api-key', 32)}",
         "api-key-without-prefix": key,
         "api-key-bearer": f"Bearer {key}",
+        "api-key-scheme-capitalised": f"Key={key}",
+        "api-key-scheme-upper-case": f"KEY={key}",
         "empty-api-key": "key=",
         "api-key-with-suffix": f"key={key}x",
         "api-key-with-prefix": f"key=0{key}",

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
         (["--status-style", "call-page"], []),  # result-coded errors with HTTP 200, as the call page says
         (["--forms", "lenient"], ["--profile", "lenient"]),  # Z, fractions, "3.15" -> "3.15", "0.00" -> "0"
         (["--flaky-every", "7"], []),  # busy: every 7th answer is 503 + Retry-After, retried
-        (["--variant", "permissive"], []),  # BOM, UTF-16, gzip, text after the JSON, "Key = k", v3 path
+        (["--variant", "permissive"], []),  # BOM, UTF-16, gzip, text after the JSON, "key = k", v3 path
         (["--variant", "picky", "--status-style", "call-page"], []),  # 415, 411, 413, unknown fields refused
     ],
     ids=["reference", "call-page-statuses", "lenient-forms", "busy-503", "permissive", "picky"],

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -402,6 +403,14 @@ def _prefix_lookup(user: dict[str, Any], users: list[dict[str, Any]]) -> dict[st
     if record is not None and user["identifier-type"] == record["identifier-type"]:
         user = user | {"identifier": record["identifier"]}
     return find_user(user, users)
+
+
+def _hang_up_on_non_ascii(raw: bytes) -> None:
+    if any(byte > 0x7F for byte in raw):  # the worker dies mid-request: the client sees the socket close
+        connection = request.environ["werkzeug.socket"]
+        connection.shutdown(socket.SHUT_RDWR)
+        connection.close()
+        raise ConnectionAbortedError("worker lost")
 
 
 def _strict_content_type(raw: bytes) -> None:
@@ -974,5 +983,17 @@ MUTANTS: dict[str, Mutant] = {
         "user-auth-refused",
         "usernames found by prefix (LIKE 'x%')",
         with_hooks(find=_prefix_lookup),
+    ),
+    "hangs-up-on-non-ascii": Mutant(
+        "robustness",
+        "server-answers",
+        "the connection is closed without an answer for non-ASCII bodies",
+        with_hooks(before=_hang_up_on_non_ascii),
+    ),
+    "latin-1-answer": Mutant(
+        "schema",
+        "json-body",
+        "bodies encoded in ISO-8859-1 while declared as JSON (UTF-8)",
+        with_hooks(dumps=lambda body: json.dumps(body, ensure_ascii=False).encode("latin-1", "replace")),
     ),
 }

@@ -1,7 +1,7 @@
 """Other correct servers: the reference with other valid choices, one ``Hooks`` value each.
 
 - ``permissive`` accepts more than it must: a UTF-8 BOM, UTF-16, a gzip body, text after the JSON
-  (as a streaming decoder does), the key scheme in any case and with spaces, usernames in any case
+  (as a streaming decoder does), spaces around the key (as the mock does), usernames in any case
   and with surrounding spaces (the same user's data, D24), and the call at /api/v3/request too.
 - ``picky`` refuses what it may: any Content-Type but JSON (415), a body without Content-Length
   (411), bodies over 64 kB (413), unknown fields in the call or the user (230).
@@ -46,7 +46,7 @@ def _lenient_key(header: str | None, keys: frozenset[str]) -> bool:
     if header is None or "=" not in header:
         return False
     scheme, _, key = header.partition("=")
-    return scheme.strip().lower() == "key" and key.strip() in keys
+    return scheme.strip() == "key" and key.strip() in keys
 
 
 def _casefold_usernames(user: dict[str, Any], users: list[dict[str, Any]]) -> dict[str, Any]:
