@@ -234,21 +234,21 @@ def authentication_cases(config: Config) -> Iterator[Case]:
         headers=dict(JSON_HEADERS),
     )
     # Without a key nothing about users may be answered: the key is checked first.
-    no_key_users = {
-        "no-api-key-wrong-token": known | {"token": wrong_token},
-        "no-api-key-unknown-user": {
-            "identifier-type": config.identifier_type,
-            "identifier": unknown_identifier(config.identifier_type, config.seed),
+    no_key_users = {"wrong-token": known | {"token": wrong_token}} | {
+        f"unknown-{kind}": {
+            "identifier-type": kind,
+            "identifier": unknown_identifier(kind, config.seed),
             "token": wrong_token,
-        },
+        }
+        for kind in IDENTIFIER_TYPES
     }
     for name, user in no_key_users.items():
         yield _case(
             config,
-            f"auth/{name}",
+            f"auth/no-api-key-{name}",
             envelope(user),
             PARTNER_AUTH,
-            f"no API key, and {name.removeprefix('no-api-key-').replace('-', ' ')}",
+            f"no API key, and {name.replace('-', ' ')}",
             headers=dict(JSON_HEADERS),
         )
 

@@ -392,7 +392,7 @@ def _set_cookie(body: dict[str, Any]) -> dict[str, Any]:
 
 def _key_in_body(header: str | None, keys: frozenset[str]) -> bool:
     if header is None:
-        call = (request.get_json(silent=True) or {}).get(CALL)
+        call = _call_object()
         return isinstance(call, dict) and call.get("api-key") in keys
     return key_ok(header, keys)
 
@@ -411,6 +411,22 @@ def _hang_up_on_non_ascii(raw: bytes) -> None:
         connection.shutdown(socket.SHUT_RDWR)
         connection.close()
         raise ConnectionAbortedError("worker lost")
+
+
+def _call_object() -> Any:
+    try:
+        body = parse_body(request.get_data())
+    except Refusal:
+        return None
+    return body.get(CALL) if isinstance(body, dict) else None
+
+
+def _no_key_for_token_lookups(header: str | None, keys: frozenset[str]) -> bool:
+    call = _call_object()
+    user = call.get("user") if isinstance(call, dict) else None
+    if isinstance(user, dict) and user.get("identifier-type") == "token":
+        return True  # "the token is the credential": the partner key is skipped
+    return key_ok(header, keys)
 
 
 def _strict_content_type(raw: bytes) -> None:
@@ -1001,5 +1017,11 @@ MUTANTS: dict[str, Mutant] = {
         "partner-auth-refused",
         "the 'key=' scheme matched in any case",
         with_hooks(key_ok=lambda h, keys: bool(h) and h[:4].lower() == "key=" and h[4:] in keys),
+    ),
+    "no-key-for-token-lookups": Mutant(
+        "authentication",
+        "partner-auth-refused",
+        "identifier-type token skips the API key check",
+        with_hooks(key_ok=_no_key_for_token_lookups),
     ),
 }
