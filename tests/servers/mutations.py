@@ -1012,12 +1012,6 @@ MUTANTS: dict[str, Mutant] = {
         "bodies encoded in ISO-8859-1 while declared as JSON (UTF-8)",
         with_hooks(dumps=lambda body: json.dumps(body, ensure_ascii=False).encode("latin-1", "replace")),
     ),
-    "key-scheme-any-case": Mutant(
-        "authentication",
-        "partner-auth-refused",
-        "the 'key=' scheme matched in any case",
-        with_hooks(key_ok=lambda h, keys: bool(h) and h[:4].lower() == "key=" and h[4:] in keys),
-    ),
     "no-key-for-token-lookups": Mutant(
         "authentication",
         "partner-auth-refused",
