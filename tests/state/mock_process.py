@@ -3,13 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import os
-import re
-import selectors
 import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,8 +11,8 @@ from typing import Any
 
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
-LISTENING = re.compile(r"listening on (http://\S+)")
+from tests.mockprocess import argv, spawn
+
 KEY = "demo-key"
 PROTOCOL = {"Authorization": f"key={KEY}", "Content-Type": "application/json"}
 
@@ -57,83 +51,15 @@ class Mock:
         return requests.request(method, f"{self.base}/__mock{path}", headers=sent, timeout=30, **kwargs)
 
 
+OPTIONS = ("--log-format", "off", "--users", "", "--any-user")
+
+
 def command(args: Sequence[str]) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "mockserver",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-        "--log-format",
-        "off",
-        "--users",
-        "",
-        "--any-user",
-        *args,
-    ]
+    return argv([*OPTIONS, *args])
 
 
 @contextlib.contextmanager
 def running(args: Sequence[str] = (), timeout: float = 60.0) -> Iterator[Mock]:
-    """Start the server (any-user mode, no users file), wait for its URL, terminate it by pid afterwards."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("MOCKSERVER_")}
-    with tempfile.NamedTemporaryFile("w+", prefix="mock-stderr-", suffix=".log", delete=False) as err:
-        stderr_path = Path(err.name)
-    with stderr_path.open("w") as err_file:
-        process = subprocess.Popen(
-            command(args), cwd=ROOT, env=environ, stdout=subprocess.PIPE, stderr=err_file, text=True
-        )
-    mock: Mock | None = None
-    try:
-        base = _banner_url(process, timeout, stderr_path)
-        mock = Mock(base, process, stderr_path)
-        _wait_ready(mock, timeout)
-        yield mock
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
-        if process.stdout is not None:
-            process.stdout.close()
-        stderr_path.unlink(missing_ok=True)
-
-
-def _banner_url(process: subprocess.Popen[str], timeout: float, stderr_path: Path) -> str:
-    assert process.stdout is not None
-    deadline = time.monotonic() + timeout
-    seen = []
-    with selectors.DefaultSelector() as selector:
-        selector.register(process.stdout, selectors.EVENT_READ)
-        while time.monotonic() < deadline:
-            if not selector.select(timeout=max(0.0, deadline - time.monotonic())):
-                break
-            line = process.stdout.readline()
-            if not line:
-                break
-            seen.append(line)
-            match = LISTENING.search(line)
-            if match:
-                return match.group(1)
-    raise RuntimeError(
-        f"mockserver did not start (exit {process.poll()}): {''.join(seen)!r}\n{stderr_path.read_text()}"
-    )
-
-
-def _wait_ready(mock: Mock, timeout: float) -> None:
-    """The banner comes before workers boot: wait until one answers."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if mock.process.poll() is not None:
-            raise RuntimeError(f"mockserver exited with {mock.process.returncode}:\n{mock.stderr()}")
-        try:
-            if requests.get(f"{mock.base}/__mock/health", timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError(f"mockserver did not answer within {timeout} s:\n{mock.stderr()}")
+    """Start the server (any-user mode, no users file); wait until it answers; stop it by pid afterwards."""
+    with spawn([*OPTIONS, *args], timeout=timeout) as process:
+        yield Mock(process.base, process.process, process.stderr_path)

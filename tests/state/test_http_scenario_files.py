@@ -6,7 +6,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.state.mock_process import ROOT, command, running
+from tests.mockprocess import ROOT
+from tests.state.mock_process import command, running
 
 SCENARIOS = ROOT / "fixtures" / "scenarios"
 FIRST = """version: 1
