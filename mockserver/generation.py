@@ -15,8 +15,7 @@ import random
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import date, datetime, timedelta
 from functools import cache, lru_cache
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -45,11 +44,14 @@ OPTIONAL_FIELDS = (
     "external-session-id",
     "address",
 )
+_COUNTRY_LIST = tuple(COUNTRIES.values())
 SUCCESS_RESULT = {"code": 0, "message": "Success."}
-_CENT = Decimal("0.01")
 _STREETS = 256  # street addresses per country and seed
 _TWO_53 = float(2**53)
 _MAX_DAYS = 3650  # how far back a history walk may go: bounds every loop below
+_STATIONS = 1024  # charging stations per country and seed, shared by users (as public stations are)
+_EPOCH_DAY = date(1970, 1, 1).toordinal()
+_CACHED_STAMPS = 65536  # bound of the time formatter's caches (offsets per zone and hour, day texts)
 
 
 class Rng(random.Random):
@@ -111,6 +113,8 @@ class Generator:
         self._fakers = threading.local()
         self._cities: dict[str, tuple[str, ...]] = {}
         self._pools: dict[str, tuple[tuple[str, str], ...]] = {}
+        self._stations: dict[tuple[str, int], Station] = {}
+        self._times = _Times()
         self.body: Callable[[str, datetime, str, int | None, str | None], bytes] = lru_cache(
             maxsize=cache_size
         )(self._body)
@@ -143,12 +147,12 @@ class Generator:
     def profile(
         self, key: str, count: int | None = None, home: str | None = None, variant: str = ""
     ) -> Profile:
-        rng = Rng(stable_int(self.seed, key, "profile"))
-        countries = list(COUNTRIES.values())
-        country = COUNTRIES[home] if home else rng.choice(countries)
-        length = count if count is not None else (200 if variant == "many" else rng.randint(2, 12))
+        user = stable_int(self.seed, key, "profile")
+        rng = Rng(user)
+        country = COUNTRIES[home] if home else rng.choice(_COUNTRY_LIST)
+        length = count if count is not None else (200 if variant == "many" else rng.randint(2, 9))
         activity = rng.uniform(0.12, 0.6)
-        stations = _Stations(lambda i: self._station(stable_int(self.seed, key, "station", i), country), 4)
+        stations = tuple(self._pooled(country, _mix(user + n) % _STATIONS) for n in range(4))
         return Profile(country, length, activity, stations, rng.choice((40.0, 52.0, 64.0, 77.0, 95.0)))
 
     # -- building blocks ----------------------------------------------------------------------
@@ -159,6 +163,15 @@ class Generator:
         if locale not in cache:
             cache[locale] = Faker(locale)
         return cache[locale]
+
+    def _pooled(self, country: Country, number: int) -> Station:
+        """Station ``number`` (< _STATIONS) of the country's shared pool, built when first used.
+        Threads racing to build one build the same station (it depends on seed, country, number)."""
+        found = self._stations.get((country.code, number))
+        if found is None:
+            found = self._station(stable_int(self.seed, country.code, "station", number), country)
+            self._stations[(country.code, number)] = found
+        return found
 
     def _station(self, station_seed: int, country: Country, non_ascii: bool = False) -> Station:
         rng = Rng(station_seed)
@@ -201,119 +214,154 @@ class Generator:
 
     def _walk(self, key: str, anchor: datetime, profile: Profile, many: bool) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
-        today = anchor.date()
+        today = anchor.date().toordinal()
+        now = anchor.timestamp()
         days = stable_int(self.seed, key, "days", many)  # one hash per history; per day a cheap mix
+        chance, most = (0.95, 3) if many else (profile.activity, 2)
         for back in range(_MAX_DAYS):
             if len(found) >= profile.length:
                 break
-            day = today - timedelta(days=back)
-            day_seed = _mix(days ^ day.toordinal())
-            chance, most = (0.95, 3) if many else (profile.activity, 2)
+            day = today - back
+            day_seed = _mix(days ^ day)
             if (day_seed >> 11) / _TWO_53 >= chance:  # the seed's top 53 bits as a uniform [0, 1)
                 continue  # most days have no session: no generator built for them
             # Each session its own generator: one that lies after the anchor (and so stops drawing
             # early) must not change the next one, or the past would change as the clock moves.
             sessions = range(1 + _mix(day_seed - 1) % most)  # 1..most sessions that day
-            per_day = [self._session(Rng(_mix(day_seed + n)), day, profile, anchor, key) for n in sessions]
-            found.extend(s for s in sorted(per_day, key=_start, reverse=True) if s is not None)
+            per_day = [self._session(Rng(_mix(day_seed + n)), day, profile, now) for n in sessions]
+            found.extend(
+                s for _, s in sorted((s for s in per_day if s is not None), reverse=True, key=_first)
+            )
         return found[: profile.length]
 
-    def _pick_station(self, rng: random.Random, profile: Profile, key: str) -> Station:
+    def _pick_station(self, rng: random.Random, profile: Profile) -> Station:
         if rng.random() < 0.8:
             return rng.choice(profile.stations)
-        country = rng.choice(list(COUNTRIES.values()))  # a trip abroad
-        return self._station(stable_int(self.seed, key, "trip", rng.getrandbits(32)), country)
+        country = rng.choice(_COUNTRY_LIST)  # a trip abroad
+        return self._pooled(country, int(rng.random() * _STATIONS))
 
     def _session(
         self,
         rng: random.Random,
-        day: date,
+        day: int,
         profile: Profile,
-        anchor: datetime,
-        key: str,
+        anchor: float,
         *,
         state: str = "",
         station: Station | None = None,
-        start: datetime | None = None,
-    ) -> dict[str, Any] | None:
-        station = station or self._pick_station(rng, profile, key)
-        zone = _zone(station.country.tz)
+        start: float | None = None,
+    ) -> tuple[float, dict[str, Any]] | None:
+        """(start, session) of a session on ``day`` (a date ordinal), None when it starts at or after
+        ``anchor``. Times are epoch seconds (floats) until formatted: datetimes cost several times more."""
+        station = station or self._pick_station(rng, profile)
+        country = station.country
+        stamp = self._times.stamp
         if start is None:
-            local = time(rng.randint(6, 22), rng.randint(0, 59), rng.randint(0, 59))
-            start = datetime.combine(day, local, tzinfo=zone).astimezone(UTC)
+            wall = (day - _EPOCH_DAY) * 86400 + rng.randint(6 * 3600, 22 * 3600 + 3599)
+            start = wall - self._times.day_offset(country.tz, day)
         if start >= anchor:
             return None
         state = state or ("never-charged" if rng.random() < 0.08 else "charged")
         fast = rng.random() < 0.3
         if state == "never-charged":
-            duration = timedelta(seconds=rng.randint(60, 360))
+            duration = rng.randint(60, 360)
         elif fast:
-            duration = timedelta(seconds=rng.randint(15 * 60, 60 * 60))
+            duration = rng.randint(15 * 60, 60 * 60)
         else:
-            duration = timedelta(seconds=rng.randint(45 * 60, 10 * 3600))
-        end: datetime | None = start + duration
+            duration = rng.randint(45 * 60, 10 * 3600)
+        end: float | None = start + duration
         if state == "in-progress" or (end is not None and end > anchor):
             end = None
         power = rng.uniform(50.0, 150.0) if fast else rng.choice((3.7, 7.4, 11.0, 22.0))
-        price = Decimal(str(round(rng.uniform(*station.country.price), 2)))
-        fee = (
-            Decimal("0") if rng.random() < 0.4 else Decimal(str(round(rng.uniform(*station.country.fee), 2)))
-        )
+        price_cents = round(rng.uniform(*country.price) * 100)
+        fee_cents = 0 if rng.random() < 0.4 else round(rng.uniform(*country.fee) * 100)
         charging: dict[str, str | None] = {"start": None, "end": None}
-        c_start = start + timedelta(seconds=rng.randint(5, 180))
-        full = timedelta(hours=profile.battery_kwh * rng.uniform(0.2, 0.8) / power)
+        c_start = start + rng.randint(5, 180)
+        full = profile.battery_kwh * rng.uniform(0.2, 0.8) / power * 3600
         if state == "never-charged":
             energy = round(rng.uniform(0.0, 0.08), 3)
         elif c_start >= anchor:  # plugged in moments ago: not charging yet
             energy = 0.0
         else:
-            c_end: datetime | None = c_start + full
+            c_end: float | None = c_start + full
             limit = end if end is not None else anchor
-            if c_start + full > limit - timedelta(seconds=30):
-                c_end = max(c_start, limit - timedelta(seconds=rng.randint(0, 30)))
-            if end is None and c_end is not None and c_end >= anchor - timedelta(seconds=30):
+            if c_start + full > limit - 30:
+                c_end = max(c_start, limit - rng.randint(0, 30))
+            if end is None and c_end is not None and c_end >= anchor - 30:
                 c_end = None  # still charging
             charged_until = c_end if c_end is not None else anchor
-            energy = round(power * (charged_until - c_start).total_seconds() / 3600, 3)
-            charging = {"start": _stamp(c_start, zone), "end": _stamp(c_end, zone) if c_end else None}
-        cost = (Decimal(str(energy)) * price + fee).quantize(_CENT, rounding=ROUND_HALF_UP)
+            energy = round(power * (charged_until - c_start) / 3600, 3)
+            charging = {
+                "start": stamp(c_start, country.tz),
+                "end": stamp(c_end, country.tz) if c_end else None,
+            }
+        # cost = energy (3 decimals) * price (2) + fee (2), rounded half up to cents, in integers
+        cents = (round(energy * 1000) * price_cents + fee_cents * 1000 + 500) // 1000
         session: dict[str, Any] = {
-            "request-sent": _stamp(start - timedelta(seconds=rng.randint(5, 240)), zone),
+            "request-sent": stamp(start - rng.randint(5, 240), country.tz),
             "connector-id": rng.choice(station.connectors),
             "charging-station-id": station.id,
-            "session-interval": {"start": _stamp(start, zone), "end": _stamp(end, zone) if end else None},
+            "session-interval": {
+                "start": stamp(start, country.tz),
+                "end": stamp(end, country.tz) if end else None,
+            },
             "charging-interval": charging,
             "energy-consumed": energy,
-            "cost": str(cost),
-            "currency": station.country.currency,
+            "cost": f"{cents // 100}.{cents % 100:02d}",
+            "currency": country.currency,
             "external-session-id": _uuid4(rng.getrandbits(128)),
             "address": station.address,
         }
         _vary_optional(rng, session)
-        return session
+        return start, session
 
 
-class _Stations(Sequence[Station]):
-    """A user's home stations, each built when first used: a Faker address is the costliest part of
-    a history, and a short one visits only one or two of the four. Each station has its own seed,
-    so the order of building never changes a station."""
+class _Times:
+    """The strict date-time form of D3 (``2014-06-23T18:32:49+02:00``) from epoch seconds, with the
+    zone's offset at that moment: offsets cached per zone and UTC hour (every zone of the country
+    table changes offset on the hour), day texts per day; both caches bounded."""
 
-    def __init__(self, build: Callable[[int], Station], count: int) -> None:
-        self._build = build
-        self._built: dict[int, Station] = {}
-        self._count = count
+    def __init__(self) -> None:
+        self._offsets: dict[tuple[str, int], tuple[int, str]] = {}
+        self._noon: dict[tuple[str, int], int] = {}
+        self._days: dict[int, str] = {}
 
-    def __len__(self) -> int:
-        return self._count
-
-    def __getitem__(self, index: int) -> Station:  # type: ignore[override]
-        if not -self._count <= index < self._count:
-            raise IndexError(index)
-        index %= self._count
-        found = self._built.get(index)
+    def day_offset(self, tz: str, day: int) -> int:
+        """The zone's UTC offset (seconds) at local noon of ``day`` (a date ordinal): the offset of any
+        time from 06:00 on (offset changes happen at night)."""
+        found = self._noon.get((tz, day))
         if found is None:
-            found = self._built[index] = self._build(index)
+            if len(self._noon) >= _CACHED_STAMPS:
+                self._noon.clear()
+            noon = datetime(*date.fromordinal(day).timetuple()[:3], 12, tzinfo=_zone(tz))
+            offset = noon.utcoffset()
+            found = self._noon[(tz, day)] = int(offset.total_seconds()) if offset else 0
         return found
+
+    def stamp(self, moment: float, tz: str) -> str:
+        seconds = int(moment)  # moments are after 1970: int() floors, as isoformat truncates
+        hour = seconds // 3600
+        found = self._offsets.get((tz, hour))
+        if found is None:
+            if len(self._offsets) >= _CACHED_STAMPS:
+                self._offsets.clear()
+            offset = datetime.fromtimestamp(hour * 3600, _zone(tz)).utcoffset()
+            total = int(offset.total_seconds()) if offset else 0
+            sign, minutes = ("+" if total >= 0 else "-"), abs(total) // 60
+            found = self._offsets[(tz, hour)] = (total, f"{sign}{minutes // 60:02d}:{minutes % 60:02d}")
+        offset_s, suffix = found
+        day, rest = divmod(seconds + offset_s, 86400)
+        text = self._days.get(day)
+        if text is None:
+            if len(self._days) >= _CACHED_STAMPS:
+                self._days.clear()
+            text = self._days[day] = date.fromordinal(day + _EPOCH_DAY).isoformat()
+        hours, rest = divmod(rest, 3600)
+        return f"{text}T{hours:02d}:{rest // 60:02d}:{rest % 60:02d}{suffix}"
+
+
+def _first(pair: tuple[float, dict[str, Any]]) -> float:
+    return pair[0]
 
 
 @cache
@@ -327,17 +375,6 @@ def _uuid4(bits: int) -> str:
     bits = (bits & ~(0xF000 << 64) | (0x4000 << 64)) & ~(0xC000 << 48) | (0x8000 << 48)
     text = f"{bits:032x}"
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
-
-
-def _stamp(moment: datetime, zone: ZoneInfo) -> str:
-    """The strict form of D3: ``2014-06-23T18:32:49+02:00`` with the zone's offset at that moment."""
-    return moment.astimezone(zone).isoformat(timespec="seconds")
-
-
-def _start(session: dict[str, Any] | None) -> datetime:
-    """Sort key: the session's start as an instant (offsets differ between countries)."""
-    value = session["session-interval"].get("start") if session else None
-    return datetime.fromisoformat(value) if value else datetime.min.replace(tzinfo=UTC)
 
 
 def _vary_optional(rng: random.Random, session: dict[str, Any]) -> None:
@@ -400,10 +437,17 @@ def _newest(state: str, minutes: tuple[int, int]) -> Shaper:
     ) -> Any:
         rng = Rng(stable_int(gen.seed, key, state, anchor.isoformat()))
         start = anchor - timedelta(minutes=rng.randint(*minutes), seconds=rng.randint(0, 59))
-        fresh = gen._session(
-            rng, start.date(), profile, anchor, key, state=state, station=profile.stations[0], start=start
+        made = gen._session(
+            rng,
+            start.date().toordinal(),
+            profile,
+            anchor.timestamp(),
+            state=state,
+            station=profile.stations[0],
+            start=start.timestamp(),
         )
-        assert fresh is not None
+        assert made is not None
+        fresh = made[1]
         if state == "in-progress":
             for name in ("end",):
                 fresh["session-interval"].pop(name, None)
