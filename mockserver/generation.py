@@ -49,7 +49,7 @@ SUCCESS_RESULT = {"code": 0, "message": "Success."}
 _STREETS = 256  # street addresses per country and seed
 _TWO_53 = float(2**53)
 _MAX_DAYS = 3650  # how far back a history walk may go: bounds every loop below
-_STATIONS = 1024  # charging stations per country and seed, shared by users (as public stations are)
+_STATIONS = 256  # charging stations per country and seed, shared by users (as public stations are)
 _EPOCH_DAY = date(1970, 1, 1).toordinal()
 _CACHED_STAMPS = 65536  # bound of the time formatter's caches (offsets per zone and hour, day texts)
 
