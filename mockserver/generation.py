@@ -15,7 +15,7 @@ import random
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache, lru_cache
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -318,13 +318,13 @@ class Generator:
 
 class _Times:
     """The strict date-time form of D3 (``2014-06-23T18:32:49+02:00``) from epoch seconds, with the
-    zone's offset at that moment: offsets cached per zone and UTC hour (every zone of the country
-    table changes offset on the hour), day texts per day; both caches bounded."""
+    zone's offset at that moment: offsets and local 'date T hour:' texts cached per zone and UTC
+    hour (every zone of the country table changes offset on the hour); both caches bounded."""
 
     def __init__(self) -> None:
         self._offsets: dict[tuple[str, int], tuple[int, str]] = {}
         self._noon: dict[tuple[str, int], int] = {}
-        self._days: dict[int, str] = {}
+        self._hours: dict[tuple[str, int], tuple[str | None, str]] = {}
 
     def day_offset(self, tz: str, day: int) -> int:
         """The zone's UTC offset (seconds) at local noon of ``day`` (a date ordinal): the offset of any
@@ -340,7 +340,29 @@ class _Times:
 
     def stamp(self, moment: float, tz: str) -> str:
         seconds = int(moment)  # moments are after 1970: int() floors, as isoformat truncates
-        hour = seconds // 3600
+        hour, within = divmod(seconds, 3600)
+        found = self._hours.get((tz, hour))
+        if found is None:
+            found = self._hour(tz, hour)
+        head, suffix = found
+        if head is None:  # an offset that is not whole hours
+            return self._general(seconds, tz)
+        minutes, rest = divmod(within, 60)
+        return f"{head}{minutes:02d}:{rest:02d}{suffix}"
+
+    def _hour(self, tz: str, hour: int) -> tuple[str | None, str]:
+        """("YYYY-MM-DDThh:", "+hh:mm") of a UTC hour in the zone (no head for part-hour offsets)."""
+        if len(self._hours) >= _CACHED_STAMPS:
+            self._hours.clear()
+        offset_s, suffix = self._offset(tz, hour)
+        head = None
+        if offset_s % 3600 == 0:
+            local = datetime.fromtimestamp(hour * 3600 + offset_s, UTC)
+            head = f"{local.date().isoformat()}T{local.hour:02d}:"
+        found = self._hours[(tz, hour)] = (head, suffix)
+        return found
+
+    def _offset(self, tz: str, hour: int) -> tuple[int, str]:
         found = self._offsets.get((tz, hour))
         if found is None:
             if len(self._offsets) >= _CACHED_STAMPS:
@@ -349,15 +371,12 @@ class _Times:
             total = int(offset.total_seconds()) if offset else 0
             sign, minutes = ("+" if total >= 0 else "-"), abs(total) // 60
             found = self._offsets[(tz, hour)] = (total, f"{sign}{minutes // 60:02d}:{minutes % 60:02d}")
-        offset_s, suffix = found
-        day, rest = divmod(seconds + offset_s, 86400)
-        text = self._days.get(day)
-        if text is None:
-            if len(self._days) >= _CACHED_STAMPS:
-                self._days.clear()
-            text = self._days[day] = date.fromordinal(day + _EPOCH_DAY).isoformat()
-        hours, rest = divmod(rest, 3600)
-        return f"{text}T{hours:02d}:{rest // 60:02d}:{rest % 60:02d}{suffix}"
+        return found
+
+    def _general(self, seconds: int, tz: str) -> str:
+        offset_s, suffix = self._offset(tz, seconds // 3600)
+        local = datetime.fromtimestamp(seconds + offset_s, UTC)
+        return f"{local.replace(tzinfo=None).isoformat(timespec='seconds')}{suffix}"
 
 
 def _first(pair: tuple[float, dict[str, Any]]) -> float:
