@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import orjson
 from faker import Faker
 
+import spec
 from mockserver.countries import COUNTRIES, Country
 
 VARIANTS = (
@@ -45,7 +46,7 @@ OPTIONAL_FIELDS = (
     "address",
 )
 _COUNTRY_LIST = tuple(COUNTRIES.values())
-SUCCESS_RESULT = {"code": 0, "message": "Success."}
+SUCCESS_RESULT = {"code": 0, "message": spec.result_codes()[0].message}
 _STREETS = 256  # street addresses per country and seed
 _TWO_53 = float(2**53)
 _MAX_DAYS = 3650  # how far back a history walk may go: bounds every loop below

@@ -91,10 +91,9 @@ def protocol() -> Response:
     except Rejected as reason:
         return finish(ctx, answers.rejected(reason), None)
     resolution = rt.directory.resolve(call.identifier_type, call.identifier, call.token)
-    # A user's own scenario applies once the user is authenticated: never in place of 140/144/145.
-    if choice is None and resolution.code == 0 and resolution.user is not None and resolution.user.scenario:
+    if choice is None and resolution.scenario:
         try:
-            choice = _choice(resolution.user.scenario, "users")
+            choice = _choice(resolution.scenario, "users")
         except Rejected as reason:
             return finish(ctx, answers.rejected(reason), None)
     success = _success_for(rt, call, resolution, clock.anchor(moment))

@@ -54,6 +54,11 @@ class Resolution:
     user: User | None = None
     why: str = ""
 
+    @property
+    def scenario(self) -> str | None:
+        """The user's own scenario, only once authenticated: it never stands in for 140/144/145."""
+        return self.user.scenario if self.code == 0 and self.user is not None else None
+
 
 class Directory:
     """Users by (identifier-type, identifier); tokens double as identifiers of type ``token``."""
