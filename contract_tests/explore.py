@@ -24,6 +24,7 @@ from contract_tests.cases import JSON_HEADERS
 from contract_tests.config import CALL, Config
 from contract_tests.errors import OutOfTime
 from contract_tests.model import ANY_ERROR_FAMILIES, Case, Expect, Kind, parse_json
+from spec.strategies import FORMAT_STRATEGIES
 
 Send = Callable[[Case], None]
 
@@ -116,16 +117,9 @@ def hypothesis_invalid(config: Config, send: Send) -> int:
 
 
 def _register_formats() -> None:
-    """Give schemathesis a strategy for each custom format of spec/ (in the strict form the mock emits)."""
-    digits = st.integers(min_value=0, max_value=99_999).map(lambda n: f"{n // 100}.{n % 100:02d}")
-    stamps = st.datetimes().map(lambda d: d.strftime("%Y-%m-%dT%H:%M:%S+00:00"))
-    table: dict[str, st.SearchStrategy[str]] = {
-        "oioi-date-time": stamps,
-        "oioi-money": digits,
-        "iso4217": st.sampled_from(sorted(spec.iso4217_codes())),
-    }
-    for name, strategy in table.items():
-        schemathesis.openapi.format(name, strategy)
+    """Give schemathesis spec's own strategy for each custom format (the strict forms the mock emits)."""
+    for name, per_profile in FORMAT_STRATEGIES.items():
+        schemathesis.openapi.format(name, per_profile["strict"])
 
 
 def _operation() -> Any:
