@@ -38,48 +38,18 @@ def test_refused_credentials_exit_2(reference: str, change: list[str], said: str
         assert "not-the-key" not in run.stderr + run.stdout
 
 
+USER_X = ["--identifier-type", "rfid", "--identifier", "X"]
+GOOD = ["--base-url", "http://x", "--api-key", "k", *USER_X]
+
+
 @pytest.mark.parametrize(
     ("args", "said"),
     [
-        (["--api-key", "k", "--identifier-type", "rfid", "--identifier", "X"], "missing --base-url"),
-        (
-            ["--base-url", "ftp://x", "--api-key", "k", "--identifier-type", "rfid", "--identifier", "X"],
-            "--base-url",
-        ),
-        (
-            ["--base-url", "http://x", "--api-key", "k", "--identifier-type", "email", "--identifier", "X"],
-            "--identifier-type",
-        ),
-        (
-            [
-                "--base-url",
-                "http://x",
-                "--api-key",
-                "k",
-                "--identifier-type",
-                "rfid",
-                "--identifier",
-                "X",
-                "--max-examples",
-                "0",
-            ],
-            "--max-examples",
-        ),
-        (
-            [
-                "--base-url",
-                "http://x",
-                "--api-key",
-                "k",
-                "--identifier-type",
-                "rfid",
-                "--identifier",
-                "X",
-                "--profile",
-                "loose",
-            ],
-            "--profile",
-        ),
+        (["--api-key", "k", *USER_X], "missing --base-url"),
+        (["--base-url", "ftp://x", "--api-key", "k", *USER_X], "--base-url"),
+        ([*GOOD[:4], "--identifier-type", "email", "--identifier", "X"], "--identifier-type"),
+        ([*GOOD, "--max-examples", "0"], "--max-examples"),
+        ([*GOOD, "--profile", "loose"], "--profile"),
     ],
     ids=["missing", "scheme", "identifier-type", "max-examples", "profile"],
 )

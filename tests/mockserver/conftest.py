@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from mockserver import create_app
-
-from .server import Running, start
+from tests.mockprocess import Process as Running
+from tests.mockprocess import spawn as start
 
 DEMO = {
     "identifier-type": "username",

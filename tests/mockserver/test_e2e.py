@@ -21,9 +21,10 @@ import pytest
 
 import spec
 from mockserver import catalog
+from tests.mockprocess import Process as Running
+from tests.mockprocess import spawn as start
 
 from .conftest import DEMO, NOW
-from .server import Running, start
 from .test_generation import VARIANT_CHECKS
 
 pytestmark = pytest.mark.slow
