@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask
 
 from mockserver import routes, settings
-from mockserver.hotpath import HotPath
+from mockserver.protocol import Protocol
 from mockserver.runtime import Runtime
 from mockserver.selector import NoScripts
 
@@ -29,8 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["mock.selector"] = app.config.get("MOCK_SELECTOR") or NoScripts()
     routes.init_app(app)
     _init_admin(app)
-    if app.config["MOCK_ANSWER_CACHE"]:
-        app.wsgi_app = HotPath(app, app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = Protocol(app, app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 

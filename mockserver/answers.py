@@ -1,6 +1,7 @@
 """Answers as values: status, body bytes, result code, headers, and optional transport behaviour.
 
-The request handler turns an Answer into a Flask response; the journal and the log read it.
+The protocol endpoint sends an Answer (``head`` gives its status line and headers); the journal and
+the log read it.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+from werkzeug.http import HTTP_STATUS_CODES
 
 import spec
 from mockserver.errors import Rejected
@@ -62,3 +64,25 @@ def rejected(reason: Rejected) -> Answer:
 
 def success(body: bytes) -> Answer:
     return Answer(200, body, 0)
+
+
+def http_error(status: int, name: str, where: str, why: str) -> Answer:
+    """An HTTP-level error (404, 405, a broken request body) in the error shape, result 200 (100 if 5xx)."""
+    code = 200 if status < 500 else 100
+    return Answer(status, error_body(code, f"{name}: {why}", [spec.Problem(where, why)]), code)
+
+
+def method_not_allowed(method: str, allowed: Sequence[str]) -> Answer:
+    why = f"method {method} is not allowed here; allowed: {', '.join(allowed)}"
+    answer = http_error(405, "Method Not Allowed", "method", why)
+    answer.headers["Allow"] = ", ".join(allowed)
+    return answer
+
+
+def head(answer: Answer) -> tuple[str, list[tuple[str, str]]]:
+    """The status line and headers that go on the wire (Content-Length unless the answer streams)."""
+    headers = [] if answer.content_type is None else [("Content-Type", answer.content_type)]
+    if answer.stream is None and "Content-Length" not in answer.headers:
+        headers.append(("Content-Length", str(len(answer.body))))
+    headers += answer.headers.items()
+    return f"{answer.status} {HTTP_STATUS_CODES.get(answer.status, 'UNKNOWN').upper()}", headers

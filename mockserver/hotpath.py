@@ -2,52 +2,41 @@
 
 A client polling one user sends the same bytes again and again, and without a scenario the answer
 depends only on the request's path, ``Authorization`` and ``Content-Type`` headers, its body, the
-clock's hour (histories are generated per hour, see ``clock``) and the app's seed. ``HotPath`` wraps
-the Flask app as WSGI middleware: the first such request goes through Flask, whose handler stores
-the answer here (``AnswerCache.keep``); the next ones are answered without Flask.
+clock's hour (histories are generated per hour, see ``clock``) and the app's seed. The protocol
+endpoint (``protocol``) looks every plain request up here first; the first such request is answered
+in full and its answer stored (``keeper``); the next ones are sent as they are.
 
 Never from the cache: requests with ``X-Mock-Scenario`` or ``X-Mock-Now``, bodies over
 ``parsing.CACHED_BODY_BYTES``, chunked bodies, answers that a scenario shaped (including a
 directory user's own scenario), answers that failed ``--self-check``, and 503s. A scripted step
 always wins: the selector is asked on every hit (memory store: one dict lookup under a lock; Redis:
-one round trip), and a scripted request goes on to Flask with the step already taken. Every request
-is journalled and logged exactly as the Flask handler does it (``records``).
+one round trip), and a scripted request is answered in full with the step already taken. Every
+request is journalled and logged the same way, cached or not (``records``).
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
 from typing import TYPE_CHECKING, Any
 
-from werkzeug.http import HTTP_STATUS_CODES
-
-from mockserver import records
+from mockserver import answers
 from mockserver.answers import Answer
-from mockserver.errors import StateUnavailable
 from mockserver.parsing import CACHED_BODY_BYTES, Call
 
 if TYPE_CHECKING:
-    from flask import Flask
-
     from mockserver.runtime import Runtime
-    from mockserver.selector import Selector
 
-# WSGI environ keys the wrapper hands to the Flask handler.
-KEY = "mock.hot.key"  # the request's cache key without the hour: Flask may keep its answer
-SCRIPTED = "mock.hot.scripted"  # the scripted scenario the wrapper already took for this request
 # Headers that make an answer depend on more than the key.
 _BYPASS = ("HTTP_X_MOCK_SCENARIO", "HTTP_X_MOCK_NOW", "HTTP_TRANSFER_ENCODING")
 _OVERHEAD = 512  # bytes of bookkeeping counted per cache entry besides body and key
 
-Key = tuple[str, str | None, str | None, bytes, int]
-StartResponse = Callable[..., Any]
-WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+BaseKey = tuple[str, str | None, str | None, bytes]  # path, Authorization, Content-Type, body
+Key = tuple[str, str | None, str | None, bytes, int]  # and the clock hour
 
 
 def hour(moment: datetime) -> int:
@@ -67,10 +56,7 @@ class Hot:
 
     @classmethod
     def of(cls, answer: Answer, call: Call | None) -> Hot:
-        headers = [] if answer.content_type is None else [("Content-Type", answer.content_type)]
-        headers.append(("Content-Length", str(len(answer.body))))
-        headers += answer.headers.items()
-        status = f"{answer.status} {HTTP_STATUS_CODES.get(answer.status, 'UNKNOWN').upper()}"
+        status, headers = answers.head(answer)
         return cls(status, tuple(headers), answer.body, answer, call)
 
     @property
@@ -129,15 +115,12 @@ class AnswerCache:
             }
 
 
-def base_key(
-    environ: dict[str, Any], paths: Iterable[str]
-) -> tuple[str, str | None, str | None, bytes] | None:
-    """(path, Authorization, Content-Type, body) of a request the cache may answer, else None.
+def base_key(environ: dict[str, Any]) -> BaseKey | None:
+    """The key (without the hour) of a protocol request the cache may answer, else None.
 
-    Reads the body (at most CACHED_BODY_BYTES) and puts it back as a fresh stream for Flask.
+    Reads the body (at most CACHED_BODY_BYTES) and puts it back as a fresh stream.
     """
-    path = environ.get("PATH_INFO", "")
-    if environ.get("REQUEST_METHOD") != "POST" or path not in paths:
+    if environ.get("REQUEST_METHOD") != "POST":
         return None
     if any(name in environ for name in _BYPASS):
         return None
@@ -148,55 +131,11 @@ def base_key(
     environ["wsgi.input"] = BytesIO(raw)
     if len(raw) != int(length):
         return None
-    return (path, environ.get("HTTP_AUTHORIZATION"), environ.get("CONTENT_TYPE"), raw)
+    return (environ.get("PATH_INFO", ""), environ.get("HTTP_AUTHORIZATION"), environ.get("CONTENT_TYPE"), raw)
 
 
-class HotPath:
-    """WSGI middleware in front of the Flask app: answers cache hits, hands everything else on."""
-
-    def __init__(self, app: Flask, wsgi_app: WsgiApp) -> None:
-        self.app = app
-        self.wsgi_app = wsgi_app
-        self.runtime: Runtime = app.extensions["mock.runtime"]
-        self._paths = frozenset(self.runtime.paths)
-        pin = self.runtime.pin
-        self._pinned_hour = hour(pin) if pin is not None else None
-
-    def _hour(self) -> int:
-        return self._pinned_hour if self._pinned_hour is not None else int(time.time()) // 3600
-
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        started = time.perf_counter()
-        base = base_key(environ, self._paths)
-        if base is None:
-            return self.wsgi_app(environ, start_response)
-        hot = self.runtime.answers.get((*base, self._hour()))
-        if hot is None:
-            environ[KEY] = base
-            return self.wsgi_app(environ, start_response)
-        with self.app.app_context():  # the selector keeps the step it took in flask.g
-            selector: Selector = self.app.extensions["mock.selector"]
-            ctx = records.context(hot.call, base[3], environ)
-            try:
-                scenario = selector.pick(ctx) if hot.call is not None else None
-                if scenario is not None:  # Flask answers it, in this app context, with this step
-                    environ[SCRIPTED] = scenario
-                    return self.wsgi_app(environ, start_response)
-                path = environ["PATH_INFO"]
-                entry = records.entry("POST", path, ctx, hot.answer, scenario=None, started=started)
-                selector.record(entry)
-            except StateUnavailable:  # Flask asks the store again and answers 503 itself
-                return self.wsgi_app(environ, start_response)
-        self.runtime.log.write(records.log_line(entry, started))
-        start_response(hot.status, list(hot.headers))
-        return [hot.body]
-
-
-def keeper(
-    runtime: Runtime, environ: Mapping[str, Any], moment: datetime, call: Call | None
-) -> Keeper | None:
-    """What the Flask handler calls with an answer the cache may keep (None: this request may not)."""
-    base = environ.get(KEY)
+def keeper(runtime: Runtime, base: BaseKey | None, moment: datetime, call: Call | None) -> Keeper | None:
+    """What the endpoint calls with an answer the cache may keep (None: this request may not)."""
     if base is None:
         return None
     key: Key = (*base, hour(moment))

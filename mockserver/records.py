@@ -1,8 +1,9 @@
 """What the journal and the request log keep of one protocol request.
 
-One builder for both ways a request is answered (the Flask handler in ``routes`` and the cached
-answers of ``hotpath``), so an entry never depends on which way it went. Everything here reads the
-WSGI environ, not Flask's request object: it costs a few microseconds and works outside Flask.
+One builder for every way a request is answered (in full or from the answer cache by ``protocol``,
+or an HTTP error by Flask in ``routes``), so an entry never depends on which way it went.
+Everything here reads the WSGI environ, not Flask's request object: it costs a few
+microseconds and works outside Flask.
 """
 
 from __future__ import annotations
@@ -10,12 +11,15 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mockserver.answers import Answer
 from mockserver.auth import REDACTED
 from mockserver.context import RequestContext
 from mockserver.parsing import Call
+
+if TYPE_CHECKING:
+    from mockserver.state.base import Taken
 
 SESSION_HEADER = "X-Mock-Session"
 LOGGED = ("time", "method", "path", "call", "identifier-type", "result", "status", "scenario", "session")
@@ -50,10 +54,18 @@ def context(call: Call | None, raw: bytes, environ: Mapping[str, Any]) -> Reques
 
 
 def entry(
-    method: str, path: str, ctx: RequestContext, answer: Answer, *, scenario: str | None, started: float
+    method: str,
+    path: str,
+    ctx: RequestContext,
+    answer: Answer,
+    *,
+    scenario: str | None,
+    started: float,
+    taken: Taken | None = None,
 ) -> dict[str, Any]:
-    """The journal entry of one answered request (``started``: its ``time.perf_counter()``)."""
-    return {
+    """The journal entry of one answered request (``started``: its ``time.perf_counter()``;
+    ``taken``: the scripted step that chose its scenario)."""
+    found: dict[str, Any] = {
         "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
         "method": method,
         "path": path,
@@ -68,6 +80,9 @@ def entry(
         "identifier": ctx.identifier,
         "duration_ms": round((time.perf_counter() - started) * 1000, 3),
     }
+    if taken is not None:
+        found["script"] = {"id": taken.script_id, "step": taken.index}
+    return found
 
 
 def log_line(journal_entry: Mapping[str, Any], started: float) -> dict[str, Any]:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from mockserver.context import RequestContext
+
+if TYPE_CHECKING:
+    from mockserver.state.base import Taken
 
 
 class Selector(Protocol):
     """What the request handler asks: ``pick`` (consume one scripted step) and ``record`` (journal)."""
 
-    def pick(self, ctx: RequestContext) -> str | None: ...
+    def pick(self, ctx: RequestContext) -> Taken | None: ...
 
     def record(self, entry: dict[str, Any]) -> None: ...
 
@@ -18,7 +21,7 @@ class Selector(Protocol):
 class NoScripts:
     """Picks nothing and keeps nothing."""
 
-    def pick(self, ctx: RequestContext) -> str | None:
+    def pick(self, ctx: RequestContext) -> Taken | None:
         return None
 
     def record(self, entry: dict[str, Any]) -> None:

@@ -8,8 +8,6 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from flask import g, has_app_context
-
 from mockserver.state.base import Store, Taken, valid_session
 from mockserver.state.model import DEFAULT_SESSION, iso, probe
 
@@ -55,15 +53,11 @@ class Selector:
         self.store = store
         self._before_pick = before_pick
 
-    def pick(self, ctx: RequestLike) -> str | None:
+    def pick(self, ctx: RequestLike) -> Taken | None:
+        """The step taken for this request (its ``scenario``; the journal entry names script and step)."""
         if self._before_pick is not None:
             self._before_pick()
-        taken = self.store.take(session_of(ctx.session), probe(ctx.call, ctx.identifier_type, ctx.identifier))
-        if taken is None:
-            return None
-        if has_app_context():  # the journal entry of this request names the script and step
-            g.mock_scripted = taken
-        return taken.scenario
+        return self.store.take(session_of(ctx.session), probe(ctx.call, ctx.identifier_type, ctx.identifier))
 
     def record(self, entry: Mapping[str, Any]) -> None:
         full = dict(entry)
@@ -75,7 +69,4 @@ class Selector:
         if isinstance(body, str) and len(body) > MAX_BODY_CHARS:
             full["body"] = body[:MAX_BODY_CHARS]
             full["body-truncated-from"] = len(body)
-        taken: Taken | None = g.get("mock_scripted") if has_app_context() else None
-        if taken is not None:
-            full.setdefault("script", {"id": taken.script_id, "step": taken.index})
         self.store.record(session, full)

@@ -13,6 +13,7 @@ from mockserver import create_app
 from mockserver.context import RequestContext
 from mockserver.errors import ConfigError, StateUnavailable
 from mockserver.selector import NoScripts
+from mockserver.state import Taken
 
 from .conftest import DEMO, KEY, NOW
 
@@ -66,11 +67,11 @@ class Recording:
         self.seen: list[RequestContext] = []
         self.entries: list[dict[str, Any]] = []
 
-    def pick(self, ctx: RequestContext) -> str | None:
+    def pick(self, ctx: RequestContext) -> Taken | None:
         if self.fail:
             raise StateUnavailable("redis://127.0.0.1:1", "connection refused")
         self.seen.append(ctx)
-        return self.script.pop(0) if self.script else None
+        return Taken("recorded", self.script.pop(0), len(self.seen) - 1) if self.script else None
 
     def record(self, entry: dict[str, Any]) -> None:
         self.entries.append(entry)
@@ -157,6 +158,21 @@ def test_catch_all_answers_json_and_counts() -> None:
     app.logger.disabled = True
     response = app.test_client().get("/boom")
     assert response.status_code == 500 and response.get_json()["result"]["code"] == 100
+    assert "Traceback" not in response.get_data(as_text=True)
+    assert app.extensions["mock.runtime"].internal_errors == 1
+
+
+class Broken(Recording):
+    def pick(self, ctx: RequestContext) -> Taken | None:
+        raise RuntimeError("kaboom")
+
+
+def test_the_protocol_endpoint_has_its_own_catch_all() -> None:
+    app = _app_with(Broken([]))
+    app.logger.disabled = True
+    response = _post(app, DEMO)
+    assert response.status_code == 500 and response.get_json()["result"]["code"] == 100
+    assert "RuntimeError" in response.get_json()["error"]
     assert "Traceback" not in response.get_data(as_text=True)
     assert app.extensions["mock.runtime"].internal_errors == 1
 

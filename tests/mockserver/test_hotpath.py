@@ -1,7 +1,7 @@
 """The hot path (mockserver.hotpath) and the parse shortcuts: same answers, same journal, bounded.
 
-Requests go through ``app.wsgi_app`` (the test client), which is the HotPath wrapper in front of
-Flask: the first of identical requests is answered by Flask, the next ones from the cache.
+Requests go through ``app.wsgi_app`` (the test client), which is the protocol endpoint in front of
+Flask: the first of identical requests is answered in full, the next ones from the cache.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ import spec.strategies
 from mockserver import create_app, hotpath, parsing
 from mockserver.answers import Answer
 from mockserver.errors import Rejected
-from mockserver.hotpath import AnswerCache, Hot, HotPath
+from mockserver.hotpath import AnswerCache, Hot
+from mockserver.protocol import Protocol
 
 from .conftest import DEMO, KEY, NOW
 
@@ -91,13 +92,16 @@ def test_cached_verdicts_are_the_same_verdicts() -> None:
 
 
 # -- cache hits answer like Flask -------------------------------------------------------------
-def test_the_wrapper_is_installed_and_can_be_switched_off() -> None:
-    assert isinstance(create_app({"MOCK_LOG_FORMAT": "off"}).wsgi_app, HotPath)
+def test_the_endpoint_is_installed_and_its_cache_can_be_switched_off() -> None:
+    on = create_app({"MOCK_LOG_FORMAT": "off"})
+    assert isinstance(on.wsgi_app, Protocol)
+    assert [post(on.test_client(), body_of(DEMO)).status_code for _ in range(2)] == [200, 200]
+    assert stats(on)["hits"] == 1
     off = create_app({"MOCK_LOG_FORMAT": "off", "MOCK_ANSWER_CACHE": False})
-    assert not isinstance(off.wsgi_app, HotPath)
+    assert isinstance(off.wsgi_app, Protocol)
     client = off.test_client()
     assert [post(client, body_of(DEMO)).status_code for _ in range(2)] == [200, 200]
-    assert stats(off)["entries"] == 0
+    assert stats(off)["entries"] == 0 and stats(off)["hits"] == 0
 
 
 @pytest.mark.parametrize(

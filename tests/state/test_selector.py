@@ -1,13 +1,12 @@
-"""The selector the protocol route calls: sessions, journal entries, and errors of an unreachable Redis."""
+"""The selector the protocol endpoint calls: sessions, journal entries, and errors of an unreachable Redis."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import pytest
-from flask import Flask
 
-from mockserver.state import MemoryStore, NewScript, RedisStore, Selector, StateUnavailable, session_of
+from mockserver.state import MemoryStore, NewScript, RedisStore, Selector, StateUnavailable, Taken, session_of
 from mockserver.state.selector import MAX_BODY_CHARS
 from tests.state.redis_server import free_port
 
@@ -28,20 +27,17 @@ def test_session_ids() -> None:
     assert odd != session_of("has spaces {and braces}!")
 
 
-def test_pick_and_record_name_the_script_step_in_the_journal() -> None:
+def test_pick_takes_a_step_and_record_bounds_the_body() -> None:
     store = MemoryStore()
     selector = Selector(store)
     store.install("qa", NewScript("s1", {"identifier": "0A0B"}, [{"scenario": "result-140", "times": 1}]))
-    with Flask("t").test_request_context():
-        assert selector.pick(Ctx(session="qa")) == "result-140"
-        selector.record({"session": "qa", "identifier": "0A0B", "body": "x" * (MAX_BODY_CHARS + 10)})
-    with Flask("t").test_request_context():
-        assert selector.pick(Ctx(session="qa")) is None
-        selector.record({"session": "qa", "identifier": "0A0B", "body": "{}"})
+    assert selector.pick(Ctx(session="qa")) == Taken("s1", "result-140", 0)
+    selector.record({"session": "qa", "identifier": "0A0B", "body": "x" * (MAX_BODY_CHARS + 10)})
+    assert selector.pick(Ctx(session="qa")) is None
+    selector.record({"session": "qa", "identifier": "0A0B", "body": "{}"})
     newest, oldest = store.entries("qa")
-    assert oldest["script"] == {"id": "s1", "step": 0}
     assert len(oldest["body"]) == MAX_BODY_CHARS and oldest["body-truncated-from"] == MAX_BODY_CHARS + 10
-    assert "script" not in newest and newest["body"] == "{}"
+    assert newest["body"] == "{}"
     assert oldest["id"] != newest["id"] and oldest["time"] <= newest["time"]
     assert store.entries("default") == []
 
@@ -51,7 +47,7 @@ def test_an_unreachable_redis_raises_state_unavailable_fast() -> None:
     selector = Selector(store)
     with pytest.raises(StateUnavailable, match="unreachable"):
         selector.pick(Ctx())
-    with pytest.raises(StateUnavailable), Flask("t").test_request_context():
+    with pytest.raises(StateUnavailable):
         selector.record({"identifier": "0A0B"})
     with pytest.raises(StateUnavailable):
         store.ping()
