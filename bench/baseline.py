@@ -4,6 +4,10 @@ It runs on the mock's own server stack (``mockserver.serve.stack``: gunicorn gth
 and threads; or granian with ``--server granian``), so the ratio mock / baseline measures what the
 mock adds on top of Flask and its server, nothing else. ``python -m bench.baseline --port 0
 --workers 2`` prints "listening on URL".
+
+With ``--raw`` it serves the benchmark's ``ceiling`` instead: a plain WSGI callable (no Flask, no
+routing) that reads the request body and answers the same fixed bytes (``application/json``, with
+Content-Length) to every request, on the same server stack: what no Python app on it can beat.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import argparse
 import os
 import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +24,9 @@ from flask import Flask, Response
 from gunicorn.app.base import BaseApplication
 
 from mockserver.serve import stack
+
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "fixtures" / "examples" / "response-success.document.json"
 
@@ -36,37 +43,74 @@ def create_app(body: bytes | None = None) -> Flask:
     return app
 
 
+def create_raw(body: bytes | None = None) -> WsgiApp:
+    """The ceiling: a plain WSGI callable that reads the request body and answers ``body`` to anything."""
+    fixed = body if body is not None else EXAMPLE.read_bytes()
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(fixed)))]
+
+    def raw(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        stream = environ["wsgi.input"]
+        length = environ.get("CONTENT_LENGTH")
+        if length:
+            stream.read(int(length))
+        else:
+            stream.read()
+        start_response("200 OK", headers)
+        return [fixed]
+
+    return raw
+
+
+def create(body: bytes | None, raw: bool) -> WsgiApp:
+    return create_raw(body) if raw else create_app(body)
+
+
 class Baseline(BaseApplication):  # type: ignore[misc]
-    def __init__(self, host: str, port: int, workers: int, threads: int, body: bytes | None) -> None:
+    def __init__(
+        self, host: str, port: int, workers: int, threads: int, body: bytes | None, *, raw: bool = False
+    ) -> None:
         self.settings = stack(host, port, workers, threads)
         self.body = body
+        self.raw = raw
         super().__init__()
 
     def load_config(self) -> None:
         for key, value in self.settings.items():
             self.cfg.set(key, value)
-        self.cfg.set("proc_name", "bench-baseline")
-        self.cfg.set("when_ready", _banner)
+        self.cfg.set("proc_name", f"bench-{_name(self.raw)}")
+        self.cfg.set("when_ready", self._banner)
 
-    def load(self) -> Flask:
-        return create_app(self.body)
+    def load(self) -> WsgiApp:
+        return create(self.body, self.raw)
+
+    def _banner(self, server: Any) -> None:
+        host, port = server.LISTENERS[0].getsockname()[:2]
+        print(f"{_name(self.raw)} listening on http://{host}:{port}", flush=True)
 
 
-def _banner(server: Any) -> None:
-    host, port = server.LISTENERS[0].getsockname()[:2]
-    print(f"baseline listening on http://{host}:{port}", flush=True)
+def _name(raw: bool) -> str:
+    return "ceiling" if raw else "baseline"
 
 
 BODY_ENV = "BENCH_BASELINE_BODY"
 
 
+def _granian_body() -> bytes | None:
+    path = os.environ.get(BODY_ENV)
+    return Path(path).read_bytes() if path else None
+
+
 def granian_app() -> Flask:
     """The factory granian's workers call (the body's file name comes through the environment)."""
-    path = os.environ.get(BODY_ENV)
-    return create_app(Path(path).read_bytes() if path else None)
+    return create_app(_granian_body())
 
 
-def _granian(host: str, port: int, workers: int, threads: int, body: Path | None) -> None:
+def granian_raw() -> WsgiApp:
+    """The factory granian's workers call with ``--raw``: the plain WSGI callable."""
+    return create_raw(_granian_body())
+
+
+def _granian(host: str, port: int, workers: int, threads: int, body: Path | None, *, raw: bool) -> None:
     from granian import Granian
     from granian.constants import Interfaces
     from granian.log import LogLevels
@@ -77,9 +121,9 @@ def _granian(host: str, port: int, workers: int, threads: int, body: Path | None
             port = sock.getsockname()[1]
     if body is not None:
         os.environ[BODY_ENV] = str(body)
-    print(f"baseline listening on http://{host}:{port}", flush=True)
+    print(f"{_name(raw)} listening on http://{host}:{port}", flush=True)
     server = Granian(
-        f"{__name__}:granian_app",
+        f"{__name__}:{'granian_raw' if raw else 'granian_app'}",
         address=host,
         port=port,
         interface=Interfaces.WSGI,
@@ -99,12 +143,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--body", type=Path, help="file with the bytes to answer (default: the example)")
     parser.add_argument("--server", default="gunicorn", choices=("gunicorn", "granian"))
+    parser.add_argument("--raw", action="store_true", help="a plain WSGI callable instead of Flask (ceiling)")
     args = parser.parse_args(argv)
     if args.server == "granian":
-        _granian(args.host, args.port, args.workers, args.threads, args.body)
+        _granian(args.host, args.port, args.workers, args.threads, args.body, raw=args.raw)
         return 0
     body = args.body.read_bytes() if args.body else None
-    Baseline(args.host, args.port, args.workers, args.threads, body).run()
+    Baseline(args.host, args.port, args.workers, args.threads, body, raw=args.raw).run()
     return 0
 
 

@@ -4,12 +4,17 @@ Every server is a real process on a free loopback port, started here and stopped
 
 - ``baseline``: bench/baseline.py, a bare Flask app returning fixed bytes (the very bytes of the
   mock's hot answer, so both send as much), on the mock's own server stack;
+- ``ceiling``: ``bench/baseline.py --raw``, the same bytes from a plain WSGI callable without Flask on
+  the same server stack: what no Python app on it can beat (shown with its ratios; not a target);
 - ``hot``: ``python -m mockserver``, the demo user's request again and again (bench/hot.lua);
 - ``cold``: ``python -m mockserver --any-user``, every request a user never seen (bench/cold.lua);
 - ``scenario``: the hot request with ``X-Mock-Scenario: result-102`` (a scripted result code);
 - with ``--peers``: Stoplight Prism 5 on spec/openapi.yaml, dynamic (``-d``) and static.
 
 It prints requests/s, p50 and p99 per target, the ratios to the baseline (and to Prism), the
+server's CPU time per request during the measured run ("CPU us/req": utime + stime from /proc of
+the server process and its descendants, after minus before, divided by the requests; unlike req/s it
+hardly moves with a neighbour's load on a shared machine) and its ratio to the baseline's, the
 resident memory of every mock worker before and after, and with ``--soak`` a longer cold run that
 samples worker memory as it goes. Load comes from ``wrk`` (installed with apt-get when missing and
 root). Nothing here is asserted: the figures are for people to read.
@@ -49,7 +54,7 @@ _BENCH_LINE = re.compile(r"^BENCH (\{.*\})$", re.MULTILINE)
 
 @dataclass
 class Result:
-    """One wrk run: throughput, latency percentiles (ms) and errors of any kind."""
+    """One wrk run: throughput, latency percentiles (ms), errors of any kind and the server's CPU time."""
 
     name: str
     requests: int
@@ -57,10 +62,15 @@ class Result:
     p50_ms: float
     p99_ms: float
     errors: int
+    cpu_s: float = 0.0  # server processes' utime + stime during the run (set by measure)
 
     @property
     def rps(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_us_per_request(self) -> float:
+        return self.cpu_s * 1e6 / self.requests if self.requests else 0.0
 
 
 @dataclass
@@ -82,6 +92,55 @@ class Server:
 
     def worker_rss_kib(self) -> list[int]:
         return [rss_kib(pid) for pid in self.workers()]
+
+    def tree(self) -> list[int]:
+        """The server's process and its descendants (gunicorn master and workers, granian, node)."""
+        found: list[int] = []
+        pending = [self.process.pid]
+        while pending and len(found) < 1000:  # bounded: a server is a handful of processes
+            pid = pending.pop()
+            if pid not in found:
+                found.append(pid)
+                pending += children(pid)
+        return found
+
+    def cpu_ticks(self) -> dict[int, int]:
+        """utime + stime (clock ticks) of every process in the tree now; vanished ones are left out."""
+        out: dict[int, int] = {}
+        for pid in self.tree():
+            ticks = cpu_ticks(pid)
+            if ticks is not None:
+                out[pid] = ticks
+        return out
+
+
+def children(pid: int) -> list[int]:
+    """The child processes of ``pid``, from every one of its threads (none when it is gone)."""
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return []
+    out: list[int] = []
+    for task in tasks:
+        with contextlib.suppress(OSError, ValueError):
+            out += [int(child) for child in Path(f"/proc/{pid}/task/{task}/children").read_text().split()]
+    return out
+
+
+def cpu_ticks(pid: int) -> int | None:
+    """utime + stime of ``pid`` (fields 14 and 15 of /proc/<pid>/stat) in clock ticks; None when gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) ": field 3 is fields[0]
+    return int(fields[11]) + int(fields[12])
+
+
+def cpu_seconds(before: dict[int, int], after: dict[int, int]) -> float:
+    """CPU time spent between two snapshots; a process that vanished in between counts 0."""
+    ticks = sum(max(0, used - before.get(pid, 0)) for pid, used in after.items())
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def rss_kib(pid: int) -> int:
@@ -245,10 +304,13 @@ class Load:
 
 
 def measure(load: Load, server: Server, name: str, script: str, env: dict[str, str] | None = None) -> Result:
-    """A warm-up run (not counted), then the measured run; worker memory before and after."""
+    """A warm-up run (not counted), then the measured run; worker memory and the server's CPU time
+    (its whole process tree) before and after."""
     load.shorter(WARMUP).run(name, server.base, script, env)
     before = server.worker_rss_kib()
+    ticks = server.cpu_ticks()
     result = load.run(name, server.base, script, env)
+    result.cpu_s = cpu_seconds(ticks, server.cpu_ticks())
     server.rss[name] = before + server.worker_rss_kib()
     return result
 
@@ -284,10 +346,12 @@ def run(args: argparse.Namespace) -> int:
         baseline_argv += ["--workers", str(args.workers), "--threads", str(args.server_threads)]
         baseline_argv += ["--server", args.server]
         base = stack.enter_context(serving("baseline", baseline_argv, logs))
+        ceiling = stack.enter_context(serving("ceiling", [*baseline_argv, "--raw"], logs))
         mock = stack.enter_context(serving("mock", mock_argv(args), logs))
         cold = stack.enter_context(serving("mock-any-user", mock_argv(args, "--any-user"), logs))
         plan = [
             (base, "baseline", "hot.lua", {}),
+            (ceiling, "ceiling", "hot.lua", {}),
             (mock, "hot", "hot.lua", {}),
             (mock, "scenario", "hot.lua", {"BENCH_SCENARIO": "result-102"}),
             (cold, "cold", "cold.lua", {}),
@@ -389,15 +453,25 @@ def print_table(results: dict[str, Result], load: Load, rounds: int, server: str
         ("errors", 8),
         ("/ base rps", 12),
         ("p99 x base", 12),
+        ("CPU us/req", 12),
+        ("CPU x base", 12),
     )
     header = f"{'target':<14}" + "".join(f"{name:>{width}}" for name, width in columns)
     print(header)
     print("-" * len(header))
+    base_cpu = base.cpu_us_per_request
     for result in results.values():
+        cpu = result.cpu_us_per_request
+        cpu_ratio = cpu / base_cpu if base_cpu else 0.0
         print(
             f"{result.name:<14}{result.rps:>10.0f}{result.p50_ms:>9.2f}{result.p99_ms:>9.2f}{result.errors:>8}"
             f"{result.rps / base.rps:>12.2f}{result.p99_ms / base.p99_ms:>12.2f}"
+            f"{cpu:>12.0f}{cpu_ratio:>12.2f}"
         )
+    print(
+        "CPU us/req: server processes' CPU time during the measured run / requests "
+        "(robust to a neighbour's load; lower is better)"
+    )
     print()
     targets = [
         ("hot / baseline req/s", results["hot"].rps / base.rps, ">= 0.90"),
@@ -414,6 +488,11 @@ def print_table(results: dict[str, Result], load: Load, rounds: int, server: str
         targets.append(("hot / prism static req/s", results["hot"].rps / static.rps, "(no target)"))
     for label, value, goal in targets:
         print(f"{label:<28}{value:>8.2f}   target {goal}")
+    if "ceiling" in results:
+        print(
+            "ceiling: the same server stack answering fixed bytes without Flask "
+            "(what no Python app on it can beat)"
+        )
 
 
 def parser() -> argparse.ArgumentParser:
