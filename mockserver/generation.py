@@ -10,6 +10,7 @@ generator seeded with (seed, user, d). The newest ones before the anchor are ret
 
 from __future__ import annotations
 
+import _random
 import hashlib
 import random
 import threading
@@ -59,6 +60,10 @@ class Rng(random.Random):
     """``random.Random`` with integer draws from one ``random()`` each: ``randint`` and ``choice`` of
     the standard class cost ~1.5 µs through ``_randbelow``, and a history makes hundreds of them.
     (The bias of scaling a 53-bit float to these small ranges is far below anything observable.)"""
+
+    def __init__(self, seed: int) -> None:  # random.Random's, minus its type checks on the seed (~1.5 µs)
+        _random.Random.seed(self, seed)
+        self.gauss_next = None
 
     def randint(self, a: int, b: int) -> int:
         return a + int(self.random() * (b - a + 1))
@@ -155,6 +160,14 @@ class Generator:
         activity = rng.uniform(0.12, 0.6)
         stations = tuple(self._pooled(country, _mix(user + n) % _STATIONS) for n in range(4))
         return Profile(country, length, activity, stations, rng.choice((40.0, 52.0, 64.0, 77.0, 95.0)))
+
+    def warm(self) -> None:
+        """Build every country's street and station pools now (~1 s) rather than on first use, where
+        each country costs its first request ~50 ms. Safe beside requests (a pool built twice is the
+        same pool); the server runs it in a background thread as a worker starts."""
+        for country in _COUNTRY_LIST:
+            for number in range(_STATIONS):
+                self._pooled(country, number)
 
     # -- building blocks ----------------------------------------------------------------------
     def _faker(self, locale: str) -> Faker:
@@ -348,8 +361,7 @@ class _Times:
         head, suffix = found
         if head is None:  # an offset that is not whole hours
             return self._general(seconds, tz)
-        minutes, rest = divmod(within, 60)
-        return f"{head}{minutes:02d}:{rest:02d}{suffix}"
+        return f"{head}{_MINUTES_SECONDS[within]}{suffix}"
 
     def _hour(self, tz: str, hour: int) -> tuple[str | None, str]:
         """("YYYY-MM-DDThh:", "+hh:mm") of a UTC hour in the zone (no head for part-hour offsets)."""
@@ -378,6 +390,9 @@ class _Times:
         offset_s, suffix = self._offset(tz, seconds // 3600)
         local = datetime.fromtimestamp(seconds + offset_s, UTC)
         return f"{local.replace(tzinfo=None).isoformat(timespec='seconds')}{suffix}"
+
+
+_MINUTES_SECONDS = tuple(f"{m:02d}:{s:02d}" for m in range(60) for s in range(60))  # "mm:ss" of an hour
 
 
 def _first(pair: tuple[float, dict[str, Any]]) -> float:

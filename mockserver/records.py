@@ -30,13 +30,29 @@ _SHADOWED = {"HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"}
 def headers_of(environ: Mapping[str, Any]) -> dict[str, str]:
     """The request headers as werkzeug names them (``X-Mock-Session``), the API key redacted."""
     out: dict[str, str] = {}
+    names = _NAMES
     for key, value in environ.items():
-        if key.startswith("HTTP_") and key not in _SHADOWED:
-            name = key[5:].replace("_", "-").title()
-            out[name] = REDACTED if name == "Authorization" else value
-        elif key in _BODY_HEADERS and value:
-            out[_BODY_HEADERS[key]] = value
+        name = names.get(key, _UNKNOWN)
+        if name is _UNKNOWN:
+            name = _header_name(key)
+            if len(names) < _MAX_NAMES:  # clients choose header names: the cache stays bounded
+                names[key] = name
+        if name is None or (key in _BODY_HEADERS and not value):
+            continue
+        out[name] = REDACTED if name == "Authorization" else value
     return out
+
+
+def _header_name(key: str) -> str | None:
+    """The header an environ key carries (``HTTP_X_MOCK_SESSION`` -> ``X-Mock-Session``), else None."""
+    if key.startswith("HTTP_") and key not in _SHADOWED:
+        return key[5:].replace("_", "-").title()
+    return _BODY_HEADERS.get(key)
+
+
+_UNKNOWN = "\x00"  # not a header name: marks a key not seen yet
+_NAMES: dict[str, str | None] = {}
+_MAX_NAMES = 4096
 
 
 def context(call: Call | None, raw: bytes, environ: Mapping[str, Any]) -> RequestContext:

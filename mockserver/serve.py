@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -53,11 +54,18 @@ class MockApplication(BaseApplication):  # type: ignore[misc]
         self.cfg.set("when_ready", self._banner)
 
     def load(self) -> Flask:
-        return create_app(self.chosen.config)
+        return warming(create_app(self.chosen.config))
 
     def _banner(self, server: Any) -> None:
         host, port = server.LISTENERS[0].getsockname()[:2]
         banner(self.chosen, host, port, "gunicorn")
+
+
+def warming(app: Flask) -> Flask:
+    """``app``, its generator's pools being built in a background thread (each worker calls this)."""
+    generator = app.extensions["mock.runtime"].generator
+    threading.Thread(target=generator.warm, name="mock-warm-pools", daemon=True).start()
+    return app
 
 
 def banner(chosen: Options, host: str, port: int, server: str) -> None:

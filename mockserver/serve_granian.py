@@ -28,7 +28,9 @@ CONFIG_ENV = "MOCKSERVER_GRANIAN_CONFIG"
 
 def app() -> Flask:
     """The factory granian calls in each worker."""
-    return create_app(orjson.loads(os.environ[CONFIG_ENV]))
+    from mockserver.serve import warming
+
+    return warming(create_app(orjson.loads(os.environ[CONFIG_ENV])))
 
 
 def run(chosen: Options) -> int:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
@@ -63,8 +63,10 @@ class Selector:
         full = dict(entry)
         session = session_of(full.get("session"))
         full["session"] = session
-        full.setdefault("id", uuid.uuid4().hex[:16])
-        full.setdefault("time", iso(time.time()))
+        if "id" not in full:
+            full["id"] = os.urandom(8).hex()
+        if "time" not in full:
+            full["time"] = iso(time.time())
         body = full.get("body")
         if isinstance(body, str) and len(body) > MAX_BODY_CHARS:
             full["body"] = body[:MAX_BODY_CHARS]

@@ -142,6 +142,7 @@ def test_hits_are_journalled_and_logged_like_misses(config: dict[str, Any]) -> N
     assert entries[0] == entries[1] == entries[2]
     assert entries[0]["headers"]["Authorization"] == "key=<redacted>"
     assert entries[0]["identifier"] == DEMO["identifier"] and entries[0]["result"] == 0
+    app.extensions["mock.runtime"].log.flush()
     lines = [orjson.loads(line) for line in stream.getvalue().splitlines()][:3]  # then the GET's line
     assert all(line["path"] == URL for line in lines)
     assert [{k: v for k, v in line.items() if k not in varying} for line in lines] == [

@@ -1,0 +1,97 @@
+"""The request log: batched by a background thread, nothing lost (flushed on demand and at exit,
+drops counted), and every line of a real server process reaches its stderr."""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable
+
+import orjson
+import requests
+
+from mockserver.logging_ import RequestLog
+from tests.mockprocess import spawn
+
+from .conftest import DEMO, KEY
+
+URL = "/api/v4/request"
+
+
+def _eventually(check: Callable[[], bool], seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.02)
+    return check()
+
+
+def test_lines_wait_in_the_queue_until_the_flusher_or_flush_writes_them() -> None:
+    stream = io.StringIO()
+    log = RequestLog("json", stream, interval=3600)  # the flusher never wakes during this test
+    for n in range(3):
+        log.write({"n": n})
+    assert stream.getvalue() == ""
+    log.flush()
+    assert [orjson.loads(line)["n"] for line in stream.getvalue().splitlines()] == [0, 1, 2]
+
+
+def test_the_flusher_writes_without_being_asked() -> None:
+    stream = io.StringIO()
+    log = RequestLog("text", stream, interval=0.01)
+    log.write({"status": 200, "scenario": None})
+    assert _eventually(lambda: stream.getvalue() == "status=200\n")
+
+
+def test_interval_zero_writes_at_once() -> None:
+    stream = io.StringIO()
+    RequestLog("json", stream, interval=0).write({"a": 1})
+    assert stream.getvalue() == '{"a":1}\n'
+
+
+def test_lines_beyond_the_bound_are_dropped_and_counted() -> None:
+    stream = io.StringIO()
+    log = RequestLog("json", stream, interval=3600, max_lines=2)
+    for n in range(5):
+        log.write({"n": n})
+    log.flush()
+    lines = [orjson.loads(line) for line in stream.getvalue().splitlines()]
+    assert lines == [{"n": 0}, {"n": 1}, {"event": "log-lines-dropped", "lines": 3}]
+
+
+class Broken(io.StringIO):
+    def __init__(self) -> None:
+        super().__init__()
+        self.broken = True
+
+    def write(self, text: str) -> int:
+        if self.broken:
+            raise BrokenPipeError("nobody reads")
+        return super().write(text)
+
+
+def test_a_stream_that_fails_counts_the_lines_it_lost() -> None:
+    stream = Broken()
+    log = RequestLog("json", stream, interval=3600)
+    log.write({"n": 0})
+    log.flush()  # no exception reaches the caller
+    stream.broken = False
+    log.write({"n": 1})
+    log.flush()
+    assert [orjson.loads(line) for line in stream.getvalue().splitlines()] == [
+        {"n": 1},
+        {"event": "log-lines-dropped", "lines": 1},
+    ]
+
+
+def test_a_server_process_logs_every_request_and_loses_none_at_exit() -> None:
+    body = orjson.dumps({"user-get-recent-sessions": {"user": DEMO}})
+    headers = {**KEY, "Content-Type": "application/json"}
+    with spawn(["--log-format", "json", "--workers", "2"]) as mock:
+        with requests.Session() as http:
+            for _ in range(40):
+                assert http.post(mock.base + URL, data=body, headers=headers, timeout=10).status_code == 200
+        mock.process.terminate()  # SIGTERM: the workers flush what is queued as they exit
+        mock.process.wait(timeout=15)
+        assert mock.stderr().count('"path":"/api/v4/request"') == 40
