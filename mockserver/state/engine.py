@@ -105,10 +105,12 @@ class Engine:
     def reset(self, session: str) -> tuple[int, int]:
         """Remove the session's scripts, then re-install its file scripts: (removed, reinstalled)."""
         removed = self.store.reset(session)
-        reinstalled = 0
-        for script in self.scenarios.for_session(session):
-            reinstalled += self.store.install(session, script.new_script()) is not None
-        return removed, reinstalled
+        scripts = self.scenarios.for_session(session)
+        for script in scripts:
+            # None: another worker (one still starting, say) installed it since the reset, as once
+            # allows; either way it is installed afresh, so it counts.
+            self.store.install(session, script.new_script())
+        return removed, len(scripts)
 
     def close(self) -> None:
         if self.watcher is not None:
