@@ -370,8 +370,10 @@ def journal(selector: Selector, entry: dict[str, Any]) -> Answer | None:
 
 
 def send(environ: dict[str, Any], start_response: StartResponse, answer: Answer) -> Iterable[bytes]:
-    """Status line and headers of ``answer``, then its body (or its stream)."""
+    """Status line and headers of ``answer``, then its body (or its stream; nothing to a HEAD)."""
     start_response(*answers.head(answer))
+    if environ.get("REQUEST_METHOD") == "HEAD":
+        return []
     return answer.stream(environ) if answer.stream is not None else [answer.body]
 
 

@@ -75,6 +75,9 @@ def test_schema_problems_are_all_reported(client: FlaskClient) -> None:
 def test_405_names_the_allowed_method(client: FlaskClient) -> None:
     response = client.get("/api/v4/request")
     assert response.headers["Allow"] == "POST"
+    head = client.head("/api/v4/request")
+    assert (head.status_code, head.headers["Allow"], head.data) == (405, "POST", b"")
+    assert int(head.headers["Content-Length"]) == len(response.data) + 2  # "HEAD" for "GET", twice
 
 
 def test_413_limit_is_configurable() -> None:
