@@ -118,8 +118,10 @@ class Protocol:
         started: float,
     ) -> Iterable[bytes]:
         entry = records.entry("POST", environ["PATH_INFO"], ctx, hot.answer, scenario=None, started=started)
-        self.app.extensions["mock.selector"].record(entry)
+        replaced = journal(self.app.extensions["mock.selector"], entry)
         self.runtime.log.write(records.log_line(entry, started))
+        if replaced is not None:  # the journal could not be written: 503, as for any answer
+            return send(environ, start_response, replaced)
         start_response(hot.status, list(hot.headers))
         return [hot.body]
 

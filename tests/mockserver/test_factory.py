@@ -162,6 +162,29 @@ def test_catch_all_answers_json_and_counts() -> None:
     assert app.extensions["mock.runtime"].internal_errors == 1
 
 
+class NoJournal(Recording):
+    """Scripts answer, the journal cannot be written (a backend that fails between two calls)."""
+
+    def record(self, entry: dict[str, Any]) -> None:
+        raise StateUnavailable("redis://127.0.0.1:1", "connection reset")
+
+
+def test_an_answer_whose_journal_entry_cannot_be_written_is_a_503_cached_or_not() -> None:
+    app = _app_with(NoJournal([]))
+    app.config["MOCK_ANSWER_CACHE"] = True
+    first, second = _post(app, DEMO), _post(app, DEMO)
+    for response in (first, second):
+        assert response.status_code == 503 and response.headers["Retry-After"] == "1"
+        assert response.get_json()["result"]["code"] == 100
+    assert app.extensions["mock.runtime"].answers.stats()["entries"] == 0  # a 503 is never kept
+    ok = _app_with(Recording([]))
+    _post(ok, DEMO)
+    ok.extensions["mock.selector"] = NoJournal([])  # the backend fails after the answer was cached
+    hit = _post(ok, DEMO)
+    assert ok.extensions["mock.runtime"].answers.stats()["hits"] == 1
+    assert hit.status_code == 503 and hit.get_json()["result"]["code"] == 100
+
+
 class Broken(Recording):
     def pick(self, ctx: RequestContext) -> Taken | None:
         raise RuntimeError("kaboom")
