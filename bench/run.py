@@ -82,13 +82,9 @@ class Server:
     rss: dict[str, list[int]] = field(default_factory=dict)
 
     def workers(self) -> list[int]:
-        """The pids of the server's worker processes (the gunicorn master's children)."""
+        """The pids of the server's worker processes (the master's children, from every thread)."""
         pid = self.process.pid
-        try:
-            text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-        except OSError:
-            return []
-        return [int(p) for p in text.split()] or [pid]
+        return children(pid) or [pid]
 
     def worker_rss_kib(self) -> list[int]:
         return [rss_kib(pid) for pid in self.workers()]
@@ -433,10 +429,15 @@ def soak(load: Load, server: Server, seconds: int) -> list[str]:
     total = 0
     lines = [f"soak: {seconds} s of the cold path in {steps} steps; RSS per worker (MiB) after each step"]
     for step in range(1, steps + 1):
+        ticks = server.cpu_ticks()
         result = load.shorter(f"{per}s").run("soak", server.base, "cold.lua")
+        result.cpu_s = cpu_seconds(ticks, server.cpu_ticks())
         total += result.requests
         rss = ", ".join(f"{kib / 1024:.1f}" for kib in server.worker_rss_kib())
-        lines.append(f"  step {step}: {total:>9} requests so far, {result.rps:7.0f} req/s, RSS {rss}")
+        lines.append(
+            f"  step {step}: {total:>9} requests so far, {result.rps:7.0f} req/s, "
+            f"{result.cpu_us_per_request:5.0f} CPU us/req, RSS {rss}"
+        )
     return lines
 
 
