@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 import socket
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -24,13 +25,36 @@ if TYPE_CHECKING:
     from mockserver.cli import Options
 
 CONFIG_ENV = "MOCKSERVER_GRANIAN_CONFIG"
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 def app() -> Flask:
     """The factory granian calls in each worker."""
     from mockserver.serve import warming
 
-    return warming(create_app(orjson.loads(os.environ[CONFIG_ENV])))
+    made = create_app(orjson.loads(os.environ[CONFIG_ENV]))
+    made.wsgi_app = WithoutProcessEnvironment(made.wsgi_app)  # type: ignore[method-assign]
+    return warming(made)
+
+
+class WithoutProcessEnvironment:
+    """WSGI middleware: drops the process environment that granian copies into every request's environ.
+
+    Seen in granian 2.8: the WSGI environ starts as a copy of ``os.environ``. A process variable named
+    like a header (``HTTP_PROXY``, ``HTTP_X_MOCK_SCENARIO``) would otherwise be read as one: journalled
+    as a request header, or acting as a scenario. A key is dropped when it holds the process's value.
+    """
+
+    def __init__(self, wsgi_app: WsgiApp, process: Mapping[str, str] | None = None) -> None:
+        self.wsgi_app = wsgi_app
+        self._process = tuple(dict(os.environ if process is None else process).items())
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        for key, value in self._process:
+            if environ.get(key) == value:
+                del environ[key]
+        return self.wsgi_app(environ, start_response)
 
 
 def run(chosen: Options) -> int:

@@ -300,7 +300,9 @@ def test_granian_serves_the_same_answers_and_says_what_it_cannot_do() -> None:
     """--server granian (optional dependency): same bytes as gunicorn, hot path and journal included."""
     pytest.importorskip("granian")
     args = ["--now", NOW, "--log-format", "off", "--workers", "1"]
-    with start([*args, "--server", "granian"]) as fast, start(args) as reference:
+    # granian copies the process environment into the WSGI environ: named like headers, these must not act
+    leaky = {"HTTP_X_MOCK_SCENARIO": "result-101", "HTTP_PROXY": "http://proxy.invalid:3128"}
+    with start([*args, "--server", "granian"], env=leaky) as fast, start(args) as reference:
         assert "(granian, workers 1" in fast.banner
         answers = [call(fast, DEMO) for _ in range(3)]
         expected = call(reference, DEMO)
@@ -310,3 +312,4 @@ def test_granian_serves_the_same_answers_and_says_what_it_cannot_do() -> None:
         assert broken.status == 500 and "needs a real server connection" in broken.json()["error"]
         journal = get(fast, "/__mock/requests?limit=10")
         assert [e["scenario"] for e in journal["requests"]] == ["reset", "result-102", None, None, None]
+        assert all("Proxy" not in e["headers"] for e in journal["requests"])
