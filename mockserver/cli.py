@@ -105,7 +105,7 @@ FLAGS: tuple[Flag, ...] = (
     Flag(
         "server",
         None,
-        "gunicorn (every scenario) or granian (about twice the throughput; needs 'pip install granian'; "
+        "gunicorn (every scenario) or granian (several times the throughput; needs 'pip install granian'; "
         "the connection-breaking scenarios answer 500 there)",
         default="gunicorn",
         choices=("gunicorn", "granian"),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 
 @dataclass(frozen=True)
@@ -18,8 +17,6 @@ class RequestContext:
     call: str | None
     identifier_type: str | None
     identifier: str | None
-    token: str | None
     session: str | None
     headers: Mapping[str, str]
-    body: Any
     raw_body_text: str

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -184,7 +184,7 @@ class Decided:
     answer: Answer
     scenario: str | None = None
     taken: Taken | None = None
-    keep: hotpath.Keeper | None = field(default=None)
+    keep: hotpath.Keeper | None = None
 
 
 def decide(

@@ -21,7 +21,6 @@ from mockserver.parsing import Call
 if TYPE_CHECKING:
     from mockserver.state.base import Taken
 
-SESSION_HEADER = "X-Mock-Session"
 LOGGED = ("time", "method", "path", "call", "identifier-type", "result", "status", "scenario", "session")
 _BODY_HEADERS = {"CONTENT_TYPE": "Content-Type", "CONTENT_LENGTH": "Content-Length"}
 _SHADOWED = {"HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"}
@@ -61,10 +60,8 @@ def context(call: Call | None, raw: bytes, environ: Mapping[str, Any]) -> Reques
         call=call.name if call else None,
         identifier_type=call.identifier_type if call else None,
         identifier=call.identifier if call else None,
-        token=call.token if call else None,
         session=environ.get("HTTP_X_MOCK_SESSION"),
         headers=headers_of(environ),
-        body=call.body if call else None,
         raw_body_text=raw.decode("utf-8", "replace"),
     )
 

@@ -114,11 +114,11 @@ def test_context_and_journal_entries() -> None:
     app = _app_with(selector)
     _post(app, DEMO, {"X-Mock-Session": "run-7"})
     ctx = selector.seen[0]
-    assert (ctx.call, ctx.identifier_type, ctx.identifier, ctx.token, ctx.session) == (
-        "user-get-recent-sessions", "username", DEMO["identifier"], DEMO["token"], "run-7",
+    assert (ctx.call, ctx.identifier_type, ctx.identifier, ctx.session) == (
+        "user-get-recent-sessions", "username", DEMO["identifier"], "run-7",
     )  # fmt: skip
     assert ctx.headers["Authorization"] == "key=<redacted>"
-    assert ctx.body == {"user-get-recent-sessions": {"user": DEMO}}
+    assert orjson.loads(ctx.raw_body_text) == {"user-get-recent-sessions": {"user": DEMO}}
     app.test_client().post("/api/v4/request", data=b"{", headers={"Authorization": "key=bad"})
     ok, refused = selector.entries
     assert ok["result"] == 0 and ok["status"] == 200 and ok["session"] == "run-7" and ok["scenario"] is None
