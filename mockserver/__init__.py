@@ -26,7 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(config or {})
     settings.check(app.config)
     app.extensions["mock.runtime"] = Runtime.from_config(app.config)
-    app.extensions["mock.selector"] = app.config.get("MOCK_SELECTOR") or NoScripts()
+    app.extensions["mock.selector"] = NoScripts()  # until mockserver.admin installs the scenario engine's
     routes.init_app(app)
     _init_admin(app)
     app.wsgi_app = Protocol(app, app.wsgi_app)  # type: ignore[method-assign]

@@ -83,14 +83,15 @@ class RequestLog:
             queue = self._queue
             while queue:
                 lines.append(queue.popleft())
-            if self._dropped:
-                dropped, self._dropped = self._dropped, 0
+            lost = len(lines)  # if the write fails: these, and the drops already counted
+            dropped, self._dropped = self._dropped, 0
+            if dropped:
                 lines.append(_json({"event": "log-lines-dropped", "lines": dropped}) + "\n")
             if lines:
                 try:
                     self._write("".join(lines))
                 except (OSError, ValueError):  # a closed or broken stream: counted, reported if it recovers
-                    self._dropped += len(lines)
+                    self._dropped += lost + dropped
 
     def _write(self, text: str) -> None:
         stream = self._stream or sys.stderr

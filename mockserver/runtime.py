@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from mockserver import clock, users
+from mockserver import clock, settings, users
 from mockserver.effects import Delays
 from mockserver.generation import Generator
 from mockserver.hotpath import AnswerCache
@@ -58,5 +58,5 @@ class Runtime:
             self_check=bool(config["MOCK_SELF_CHECK"]),
             max_body=config["MOCK_MAX_BODY_BYTES"],
             log=RequestLog(config["MOCK_LOG_FORMAT"], config.get("MOCK_LOG_STREAM")),
-            paths=tuple(dict.fromkeys(["/api/v4/request", "/api/v3/request", *config["MOCK_PATHS"]])),
+            paths=tuple(dict.fromkeys([*settings.PROTOCOL_PATHS, *config["MOCK_PATHS"]])),
         )

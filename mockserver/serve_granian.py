@@ -1,10 +1,11 @@
 """Serving with granian (``--server granian``), an optional Rust HTTP server for more throughput.
 
-Measured on a 2-core machine (README, "Performance"): the hot path serves about twice the requests
-of gunicorn gthread. What it gives up: a WSGI app under granian has no access to the client's
-socket, so the scenarios that break the connection (reset, close) answer 500 with a message saying
-so. Every worker process calls ``app()``, which reads the configuration the CLI checked from one
-environment variable (workers are separate processes: this is how the value reaches them).
+Measured on a 2-core machine (README, "Performance"): the hot path serves ~4-6 times the requests
+of gunicorn gthread, the cold path ~2 times. What it gives up: a WSGI app under granian has no
+access to the client's socket, so the scenarios that break the connection (reset, close) answer
+500 with a message saying so. Every worker process calls ``app()``, which reads the configuration
+the CLI checked from one environment variable (workers are separate processes: this is how the
+value reaches them).
 """
 
 from __future__ import annotations

@@ -78,7 +78,7 @@ class Recording:
 
 
 def _app_with(selector: Any) -> Any:
-    app = create_app({"MOCK_LOG_FORMAT": "off", "MOCK_NOW": NOW, "MOCK_SELECTOR": selector})
+    app = create_app({"MOCK_LOG_FORMAT": "off", "MOCK_NOW": NOW})
     app.extensions["mock.selector"] = selector  # as mockserver.admin.init_app installs its own
     return app
 
@@ -171,7 +171,6 @@ class NoJournal(Recording):
 
 def test_an_answer_whose_journal_entry_cannot_be_written_is_a_503_cached_or_not() -> None:
     app = _app_with(NoJournal([]))
-    app.config["MOCK_ANSWER_CACHE"] = True
     first, second = _post(app, DEMO), _post(app, DEMO)
     for response in (first, second):
         assert response.status_code == 503 and response.headers["Retry-After"] == "1"

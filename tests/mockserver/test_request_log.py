@@ -73,15 +73,17 @@ class Broken(io.StringIO):
 
 def test_a_stream_that_fails_counts_the_lines_it_lost() -> None:
     stream = Broken()
-    log = RequestLog("json", stream, interval=3600)
-    log.write({"n": 0})
-    log.flush()  # no exception reaches the caller
+    log = RequestLog("json", stream, interval=3600, max_lines=2)
+    for n in range(5):  # 2 queued, 3 dropped
+        log.write({"n": n})
+    log.flush()  # fails: the 2 queued lines are lost too; no exception reaches the caller
+    log.flush()  # fails again with only the count pending: the count is kept
     stream.broken = False
-    log.write({"n": 1})
+    log.write({"n": 5})
     log.flush()
     assert [orjson.loads(line) for line in stream.getvalue().splitlines()] == [
-        {"n": 1},
-        {"event": "log-lines-dropped", "lines": 1},
+        {"n": 5},
+        {"event": "log-lines-dropped", "lines": 5},
     ]
 
 
