@@ -31,7 +31,11 @@ class Config:
 
     @property
     def url(self) -> str:
-        return self.base_url.rstrip("/") + "/" + self.path.lstrip("/")
+        return self.url_for(self.path)
+
+    def url_for(self, path: str) -> str:
+        """``path`` on the target (with or without its leading slash)."""
+        return self.base_url.rstrip("/") + "/" + path.lstrip("/")
 
     def identity(self) -> dict[str, str]:
         """The known-good user object of a request."""

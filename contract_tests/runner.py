@@ -66,7 +66,7 @@ class Judge:
         self.report = Report(config, [CheckResult(check) for check in CHECKS])
 
     def exchange(self, case: Case) -> Exchange:
-        url = self.config.url if case.path is None else self.config.base_url.rstrip("/") + case.path
+        url = self.config.url_for(self.config.path if case.path is None else case.path)
         request = Request(case.method, url, case.headers, case.body, case.chunked)
         return Exchange(case, request, self.client.send(request))
 

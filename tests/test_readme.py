@@ -29,7 +29,9 @@ def test_the_readme_has_runnable_curl_blocks() -> None:
 def test_every_curl_block_runs_against_a_real_mock() -> None:
     with spawn() as server:
         for block in curl_blocks():
-            script = block.replace(f"http://{DOCUMENTED}", server.base)
+            # every documented call answers 2xx: an HTTP error fails the block, not only curl's own
+            script = 'curl() { command curl --fail-with-body "$@"; }\n'
+            script += block.replace(f"http://{DOCUMENTED}", server.base)
             done = subprocess.run(
                 ["bash", "-euo", "pipefail", "-c", script],
                 capture_output=True,

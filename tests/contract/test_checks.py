@@ -35,7 +35,10 @@ def _exchange(data: dict[str, Any]) -> Exchange:
     case = Case("recorded", "recorded", {}, b"{}", Expect(kind, FAMILIES.get(kind, ANY_ERROR_FAMILIES)))
     raw = data["raw"].encode() if "raw" in data else json.dumps(data["body"]).encode()
     response = Response(data["status"], {"Content-Type": data["content_type"]}, raw, 0.01)
-    return Exchange(case, Request("POST", "http://h/api/v4/request", {}, b"{}"), response)
+    sent = data.get("request", {})  # what the request sent, where a check depends on it
+    headers, body = sent.get("headers", {}), sent.get("body", "{}").encode()
+    request = Request("POST", "http://h/api/v4/request", headers, body)
+    return Exchange(case, request, response)
 
 
 @pytest.mark.parametrize("path", EXCHANGES, ids=[path.stem for path in EXCHANGES])

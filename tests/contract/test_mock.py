@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.contract.conftest import FAST, ROOT, _env, free_port, run_suite, wait_until_listening
+from tests.contract.conftest import FAST, run_suite
+from tests.mockprocess import spawn
 
 pytestmark = pytest.mark.slow
 
@@ -19,32 +18,8 @@ DEMO_TOKEN = "87d4e3085af04671834ebeb127df33bf"  # fixtures/users.yaml, user "de
 
 @pytest.fixture(scope="module", params=["call-page", "http"])
 def mock(request: pytest.FixtureRequest) -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mockserver",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-format",
-            "off",
-            "--status-mapping",
-            request.param,
-        ],
-        cwd=ROOT,
-        env=_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_until_listening(port, process)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    with spawn(["--log-format", "off", "--status-mapping", request.param]) as running:
+        yield running.base
 
 
 @pytest.mark.parametrize(
