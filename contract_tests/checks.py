@@ -314,27 +314,6 @@ def integers_as_integers(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
                 )
 
 
-def intervals_start_before_they_end(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
-    sessions = exchange.sessions if exchange.result_code == 0 else None
-    for index, session in enumerate(sessions if isinstance(sessions, list) else []):
-        if not isinstance(session, dict):
-            continue
-        intervals = {key: session.get(key) for key in ("session-interval", "charging-interval")}
-        for key, interval in intervals.items():
-            if (
-                isinstance(interval, dict)
-                and interval.get("end") is not None
-                and interval.get("start") is None
-            ):
-                path = spec.json_path(["user", "sessions", index, key, "start"])
-                yield Finding(f"{key} has an end but no start", path, None)
-        charging, whole = intervals["charging-interval"], intervals["session-interval"]
-        charged = isinstance(charging, dict) and charging.get("start") is not None
-        if charged and isinstance(whole, dict) and whole.get("start") is None:
-            path = spec.json_path(["user", "sessions", index, "session-interval", "start"])
-            yield Finding("charging started in a session that has no start", path, None)
-
-
 def _at(body: Any, path: str) -> Any:
     """The value at a JSON path of ``spec.json_path``'s simple form, or None when absent."""
     node = body
@@ -408,6 +387,11 @@ def status_matches_result(ctx: Context, exchange: Exchange) -> Iterator[Finding]
 _INVARIANT_RULES = {
     "interval_end_not_before_start": 'session-interval / charging-interval: "Start and end time": an end is '
     "never before its start.",
+    "intervals_start_before_they_end": '"The session interval is the time between connecting the car to '
+    'the station and disconnecting"; "the charging interval is the time between the first and the last time '
+    'that energy was transferred": nothing ends that did not start, and nothing charges before the car is '
+    "connected. The partial states are a session in progress (no end) and one that never charged (both "
+    "null, D5).",
     "charging_inside_session": '"The charging interval is the time between the first and the last time that '
     'energy was transferred to the car" while "connecting the car to the station and disconnecting" '
     "bounds the session: charging lies inside the session.",
@@ -500,16 +484,6 @@ CHECKS: list[Check] = [
         )
         for invariant in spec.INVARIANTS
     ],
-    Check(
-        "intervals-start-before-they-end",
-        "semantics",
-        '"The session interval is the time between connecting the car to the station and disconnecting"; '
-        '"the charging interval is the time between the first and the last time that energy was '
-        'transferred": nothing ends that did not start, and nothing charges before the car is connected. '
-        "The partial states are a session in progress (no end) and one that never charged (both null, D5).",
-        intervals_start_before_they_end,
-        _CALL_KINDS,
-    ),
     Check(
         "code-zero-iff-sessions",
         "consistency",

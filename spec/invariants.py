@@ -119,8 +119,28 @@ def currency_is_iso4217(body: Any) -> Iterator[Problem]:
             )
 
 
+def intervals_start_before_they_end(body: Any) -> Iterator[Problem]:
+    """Nothing ends that did not start, and nothing charges before the car is connected (D33)."""
+    for index, session in _sessions(body):
+        intervals = {key: session.get(key) for key in ("session-interval", "charging-interval")}
+        for key, interval in intervals.items():
+            if (
+                isinstance(interval, dict)
+                and interval.get("end") is not None
+                and interval.get("start") is None
+            ):
+                path = json_path([*_base(index), key, "start"])
+                yield Problem(path, f"{key} has an end but no start", "start-before-end")
+        charging, whole = intervals["charging-interval"], intervals["session-interval"]
+        charged = isinstance(charging, dict) and charging.get("start") is not None
+        if charged and isinstance(whole, dict) and whole.get("start") is None:
+            path = json_path([*_base(index), "session-interval", "start"])
+            yield Problem(path, "charging started in a session that has no start", "start-before-end")
+
+
 INVARIANTS: list[Invariant] = [
     interval_end_not_before_start,
+    intervals_start_before_they_end,
     charging_inside_session,
     energy_not_negative,
     cost_non_negative_decimal,
