@@ -16,6 +16,7 @@ from typing import Any
 
 import spec
 from contract_tests.model import Exchange, Finding, Kind
+from contract_tests.transport import REDACTED
 
 FAMILIES = ("schema", "semantics", "authentication", "robustness", "consistency")
 ERROR_STATUSES = frozenset({200, 400, 401, 403, 404})  # D7
@@ -77,15 +78,20 @@ def fingerprint(sessions: list[Any]) -> list[tuple[str, ...]]:
 CheckFunction = Callable[[Context, Exchange], Iterator[Finding]]
 
 
+# Answers to the call; an answer to another method or path (DENIED) may be anything but data.
+_CALL_KINDS = frozenset(Kind) - {Kind.DENIED}
+
+
 @dataclass(frozen=True)
 class Check:
-    """A named rule: ``function`` yields findings for the exchanges of ``kinds`` (None = all)."""
+    """A named rule: ``function`` yields findings for the exchanges of ``kinds`` (None = all; by
+    default the answers to the call, not those to another method or path)."""
 
     name: str
     family: str
     rule: str
     function: CheckFunction
-    kinds: frozenset[Kind] | None = None
+    kinds: frozenset[Kind] | None = _CALL_KINDS
 
     def applies(self, exchange: Exchange) -> bool:
         if self.kinds is not None and exchange.kind not in self.kinds:
@@ -208,7 +214,7 @@ def secrets_not_disclosed(ctx: Context, exchange: Exchange) -> Iterator[Finding]
     )
     for what, secret in ctx.secrets:
         if secret.lower() in answer.lower() and secret.lower() not in sent.lower():
-            yield Finding(f"the answer discloses {what} to a request that did not send it", "$", "[REDACTED]")
+            yield Finding(f"the answer discloses {what} to a request that did not send it", "$", REDACTED)
 
 
 # --- success path -------------------------------------------------------------------------------
@@ -403,8 +409,6 @@ _INVARIANT_RULES = {
 }
 
 _AUTH_KINDS = frozenset({Kind.USER_AUTH})
-# Answers to the call; an answer to another method or path (DENIED) may be anything but data.
-_CALL_KINDS = frozenset(Kind) - {Kind.DENIED}
 
 CHECKS: list[Check] = [
     Check(
@@ -412,6 +416,7 @@ CHECKS: list[Check] = [
         "robustness",
         "Every request gets an answer within the time-out (no dropped connection, no hang).",
         server_answers,
+        None,
     ),
     Check(
         "not-a-server-error",
@@ -419,6 +424,7 @@ CHECKS: list[Check] = [
         '"Rejected" means a 4xx status or a documented error result code; never a 5xx (issue 5; 5xx is '
         '"internal error or temporarily unavailable").',
         not_a_server_error,
+        None,
     ),
     Check(
         "success-answered",
@@ -433,14 +439,12 @@ CHECKS: list[Check] = [
         "schema",
         '"Every response carries result" in a JSON object; "4xx: a body in JSON explains".',
         json_body,
-        _CALL_KINDS,
     ),
     Check(
         "json-content-type",
         "schema",
         '"Content-Type: application/json"; "All data is UTF-8."',
         json_content_type,
-        _CALL_KINDS,
     ),
     Check(
         "result-code-documented",
@@ -448,7 +452,6 @@ CHECKS: list[Check] = [
         '"Every response carries "result": {"code": <int>, "message": <string>}"; only documented '
         "result codes (D17: 0, 100-102, 140-145, 200, 210, 211, 220, 230).",
         result_code_documented,
-        _CALL_KINDS,
     ),
     Check(
         "response-schema",
@@ -456,7 +459,6 @@ CHECKS: list[Check] = [
         "Every body validates against spec/ in the chosen profile: code 0 against response-success "
         "(sessions as the document's field list describes them), any other code against response-error.",
         response_schema,
-        _CALL_KINDS,
     ),
     Check(
         "integers-as-integers",
@@ -465,14 +467,12 @@ CHECKS: list[Check] = [
         "charging-station-id: written as JSON integers (9835), not 9835.0 or 9.835e3, and within a "
         "signed 64-bit integer (D23).",
         integers_as_integers,
-        _CALL_KINDS,
     ),
     Check(
         "unknown-fields",
         "schema",
         "Unknown extra response fields are allowed (tolerant reader) and reported as warnings (D6).",
         unknown_fields,
-        _CALL_KINDS,
     ),
     *[
         Check(
@@ -480,7 +480,6 @@ CHECKS: list[Check] = [
             "semantics",
             _INVARIANT_RULES[invariant.__name__],
             _invariant(invariant),
-            _CALL_KINDS,
         )
         for invariant in spec.INVARIANTS
     ],
@@ -490,7 +489,6 @@ CHECKS: list[Check] = [
         "Result code 0 if and only if user.sessions is present; error bodies never carry sessions (D16); "
         "a success carries no error or problems (D19: they explain a refusal).",
         code_zero_iff_sessions,
-        _CALL_KINDS,
     ),
     Check(
         "status-matches-result",
@@ -498,7 +496,6 @@ CHECKS: list[Check] = [
         'Success is "200 OK"; a result-coded error comes with HTTP 200, 400, 401, 403 or 404 (D7); '
         "an invalid-request code (200, 230) with 200 or a 4xx.",
         status_matches_result,
-        _CALL_KINDS,
     ),
     Check(
         "user-auth-refused",
@@ -550,6 +547,7 @@ CHECKS: list[Check] = [
         "No answer discloses the API key or the known user's token to a request that did not send it "
         '(D25: secrets are compared exactly, never revealed; "145 User token not valid" says no more).',
         secrets_not_disclosed,
+        None,
     ),
 ]
 

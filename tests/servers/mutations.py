@@ -27,6 +27,7 @@ from tests.servers.reference import (
     find_user,
     key_ok,
     parse_body,
+    serves_v3_too,
     with_hooks,
 )
 
@@ -366,10 +367,6 @@ def _crash_on_get(method: str, path: str, call: str) -> bool:
 
 def _get_too(method: str, path: str, call: str) -> bool:
     return method in {"GET", "POST"} and path == call
-
-
-def _legacy_too(method: str, path: str, call: str) -> bool:
-    return method == "POST" and path in {call, call.replace("/v4/", "/v3/")}
 
 
 def _start_lost(session: dict[str, Any]) -> None:
@@ -788,7 +785,7 @@ MUTANTS: dict[str, Mutant] = {
         "authentication",
         "not-the-call-no-data",
         "/api/v3/request answers the call without checking the key",
-        with_hooks(serves=_legacy_too, key_ok=_key_not_on(path="/api/v3/request")),
+        with_hooks(serves=serves_v3_too, key_ok=_key_not_on(path="/api/v3/request")),
     ),
     "get-without-key": Mutant(
         "authentication",

@@ -222,6 +222,11 @@ STATUS_STYLES: dict[str, dict[int, int]] = {
 }
 
 
+def serves_v3_too(method: str, path: str, call: str) -> bool:
+    """A server that answers the call on its /api/v3 path as well (a legacy path it still keeps)."""
+    return method == "POST" and path in {call, call.replace("/v4/", "/v3/")}
+
+
 @dataclass(frozen=True)
 class Hooks:
     """Every behaviour of the server; a mutant replaces one."""

@@ -24,6 +24,7 @@ from tests.servers.reference import (
     check_user,
     find_user,
     parse_body,
+    serves_v3_too,
     with_hooks,
 )
 
@@ -58,10 +59,6 @@ def _casefold_usernames(user: dict[str, Any], users: list[dict[str, Any]]) -> di
     return find_user(user, users)
 
 
-def _v3_too(method: str, path: str, call: str) -> bool:
-    return method == "POST" and path in {call, call.replace("/v4/", "/v3/")}
-
-
 def _picky_before(raw: bytes) -> None:
     media = request.headers.get("Content-Type", "").split(";")[0].strip().lower()
     if media != "application/json":
@@ -82,7 +79,7 @@ def _no_unknown_fields(call: Any) -> dict[str, Any]:
 
 VARIANTS: dict[str, Hooks] = {
     "permissive": with_hooks(
-        parse=_lenient_parse, key_ok=_lenient_key, find=_casefold_usernames, serves=_v3_too
+        parse=_lenient_parse, key_ok=_lenient_key, find=_casefold_usernames, serves=serves_v3_too
     ),
     "picky": with_hooks(before=_picky_before, user=_no_unknown_fields, parse=parse_body),
 }
