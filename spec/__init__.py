@@ -6,6 +6,8 @@ Public API (everything else is private):
 - ``validator(name, profile)``: a compiled jsonschema validator, built once per (name, profile).
 - ``problems(instance, name, profile)``: every violation as a ``Problem`` with a JSON path.
 - ``unknown_fields(instance, name)``: JSON paths of properties the spec does not declare.
+- ``CALL``, ``IDENTIFIER_TYPES``, ``IDENTIFIER_LENGTH``, ``TOKEN_LENGTH``: the call's vocabulary,
+  read from the schemas (every package takes them from here).
 - ``result_codes()``: the documented result codes, their families and HTTP status per mapping.
 - ``check_invariants(body)``: the rules JSON Schema cannot express (see ``spec.invariants``).
 - ``openapi_path()`` / ``openapi_document()``: the OpenAPI 3.1 file, and a copy with every
@@ -21,14 +23,19 @@ from spec._formats import FORMATS, PROFILES, format_checker, iso4217_codes, pars
 from spec._openapi import openapi_document, openapi_path
 from spec._problems import Problem, from_errors, headline, json_path, leaf_errors
 from spec._registry import SCHEMA_NAMES, closed_validator, load_schema, unexpected_names, validator
+from spec._vocabulary import CALL, IDENTIFIER_LENGTH, IDENTIFIER_TYPES, TOKEN_LENGTH
 from spec.invariants import INVARIANTS, check_invariants
 
 __all__ = [
+    "CALL",
     "FORMATS",
+    "IDENTIFIER_LENGTH",
+    "IDENTIFIER_TYPES",
     "INVARIANTS",
     "PROFILES",
     "SCHEMA_NAMES",
     "STATUS_MAPPINGS",
+    "TOKEN_LENGTH",
     "Problem",
     "ResultCode",
     "check_invariants",

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from spec._registry import SCHEMA_NAMES, load_schema
+from spec._walk import map_refs
 
 SPEC_DIR = Path(__file__).resolve().parent
 
@@ -22,18 +23,13 @@ def openapi_path() -> Path:
 
 def _rewrite(node: Any, here: str) -> Any:
     """Copy ``node`` pointing file refs at ``#/components/schemas/<stem>``; ``here`` owns ``#/...``."""
-    if isinstance(node, list):
-        return [_rewrite(item, here) for item in node]
-    if not isinstance(node, dict):
-        return node
-    out = {key: _rewrite(value, here) for key, value in node.items()}
-    ref = node.get("$ref")
-    if isinstance(ref, str):
+
+    def component(ref: str) -> str:
         target, _, fragment = ref.partition("#")
         stem = Path(target).name.removesuffix(".json") if target else here
-        if target or here:
-            out["$ref"] = f"#/components/schemas/{stem}{fragment}"
-    return out
+        return f"#/components/schemas/{stem}{fragment}" if target or here else ref
+
+    return map_refs(node, component)
 
 
 @cache

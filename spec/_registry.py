@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import copy
 import json
 from functools import cache
 from importlib import resources
@@ -15,6 +14,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from spec._formats import format_checker
+from spec._walk import rebuild
 
 BASE_URI = "https://oioi-mock.invalid/schemas/"
 SCHEMA_NAMES = (
@@ -52,16 +52,15 @@ def _open_registry() -> Registry:
     return _registry({name: load_schema(name) for name in SCHEMA_NAMES})
 
 
-def _closed(node: Any) -> Any:
+def _close(original: dict[str, Any], copy: dict[str, Any]) -> dict[str, Any]:
+    if "properties" in original and "unevaluatedProperties" not in original:
+        copy["unevaluatedProperties"] = False
+    return copy
+
+
+def _closed(schema: Any) -> Any:
     """A copy of a schema where every object with declared properties admits no others."""
-    if isinstance(node, dict):
-        closed = {key: _closed(value) for key, value in node.items()}
-        if "properties" in node and "unevaluatedProperties" not in node:
-            closed["unevaluatedProperties"] = False
-        return closed
-    if isinstance(node, list):
-        return [_closed(item) for item in node]
-    return copy.copy(node)
+    return rebuild(schema, _close)
 
 
 @cache

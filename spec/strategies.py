@@ -19,6 +19,7 @@ from referencing._core import Resolver
 
 from spec._formats import PROFILES, iso4217_codes
 from spec._registry import BASE_URI, SCHEMA_NAMES, _registry, load_schema
+from spec._walk import map_refs
 
 _MINUTES_IN_A_DAY = 24 * 60
 
@@ -63,16 +64,13 @@ FORMAT_STRATEGIES: dict[str, dict[str, st.SearchStrategy[str]]] = {
 
 def _absolute(node: Any, name: str) -> Any:
     """A copy whose every ``$ref`` is an absolute URI, so merged branches resolve anywhere."""
-    if isinstance(node, list):
-        return [_absolute(item, name) for item in node]
-    if not isinstance(node, dict):
-        return node
-    out = {key: _absolute(value, name) for key, value in node.items()}
-    if isinstance(node.get("$ref"), str):
-        target, _, fragment = node["$ref"].partition("#")
+
+    def absolute(ref: str) -> str:
+        target, _, fragment = ref.partition("#")
         document = target.rsplit("/", 1)[-1] if target else f"{name}.json"
-        out["$ref"] = BASE_URI + document + (f"#{fragment}" if fragment else "")
-    return out
+        return BASE_URI + document + (f"#{fragment}" if fragment else "")
+
+    return map_refs(node, absolute)
 
 
 def from_schema(name: str, profile: str = "strict") -> st.SearchStrategy[Any]:
