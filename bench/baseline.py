@@ -23,7 +23,7 @@ from typing import Any
 from flask import Flask, Response
 from gunicorn.app.base import BaseApplication
 
-from mockserver.serve import stack
+from mockserver.serving.gunicorn_server import stack
 
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]

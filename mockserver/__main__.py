@@ -1,5 +1,5 @@
 """``python -m mockserver``."""
 
-from mockserver.cli import main
+from mockserver.serving.cli import main
 
 raise SystemExit(main())

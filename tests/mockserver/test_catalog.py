@@ -9,8 +9,9 @@ import orjson
 import pytest
 
 import spec
-from mockserver import catalog, create_app
+from mockserver import create_app
 from mockserver.errors import UnknownScenario
+from mockserver.scenarios import catalog
 
 from .conftest import DEMO, KEY, NOW, Api
 from .test_generation import VARIANT_CHECKS
@@ -111,7 +112,7 @@ def test_latency_delays_at_least(api: Api, text: str, least_ms: float) -> None:
 
 def test_lognormal_is_capped_and_seeded() -> None:
     def delays(seed: int) -> list[float]:
-        from mockserver.effects import Delays
+        from mockserver.scenarios.effects import Delays
 
         source = Delays(seed)
         return [source.lognormal(100, 0.5) for _ in range(5)]

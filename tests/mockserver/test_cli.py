@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from mockserver import cli
 from mockserver.errors import ConfigError
+from mockserver.serving import cli
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios"
 FLAKY, EDGES = str(SCENARIOS / "flaky-backend.yaml"), str(SCENARIOS / "data-edge-cases.json")

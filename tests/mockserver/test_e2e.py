@@ -20,7 +20,7 @@ import orjson
 import pytest
 
 import spec
-from mockserver import catalog
+from mockserver.scenarios import catalog
 from tests.mockprocess import Process as Running
 from tests.mockprocess import spawn as start
 

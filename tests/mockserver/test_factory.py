@@ -10,10 +10,9 @@ import pytest
 
 import spec
 from mockserver import create_app
-from mockserver.context import RequestContext
 from mockserver.errors import ConfigError, StateUnavailable
-from mockserver.selector import NoScripts
-from mockserver.state import Taken
+from mockserver.scenarios.selector import NoScripts, RequestContext
+from mockserver.scenarios.state import ScriptStep
 
 from .conftest import DEMO, KEY, NOW
 
@@ -67,11 +66,11 @@ class Recording:
         self.seen: list[RequestContext] = []
         self.entries: list[dict[str, Any]] = []
 
-    def pick(self, ctx: RequestContext) -> Taken | None:
+    def pick(self, ctx: RequestContext) -> ScriptStep | None:
         if self.fail:
             raise StateUnavailable("redis://127.0.0.1:1", "connection refused")
         self.seen.append(ctx)
-        return Taken("recorded", self.script.pop(0), len(self.seen) - 1) if self.script else None
+        return ScriptStep("recorded", self.script.pop(0), len(self.seen) - 1) if self.script else None
 
     def record(self, entry: dict[str, Any]) -> None:
         self.entries.append(entry)
@@ -185,7 +184,7 @@ def test_an_answer_whose_journal_entry_cannot_be_written_is_a_503_cached_or_not(
 
 
 class Broken(Recording):
-    def pick(self, ctx: RequestContext) -> Taken | None:
+    def pick(self, ctx: RequestContext) -> ScriptStep | None:
         raise RuntimeError("kaboom")
 
 
@@ -223,8 +222,8 @@ def test_one_log_line_per_request(fmt: str) -> None:
 
 
 def test_self_check_logs_violations() -> None:
-    from mockserver import selfcheck
     from mockserver.answers import Answer
+    from mockserver.http import selfcheck
 
     bad = orjson.dumps({"user": {"sessions": [{"cost": 3}]}, "result": {"code": 0, "message": "Success."}})
     assert {p.path for p in selfcheck.check(Answer(200, bad, 0))} >= {"$.user.sessions[0].cost"}

@@ -17,8 +17,8 @@ import pytest
 
 import spec
 from mockserver import create_app
-from mockserver.countries import COUNTRIES
-from mockserver.generation import OPTIONAL_FIELDS, VARIANTS, Generator
+from mockserver.data.countries import COUNTRIES
+from mockserver.data.generation import OPTIONAL_FIELDS, VARIANTS, Generator
 
 from .conftest import KEY
 
@@ -210,7 +210,7 @@ def test_history_is_stable_as_the_clock_moves() -> None:
 _PRINT_BODIES = """
 import hashlib, sys
 from datetime import datetime, UTC
-from mockserver.generation import Generator
+from mockserver.data.generation import Generator
 gen = Generator(seed=0)
 anchor = datetime(2024, 6, 23, 16, tzinfo=UTC)
 digest = hashlib.sha256()

@@ -17,11 +17,13 @@ from hypothesis import strategies as st
 
 import spec
 import spec.strategies
-from mockserver import create_app, hotpath, parsing
+from mockserver import create_app
 from mockserver.answers import Answer
 from mockserver.errors import Rejected
-from mockserver.hotpath import AnswerCache, Hot
-from mockserver.protocol import Protocol
+from mockserver.http import hotpath
+from mockserver.http.endpoint import ProtocolEndpoint
+from mockserver.http.hotpath import AnswerCache, CachedAnswer
+from mockserver.identity import parsing
 
 from .conftest import DEMO, KEY, NOW
 
@@ -94,11 +96,11 @@ def test_cached_verdicts_are_the_same_verdicts() -> None:
 # -- cache hits answer like Flask -------------------------------------------------------------
 def test_the_endpoint_is_installed_and_its_cache_can_be_switched_off() -> None:
     on = create_app({"MOCK_LOG_FORMAT": "off"})
-    assert isinstance(on.wsgi_app, Protocol)
+    assert isinstance(on.wsgi_app, ProtocolEndpoint)
     assert [post(on.test_client(), body_of(DEMO)).status_code for _ in range(2)] == [200, 200]
     assert stats(on)["hits"] == 1
     off = create_app({"MOCK_LOG_FORMAT": "off", "MOCK_ANSWER_CACHE": False})
-    assert isinstance(off.wsgi_app, Protocol)
+    assert isinstance(off.wsgi_app, ProtocolEndpoint)
     client = off.test_client()
     assert [post(client, body_of(DEMO)).status_code for _ in range(2)] == [200, 200]
     assert stats(off)["entries"] == 0 and stats(off)["hits"] == 0
@@ -195,7 +197,7 @@ def test_the_clock_hour_is_part_of_the_key(config: dict[str, Any]) -> None:
     (key,) = list(cache._items)
     assert key[-1] in (hotpath.hour(now), hotpath.hour(now) + 1)
     # An answer kept an hour ago is not served now: plant one and see it ignored.
-    stale = Hot.of(Answer(200, b'{"stale": true}', 0), None)
+    stale = CachedAnswer.of(Answer(200, b'{"stale": true}', 0), None)
     cache.clear()
     cache.keep((*key[:-1], key[-1] - 1), stale)
     assert post(client, raw).data == fresh
@@ -234,14 +236,14 @@ def test_the_cache_is_bounded_by_entries_and_bytes() -> None:
         return ("/p", "key=k", "application/json", b"%d" % n, 1)
 
     for n in range(10):
-        cache.keep(key(n), Hot.of(Answer(200, b"x" * 100, 0), None))
+        cache.keep(key(n), CachedAnswer.of(Answer(200, b"x" * 100, 0), None))
     assert [k[3] for k in cache._items] == [b"7", b"8", b"9"]
     assert cache.get(key(7)) is not None  # now the most recently used
-    cache.keep(key(10), Hot.of(Answer(200, b"x" * 100, 0), None))
+    cache.keep(key(10), CachedAnswer.of(Answer(200, b"x" * 100, 0), None))
     assert [k[3] for k in cache._items] == [b"9", b"7", b"10"]
-    cache.keep(key(11), Hot.of(Answer(200, b"y" * 1900, 0), None))
+    cache.keep(key(11), CachedAnswer.of(Answer(200, b"y" * 1900, 0), None))
     assert cache.stats()["bytes"] <= 3000 and key(11) in cache._items
-    cache.keep(key(12), Hot.of(Answer(200, b"z" * 5000, 0), None))  # larger than the whole cache
+    cache.keep(key(12), CachedAnswer.of(Answer(200, b"z" * 5000, 0), None))  # larger than the whole cache
     assert key(12) not in cache._items and cache.stats()["bytes"] <= 3000
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import orjson
 import requests
 
-from mockserver.logging_ import RequestLog
+from mockserver.http.request_log import RequestLog
 from tests.mockprocess import spawn
 
 from .conftest import DEMO, KEY

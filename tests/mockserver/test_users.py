@@ -10,8 +10,9 @@ import pytest
 import yaml
 
 import spec
-from mockserver import create_app, magic, users
+from mockserver import create_app
 from mockserver.errors import ConfigError
+from mockserver.identity import magic, users
 
 from .conftest import KEY, NOW
 

@@ -10,7 +10,7 @@ import statistics
 import time
 from collections.abc import Callable
 
-from mockserver.state import MemoryStore, NewScript, RedisStore, Store
+from mockserver.scenarios.state import MemoryStore, NewScript, RedisStore, Store
 from tests.state.redis_server import RedisServer
 
 N = 20_000

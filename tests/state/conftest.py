@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from mockserver.state import MemoryStore, RedisStore, Store
+from mockserver.scenarios.state import MemoryStore, RedisStore, Store
 from tests.state.redis_server import RedisServer
 
 BACKENDS = ("memory", "redis")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from mockserver.scenario_files import ScenarioFileError, discover, load
-from mockserver.state import DEFAULT_SESSION
+from mockserver.scenarios.scenario_files import ScenarioFileError, discover, load
+from mockserver.scenarios.state import DEFAULT_SESSION
 
 ROOT = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios"
 VALID = sorted(p for p in ROOT.iterdir() if p.is_file())

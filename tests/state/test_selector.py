@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from mockserver.state import MemoryStore, NewScript, RedisStore, Selector, StateUnavailable, Taken, session_of
-from mockserver.state.selector import MAX_BODY_CHARS
+from mockserver.scenarios.selector import MAX_BODY_CHARS, StoreSelector, session_of
+from mockserver.scenarios.state import MemoryStore, NewScript, RedisStore, ScriptStep, StateUnavailable
 from tests.state.redis_server import free_port
 
 
@@ -29,9 +29,9 @@ def test_session_ids() -> None:
 
 def test_pick_takes_a_step_and_record_bounds_the_body() -> None:
     store = MemoryStore()
-    selector = Selector(store)
+    selector = StoreSelector(store)
     store.install("qa", NewScript("s1", {"identifier": "0A0B"}, [{"scenario": "result-140", "times": 1}]))
-    assert selector.pick(Ctx(session="qa")) == Taken("s1", "result-140", 0)
+    assert selector.pick(Ctx(session="qa")) == ScriptStep("s1", "result-140", 0)
     selector.record({"session": "qa", "identifier": "0A0B", "body": "x" * (MAX_BODY_CHARS + 10)})
     assert selector.pick(Ctx(session="qa")) is None
     selector.record({"session": "qa", "identifier": "0A0B", "body": "{}"})
@@ -44,7 +44,7 @@ def test_pick_takes_a_step_and_record_bounds_the_body() -> None:
 
 def test_an_unreachable_redis_raises_state_unavailable_fast() -> None:
     store = RedisStore(f"redis://127.0.0.1:{free_port()}/0", timeout=0.2)
-    selector = Selector(store)
+    selector = StoreSelector(store)
     with pytest.raises(StateUnavailable, match="unreachable"):
         selector.pick(Ctx())
     with pytest.raises(StateUnavailable):

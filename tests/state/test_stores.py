@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from mockserver.state import MemoryStore, NewScript, Store, TooManyScripts
-from mockserver.state.model import normalise_sequence
+from mockserver.scenarios.state import MemoryStore, NewScript, Store, TooManyScripts
+from mockserver.scenarios.state.model import normalise_sequence
 from tests.state.conftest import BACKENDS, make
 from tests.state.redis_server import RedisServer
 

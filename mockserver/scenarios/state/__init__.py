@@ -4,26 +4,24 @@ Public API:
 
 - ``make_store(url, journal_size, max_scripts)``: ``memory`` or ``redis://...`` -> a ``Store``.
 - ``Store`` (``MemoryStore``, ``RedisStore``): scripts and a journal ring per session.
-- ``Selector``: what the server calls per request (``pick``, ``record``).
-- ``NewScript``, ``Stored``, ``Taken``: values the stores take and return.
+- ``NewScript``, ``StoredScript``, ``ScriptStep``: values the stores take and return.
 - ``journal``: filters and verification; ``schemas``: the admin and scenario-file schemas.
 """
 
 from __future__ import annotations
 
-from mockserver.state.base import (
+from mockserver.scenarios.state.base import (
     DEFAULT_JOURNAL_SIZE,
     DEFAULT_MAX_SCRIPTS,
     NewScript,
+    ScriptStep,
     Store,
-    Taken,
     valid_session,
 )
-from mockserver.state.errors import BadStateUrl, StateUnavailable, TooManyScripts
-from mockserver.state.memory import MemoryStore
-from mockserver.state.model import DEFAULT_SESSION, Script, Stored
-from mockserver.state.redis_store import RedisStore
-from mockserver.state.selector import Selector, session_of
+from mockserver.scenarios.state.errors import BadStateUrl, StateUnavailable, TooManyScripts
+from mockserver.scenarios.state.memory import MemoryStore
+from mockserver.scenarios.state.model import DEFAULT_SESSION, Script, StoredScript
+from mockserver.scenarios.state.redis_store import RedisStore
 
 __all__ = [
     "DEFAULT_SESSION",
@@ -32,14 +30,12 @@ __all__ = [
     "NewScript",
     "RedisStore",
     "Script",
-    "Selector",
+    "ScriptStep",
     "StateUnavailable",
     "Store",
-    "Stored",
-    "Taken",
+    "StoredScript",
     "TooManyScripts",
     "make_store",
-    "session_of",
     "valid_session",
 ]
 

@@ -11,17 +11,17 @@ from typing import Any
 
 import orjson
 
-from mockserver.state.base import (
+from mockserver.scenarios.state.base import (
     DEFAULT_JOURNAL_SIZE,
     DEFAULT_MAX_SCRIPTS,
     NewScript,
+    ScriptStep,
     Store,
-    Taken,
     build,
     ordered,
 )
-from mockserver.state.errors import TooManyScripts
-from mockserver.state.model import Script, Stored, matches
+from mockserver.scenarios.state.errors import TooManyScripts
+from mockserver.scenarios.state.model import Script, StoredScript, matches
 
 # All journals together hold at most this many entries: journals of max(1, this // journal size)
 # sessions are kept and the least recently written one is dropped beyond that, so memory stays flat
@@ -71,7 +71,7 @@ class MemoryStore(Store):
         self._expire(state, self._clock())
         return state
 
-    def install(self, session: str, new: NewScript) -> Stored | None:
+    def install(self, session: str, new: NewScript) -> StoredScript | None:
         with self._lock:
             state = self._state(session)
             if new.id in state.active or new.id in state.done or (new.once and new.id in state.once):
@@ -88,13 +88,13 @@ class MemoryStore(Store):
                 oldest = min(state.done.values(), key=lambda s: s.seq)
                 del state.done[oldest.id]
                 state.served.pop(oldest.id, None)
-            return Stored(script, 0)
+            return StoredScript(script, 0)
 
-    def scripts(self, session: str) -> list[Stored]:
+    def scripts(self, session: str) -> list[StoredScript]:
         with self._lock:
             state = self._state(session)
             every = (*state.active.values(), *state.done.values())
-            found = [Stored(s, state.served.get(s.id, 0)) for s in every]
+            found = [StoredScript(s, state.served.get(s.id, 0)) for s in every]
         return ordered(found)
 
     def delete(self, session: str, script_id: str) -> bool:
@@ -109,7 +109,7 @@ class MemoryStore(Store):
             state = self._sessions.pop(session, None)
             return 0 if state is None else len(state.active) + len(state.done)
 
-    def take(self, session: str, request: Mapping[str, Any]) -> Taken | None:
+    def take(self, session: str, request: Mapping[str, Any]) -> ScriptStep | None:
         with self._lock:
             state = self._sessions.get(session)
             if state is None:
@@ -126,7 +126,7 @@ class MemoryStore(Store):
                 state.done[best.id] = state.active.pop(best.id)
             if scenario is None:  # defensive: an exhausted script in the active table
                 return None
-            return Taken(best.id, scenario, index)
+            return ScriptStep(best.id, scenario, index)
 
     def record(self, session: str, entry: Mapping[str, Any]) -> None:
         # A copy of exact size: orjson's own result keeps a 4 KiB buffer, 8x the usual entry.

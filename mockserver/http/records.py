@@ -14,12 +14,12 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from mockserver.answers import Answer
-from mockserver.auth import REDACTED
-from mockserver.context import RequestContext
-from mockserver.parsing import Call
+from mockserver.identity.auth import REDACTED
+from mockserver.identity.parsing import Call
+from mockserver.scenarios.selector import RequestContext
 
 if TYPE_CHECKING:
-    from mockserver.state.base import Taken
+    from mockserver.scenarios.state.base import ScriptStep
 
 LOGGED = ("time", "method", "path", "call", "identifier-type", "result", "status", "scenario", "session")
 _BODY_HEADERS = {"CONTENT_TYPE": "Content-Type", "CONTENT_LENGTH": "Content-Length"}
@@ -74,7 +74,7 @@ def entry(
     *,
     scenario: str | None,
     started: float,
-    taken: Taken | None = None,
+    taken: ScriptStep | None = None,
 ) -> dict[str, Any]:
     """The journal entry of one answered request (``started``: its ``time.perf_counter()``;
     ``taken``: the scripted step that chose its scenario)."""

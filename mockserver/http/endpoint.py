@@ -28,20 +28,24 @@ from werkzeug.http import parse_options_header
 from werkzeug.wsgi import get_input_stream
 
 import spec
-from mockserver import answers, auth, catalog, clock, effects, hotpath, parsing, records, selfcheck, transport
+from mockserver import answers
 from mockserver.answers import Answer
-from mockserver.catalog import Choice
-from mockserver.context import RequestContext
+from mockserver.data import clock
 from mockserver.errors import Rejected, StateUnavailable, UnknownScenario
-from mockserver.parsing import Call
-from mockserver.users import Resolution
+from mockserver.http import hotpath, records, selfcheck
+from mockserver.identity import auth, parsing
+from mockserver.identity.parsing import Call
+from mockserver.identity.users import Resolution
+from mockserver.scenarios import catalog, effects, transport
+from mockserver.scenarios.catalog import Choice
+from mockserver.scenarios.selector import RequestContext
 
 if TYPE_CHECKING:
     from flask import Flask
 
-    from mockserver.runtime import Runtime
-    from mockserver.selector import Selector
-    from mockserver.state.base import Taken
+    from mockserver.http.runtime import Runtime
+    from mockserver.scenarios.selector import Selector
+    from mockserver.scenarios.state.base import ScriptStep
 
 SCENARIO_HEADER = "X-Mock-Scenario"
 NOW_HEADER = "X-Mock-Now"
@@ -51,7 +55,7 @@ StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
-class Protocol:
+class ProtocolEndpoint:
     """WSGI middleware: protocol paths are answered here, every other request goes on to Flask."""
 
     def __init__(self, app: Flask, wsgi_app: WsgiApp) -> None:
@@ -92,16 +96,20 @@ class Protocol:
         return deliver(rt, selector, environ, start_response, decided, started=started)
 
     def _decide(
-        self, environ: dict[str, Any], selector: Selector, base: hotpath.BaseKey | None, taken: Taken | None
-    ) -> Decided:
+        self,
+        environ: dict[str, Any],
+        selector: Selector,
+        base: hotpath.BaseKey | None,
+        taken: ScriptStep | None,
+    ) -> Decision:
         method = environ.get("REQUEST_METHOD", "")
         if method not in ALLOWED:
             answer = answers.method_not_allowed(method, ALLOWED)
-            return Decided(records.context(None, b"", environ), answer)
+            return Decision(records.context(None, b"", environ), answer)
         try:
             incoming = Incoming.read(environ, self.runtime.max_body)
         except HTTPException as error:  # e.g. a client that sent less than its Content-Length
-            return Decided(records.context(None, b"", environ), http_exception(error))
+            return Decision(records.context(None, b"", environ), http_exception(error))
         files = self.app.extensions.get("mock.scenario_files")
         return decide(self.runtime, selector, incoming, files=files, base=base, taken=taken)
 
@@ -113,7 +121,7 @@ class Protocol:
         environ: dict[str, Any],
         start_response: StartResponse,
         ctx: RequestContext,
-        hot: hotpath.Hot,
+        hot: hotpath.CachedAnswer,
         *,
         started: float,
     ) -> Iterable[bytes]:
@@ -177,13 +185,13 @@ def _read_body(environ: dict[str, Any], limit: int) -> tuple[bytes, bool]:
 
 # -- deciding -----------------------------------------------------------------------------------
 @dataclass
-class Decided:
+class Decision:
     """The answer a request gets, with what the journal needs and what the cache may keep."""
 
     ctx: RequestContext
     answer: Answer
     scenario: str | None = None
-    taken: Taken | None = None
+    taken: ScriptStep | None = None
     keep: hotpath.Keeper | None = None
 
 
@@ -194,8 +202,8 @@ def decide(
     *,
     files: Any,
     base: hotpath.BaseKey | None,
-    taken: Taken | None = None,
-) -> Decided:
+    taken: ScriptStep | None = None,
+) -> Decision:
     """The answer to ``incoming`` (``taken``: a scripted step the cache lookup already consumed)."""
     now = clock.now(rt.pin)
     raw = incoming.raw
@@ -209,22 +217,22 @@ def decide(
         call = rt.verdicts.parse(raw)
     except Rejected as reason:  # decided by the cache key alone (a scenario header is never cached)
         ctx = records.context(None, raw, incoming.environ)
-        return Decided(ctx, answers.rejected(reason), keep=hotpath.keeper(rt, base, now, None))
+        return Decision(ctx, answers.rejected(reason), keep=hotpath.keeper(rt, base, now, None))
     ctx = records.context(call, raw, incoming.environ)
     try:
         if header_choice is None and taken is None:
             taken = selector.pick(ctx)
         choice = header_choice or (None if taken is None else _choice(taken.scenario, "script", files))
     except StateUnavailable as error:
-        return Decided(ctx, unavailable(error))
+        return Decision(ctx, unavailable(error))
     except Rejected as reason:
-        return Decided(ctx, answers.rejected(reason), taken=taken)
+        return Decision(ctx, answers.rejected(reason), taken=taken)
     resolution = rt.directory.resolve(call.identifier_type, call.identifier, call.token)
     if choice is None and resolution.scenario:
         try:
             choice = _choice(resolution.scenario, "users", files)
         except Rejected as reason:
-            return Decided(ctx, answers.rejected(reason))
+            return Decision(ctx, answers.rejected(reason))
     success = _success_for(rt, call, resolution, clock.anchor(moment))
 
     def normal() -> Answer:
@@ -234,30 +242,30 @@ def decide(
         return answers.result(resolution.code, rt.mapping, error)
 
     if choice is None:
-        return Decided(ctx, normal(), keep=hotpath.keeper(rt, base, moment, call))
+        return Decision(ctx, normal(), keep=hotpath.keeper(rt, base, moment, call))
     answer = effects.compose(choice.parts, rt.mapping, rt.delays, normal, success)
-    return Decided(ctx, answer, choice.name, taken)
+    return Decision(ctx, answer, choice.name, taken)
 
 
 @dataclass(frozen=True)
-class Chosen:
+class Behaviour:
     """The scenario a request gets: one built-in, or several composed by a scenario file."""
 
     name: str
     parts: tuple[Choice, ...]
 
 
-def _header_choice(text: str | None, files: Any) -> Chosen | None:
+def _header_choice(text: str | None, files: Any) -> Behaviour | None:
     if text is None or not text.strip():
         return None
     return _choice(text, f"headers.{SCENARIO_HEADER}", files)
 
 
-def _choice(text: str, where: str, files: Any) -> Chosen:
+def _choice(text: str, where: str, files: Any) -> Behaviour:
     """A built-in scenario, or a scenario file's composition (``files``: the engine, or None)."""
     try:
         single = catalog.parse(text)
-        return Chosen(single.name, (single,))
+        return Behaviour(single.name, (single,))
     except UnknownScenario as error:
         message = error.message
         builtin = text.split(";", 1)[0].strip() in catalog.catalog()  # a built-in with bad parameters
@@ -268,7 +276,7 @@ def _choice(text: str, where: str, files: Any) -> Chosen:
                 message = f"unknown scenario {name!r}; scenarios: {', '.join(files.scenario_names())}"
             raise Rejected(400, 200, f"Unknown scenario: {message}", [spec.Problem(where, message)]) from None
     try:
-        return Chosen(text.split(";", 1)[0].strip(), tuple(catalog.parse(part) for part in parts))
+        return Behaviour(text.split(";", 1)[0].strip(), tuple(catalog.parse(part) for part in parts))
     except UnknownScenario as error:
         raise Rejected(
             400, 200, f"Unknown scenario: {error.message}", [spec.Problem(where, error.message)]
@@ -313,7 +321,7 @@ def deliver(
     selector: Selector,
     environ: dict[str, Any],
     start_response: StartResponse,
-    decided: Decided,
+    decided: Decision,
     *,
     started: float,
 ) -> Iterable[bytes]:

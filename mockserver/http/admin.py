@@ -15,13 +15,20 @@ from typing import Any
 import orjson
 from flask import Blueprint, Flask, Response, current_app, request
 
-from mockserver import catalog, docs
 from mockserver.errors import ConfigError
-from mockserver.scenario_files import ScenarioFileError, load
-from mockserver.state import DEFAULT_SESSION, StateUnavailable, TooManyScripts, make_store, valid_session
-from mockserver.state import journal as journal_
-from mockserver.state.engine import Engine
-from mockserver.state.schemas import problems as schema_problems
+from mockserver.http import docs
+from mockserver.scenarios import catalog
+from mockserver.scenarios.engine import Engine
+from mockserver.scenarios.scenario_files import ScenarioFileError, load
+from mockserver.scenarios.state import (
+    DEFAULT_SESSION,
+    StateUnavailable,
+    TooManyScripts,
+    make_store,
+    valid_session,
+)
+from mockserver.scenarios.state import journal as journal_
+from mockserver.scenarios.state.schemas import problems as schema_problems
 from spec import Problem, json_path
 
 EXTENSION = "mock.state"

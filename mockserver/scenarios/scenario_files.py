@@ -24,11 +24,11 @@ from typing import Any
 
 import yaml
 
-from mockserver import catalog
 from mockserver.errors import ConfigError, UnknownScenario
-from mockserver.state import DEFAULT_SESSION, NewScript
-from mockserver.state.model import digest, normalise_sequence
-from mockserver.state.schemas import problems as schema_problems
+from mockserver.scenarios import catalog
+from mockserver.scenarios.state import DEFAULT_SESSION, NewScript
+from mockserver.scenarios.state.model import digest, normalise_sequence
+from mockserver.scenarios.state.schemas import problems as schema_problems
 from spec import Problem, json_path
 
 SUFFIXES = (".yaml", ".yml", ".json")

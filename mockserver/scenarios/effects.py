@@ -9,9 +9,10 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from mockserver import answers, transport
+from mockserver import answers
 from mockserver.answers import Answer
-from mockserver.catalog import MAX_MS, Choice
+from mockserver.scenarios import transport
+from mockserver.scenarios.catalog import MAX_MS, Choice
 
 
 class Delays:

@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from mockserver import create_app
+from mockserver.serving.startup import banner, warming
 
 if TYPE_CHECKING:
     from flask import Flask
 
-    from mockserver.cli import Options
+    from mockserver.serving.options import Options
 
 CONFIG_ENV = "MOCKSERVER_GRANIAN_CONFIG"
 StartResponse = Callable[..., Any]
@@ -32,8 +33,6 @@ WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 def app() -> Flask:
     """The factory granian calls in each worker."""
-    from mockserver.serve import warming
-
     made = create_app(orjson.loads(os.environ[CONFIG_ENV]))
     made.wsgi_app = WithoutProcessEnvironment(made.wsgi_app)  # type: ignore[method-assign]
     return warming(made)
@@ -66,8 +65,6 @@ def run(chosen: Options) -> int:
     except ModuleNotFoundError:
         print("mockserver: --server granian needs granian: pip install granian", file=sys.stderr)
         return 2
-    from mockserver.serve import banner
-
     port = chosen.port or _free_port(chosen.host)  # granian cannot report a port chosen by the system
     os.environ[CONFIG_ENV] = orjson.dumps(chosen.config).decode()
     banner(chosen, chosen.host, port, "granian")

@@ -8,11 +8,11 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from mockserver.scenario_files import Catalogue, ScenarioSet, Watcher, check_sequence, load
-from mockserver.state.base import NewScript, Store
-from mockserver.state.errors import StateUnavailable
-from mockserver.state.model import Stored
-from mockserver.state.selector import Selector
+from mockserver.scenarios.scenario_files import Catalogue, ScenarioSet, Watcher, check_sequence, load
+from mockserver.scenarios.selector import StoreSelector
+from mockserver.scenarios.state.base import NewScript, Store
+from mockserver.scenarios.state.errors import StateUnavailable
+from mockserver.scenarios.state.model import StoredScript
 from spec import Problem
 
 log = logging.getLogger("mockserver.state")
@@ -35,7 +35,7 @@ class Engine:
         self.scenarios: ScenarioSet = load(self.files, self.builtin) if self.files else ScenarioSet()
         self._lock = threading.Lock()
         self._pending = True  # file scripts not yet installed (the backend may be down at start)
-        self.selector = Selector(store, before_pick=self.ensure_installed)
+        self.selector = StoreSelector(store, before_pick=self.ensure_installed)
         self.try_install()
         self.watcher = (
             Watcher(self.files, self.reload, reload_interval).start() if reload and self.files else None
@@ -90,7 +90,7 @@ class Engine:
 
     def add_script(
         self, session: str, match: Mapping[str, Any], sequence: Sequence[Mapping[str, Any]], ttl: float | None
-    ) -> Stored:
+    ) -> StoredScript:
         new = NewScript(
             id="s-" + uuid.uuid4().hex[:12],
             match={k: v for k, v in match.items() if v is not None},

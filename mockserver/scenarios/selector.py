@@ -1,4 +1,9 @@
-"""The selector the server asks on every protocol request: scripted scenario, and the journal."""
+"""What the protocol endpoint asks of the scenario engine on every request: a scripted step, and the journal.
+
+``Selector`` is the interface; ``NoScripts`` answers it with nothing (an app without the engine's
+state, e.g. in unit tests); ``StoreSelector`` answers it from a store (memory or Redis), which the
+admin API installs.
+"""
 
 from __future__ import annotations
 
@@ -6,26 +11,48 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
-from mockserver.state.base import Store, Taken, valid_session
-from mockserver.state.model import DEFAULT_SESSION, iso, probe
+from mockserver.scenarios.state.base import ScriptStep, Store, valid_session
+from mockserver.scenarios.state.model import DEFAULT_SESSION, iso, probe
 
 # The journal keeps this much of a request body (the rest is counted, not kept): memory stays bounded.
 MAX_BODY_CHARS = 8192
 
 
-class RequestLike(Protocol):
-    """What the selector reads of mockserver.context.RequestContext."""
+@dataclass(frozen=True)
+class RequestContext:
+    """One protocol request, as far as it could be understood.
 
-    @property
-    def call(self) -> str | None: ...
-    @property
-    def identifier_type(self) -> str | None: ...
-    @property
-    def identifier(self) -> str | None: ...
-    @property
-    def session(self) -> str | None: ...
+    Fields that could not be read (bad input, failed authentication) are None. ``headers`` has the
+    API key already redacted; ``session`` is the ``X-Mock-Session`` header.
+    """
+
+    call: str | None
+    identifier_type: str | None
+    identifier: str | None
+    session: str | None
+    headers: Mapping[str, str]
+    raw_body_text: str
+
+
+class Selector(Protocol):
+    """What the endpoint asks: ``pick`` (consume one scripted step) and ``record`` (journal)."""
+
+    def pick(self, ctx: RequestContext) -> ScriptStep | None: ...
+
+    def record(self, entry: dict[str, Any]) -> None: ...
+
+
+class NoScripts:
+    """Picks nothing and keeps nothing."""
+
+    def pick(self, ctx: RequestContext) -> ScriptStep | None:
+        return None
+
+    def record(self, entry: dict[str, Any]) -> None:
+        return None
 
 
 def session_of(header: str | None) -> str:
@@ -40,20 +67,20 @@ def session_of(header: str | None) -> str:
     return "invalid-" + hashlib.sha256(header.encode("utf-8", "replace")).hexdigest()[:32]
 
 
-class Selector:
-    """``pick`` consumes one scripted step; ``record`` appends to the journal.
+class StoreSelector:
+    """``pick`` consumes one scripted step from the store; ``record`` appends to the journal.
 
     Both raise StateUnavailable when the store cannot be reached.
 
-    ``before_pick`` runs first on every pick (the scenario-file loader uses it to finish an
-    installation that failed while the backend was down).
+    ``before_pick`` runs first on every pick (the scenario engine uses it to finish installing file
+    scripts that failed while the backend was down).
     """
 
     def __init__(self, store: Store, before_pick: Callable[[], None] | None = None):
         self.store = store
         self._before_pick = before_pick
 
-    def pick(self, ctx: RequestLike) -> Taken | None:
+    def pick(self, ctx: RequestContext) -> ScriptStep | None:
         """The step taken for this request (its ``scenario``; the journal entry names script and step)."""
         if self._before_pick is not None:
             self._before_pick()

@@ -19,17 +19,17 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from mockserver.state.base import (
+from mockserver.scenarios.state.base import (
     DEFAULT_JOURNAL_SIZE,
     DEFAULT_MAX_SCRIPTS,
     NewScript,
+    ScriptStep,
     Store,
-    Taken,
     build,
     ordered,
 )
-from mockserver.state.errors import StateUnavailable, TooManyScripts
-from mockserver.state.model import Script, Stored
+from mockserver.scenarios.state.errors import StateUnavailable, TooManyScripts
+from mockserver.scenarios.state.model import Script, StoredScript
 
 # A journal nobody writes to for this long disappears (sessions are cheap to create).
 JOURNAL_IDLE_SECONDS = 7 * 24 * 3600
@@ -160,7 +160,7 @@ class RedisStore(Store):
 
     # Scripts ---------------------------------------------------------------------------------
 
-    def install(self, session: str, new: NewScript) -> Stored | None:
+    def install(self, session: str, new: NewScript) -> StoredScript | None:
         with self._reachable():
             pipe = self._redis.pipeline(transaction=False)
             pipe.incr(self._key(session, "seq"))
@@ -178,7 +178,7 @@ class RedisStore(Store):
             if outcome == 0:
                 return None
             self._prune_done(session)
-        return Stored(script, 0)
+        return StoredScript(script, 0)
 
     def _prune_done(self, session: str) -> None:
         done_key = self._key(session, "done")
@@ -193,7 +193,7 @@ class RedisStore(Store):
             self._redis.hdel(done_key, *drop)
             self._redis.hdel(self._key(session, "served"), *drop)
 
-    def scripts(self, session: str) -> list[Stored]:
+    def scripts(self, session: str) -> list[StoredScript]:
         with self._reachable():
             pipe = self._redis.pipeline(transaction=True)
             for key in self._keys(session):
@@ -206,7 +206,7 @@ class RedisStore(Store):
             for raw in table.values():
                 script = Script.from_json(raw)
                 if not script.expired(now):
-                    found.append(Stored(script, int(served.get(script.id.encode(), 0))))
+                    found.append(StoredScript(script, int(served.get(script.id.encode(), 0))))
         return ordered(found)
 
     def delete(self, session: str, script_id: str) -> bool:
@@ -221,13 +221,13 @@ class RedisStore(Store):
             active, done, _ = pipe.execute()
         return int(active) + int(done)
 
-    def take(self, session: str, request: Mapping[str, Any]) -> Taken | None:
+    def take(self, session: str, request: Mapping[str, Any]) -> ScriptStep | None:
         args = [request.get(name) or "" for name in ("call", "identifier-type", "identifier")]
         result = self._call(lambda: self._take(keys=self._keys(session), args=args))
         if not result:
             return None
         script_id, scenario, index = result
-        return Taken(script_id.decode(), scenario.decode(), int(index))
+        return ScriptStep(script_id.decode(), scenario.decode(), int(index))
 
     # Journal ---------------------------------------------------------------------------------
 

@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING, Any
 
 from mockserver import answers
 from mockserver.answers import Answer
-from mockserver.parsing import CACHED_BODY_BYTES, Call
+from mockserver.identity.parsing import CACHED_BODY_BYTES, Call
 
 if TYPE_CHECKING:
-    from mockserver.runtime import Runtime
+    from mockserver.http.runtime import Runtime
 
 # Headers that make an answer depend on more than the key.
 _BYPASS = ("HTTP_X_MOCK_SCENARIO", "HTTP_X_MOCK_NOW", "HTTP_TRANSFER_ENCODING")
@@ -45,7 +45,7 @@ def hour(moment: datetime) -> int:
 
 
 @dataclass(frozen=True)
-class Hot:
+class CachedAnswer:
     """A cached answer: what goes on the wire, and what the journal needs to describe it."""
 
     status: str
@@ -55,7 +55,7 @@ class Hot:
     call: Call | None
 
     @classmethod
-    def of(cls, answer: Answer, call: Call | None) -> Hot:
+    def of(cls, answer: Answer, call: Call | None) -> CachedAnswer:
         status, headers = answers.head(answer)
         return cls(status, tuple(headers), answer.body, answer, call)
 
@@ -65,18 +65,18 @@ class Hot:
 
 
 class AnswerCache:
-    """A thread-safe LRU cache of Hot answers, bounded by entries and by bytes."""
+    """A thread-safe LRU cache of CachedAnswer answers, bounded by entries and by bytes."""
 
     def __init__(self, entries: int, max_bytes: int) -> None:
         self.entries = entries
         self.max_bytes = max_bytes
-        self._items: OrderedDict[Key, Hot] = OrderedDict()
+        self._items: OrderedDict[Key, CachedAnswer] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: Key) -> Hot | None:
+    def get(self, key: Key) -> CachedAnswer | None:
         with self._lock:
             found = self._items.get(key)
             if found is None:
@@ -86,7 +86,7 @@ class AnswerCache:
             self.hits += 1
             return found
 
-    def keep(self, key: Key, hot: Hot) -> None:
+    def keep(self, key: Key, hot: CachedAnswer) -> None:
         size = hot.size + len(key[3])
         if self.entries == 0 or size > self.max_bytes:
             return
@@ -141,7 +141,7 @@ def keeper(runtime: Runtime, base: BaseKey | None, moment: datetime, call: Call 
     key: Key = (*base, hour(moment))
 
     def keep(answer: Answer) -> None:
-        runtime.answers.keep(key, Hot.of(answer, call))
+        runtime.answers.keep(key, CachedAnswer.of(answer, call))
 
     return keep
 

@@ -1,6 +1,6 @@
 """The Flask side of the HTTP surface: /openapi.json, /__mock/health and /__mock/catalog, JSON errors.
 
-Protocol paths never reach Flask: ``protocol.Protocol`` answers them in front of it. A request to
+Protocol paths never reach Flask: ``endpoint.ProtocolEndpoint`` answers them in front of it. A request to
 any other path that is not a page of the mock (a 404, a 405) is answered in the protocol's error
 shape and journalled like a protocol request, so a client with a wrong URL shows in the journal.
 """
@@ -15,10 +15,11 @@ from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 import spec
-from mockserver import answers, docs, protocol, records
+from mockserver import answers
 from mockserver.answers import Answer
-from mockserver.runtime import Runtime
-from mockserver.selector import Selector
+from mockserver.http import docs, endpoint, records
+from mockserver.http.runtime import Runtime
+from mockserver.scenarios.selector import Selector
 
 
 def runtime() -> Runtime:
@@ -87,20 +88,20 @@ def http_error(error: HTTPException) -> Response:
         why = f"no such path {request.path!r}; protocol paths: {', '.join(rt.paths)}"
         answer = answers.http_error(404, error.name, "path", why)
     else:
-        answer = protocol.http_exception(error)
+        answer = endpoint.http_exception(error)
     if request.path.startswith("/__mock/"):
         return _response(answer)
     if rt.self_check:
-        protocol.check_answer(rt, answer)
+        endpoint.check_answer(rt, answer)
     ctx = records.context(None, b"", request.environ)
     entry = records.entry(request.method, request.path, ctx, answer, scenario=None, started=g.mock_started)
     g.mock_entry = entry
-    return _response(protocol.journal(selector(), entry) or answer)
+    return _response(endpoint.journal(selector(), entry) or answer)
 
 
 def internal_error(error: Exception) -> Response:
     """Last resort: a JSON 500 with result 100, and the traceback in the log. A test asserts none happens."""
-    return _response(protocol.internal_error(runtime(), current_app.logger, request.environ, error))
+    return _response(endpoint.internal_error(runtime(), current_app.logger, request.environ, error))
 
 
 def _start() -> None:

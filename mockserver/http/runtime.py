@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from mockserver import clock, settings, users
-from mockserver.effects import Delays
-from mockserver.generation import Generator
-from mockserver.hotpath import AnswerCache
-from mockserver.logging_ import RequestLog
-from mockserver.parsing import Verdicts
+from mockserver import settings
+from mockserver.data import clock
+from mockserver.data.generation import Generator
+from mockserver.http.hotpath import AnswerCache
+from mockserver.http.request_log import RequestLog
+from mockserver.identity import users
+from mockserver.identity.parsing import Verdicts
+from mockserver.scenarios.effects import Delays
 
 # The hot path's cache of final answers holds at most this many bytes of bodies (per worker).
 ANSWER_CACHE_BYTES = 32 * 1024 * 1024

@@ -8,15 +8,18 @@ The environment is read once, by ``environment()``, and handed on as a value.
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mockserver import clock, settings, users
+from mockserver import settings
+from mockserver.data import clock
 from mockserver.errors import ConfigError
+from mockserver.identity import users
+from mockserver.scenarios import scenario_files
+from mockserver.serving.options import Options
 
 ENV_PREFIX = "MOCKSERVER_"
 _TRUE = {"1", "true", "yes", "on"}
@@ -175,16 +178,6 @@ def _dest(flag: Flag) -> str:
     return flag.name.replace("-", "_")
 
 
-@dataclass(frozen=True)
-class Options:
-    host: str
-    port: int
-    workers: int
-    threads: int
-    config: dict[str, Any]
-    server: str = "gunicorn"
-
-
 def options(argv: Sequence[str] | None, env: Mapping[str, str]) -> Options:
     """Parsed flags as server options and a create_app config (checked: ConfigError if unusable)."""
     args = vars(parser(env).parse_args(argv))
@@ -201,7 +194,7 @@ def options(argv: Sequence[str] | None, env: Mapping[str, str]) -> Options:
     settings.check(merged)
     clock.pinned(merged["MOCK_NOW"])
     users.load(merged["MOCK_USERS_FILE"], bool(merged["MOCK_ANY_USER"]))
-    _check_scenario_files(merged["MOCK_SCENARIO_FILES"])
+    scenario_files.load(merged["MOCK_SCENARIO_FILES"])  # a bad file stops the start here, not in each worker
     if args["workers"] < 0 or args["threads"] < 1 or not 0 <= args["port"] <= 65535:
         raise ConfigError("--workers must be at least 0 (automatic), --threads 1, --port within 0..65535")
     workers = args["workers"] or automatic_workers(merged["MOCK_STATE"])
@@ -216,25 +209,25 @@ def automatic_workers(state: str | None, cpus: int | None = None) -> int:
     return max(2, cpus or os.cpu_count() or 1)
 
 
-def _check_scenario_files(paths: Sequence[str]) -> None:
-    """Bad scenario files stop the start here (exit 2), not in every gunicorn worker."""
-    if not paths:
-        return
-    try:
-        loader = importlib.import_module("mockserver.scenario_files")
-    except ModuleNotFoundError as error:
-        if error.name != "mockserver.scenario_files":
-            raise
-        raise ConfigError("--scenarios needs the scenario engine (mockserver.scenario_files)") from None
-    loader.load(paths)
-
-
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     try:
         chosen = options(argv, environment(environ))
     except ConfigError as error:
         print(f"mockserver: {error}", file=sys.stderr)
         return 2
-    from mockserver.serve import run  # gunicorn is imported only when serving
+    return SERVERS[chosen.server](chosen)
 
-    return run(chosen)
+
+def _gunicorn(chosen: Options) -> int:
+    from mockserver.serving import gunicorn_server  # imported only when serving
+
+    return gunicorn_server.run(chosen)
+
+
+def _granian(chosen: Options) -> int:
+    from mockserver.serving import granian_server  # granian is an optional dependency
+
+    return granian_server.run(chosen)
+
+
+SERVERS: dict[str, Callable[[Options], int]] = {"gunicorn": _gunicorn, "granian": _granian}

@@ -24,7 +24,7 @@ FILES = ("admin.schema.json", "scenario-file.schema.json")
 @cache
 def document(name: str) -> dict[str, Any]:
     """A schema file of this package, parsed once (read-only)."""
-    text = resources.files("mockserver.state").joinpath(name).read_text("utf-8")
+    text = resources.files("mockserver.scenarios.state").joinpath(name).read_text("utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
 

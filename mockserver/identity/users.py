@@ -16,9 +16,10 @@ from typing import Any
 
 import yaml
 
-from mockserver import catalog, magic
-from mockserver.countries import COUNTRIES
+from mockserver.data.countries import COUNTRIES
 from mockserver.errors import ConfigError, UnknownScenario
+from mockserver.identity import magic
+from mockserver.scenarios import catalog
 
 IDENTIFIER_TYPES = ("username", "rfid", "evco-id", "token")
 

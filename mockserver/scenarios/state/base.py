@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from mockserver.state.model import Script, Stored
+from mockserver.scenarios.state.model import Script, StoredScript
 
 # Session ids name Redis keys: no braces (hash tags), no spaces, bounded.
 SESSION_PATTERN = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
@@ -22,7 +22,7 @@ def valid_session(value: str) -> bool:
 
 
 @dataclass(frozen=True)
-class Taken:
+class ScriptStep:
     """One consumed step: which script served it, its scenario, and the step's index (0-based)."""
 
     script_id: str
@@ -60,14 +60,14 @@ class Store(ABC):
     # Scripts ---------------------------------------------------------------------------------
 
     @abstractmethod
-    def install(self, session: str, new: NewScript) -> Stored | None:
+    def install(self, session: str, new: NewScript) -> StoredScript | None:
         """Install a script unless one with the same id exists (then None). Raises TooManyScripts.
 
         With ``new.once``, also None when a script of that id was ever installed since the last reset.
         """
 
     @abstractmethod
-    def scripts(self, session: str) -> list[Stored]:
+    def scripts(self, session: str) -> list[StoredScript]:
         """Every live script of the session: active ones in precedence order, then exhausted ones."""
 
     @abstractmethod
@@ -79,10 +79,10 @@ class Store(ABC):
         """Remove every script of the session; returns how many there were."""
 
     @abstractmethod
-    def take(self, session: str, request: Mapping[str, Any]) -> Taken | None:
+    def take(self, session: str, request: Mapping[str, Any]) -> ScriptStep | None:
         """Atomically consume the next step of the best matching script (see ``model``), or None."""
 
-    def script(self, session: str, script_id: str) -> Stored | None:
+    def script(self, session: str, script_id: str) -> StoredScript | None:
         """One live script, or None."""
         return next((s for s in self.scripts(session) if s.script.id == script_id), None)
 
@@ -114,7 +114,7 @@ class Store(ABC):
         """Release connections."""
 
 
-def ordered(stored: list[Stored]) -> list[Stored]:
+def ordered(stored: list[StoredScript]) -> list[StoredScript]:
     """Active scripts in precedence order, then exhausted ones oldest first."""
     return sorted(stored, key=lambda s: (s.exhausted, s.script.rank))
 

@@ -116,7 +116,7 @@ class Script:
 
 
 @dataclass(frozen=True)
-class Stored:
+class StoredScript:
     """A script as a store holds it: the definition and how many requests it has served."""
 
     script: Script

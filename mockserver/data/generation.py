@@ -25,7 +25,7 @@ import orjson
 from faker import Faker
 
 import spec
-from mockserver.countries import COUNTRIES, Country
+from mockserver.data.countries import COUNTRIES, Country
 
 VARIANTS = (
     "normal",

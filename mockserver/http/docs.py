@@ -7,8 +7,9 @@ from typing import Any
 
 import orjson
 
-from mockserver import catalog, magic
-from mockserver.users import Directory
+from mockserver.identity import magic
+from mockserver.identity.users import Directory
+from mockserver.scenarios import catalog
 
 CALL = "user-get-recent-sessions"
 
