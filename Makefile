@@ -27,10 +27,11 @@ install: $(STAMP)  ## create or refresh the virtual environment from pyproject.t
 serve: $(STAMP)  ## start the mock on http://$(HOST):$(PORT) with the demo key and users
 	$(BIN)/python -m mockserver --host $(HOST) --port $(PORT)
 
-lint: $(STAMP)  ## ruff and mypy (strict) on the packages
+lint: $(STAMP)  ## ruff, mypy (strict) and the import contracts of ARCHITECTURE.md
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
 
 system-deps:  ## system packages the tests start: redis-server (and curl for the README test)
 	scripts/system-deps.sh redis-server curl

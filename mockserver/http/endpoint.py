@@ -217,7 +217,7 @@ def decide(
         call = rt.verdicts.parse(raw)
     except Rejected as reason:  # decided by the cache key alone (a scenario header is never cached)
         ctx = records.context(None, raw, incoming.environ)
-        return Decision(ctx, answers.rejected(reason), keep=hotpath.keeper(rt, base, now, None))
+        return Decision(ctx, answers.rejected(reason), keep=hotpath.keeper(rt.answers, base, now, None))
     ctx = records.context(call, raw, incoming.environ)
     try:
         if header_choice is None and taken is None:
@@ -242,7 +242,7 @@ def decide(
         return answers.result(resolution.code, rt.mapping, error)
 
     if choice is None:
-        return Decision(ctx, normal(), keep=hotpath.keeper(rt, base, moment, call))
+        return Decision(ctx, normal(), keep=hotpath.keeper(rt.answers, base, moment, call))
     answer = effects.compose(choice.parts, rt.mapping, rt.delays, normal, success)
     return Decision(ctx, answer, choice.name, taken)
 

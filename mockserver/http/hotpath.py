@@ -22,14 +22,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mockserver import answers
 from mockserver.answers import Answer
 from mockserver.identity.parsing import CACHED_BODY_BYTES, Call
-
-if TYPE_CHECKING:
-    from mockserver.http.runtime import Runtime
 
 # Headers that make an answer depend on more than the key.
 _BYPASS = ("HTTP_X_MOCK_SCENARIO", "HTTP_X_MOCK_NOW", "HTTP_TRANSFER_ENCODING")
@@ -134,14 +131,14 @@ def base_key(environ: dict[str, Any]) -> BaseKey | None:
     return (environ.get("PATH_INFO", ""), environ.get("HTTP_AUTHORIZATION"), environ.get("CONTENT_TYPE"), raw)
 
 
-def keeper(runtime: Runtime, base: BaseKey | None, moment: datetime, call: Call | None) -> Keeper | None:
+def keeper(cache: AnswerCache, base: BaseKey | None, moment: datetime, call: Call | None) -> Keeper | None:
     """What the endpoint calls with an answer the cache may keep (None: this request may not)."""
     if base is None:
         return None
     key: Key = (*base, hour(moment))
 
     def keep(answer: Answer) -> None:
-        runtime.answers.keep(key, CachedAnswer.of(answer, call))
+        cache.keep(key, CachedAnswer.of(answer, call))
 
     return keep
 
