@@ -15,11 +15,10 @@ from typing import Any
 import orjson
 from flask import Blueprint, Flask, Response, current_app, request
 
-from mockserver.errors import ConfigError
 from mockserver.http import docs
 from mockserver.scenarios import catalog
 from mockserver.scenarios.engine import Engine
-from mockserver.scenarios.scenario_files import ScenarioFileError, load
+from mockserver.scenarios.scenario_files import ScenarioFileError
 from mockserver.scenarios.state import (
     DEFAULT_SESSION,
     StateUnavailable,
@@ -58,13 +57,13 @@ def init_app(app: Flask) -> Engine:
     Raises ScenarioFileError (a ConfigError naming file and JSON path) for a bad scenario file.
     """
     config = app.config
-    store = make_store(config.get("MOCK_STATE"), int(config.get("MOCK_JOURNAL_SIZE") or 1000))
+    store = make_store(config["MOCK_STATE"], config["MOCK_JOURNAL_SIZE"], config["MOCK_MAX_SCRIPTS"])
     try:
         engine = Engine(
             store,
-            files=[str(path) for path in config.get("MOCK_SCENARIO_FILES") or ()],
-            reload=bool(config.get("MOCK_RELOAD_SCENARIOS")),
-            reload_interval=float(config.get("MOCK_RELOAD_INTERVAL", 1.0)),
+            files=[str(path) for path in config["MOCK_SCENARIO_FILES"]],
+            reload=bool(config["MOCK_RELOAD_SCENARIOS"]),
+            reload_interval=float(config["MOCK_RELOAD_INTERVAL"]),
         )
     except BaseException:
         store.close()
@@ -74,18 +73,6 @@ def init_app(app: Flask) -> Engine:
     app.extensions["mock.scenario_files"] = engine  # engine.resolve(name): parts of a composed scenario
     app.register_blueprint(bp)
     return engine
-
-
-def check(config: Mapping[str, Any]) -> None:
-    """Check the state settings without serving (for the CLI, before any worker starts).
-
-    Raises ConfigError: a bad ``MOCK_STATE`` URL, journal size, or scenario file (file and JSON path).
-    """
-    size = config.get("MOCK_JOURNAL_SIZE")
-    if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 1):
-        raise ConfigError(f"MOCK_JOURNAL_SIZE={size!r} must be a positive integer")
-    make_store(config.get("MOCK_STATE")).close()  # URL syntax only: nothing connects yet
-    load([str(path) for path in config.get("MOCK_SCENARIO_FILES") or ()])
 
 
 def _engine() -> Engine:

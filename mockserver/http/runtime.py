@@ -59,6 +59,6 @@ class Runtime:
             pin=clock.pinned(config["MOCK_NOW"]),
             self_check=bool(config["MOCK_SELF_CHECK"]),
             max_body=config["MOCK_MAX_BODY_BYTES"],
-            log=RequestLog(config["MOCK_LOG_FORMAT"], config.get("MOCK_LOG_STREAM")),
+            log=RequestLog(config["MOCK_LOG_FORMAT"], config["MOCK_LOG_STREAM"]),
             paths=tuple(dict.fromkeys([*settings.PROTOCOL_PATHS, *config["MOCK_PATHS"]])),
         )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
+from mockserver import settings
 from mockserver.errors import ConfigError
 from mockserver.serving import cli
 
@@ -33,7 +35,7 @@ def test_every_flag_maps_to_config() -> None:
         "MOCK_API_KEYS": ["a", "b"],
         "MOCK_ANY_USER": True,
         "MOCK_SEED": 9,
-        "MOCK_USERS_FILE": cli.settings.DEFAULT_USERS_FILE,
+        "MOCK_USERS_FILE": settings.DEFAULT_USERS_FILE,
         "MOCK_STATUS_MAPPING": "http",
         "MOCK_NOW": "2024-01-01T00:00:00Z",
         "MOCK_LOG_FORMAT": "text",
@@ -83,9 +85,21 @@ def test_environment_sets_defaults_and_flags_win() -> None:
 
 def test_every_flag_has_an_environment_variable() -> None:
     help_text = cli.parser({}).format_help()
-    for flag in cli.FLAGS:
-        assert flag.env_name.startswith("MOCKSERVER_")
+    for flag in settings.FLAGS:
+        assert flag.env_name is not None and flag.env_name.startswith("MOCKSERVER_")
         assert flag.env_name in help_text
+
+
+def test_every_config_key_the_mock_reads_has_a_default() -> None:
+    """A key read anywhere in mockserver but missing from the settings table would be a KeyError at start."""
+    package = Path(settings.__file__).parent
+    read = {
+        key
+        for path in package.rglob("*.py")
+        for key in re.findall(r"\bMOCK_[A-Z_]+\b", path.read_text("utf-8"))
+    }
+    assert read, "no config keys found: the pattern is wrong"
+    assert read - {"MOCK_"} <= set(settings.DEFAULTS), sorted(read - set(settings.DEFAULTS))
 
 
 @pytest.mark.parametrize(

@@ -8,12 +8,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from mockserver import settings
 from mockserver.scenarios.state.model import Script, StoredScript
 
 # Session ids name Redis keys: no braces (hash tags), no spaces, bounded.
 SESSION_PATTERN = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
-DEFAULT_JOURNAL_SIZE = 1000
-DEFAULT_MAX_SCRIPTS = 1000
+DEFAULT_JOURNAL_SIZE: int = settings.default("MOCK_JOURNAL_SIZE")
+DEFAULT_MAX_SCRIPTS: int = settings.default("MOCK_MAX_SCRIPTS")
 
 
 def valid_session(value: str) -> bool:
