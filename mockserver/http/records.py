@@ -74,10 +74,10 @@ def entry(
     *,
     scenario: str | None,
     started: float,
-    taken: ScriptStep | None = None,
+    step: ScriptStep | None = None,
 ) -> dict[str, Any]:
     """The journal entry of one answered request (``started``: its ``time.perf_counter()``;
-    ``taken``: the scripted step that chose its scenario)."""
+    ``step``: the scripted step that chose its scenario)."""
     found: dict[str, Any] = {
         "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
         "method": method,
@@ -93,8 +93,8 @@ def entry(
         "identifier": ctx.identifier,
         "duration_ms": round((time.perf_counter() - started) * 1000, 3),
     }
-    if taken is not None:
-        found["script"] = {"id": taken.script_id, "step": taken.index}
+    if step is not None:
+        found["script"] = {"id": step.script_id, "step": step.index}
     return found
 
 

@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 import spec
 from mockserver import answers
 from mockserver.answers import Answer
-from mockserver.http import docs, endpoint, records
+from mockserver.http import delivery, docs, records
 from mockserver.http.runtime import Runtime
 from mockserver.scenarios.selector import Selector
 
@@ -88,20 +88,20 @@ def http_error(error: HTTPException) -> Response:
         why = f"no such path {request.path!r}; protocol paths: {', '.join(rt.paths)}"
         answer = answers.http_error(404, error.name, "path", why)
     else:
-        answer = endpoint.http_exception(error)
+        answer = delivery.http_exception(error)
     if request.path.startswith("/__mock/"):
         return _response(answer)
     if rt.self_check:
-        endpoint.check_answer(rt, answer)
+        delivery.check_answer(rt, answer)
     ctx = records.context(None, b"", request.environ)
     entry = records.entry(request.method, request.path, ctx, answer, scenario=None, started=g.mock_started)
     g.mock_entry = entry
-    return _response(endpoint.journal(selector(), entry) or answer)
+    return _response(delivery.journal(selector(), entry) or answer)
 
 
 def internal_error(error: Exception) -> Response:
     """Last resort: a JSON 500 with result 100, and the traceback in the log. A test asserts none happens."""
-    return _response(endpoint.internal_error(runtime(), current_app.logger, request.environ, error))
+    return _response(delivery.internal_error(runtime(), current_app.logger, request.environ, error))
 
 
 def _start() -> None:
