@@ -3,7 +3,7 @@
 Resolution follows spec/DECISIONS.md D11/D12: a username needs a token (140 without); a known user
 with a wrong token gets 145; an unknown username 144; an unknown rfid, evco-id or token 140. In
 any-user mode every identifier not in the directory is a user with its own generated history.
-Magic values (mockserver.magic) come first in every mode.
+Magic values (mockserver.identity.magic) come first in every mode.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from mockserver.scenarios.state.errors import StateUnavailable
 from mockserver.scenarios.state.model import StoredScript
 from spec import Problem
 
-log = logging.getLogger("mockserver.state")
+log = logging.getLogger(__name__)
 
 
 class Engine:

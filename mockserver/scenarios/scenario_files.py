@@ -34,7 +34,7 @@ from spec import Problem, json_path
 SUFFIXES = (".yaml", ".yml", ".json")
 MAX_STEPS = 1000  # steps of one script once named sequences are expanded
 FILE_SCHEMA = "scenario-file.schema.json"
-log = logging.getLogger("mockserver.scenarios")
+log = logging.getLogger(__name__)
 
 
 class ScenarioFileError(ConfigError):

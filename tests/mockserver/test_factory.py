@@ -59,7 +59,7 @@ def test_v3_and_extra_paths() -> None:
 
 
 class Recording:
-    """A selector like mockserver.admin's: scripted names in order, every journal entry kept."""
+    """A selector like mockserver.http.admin's: scripted names in order, every journal entry kept."""
 
     def __init__(self, script: list[str], fail: bool = False) -> None:
         self.script, self.fail = script, fail
@@ -78,7 +78,7 @@ class Recording:
 
 def _app_with(selector: Any) -> Any:
     app = create_app({"MOCK_LOG_FORMAT": "off", "MOCK_NOW": NOW})
-    app.extensions["mock.selector"] = selector  # as mockserver.admin.init_app installs its own
+    app.extensions["mock.selector"] = selector  # as mockserver.http.admin.init_app installs its own
     return app
 
 
@@ -240,7 +240,7 @@ def test_self_check_logs_violations() -> None:
 
 
 class Files:
-    """Stands in for helper B's scenario files: one composed scenario."""
+    """Stands in for the scenario files: one composed scenario."""
 
     def resolve(self, name: str) -> list[str] | None:
         table = {

@@ -1,4 +1,4 @@
-"""The hot path (mockserver.hotpath) and the parse shortcuts: same answers, same journal, bounded.
+"""The hot path (mockserver.http.hotpath) and the parse shortcuts: same answers, same journal, bounded.
 
 Requests go through ``app.wsgi_app`` (the test client), which is the protocol endpoint in front of
 Flask: the first of identical requests is answered in full, the next ones from the cache.
