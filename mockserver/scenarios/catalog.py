@@ -21,7 +21,7 @@ MAX_MS = 60_000.0
 
 @dataclass(frozen=True)
 class Scenario:
-    """One built-in behaviour: ``kind`` selects the effect (mockserver.scenarios.effects), ``arg`` configures it."""
+    """One built-in behaviour: ``kind`` selects the effect (``effects``), ``arg`` configures it."""
 
     name: str
     kind: str
