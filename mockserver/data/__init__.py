@@ -1,2 +1,2 @@
 """Deterministic data: the mock's clock (``clock``), the countries sessions happen in (``countries``),
-and generated charging histories (``generation``)."""
+and generated charging histories (``generation``, from ``seeding``, ``timestamps`` and ``variants``)."""
