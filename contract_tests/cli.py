@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import spec
 from contract_tests import report, runner
-from contract_tests.config import IDENTIFIER_TYPES, Config
+from contract_tests.config import Config
 from contract_tests.errors import CannotJudge
 
 EXIT_PASS, EXIT_FAIL, EXIT_CANNOT_JUDGE = 0, 1, 2
@@ -74,7 +74,9 @@ class Option:
 OPTIONS: list[Option] = [
     Option("--base-url", _url, None, "the target, e.g. https://staging.example.com", required=True),
     Option("--api-key", str, None, "the partner API key (sent as 'Authorization: key=KEY')", required=True),
-    Option("--identifier-type", str, None, "the known-good user's identifier-type", IDENTIFIER_TYPES, True),
+    Option(
+        "--identifier-type", str, None, "the known-good user's identifier-type", spec.IDENTIFIER_TYPES, True
+    ),
     Option("--identifier", str, None, "the known-good user's identifier", required=True),
     Option("--token", str, None, "the known-good user's token (omit if the user has none)"),
     Option("--path", str, "/api/v4/request", "the call's path"),
@@ -101,7 +103,7 @@ class _Parser(argparse.ArgumentParser):
 def parser() -> argparse.ArgumentParser:
     cli = _Parser(
         prog="python -m contract_tests",
-        description="Judge an implementation of OIOI user-get-recent-sessions from its base URL. "
+        description=f"Judge an implementation of OIOI {spec.CALL} from its base URL. "
         "Each option also reads CONTRACT_<OPTION> (e.g. CONTRACT_API_KEY). "
         "Exit: 0 keeps the contract, 1 violations found, 2 could not judge.",
     )

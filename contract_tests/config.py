@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-IDENTIFIER_TYPES = ("evco-id", "rfid", "username", "token")
-CALL = "user-get-recent-sessions"
-
 
 @dataclass(frozen=True)
 class Config:
