@@ -7,7 +7,11 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Config:
-    """Where the target is, the one known-good user on it, and how hard to push."""
+    """Where the target is, the one known-good user on it, and how hard to push.
+
+    The field defaults are the suite's only defaults: the command line and the CONTRACT_* variables
+    fall back to them, and a field without one is a required option.
+    """
 
     base_url: str
     api_key: str
