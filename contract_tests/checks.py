@@ -3,7 +3,8 @@
 A check takes the run's ``Context`` and one ``Exchange`` and yields ``Finding``s (none = passed).
 Each has a name, the family it belongs to, and the rule it enforces quoted from the document
 (docs/user-get-recent-sessions.rst), the protocol's general pages (docs/oioi-transport.md) or
-spec/DECISIONS.md (Dn). ``Check.kinds`` lists the case kinds it judges (None = every answer).
+spec/DECISIONS.md (Dn). ``Check.kinds`` lists the case kinds it judges (None = every answer);
+``Check.needs_answer`` is False for the one check that also judges requests that got no answer.
 """
 
 from __future__ import annotations
@@ -85,18 +86,20 @@ _CALL_KINDS = frozenset(Kind) - {Kind.DENIED}
 @dataclass(frozen=True)
 class Check:
     """A named rule: ``function`` yields findings for the exchanges of ``kinds`` (None = all; by
-    default the answers to the call, not those to another method or path)."""
+    default the answers to the call, not those to another method or path). Only exchanges that got
+    an answer are judged, unless ``needs_answer`` is False."""
 
     name: str
     family: str
     rule: str
     function: CheckFunction
     kinds: frozenset[Kind] | None = _CALL_KINDS
+    needs_answer: bool = True
 
     def applies(self, exchange: Exchange) -> bool:
         if self.kinds is not None and exchange.kind not in self.kinds:
             return False
-        return exchange.answered or self.name == "server-answers"
+        return exchange.answered or not self.needs_answer
 
 
 def _is_success(exchange: Exchange) -> bool:
@@ -334,14 +337,16 @@ def _at(body: Any, path: str) -> Any:
 # --- semantics (the spec's invariants, one check each) ------------------------------------------
 
 
-def _invariant(invariant: spec.invariants.Invariant) -> CheckFunction:
+def _invariant(invariant: spec.invariants.Invariant, rule: str) -> Check:
+    """The check of one spec invariant, named after it: it judges the bodies of successes."""
+
     def check(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
         if exchange.result_code == 0 and exchange.is_json_object:
             for problem in invariant(exchange.body):
                 yield Finding(problem.message, problem.path, _at(exchange.body, problem.path))
 
     check.__name__ = invariant.__name__
-    return check
+    return Check(invariant.__name__.replace("_", "-"), "semantics", rule, check)
 
 
 # --- consistency --------------------------------------------------------------------------------
@@ -390,24 +395,6 @@ def status_matches_result(ctx: Context, exchange: Exchange) -> Iterator[Finding]
         )
 
 
-_INVARIANT_RULES = {
-    "interval_end_not_before_start": 'session-interval / charging-interval: "Start and end time": an end is '
-    "never before its start.",
-    "intervals_start_before_they_end": '"The session interval is the time between connecting the car to '
-    'the station and disconnecting"; "the charging interval is the time between the first and the last time '
-    'that energy was transferred": nothing ends that did not start, and nothing charges before the car is '
-    "connected. The partial states are a session in progress (no end) and one that never charged (both "
-    "null, D5).",
-    "charging_inside_session": '"The charging interval is the time between the first and the last time that '
-    'energy was transferred to the car" while "connecting the car to the station and disconnecting" '
-    "bounds the session: charging lies inside the session.",
-    "energy_not_negative": 'energy-consumed: "The consumed energy in kWh (float)" is never negative (D2).',
-    "cost_non_negative_decimal": 'cost: "The total cost of the session (string)": a non-negative decimal '
-    "string, never a number, never signed (D9).",
-    "currency_is_iso4217": 'currency: "Currency of the cost (string)": an ISO 4217 alphabetic code, upper '
-    "case (D10).",
-}
-
 _AUTH_KINDS = frozenset({Kind.USER_AUTH})
 
 CHECKS: list[Check] = [
@@ -417,6 +404,7 @@ CHECKS: list[Check] = [
         "Every request gets an answer within the time-out (no dropped connection, no hang).",
         server_answers,
         None,
+        needs_answer=False,
     ),
     Check(
         "not-a-server-error",
@@ -474,15 +462,36 @@ CHECKS: list[Check] = [
         "Unknown extra response fields are allowed (tolerant reader) and reported as warnings (D6).",
         unknown_fields,
     ),
-    *[
-        Check(
-            invariant.__name__.replace("_", "-"),
-            "semantics",
-            _INVARIANT_RULES[invariant.__name__],
-            _invariant(invariant),
-        )
-        for invariant in spec.INVARIANTS
-    ],
+    _invariant(
+        spec.invariants.interval_end_not_before_start,
+        'session-interval / charging-interval: "Start and end time": an end is never before its start.',
+    ),
+    _invariant(
+        spec.invariants.intervals_start_before_they_end,
+        '"The session interval is the time between connecting the car to the station and disconnecting"; '
+        '"the charging interval is the time between the first and the last time that energy was '
+        'transferred": nothing ends that did not start, and nothing charges before the car is connected. '
+        "The partial states are a session in progress (no end) and one that never charged (both null, D5).",
+    ),
+    _invariant(
+        spec.invariants.charging_inside_session,
+        '"The charging interval is the time between the first and the last time that energy was '
+        'transferred to the car" while "connecting the car to the station and disconnecting" bounds the '
+        "session: charging lies inside the session.",
+    ),
+    _invariant(
+        spec.invariants.energy_not_negative,
+        'energy-consumed: "The consumed energy in kWh (float)" is never negative (D2).',
+    ),
+    _invariant(
+        spec.invariants.cost_non_negative_decimal,
+        'cost: "The total cost of the session (string)": a non-negative decimal string, never a number, '
+        "never signed (D9).",
+    ),
+    _invariant(
+        spec.invariants.currency_is_iso4217,
+        'currency: "Currency of the cost (string)": an ISO 4217 alphabetic code, upper case (D10).',
+    ),
     Check(
         "code-zero-iff-sessions",
         "consistency",
