@@ -559,5 +559,3 @@ CHECKS: list[Check] = [
         None,
     ),
 ]
-
-CHECK_NAMES = tuple(check.name for check in CHECKS)

@@ -9,7 +9,7 @@ unknown fields), and the payload is shown whole with only the API key redacted.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import schemathesis
@@ -173,7 +173,3 @@ EXPLORERS: list[tuple[str, Callable[[Config, Send], int]]] = [
     ("schemathesis-positive", schemathesis_positive),
     ("schemathesis-negative", schemathesis_negative),
 ]
-
-
-def explorers() -> Iterator[tuple[str, Callable[[Config, Send], int]]]:
-    yield from EXPLORERS

@@ -7,7 +7,6 @@ draws ``(body, what)`` so a failure says which rule the request broke.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from hypothesis import strategies as st
@@ -158,9 +157,3 @@ def invalid_bodies(known: dict[str, Any]) -> st.SearchStrategy[tuple[Any, str]]:
         edit("token", st.text(_text_chars, min_size=256, max_size=1000), "token over 255 characters"),
     ]
     return st.one_of(*envelope_breaks, *field_breaks)
-
-
-STRATEGIES: dict[str, Callable[..., st.SearchStrategy[Any]]] = {
-    "valid": valid_bodies,
-    "invalid": invalid_bodies,
-}
