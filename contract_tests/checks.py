@@ -409,8 +409,8 @@ CHECKS: list[Check] = [
     Check(
         "not-a-server-error",
         "robustness",
-        '"Rejected" means a 4xx status or a documented error result code; never a 5xx (issue 5; 5xx is '
-        '"internal error or temporarily unavailable").',
+        "Rejected means a 4xx status or a documented error result code, never a 5xx: 5xx is "
+        '"internal error or temporarily unavailable" (D13, D28).',
         not_a_server_error,
         None,
     ),
@@ -425,13 +425,14 @@ CHECKS: list[Check] = [
     Check(
         "json-body",
         "schema",
-        '"Every response carries result" in a JSON object; "4xx: a body in JSON explains".',
+        '"Every response carries result" in a JSON object; "4xx: a body in JSON explains" (a 4xx without '
+        "JSON only warns, D26). A key twice, a number beyond a double, a BOM, NaN or Infinity fail (D35).",
         json_body,
     ),
     Check(
         "json-content-type",
         "schema",
-        '"Content-Type: application/json"; "All data is UTF-8."',
+        '"Content-Type: application/json"; "All data is UTF-8." (D27)',
         json_content_type,
     ),
     Check(
@@ -453,7 +454,7 @@ CHECKS: list[Check] = [
         "schema",
         '"connector-id: Internal database ID of the related connector (integer)", likewise '
         "charging-station-id: written as JSON integers (9835), not 9835.0 or 9.835e3, and within a "
-        "signed 64-bit integer (D23).",
+        "signed 64-bit integer (D23, D34).",
         integers_as_integers,
     ),
     Check(
@@ -470,8 +471,9 @@ CHECKS: list[Check] = [
         spec.invariants.intervals_start_before_they_end,
         '"The session interval is the time between connecting the car to the station and disconnecting"; '
         '"the charging interval is the time between the first and the last time that energy was '
-        'transferred": nothing ends that did not start, and nothing charges before the car is connected. '
-        "The partial states are a session in progress (no end) and one that never charged (both null, D5).",
+        'transferred": nothing ends that did not start, and nothing charges before the car is connected '
+        "(D33). The partial states are a session in progress (no end) and one that never charged (both "
+        "null, D5).",
     ),
     _invariant(
         spec.invariants.charging_inside_session,
@@ -496,7 +498,7 @@ CHECKS: list[Check] = [
         "code-zero-iff-sessions",
         "consistency",
         "Result code 0 if and only if user.sessions is present; error bodies never carry sessions (D16); "
-        "a success carries no error or problems (D19: they explain a refusal).",
+        "a success carries no error or problems (D36; D19: they explain a refusal).",
         code_zero_iff_sessions,
     ),
     Check(
@@ -511,24 +513,26 @@ CHECKS: list[Check] = [
         "authentication",
         '"140 Authentication failed: No positive authentication response / 144 Email does not exist / '
         '145 User token not valid": a wrong or missing token or an unknown user gets a user-auth code '
-        "(140-145) or a general one (100-102, D8), and never sessions (D12).",
+        "(140-145) or a general one (100-102, D8), and never sessions (D12). Tokens are compared exactly "
+        "(D25) and identifiers are not matched by prefix or pattern (D32).",
         user_auth_refused,
         _AUTH_KINDS,
     ),
     Check(
         "partner-auth-refused",
         "authentication",
-        '"Authorization: key=<api-key>" is required: a missing, wrong or malformed key gets 210, 211 or '
-        "220 (or a general code, D8), and never sessions.",
+        '"Authorization: key=<api-key>" is required: a missing, wrong or malformed key, or the key sent '
+        "anywhere else (D30), gets 210, 211 or 220 (or a general code, D8), never a user-auth code (D31), "
+        "and never sessions.",
         partner_auth_refused,
         frozenset({Kind.PARTNER_AUTH}),
     ),
     Check(
         "no-foreign-data",
         "authentication",
-        "A request the server may accept (unknown fields, another Content-Type, an altered identifier) is "
-        "answered with the known user's sessions or refused; \"never success data for anyone but the "
-        'known user" (issue 5).',
+        "A request the server may accept (unknown fields, D15; another Content-Type, D18; an altered "
+        "identifier, D24) is answered with the known user's sessions or refused: sessions that differ "
+        "from the known user's are a leak (D24).",
         no_foreign_data,
         frozenset({Kind.LENIENT}),
     ),
@@ -546,7 +550,7 @@ CHECKS: list[Check] = [
         "authentication",
         '"Every call is an HTTP POST to one path" with "Authorization: key=<api-key>": another method, '
         "another path below the call's, or any request without a valid key is never answered as the call "
-        "(sessions or result code 0); any refusal will do.",
+        "(sessions or result code 0); any refusal will do (D37).",
         not_the_call_no_data,
         frozenset({Kind.DENIED}),
     ),
@@ -554,7 +558,8 @@ CHECKS: list[Check] = [
         "secrets-not-disclosed",
         "authentication",
         "No answer discloses the API key or the known user's token to a request that did not send it "
-        '(D25: secrets are compared exactly, never revealed; "145 User token not valid" says no more).',
+        '(D38: "an error message that quotes the expected token is a leak"; "145 User token not valid" '
+        "says no more).",
         secrets_not_disclosed,
         None,
     ),

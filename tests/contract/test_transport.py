@@ -164,7 +164,7 @@ class _Recorder(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
             body = b""
-            for _ in range(1000):  # bounded: one chunk per round
+            for _ in range(1000):  # bounded: at most 1000 chunks
                 size = int(self.rfile.readline().strip(), 16)
                 if size == 0:
                     self.rfile.readline()
