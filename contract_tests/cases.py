@@ -10,11 +10,13 @@ import base64
 import gzip
 import hashlib
 import json
+import math
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import quote
 
-from contract_tests.config import CALL, IDENTIFIER_TYPES, Config
+import spec
+from contract_tests.config import Config
 from contract_tests.model import (
     ANY_ERROR_FAMILIES,
     PARTNER_AUTH_FAMILIES,
@@ -58,7 +60,7 @@ def unknown_identifier(identifier_type: str, seed: int) -> str:
 
 
 def envelope(user: Any) -> dict[str, Any]:
-    return {CALL: {"user": user}}
+    return {spec.CALL: {"user": user}}
 
 
 def _case(
@@ -143,7 +145,7 @@ def authentication_cases(config: Config) -> Iterator[Case]:
             expect,
             "the known user with token null",
         )
-    for kind in IDENTIFIER_TYPES:
+    for kind in spec.IDENTIFIER_TYPES:
         stranger = {"identifier-type": kind, "identifier": unknown_identifier(kind, config.seed)}
         yield _case(
             config,
@@ -226,7 +228,7 @@ def authentication_cases(config: Config) -> Iterator[Case]:
     yield _case(
         config,
         "auth/api-key-in-body",
-        {CALL: {"user": known, "api-key": key, "key": key, "authorization": f"key={key}"}},
+        {spec.CALL: {"user": known, "api-key": key, "key": key, "authorization": f"key={key}"}},
         PARTNER_AUTH,
         "no Authorization header; the right key in the call object",
         headers=dict(JSON_HEADERS),
@@ -238,7 +240,7 @@ def authentication_cases(config: Config) -> Iterator[Case]:
             "identifier": unknown_identifier(kind, config.seed),
             "token": wrong_token,
         }
-        for kind in IDENTIFIER_TYPES
+        for kind in spec.IDENTIFIER_TYPES
     }
     for name, user in no_key_users.items():
         yield _case(
@@ -270,15 +272,15 @@ def bad_input_cases(config: Config) -> Iterator[Case]:
     call = {"user": known}
     raw_bodies: dict[str, tuple[bytes, str]] = {
         "empty-body": (b"", "an empty body"),
-        "not-json": (b"user-get-recent-sessions", "a body that is not JSON"),
-        "truncated-json": (json.dumps({CALL: call})[:-2].encode(), "JSON cut short"),
+        "not-json": (spec.CALL.encode(), "a body that is not JSON"),
+        "truncated-json": (json.dumps({spec.CALL: call})[:-2].encode(), "JSON cut short"),
         "not-utf8": (
-            json.dumps({CALL: call}).encode().replace(b'"user"', b'"us\xffer"'),
+            json.dumps({spec.CALL: call}).encode().replace(b'"user"', b'"us\xffer"'),
             "JSON with an invalid UTF-8 byte",
         ),
-        "json-nan": (b'{"user-get-recent-sessions": {"user": NaN}}', "NaN is not JSON"),
+        "json-nan": (json.dumps({spec.CALL: {"user": math.nan}}).encode(), "NaN is not JSON"),
         "json-array": (b"[]", "a JSON array"),
-        "json-string": (b'"user-get-recent-sessions"', "a JSON string"),
+        "json-string": (json.dumps(spec.CALL).encode(), "a JSON string"),
         "json-null": (b"null", "JSON null"),
         "json-number": (b"42", "a JSON number"),
         "empty-object": (b"{}", "an empty JSON object (no call key)"),
@@ -288,7 +290,7 @@ def bad_input_cases(config: Config) -> Iterator[Case]:
         ),
         "huge-exponent": (_replace_identifier(config, "1e400"), "identifier is 1e400 (beyond any double)"),
         "deeply-nested-user": (
-            Case.json_body({CALL: {"user": None}}).replace(b"null", b"[" * 10_000 + b"]" * 10_000),
+            Case.json_body({spec.CALL: {"user": None}}).replace(b"null", b"[" * 10_000 + b"]" * 10_000),
             "user nested 10,000 arrays deep",
         ),
     }
@@ -306,15 +308,15 @@ def bad_input_cases(config: Config) -> Iterator[Case]:
         return user
 
     bodies: dict[str, tuple[Any, str]] = {
-        "two-call-keys": ({CALL: call, "user-get-sessions": call}, "two call keys"),
+        "two-call-keys": ({spec.CALL: call, "user-get-sessions": call}, "two call keys"),
         "unknown-call": ({"user-get-all-sessions": call}, "an unknown call name"),
-        "call-not-object": ({CALL: [call]}, "the call's value is a list"),
-        "call-null": ({CALL: None}, "the call's value is null"),
-        "missing-user": ({CALL: {}}, "no user"),
-        "user-not-object": ({CALL: {"user": config.identifier}}, "user is a string"),
-        "user-null": ({CALL: {"user": None}}, "user is null"),
-        "user-empty-object": ({CALL: {"user": {}}}, "user is an empty object"),
-        "user-list": ({CALL: {"user": [known]}}, "user is a list holding the known user"),
+        "call-not-object": ({spec.CALL: [call]}, "the call's value is a list"),
+        "call-null": ({spec.CALL: None}, "the call's value is null"),
+        "missing-user": ({spec.CALL: {}}, "no user"),
+        "user-not-object": ({spec.CALL: {"user": config.identifier}}, "user is a string"),
+        "user-null": ({spec.CALL: {"user": None}}, "user is null"),
+        "user-empty-object": ({spec.CALL: {"user": {}}}, "user is an empty object"),
+        "user-list": ({spec.CALL: {"user": [known]}}, "user is a list holding the known user"),
         "missing-identifier-type": (envelope(user_with(identifier_type=_DROP)), "no identifier-type"),
         "missing-identifier": (envelope(user_with(identifier=_DROP)), "no identifier"),
         "unknown-identifier-type": (
@@ -367,7 +369,7 @@ def bad_input_cases(config: Config) -> Iterator[Case]:
         "identifier-path": ("../../../../etc/passwd", False),
         "identifier-format-string": ("%s%s%s%n{0}${x}", False),
     }
-    for kind in IDENTIFIER_TYPES:
+    for kind in spec.IDENTIFIER_TYPES:
         for name, (text, ascii_only) in odd_identifiers.items():
             if kind != config.identifier_type and name not in {"identifier-non-ascii", "identifier-nul"}:
                 continue
@@ -444,7 +446,7 @@ def identity_variants(config: Config) -> Iterator[Case]:
                     USER_AUTH,
                     f"the known identifier changed ({name}) with a wrong token",
                 )
-    for kind in IDENTIFIER_TYPES:
+    for kind in spec.IDENTIFIER_TYPES:
         if kind != config.identifier_type:
             yield _case(
                 config,
@@ -491,7 +493,7 @@ def known_forms(config: Config) -> Iterator[Case]:
             "the body indented, with a trailing newline",
         ),
         "reordered-fields": (
-            Case.json_body({CALL: {"user": dict(reversed(list(config.identity().items())))}}),
+            Case.json_body({spec.CALL: {"user": dict(reversed(list(config.identity().items())))}}),
             None,
             "the user's fields in another order",
         ),
@@ -563,12 +565,12 @@ def tolerated_cases(config: Config) -> Iterator[Case]:
     yield _case(
         config,
         "tolerated/unknown-call-field",
-        {CALL: {"user": config.identity(), "limit": 5, "x-extra": {"a": [1, 2]}}},
+        {spec.CALL: {"user": config.identity(), "limit": 5, "x-extra": {"a": [1, 2]}}},
         LENIENT,
         "unknown fields in the call object",
     )
     for depth in (200, 10_000):
-        nested = Case.json_body({CALL: {"user": config.identity(), "x-deep": None}})
+        nested = Case.json_body({spec.CALL: {"user": config.identity(), "x-deep": None}})
         yield _case(
             config,
             f"tolerated/nested-{depth}-deep",
@@ -581,7 +583,7 @@ def tolerated_cases(config: Config) -> Iterator[Case]:
         yield _case(
             config,
             f"tolerated/unknown-field-{size // 1000}-kb",
-            {CALL: {"user": config.identity(), "x-padding": "p" * size}},
+            {spec.CALL: {"user": config.identity(), "x-padding": "p" * size}},
             LENIENT,
             f"an unknown field of {size // 1000:,} kB",
         )

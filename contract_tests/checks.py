@@ -3,7 +3,8 @@
 A check takes the run's ``Context`` and one ``Exchange`` and yields ``Finding``s (none = passed).
 Each has a name, the family it belongs to, and the rule it enforces quoted from the document
 (docs/user-get-recent-sessions.rst), the protocol's general pages (docs/oioi-transport.md) or
-spec/DECISIONS.md (Dn). ``Check.kinds`` lists the case kinds it judges (None = every answer).
+spec/DECISIONS.md (Dn). ``Check.kinds`` lists the case kinds it judges (None = every answer);
+``Check.needs_answer`` is False for the one check that also judges requests that got no answer.
 """
 
 from __future__ import annotations
@@ -85,18 +86,20 @@ _CALL_KINDS = frozenset(Kind) - {Kind.DENIED}
 @dataclass(frozen=True)
 class Check:
     """A named rule: ``function`` yields findings for the exchanges of ``kinds`` (None = all; by
-    default the answers to the call, not those to another method or path)."""
+    default the answers to the call, not those to another method or path). Only exchanges that got
+    an answer are judged, unless ``needs_answer`` is False."""
 
     name: str
     family: str
     rule: str
     function: CheckFunction
     kinds: frozenset[Kind] | None = _CALL_KINDS
+    needs_answer: bool = True
 
     def applies(self, exchange: Exchange) -> bool:
         if self.kinds is not None and exchange.kind not in self.kinds:
             return False
-        return exchange.answered or self.name == "server-answers"
+        return exchange.answered or not self.needs_answer
 
 
 def _is_success(exchange: Exchange) -> bool:
@@ -334,14 +337,16 @@ def _at(body: Any, path: str) -> Any:
 # --- semantics (the spec's invariants, one check each) ------------------------------------------
 
 
-def _invariant(invariant: spec.invariants.Invariant) -> CheckFunction:
+def _invariant(invariant: spec.invariants.Invariant, rule: str) -> Check:
+    """The check of one spec invariant, named after it: it judges the bodies of successes."""
+
     def check(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
         if exchange.result_code == 0 and exchange.is_json_object:
             for problem in invariant(exchange.body):
                 yield Finding(problem.message, problem.path, _at(exchange.body, problem.path))
 
     check.__name__ = invariant.__name__
-    return check
+    return Check(invariant.__name__.replace("_", "-"), "semantics", rule, check)
 
 
 # --- consistency --------------------------------------------------------------------------------
@@ -390,24 +395,6 @@ def status_matches_result(ctx: Context, exchange: Exchange) -> Iterator[Finding]
         )
 
 
-_INVARIANT_RULES = {
-    "interval_end_not_before_start": 'session-interval / charging-interval: "Start and end time": an end is '
-    "never before its start.",
-    "intervals_start_before_they_end": '"The session interval is the time between connecting the car to '
-    'the station and disconnecting"; "the charging interval is the time between the first and the last time '
-    'that energy was transferred": nothing ends that did not start, and nothing charges before the car is '
-    "connected. The partial states are a session in progress (no end) and one that never charged (both "
-    "null, D5).",
-    "charging_inside_session": '"The charging interval is the time between the first and the last time that '
-    'energy was transferred to the car" while "connecting the car to the station and disconnecting" '
-    "bounds the session: charging lies inside the session.",
-    "energy_not_negative": 'energy-consumed: "The consumed energy in kWh (float)" is never negative (D2).',
-    "cost_non_negative_decimal": 'cost: "The total cost of the session (string)": a non-negative decimal '
-    "string, never a number, never signed (D9).",
-    "currency_is_iso4217": 'currency: "Currency of the cost (string)": an ISO 4217 alphabetic code, upper '
-    "case (D10).",
-}
-
 _AUTH_KINDS = frozenset({Kind.USER_AUTH})
 
 CHECKS: list[Check] = [
@@ -417,12 +404,13 @@ CHECKS: list[Check] = [
         "Every request gets an answer within the time-out (no dropped connection, no hang).",
         server_answers,
         None,
+        needs_answer=False,
     ),
     Check(
         "not-a-server-error",
         "robustness",
-        '"Rejected" means a 4xx status or a documented error result code; never a 5xx (issue 5; 5xx is '
-        '"internal error or temporarily unavailable").',
+        "Rejected means a 4xx status or a documented error result code, never a 5xx: 5xx is "
+        '"internal error or temporarily unavailable" (D13, D28).',
         not_a_server_error,
         None,
     ),
@@ -437,13 +425,14 @@ CHECKS: list[Check] = [
     Check(
         "json-body",
         "schema",
-        '"Every response carries result" in a JSON object; "4xx: a body in JSON explains".',
+        '"Every response carries result" in a JSON object; "4xx: a body in JSON explains" (a 4xx without '
+        "JSON only warns, D26). A key twice, a number beyond a double, a BOM, NaN or Infinity fail (D35).",
         json_body,
     ),
     Check(
         "json-content-type",
         "schema",
-        '"Content-Type: application/json"; "All data is UTF-8."',
+        '"Content-Type: application/json"; "All data is UTF-8." (D27)',
         json_content_type,
     ),
     Check(
@@ -465,7 +454,7 @@ CHECKS: list[Check] = [
         "schema",
         '"connector-id: Internal database ID of the related connector (integer)", likewise '
         "charging-station-id: written as JSON integers (9835), not 9835.0 or 9.835e3, and within a "
-        "signed 64-bit integer (D23).",
+        "signed 64-bit integer (D23, D34).",
         integers_as_integers,
     ),
     Check(
@@ -474,20 +463,42 @@ CHECKS: list[Check] = [
         "Unknown extra response fields are allowed (tolerant reader) and reported as warnings (D6).",
         unknown_fields,
     ),
-    *[
-        Check(
-            invariant.__name__.replace("_", "-"),
-            "semantics",
-            _INVARIANT_RULES[invariant.__name__],
-            _invariant(invariant),
-        )
-        for invariant in spec.INVARIANTS
-    ],
+    _invariant(
+        spec.invariants.interval_end_not_before_start,
+        'session-interval / charging-interval: "Start and end time": an end is never before its start.',
+    ),
+    _invariant(
+        spec.invariants.intervals_start_before_they_end,
+        '"The session interval is the time between connecting the car to the station and disconnecting"; '
+        '"the charging interval is the time between the first and the last time that energy was '
+        'transferred": nothing ends that did not start, and nothing charges before the car is connected '
+        "(D33). The partial states are a session in progress (no end) and one that never charged (both "
+        "null, D5).",
+    ),
+    _invariant(
+        spec.invariants.charging_inside_session,
+        '"The charging interval is the time between the first and the last time that energy was '
+        'transferred to the car" while "connecting the car to the station and disconnecting" bounds the '
+        "session: charging lies inside the session.",
+    ),
+    _invariant(
+        spec.invariants.energy_not_negative,
+        'energy-consumed: "The consumed energy in kWh (float)" is never negative (D2).',
+    ),
+    _invariant(
+        spec.invariants.cost_non_negative_decimal,
+        'cost: "The total cost of the session (string)": a non-negative decimal string, never a number, '
+        "never signed (D9).",
+    ),
+    _invariant(
+        spec.invariants.currency_is_iso4217,
+        'currency: "Currency of the cost (string)": an ISO 4217 alphabetic code, upper case (D10).',
+    ),
     Check(
         "code-zero-iff-sessions",
         "consistency",
         "Result code 0 if and only if user.sessions is present; error bodies never carry sessions (D16); "
-        "a success carries no error or problems (D19: they explain a refusal).",
+        "a success carries no error or problems (D36; D19: they explain a refusal).",
         code_zero_iff_sessions,
     ),
     Check(
@@ -502,24 +513,26 @@ CHECKS: list[Check] = [
         "authentication",
         '"140 Authentication failed: No positive authentication response / 144 Email does not exist / '
         '145 User token not valid": a wrong or missing token or an unknown user gets a user-auth code '
-        "(140-145) or a general one (100-102, D8), and never sessions (D12).",
+        "(140-145) or a general one (100-102, D8), and never sessions (D12). Tokens are compared exactly "
+        "(D25) and identifiers are not matched by prefix or pattern (D32).",
         user_auth_refused,
         _AUTH_KINDS,
     ),
     Check(
         "partner-auth-refused",
         "authentication",
-        '"Authorization: key=<api-key>" is required: a missing, wrong or malformed key gets 210, 211 or '
-        "220 (or a general code, D8), and never sessions.",
+        '"Authorization: key=<api-key>" is required: a missing, wrong or malformed key, or the key sent '
+        "anywhere else (D30), gets 210, 211 or 220 (or a general code, D8), never a user-auth code (D31), "
+        "and never sessions.",
         partner_auth_refused,
         frozenset({Kind.PARTNER_AUTH}),
     ),
     Check(
         "no-foreign-data",
         "authentication",
-        "A request the server may accept (unknown fields, another Content-Type, an altered identifier) is "
-        "answered with the known user's sessions or refused; \"never success data for anyone but the "
-        'known user" (issue 5).',
+        "A request the server may accept (unknown fields, D15; another Content-Type, D18; an altered "
+        "identifier, D24) is answered with the known user's sessions or refused: sessions that differ "
+        "from the known user's are a leak (D24).",
         no_foreign_data,
         frozenset({Kind.LENIENT}),
     ),
@@ -537,7 +550,7 @@ CHECKS: list[Check] = [
         "authentication",
         '"Every call is an HTTP POST to one path" with "Authorization: key=<api-key>": another method, '
         "another path below the call's, or any request without a valid key is never answered as the call "
-        "(sessions or result code 0); any refusal will do.",
+        "(sessions or result code 0); any refusal will do (D37).",
         not_the_call_no_data,
         frozenset({Kind.DENIED}),
     ),
@@ -545,10 +558,9 @@ CHECKS: list[Check] = [
         "secrets-not-disclosed",
         "authentication",
         "No answer discloses the API key or the known user's token to a request that did not send it "
-        '(D25: secrets are compared exactly, never revealed; "145 User token not valid" says no more).',
+        '(D38: "an error message that quotes the expected token is a leak"; "145 User token not valid" '
+        "says no more).",
         secrets_not_disclosed,
         None,
     ),
 ]
-
-CHECK_NAMES = tuple(check.name for check in CHECKS)

@@ -8,6 +8,7 @@ secret never has to appear on a command line. Exit status: 0 the target keeps th
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -17,7 +18,7 @@ from urllib.parse import urlsplit
 
 import spec
 from contract_tests import report, runner
-from contract_tests.config import IDENTIFIER_TYPES, Config
+from contract_tests.config import Config
 from contract_tests.errors import CannotJudge
 
 EXIT_PASS, EXIT_FAIL, EXIT_CANNOT_JUDGE = 0, 1, 2
@@ -51,16 +52,20 @@ def _url(text: str) -> str:
     return text
 
 
+_SETTINGS = {setting.name: setting for setting in dataclasses.fields(Config)}
+
+
 @dataclass(frozen=True)
 class Option:
-    """One option: its flag, the Config field it sets, a parser, a default and its help."""
+    """One option: its flag (named after the Config field it sets), a parser, its help and choices.
+
+    Its default, and whether it is required (a field without one), are the Config field's.
+    """
 
     flag: str
     parse: Callable[[str], Any]
-    default: Any
     help: str
     choices: Sequence[str] | None = None
-    required: bool = False
 
     @property
     def field(self) -> str:
@@ -70,25 +75,33 @@ class Option:
     def env(self) -> str:
         return "CONTRACT_" + self.field.upper()
 
+    @property
+    def required(self) -> bool:
+        return _SETTINGS[self.field].default is dataclasses.MISSING
+
+    @property
+    def default(self) -> Any:
+        return None if self.required else _SETTINGS[self.field].default
+
 
 OPTIONS: list[Option] = [
-    Option("--base-url", _url, None, "the target, e.g. https://staging.example.com", required=True),
-    Option("--api-key", str, None, "the partner API key (sent as 'Authorization: key=KEY')", required=True),
-    Option("--identifier-type", str, None, "the known-good user's identifier-type", IDENTIFIER_TYPES, True),
-    Option("--identifier", str, None, "the known-good user's identifier", required=True),
-    Option("--token", str, None, "the known-good user's token (omit if the user has none)"),
-    Option("--path", str, "/api/v4/request", "the call's path"),
-    Option("--profile", str, "strict", "validation profile", spec.PROFILES),
-    Option("--seed", int, 0, "seed for generated cases; a failure's replay line repeats it"),
-    Option("--max-examples", _positive_int, 50, "examples per property-based explorer (4 explorers)"),
-    Option("--max-time", _positive, 300.0, "overall time limit in seconds; the run stops sending after it"),
-    Option("--rate-limit", _non_negative, 20.0, "requests per second at most (0: no limit)"),
-    Option("--timeout", _positive, 10.0, "seconds to wait for one answer"),
+    Option("--base-url", _url, "the target, e.g. https://staging.example.com"),
+    Option("--api-key", str, "the partner API key (sent as 'Authorization: key=KEY')"),
+    Option("--identifier-type", str, "the known-good user's identifier-type", spec.IDENTIFIER_TYPES),
+    Option("--identifier", str, "the known-good user's identifier"),
+    Option("--token", str, "the known-good user's token (omit if the user has none)"),
+    Option("--path", str, "the call's path"),
+    Option("--profile", str, "validation profile", spec.PROFILES),
+    Option("--seed", int, "seed for generated cases; a failure's replay line repeats it"),
+    Option("--max-examples", _positive_int, "examples per property-based explorer (4 explorers)"),
+    Option("--max-time", _positive, "overall time limit in seconds; the run stops sending after it"),
+    Option("--rate-limit", _non_negative, "requests per second at most (0: no limit)"),
+    Option("--timeout", _positive, "seconds to wait for one answer"),
     Option(
-        "--retries", int, 3, "retries per request on 429/503 (honouring Retry-After) or a dropped connection"
+        "--retries", int, "retries per request on 429/503 (honouring Retry-After) or a dropped connection"
     ),
-    Option("--junitxml", str, None, "write JUnit XML here (one test case per check)"),
-    Option("--report", str, None, "write the JSON report here"),
+    Option("--junitxml", str, "write JUnit XML here (one test case per check)"),
+    Option("--report", str, "write the JSON report here"),
 ]
 
 
@@ -101,7 +114,7 @@ class _Parser(argparse.ArgumentParser):
 def parser() -> argparse.ArgumentParser:
     cli = _Parser(
         prog="python -m contract_tests",
-        description="Judge an implementation of OIOI user-get-recent-sessions from its base URL. "
+        description=f"Judge an implementation of OIOI {spec.CALL} from its base URL. "
         "Each option also reads CONTRACT_<OPTION> (e.g. CONTRACT_API_KEY). "
         "Exit: 0 keeps the contract, 1 violations found, 2 could not judge.",
     )
@@ -119,7 +132,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def config_from(argv: Sequence[str] | None, environ: Mapping[str, str]) -> Config:
-    """The Config from the command line, then CONTRACT_* variables, then defaults; CannotJudge if bad."""
+    """The Config from the command line, then CONTRACT_* variables, then its defaults; CannotJudge if bad."""
     args = parser().parse_args(argv)
     values: dict[str, Any] = {}
     missing = []
@@ -131,7 +144,6 @@ def config_from(argv: Sequence[str] | None, environ: Mapping[str, str]) -> Confi
         if raw is None:
             if option.required:
                 missing.append(f"{option.flag} (or {option.env})")
-            values[option.field] = option.default
             continue
         if option.choices is not None and raw not in option.choices:
             raise CannotJudge(f"bad options: {source}: {raw!r} is not one of {', '.join(option.choices)}")
@@ -141,7 +153,7 @@ def config_from(argv: Sequence[str] | None, environ: Mapping[str, str]) -> Confi
             raise CannotJudge(f"bad options: {source}: {raw!r}: {exc}") from exc
     if missing:
         raise CannotJudge("bad options: missing " + ", ".join(missing))
-    if values["token"] == "":
+    if values.get("token") == "":
         values["token"] = None
     return Config(**values, quiet=args.quiet)
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-IDENTIFIER_TYPES = ("evco-id", "rfid", "username", "token")
-CALL = "user-get-recent-sessions"
-
 
 @dataclass(frozen=True)
 class Config:
-    """Where the target is, the one known-good user on it, and how hard to push."""
+    """Where the target is, the one known-good user on it, and how hard to push.
+
+    The field defaults are the suite's only defaults: the command line and the CONTRACT_* variables
+    fall back to them, and a field without one is a required option.
+    """
 
     base_url: str
     api_key: str

@@ -9,7 +9,7 @@ unknown fields), and the payload is shown whole with only the API key redacted.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import schemathesis
@@ -21,7 +21,7 @@ from schemathesis.core.result import Ok
 import spec
 from contract_tests import strategies
 from contract_tests.cases import JSON_HEADERS
-from contract_tests.config import CALL, Config
+from contract_tests.config import Config
 from contract_tests.errors import OutOfTime
 from contract_tests.model import ANY_ERROR_FAMILIES, Case, Expect, Kind, parse_json
 from spec.strategies import FORMAT_STRATEGIES
@@ -41,7 +41,7 @@ def classify(body: Any, config: Config) -> Expect:
     """What a correct server does with a generated body, by the request schema and the known user."""
     if not spec.validator("request", "strict").is_valid(body):
         return BAD
-    user = body[CALL]["user"]
+    user = body[spec.CALL]["user"]
     if _normal(user.get("identifier")) == _normal(config.identifier):
         return LENIENT  # (close to) the known user: their data or a refusal
     return STRANGER
@@ -173,7 +173,3 @@ EXPLORERS: list[tuple[str, Callable[[Config, Send], int]]] = [
     ("schemathesis-positive", schemathesis_positive),
     ("schemathesis-negative", schemathesis_negative),
 ]
-
-
-def explorers() -> Iterator[tuple[str, Callable[[Config, Send], int]]]:
-    yield from EXPLORERS

@@ -7,12 +7,11 @@ draws ``(body, what)`` so a failure says which rule the request broke.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from hypothesis import strategies as st
 
-from contract_tests.config import CALL, IDENTIFIER_TYPES
+import spec
 
 USER_FIELDS = ("identifier-type", "identifier", "token")
 _HEX = "0123456789abcdef"
@@ -70,7 +69,7 @@ def _identifier(kind: str) -> st.SearchStrategy[str]:
 @st.composite
 def valid_users(draw: st.DrawFn) -> dict[str, Any]:
     """A user object that satisfies the request schema (with, at times, unknown extra fields)."""
-    kind = draw(st.sampled_from(IDENTIFIER_TYPES))
+    kind = draw(st.sampled_from(spec.IDENTIFIER_TYPES))
     user: dict[str, Any] = {"identifier-type": kind, "identifier": draw(_identifier(kind))}
     token = draw(st.one_of(st.just(_OMIT), st.none(), tokens))
     if token is not _OMIT:
@@ -89,7 +88,7 @@ _OMIT = object()
 
 
 def valid_bodies() -> st.SearchStrategy[dict[str, Any]]:
-    return st.builds(lambda user: {CALL: {"user": user}}, valid_users())
+    return st.builds(lambda user: {spec.CALL: {"user": user}}, valid_users())
 
 
 def _not(kinds: tuple[type, ...]) -> st.SearchStrategy[Any]:
@@ -105,33 +104,38 @@ def invalid_bodies(known: dict[str, Any]) -> st.SearchStrategy[tuple[Any, str]]:
 
     def edit(field: str, values: st.SearchStrategy[Any], what: str) -> st.SearchStrategy[tuple[Any, str]]:
         return st.builds(
-            lambda user, value: ({CALL: {"user": user | {field: value}}}, f"{what}: {value!r:.60}"),
+            lambda user, value: ({spec.CALL: {"user": user | {field: value}}}, f"{what}: {value!r:.60}"),
             users,
             values,
         )
 
     def drop(field: str) -> st.SearchStrategy[tuple[Any, str]]:
         return st.builds(
-            lambda user: ({CALL: {"user": {k: v for k, v in user.items() if k != field}}}, f"no {field}"),
+            lambda user: (
+                {spec.CALL: {"user": {k: v for k, v in user.items() if k != field}}},
+                f"no {field}",
+            ),
             users,
         )
 
     envelope_breaks: list[st.SearchStrategy[tuple[Any, str]]] = [
         st.builds(lambda v: (v, f"the body is not an object: {v!r:.60}"), _not((dict,))),
         st.builds(
-            lambda u, v: ({CALL: v}, f"the call's value is not an object: {v!r:.60}"), users, _not((dict,))
-        ),
-        st.builds(lambda v: ({CALL: {"user": v}}, f"user is not an object: {v!r:.60}"), _not((dict,))),
-        st.builds(lambda u: ({CALL: {"x-user": u}}, "no user (only an unknown field)"), users),
-        st.builds(
-            lambda u, k: ({CALL: {"user": u}, k: {"user": u}}, f"two call keys: {k!r}"),
+            lambda u, v: ({spec.CALL: v}, f"the call's value is not an object: {v!r:.60}"),
             users,
-            st.text(_text_chars, max_size=30).filter(lambda k: k != CALL),
+            _not((dict,)),
+        ),
+        st.builds(lambda v: ({spec.CALL: {"user": v}}, f"user is not an object: {v!r:.60}"), _not((dict,))),
+        st.builds(lambda u: ({spec.CALL: {"x-user": u}}, "no user (only an unknown field)"), users),
+        st.builds(
+            lambda u, k: ({spec.CALL: {"user": u}, k: {"user": u}}, f"two call keys: {k!r}"),
+            users,
+            st.text(_text_chars, max_size=30).filter(lambda k: k != spec.CALL),
         ),
         st.builds(
             lambda u, k: ({k: {"user": u}}, f"unknown call name {k!r}"),
             users,
-            st.text(_text_chars, max_size=40).filter(lambda k: k != CALL),
+            st.text(_text_chars, max_size=40).filter(lambda k: k != spec.CALL),
         ),
     ]
     field_breaks: list[st.SearchStrategy[tuple[Any, str]]] = [
@@ -139,7 +143,7 @@ def invalid_bodies(known: dict[str, Any]) -> st.SearchStrategy[tuple[Any, str]]:
         drop("identifier"),
         edit(
             "identifier-type",
-            st.text(_text_chars, max_size=20).filter(lambda t: t not in IDENTIFIER_TYPES),
+            st.text(_text_chars, max_size=20).filter(lambda t: t not in spec.IDENTIFIER_TYPES),
             "unknown identifier-type",
         ),
         edit("identifier-type", _not((str,)), "identifier-type not a string"),
@@ -153,9 +157,3 @@ def invalid_bodies(known: dict[str, Any]) -> st.SearchStrategy[tuple[Any, str]]:
         edit("token", st.text(_text_chars, min_size=256, max_size=1000), "token over 255 characters"),
     ]
     return st.one_of(*envelope_breaks, *field_breaks)
-
-
-STRATEGIES: dict[str, Callable[..., st.SearchStrategy[Any]]] = {
-    "valid": valid_bodies,
-    "invalid": invalid_bodies,
-}

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+import spec
 from contract_tests import CHECKS
 from contract_tests.checks import Context
 from contract_tests.model import (
@@ -60,3 +61,12 @@ def test_recorded_exchange(path: Path) -> None:
 def test_there_are_recorded_exchanges_for_every_kind() -> None:
     kinds = {json.loads(path.read_text("utf-8"))["kind"] for path in EXCHANGES}
     assert kinds == {kind.value for kind in Kind}
+
+
+def test_every_spec_invariant_has_a_check_of_its_own() -> None:
+    names = [check.name for check in CHECKS]
+    assert len(names) == len(set(names))
+    semantics = [check.name for check in CHECKS if check.family == "semantics"]
+    for invariant in spec.INVARIANTS:
+        assert invariant.__name__.replace("_", "-") in semantics, invariant.__name__
+    assert all(check.rule.strip() for check in CHECKS)

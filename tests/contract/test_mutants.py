@@ -1,7 +1,7 @@
 """Every mutant of the reference server breaks one rule: the suite must exit 1 and name the check.
 
 Each mutant is a real server process judged by the suite's command line. The runs are independent,
-so the mutants collected for this session run two at a time (two cores); each test waits for its own.
+so every mutant pytest collected is judged two at a time (two cores); each test waits for its own.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def _judge(name: str, folder: Path) -> Run:
 
 @pytest.fixture(scope="module")
 def mutant_runs(request: pytest.FixtureRequest) -> Iterator[dict[str, Future[Run]]]:
-    """Start judging every mutant this session collected; ``Future``s by mutant name."""
+    """Start judging every mutant pytest collected (``-k`` selects fewer); ``Future``s by mutant name."""
     wanted = [
         item.callspec.params["name"]
         for item in request.session.items

@@ -44,7 +44,7 @@ def test_invalid_bodies_break_the_request_schema(drawn: tuple) -> None:
 @settings(max_examples=40, deadline=None)
 @given(strategies.valid_users())
 def test_generated_users_are_sendable_as_utf8(user: dict) -> None:
-    text = json.dumps({"user-get-recent-sessions": {"user": user}}, ensure_ascii=False)
+    text = json.dumps({spec.CALL: {"user": user}}, ensure_ascii=False)
     text.encode("utf-8")  # no lone surrogates: sendable as UTF-8
 
 
