@@ -93,7 +93,7 @@ OPTIONS: list[Option] = [
     Option("--path", str, "the call's path"),
     Option("--profile", str, "validation profile", spec.PROFILES),
     Option("--seed", int, "seed for generated cases; a failure's replay line repeats it"),
-    Option("--max-examples", _positive_int, "examples per property-based explorer (4 explorers)"),
+    Option("--max-examples", _positive_int, "examples per property-based explorer"),
     Option("--max-time", _positive, "overall time limit in seconds; the run stops sending after it"),
     Option("--rate-limit", _non_negative, "requests per second at most (0: no limit)"),
     Option("--timeout", _positive, "seconds to wait for one answer"),

@@ -72,13 +72,6 @@ def _error_result(
     return error
 
 
-def _crash(message: str) -> Callable[..., Any]:
-    def crash(*_: Any) -> Any:
-        raise RuntimeError(message)
-
-    return crash
-
-
 # --- Transport and HTTP ---------------------------------------------------------------------------
 
 
