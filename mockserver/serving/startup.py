@@ -1,8 +1,13 @@
-"""What every server does at start: warm the generator in each worker, print the banner once."""
+"""What every server does at start: warm the generator in each worker, print the banner once.
+
+The banner's first line says where the server listens (``listening``); ``listening_url`` and
+``banner_complete`` are how a process that starts the server reads it (``serving.process``).
+"""
 
 from __future__ import annotations
 
 import gc
+import re
 import threading
 from typing import TYPE_CHECKING
 
@@ -33,10 +38,13 @@ def _warm(generator: Generator) -> None:
     gc.freeze()
 
 
+LISTENING = re.compile(r"listening on (http://\S+)")
+LAST_LABEL = "try:"  # the label of the banner's last line, the curl command
+
+
 def banner(chosen: Options, host: str, port: int, server: str) -> None:
     """The start-up lines: where, with which key and user, and a curl command to try."""
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    base = f"http://{bracket(shown)}:{port}"
+    base = base_url(host, port)
     config = chosen.config
     key = config["MOCK_API_KEYS"][0]
     any_user = bool(config.get("MOCK_ANY_USER"))
@@ -44,13 +52,35 @@ def banner(chosen: Options, host: str, port: int, server: str) -> None:
     demo = docs.demo_user(directory)
     size = f"{server}, workers {chosen.workers}, threads {chosen.threads}"
     lines = [
-        f"mockserver listening on {base} ({size})",
+        listening("mockserver", base, size),
         f"  API key:    {key}    (send 'Authorization: key={key}')",
         "  demo user:  " + ", ".join(f"{k} {v}" for k, v in demo.items()),
         f"  catalogue:  {base}/__mock/catalog    spec: {base}/openapi.json",
-        f"  try:        {docs.curl(base, key, demo)}",
+        f"  try:        {docs.curl(base, key, demo)}",  # LAST_LABEL
     ]
     print("\n".join(lines), flush=True)
+
+
+def listening(name: str, base: str, detail: str = "") -> str:
+    """The line that says where a server listens: ``NAME listening on URL (DETAIL)``."""
+    return f"{name} listening on {base}" + (f" ({detail})" if detail else "")
+
+
+def listening_url(text: str) -> str | None:
+    """The URL of the first listening line in ``text`` (whole lines), or None."""
+    match = LISTENING.search(text)
+    return match.group(1) if match else None
+
+
+def banner_complete(text: str) -> bool:
+    """Whether ``text`` (whole lines) holds the mock's banner up to its last line."""
+    return any(line.lstrip().startswith(LAST_LABEL) for line in text.splitlines())
+
+
+def base_url(host: str, port: int) -> str:
+    """The URL a client uses for a server bound to ``host``: a wildcard address shows as 127.0.0.1."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    return f"http://{bracket(shown)}:{port}"
 
 
 def bracket(host: str) -> str:
