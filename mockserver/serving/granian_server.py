@@ -11,7 +11,6 @@ value reaches them).
 from __future__ import annotations
 
 import os
-import socket
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from mockserver import create_app
+from mockserver.serving.process import free_port
 from mockserver.serving.startup import banner, warming
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ def run(chosen: Options) -> int:
     except ModuleNotFoundError:
         print("mockserver: --server granian needs granian: pip install granian", file=sys.stderr)
         return 2
-    port = chosen.port or _free_port(chosen.host)  # granian cannot report a port chosen by the system
+    port = chosen.port or free_port(chosen.host)  # granian cannot report a port chosen by the system
     os.environ[CONFIG_ENV] = orjson.dumps(chosen.config).decode()
     banner(chosen, chosen.host, port, "granian")
     server = Granian(
@@ -80,11 +80,3 @@ def run(chosen: Options) -> int:
     )
     server.serve()
     return 0
-
-
-def _free_port(host: str) -> int:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family) as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port

@@ -1,0 +1,306 @@
+"""A server as a child process on a free port: start it, read its URL from its banner, stop it.
+
+For programs that start ``python -m mockserver`` (the tests, the benchmark) and for servers that print
+the same kind of line (the benchmark's baseline): the server binds port 0 and prints
+``NAME listening on URL`` (``startup.listening``). ``start`` reads the banner within a time-out,
+waits until the server is ready (``answers_health`` for the mock, ``accepts_connections`` for any
+server), keeps stderr in a file for failure messages, and stops the process on the way out: SIGTERM,
+then SIGKILL after a grace period. ``start_mock`` is ``start`` with the mock's command line and
+readiness. The standard library only: the health page is asked with ``http.client``, to which no proxy
+setting of the environment applies (a local process is never reached through a proxy).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import os
+import selectors
+import shlex
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from mockserver.serving.startup import banner_complete, listening_url
+from mockserver.settings import ENV_PREFIX
+
+HEALTH_PATH = "/__mock/health"
+BANNER_LIMIT = 64 * 1024  # bytes of stdout read while looking for the banner
+STDERR_SHOWN = 20_000  # characters of stderr (its end) in a failure message
+POLL_SECONDS = 0.05
+
+
+class ServerDidNotStart(RuntimeError):
+    """The process exited, or printed no banner or was not ready, within the time-out."""
+
+    def __init__(self, message: str, returncode: int | None, stderr: str) -> None:
+        super().__init__(message)
+        self.returncode = returncode  # None: still running when the time-out expired
+        self.stderr = stderr
+
+
+@dataclass(frozen=True)
+class ServerProcess:
+    """A started server: its base URL, the process, the banner it printed, and the file its stderr goes to."""
+
+    base: str
+    process: subprocess.Popen[bytes]
+    banner: str
+    stderr_path: Path
+
+    @property
+    def host(self) -> str:
+        """The host of ``base`` (an IPv6 address without brackets)."""
+        return urlsplit(self.base).hostname or ""
+
+    @property
+    def port(self) -> int:
+        return urlsplit(self.base).port or 80
+
+    @property
+    def host_port(self) -> tuple[str, int]:
+        return self.host, self.port
+
+    def stderr(self) -> str:
+        """What the process has written to stderr so far."""
+        return self.stderr_path.read_text("utf-8", "replace")
+
+
+Ready = Callable[[ServerProcess], bool]
+
+
+def answers_health(server: ServerProcess) -> bool:
+    """The mock answers ``GET /__mock/health`` with 200 (its banner comes before its workers boot)."""
+    connection = http.client.HTTPConnection(server.host, server.port, timeout=2)
+    try:
+        connection.request("GET", HEALTH_PATH)
+        return connection.getresponse().status == 200
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        connection.close()
+
+
+def accepts_connections(server: ServerProcess) -> bool:
+    """The server's port accepts a TCP connection."""
+    try:
+        with socket.create_connection(server.host_port, timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def has_listening_line(text: str) -> bool:
+    """Whether ``text`` (whole lines) holds a listening line: the banner of a one-line server."""
+    return listening_url(text) is not None
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port that nothing listens on now (the system's choice for port 0 on ``host``).
+
+    Another process may take it before the caller binds it: for servers that cannot report the port
+    the system chose (granian), and for a URL that nothing should answer.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextlib.contextmanager
+def start(
+    argv: Sequence[str],
+    *,
+    ready: Ready | None = accepts_connections,
+    complete: Callable[[str], bool] = has_listening_line,
+    env: Mapping[str, str] | None = None,
+    cwd: str | Path | None = None,
+    stderr: Path | None = None,
+    timeout: float = 60.0,
+    grace: float = 15.0,
+    new_session: bool = False,
+) -> Iterator[ServerProcess]:
+    """Run ``argv`` (a server that prints "listening on URL"); yield it once ready; stop it afterwards.
+
+    ``complete`` says when the banner has been read in full (it is given whole lines); ``ready`` is
+    polled until true (None: the banner is enough). ``timeout`` bounds both together; a server that
+    exits or misses it raises ServerDidNotStart with its stderr. stderr goes to ``stderr`` when given
+    (the file is the caller's and stays) or else to a temporary file, removed at the end. On the way
+    out the process gets SIGTERM, then SIGKILL after ``grace`` seconds. ``new_session`` starts it in
+    a session of its own, out of reach of the terminal's Ctrl-C.
+    """
+    deadline = time.monotonic() + timeout
+    stderr_path = stderr if stderr is not None else _temporary_file()
+    try:
+        with stderr_path.open("wb") as sink:
+            process = subprocess.Popen(
+                list(argv),
+                cwd=cwd,
+                env=None if env is None else dict(env),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=sink,
+                start_new_session=new_session,
+            )
+    except BaseException:
+        if stderr is None:
+            stderr_path.unlink(missing_ok=True)
+        raise
+    launch = _Launch(argv, process, stderr_path, timeout, deadline)
+    drain: threading.Thread | None = None
+    try:
+        text = launch.read_banner(complete)
+        drain = threading.Thread(target=_drain, args=(process,), name="server-stdout", daemon=True)
+        drain.start()
+        base = listening_url(text)
+        if base is None:
+            raise launch.failure(f"printed no listening line: {text!r}")
+        running = ServerProcess(base, process, text, stderr_path)
+        if ready is not None:
+            launch.wait_ready(running, ready)
+        yield running
+    finally:
+        stop(process, grace)
+        _close_stdout(process, drain, grace)
+        if stderr is None:
+            stderr_path.unlink(missing_ok=True)
+
+
+def mock_command(args: Sequence[str] = ()) -> list[str]:
+    """``python -m mockserver`` on 127.0.0.1, port 0 (the banner says which port), with ``args``."""
+    return [sys.executable, "-m", "mockserver", "--host", "127.0.0.1", "--port", "0", *args]
+
+
+@contextlib.contextmanager
+def start_mock(
+    args: Sequence[str] = (),
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: str | Path | None = None,
+    timeout: float = 60.0,
+) -> Iterator[ServerProcess]:
+    """The mock with ``args``, yielded once its whole banner is printed and a worker answers.
+
+    The process is configured by ``args`` and ``env`` only: the caller's own ``MOCKSERVER_*``
+    variables are left out of its environment, so the shell they run in does not change the mock.
+    """
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)} | dict(env or {})
+    with start(
+        mock_command(args),
+        ready=answers_health,
+        complete=banner_complete,
+        env=environ,
+        cwd=cwd,
+        timeout=timeout,
+    ) as running:
+        yield running
+
+
+def stop(process: subprocess.Popen[Any], grace: float = 15.0) -> None:
+    """End ``process``: SIGTERM, then SIGKILL if it is still running after ``grace`` seconds; reap it."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=grace)
+
+
+def _temporary_file() -> Path:
+    handle, name = tempfile.mkstemp(prefix="server-stderr-", suffix=".log")
+    os.close(handle)
+    return Path(name)
+
+
+@dataclass(frozen=True)
+class _Launch:
+    """A start under way: what its failure messages name, and the deadline its waits share."""
+
+    argv: Sequence[str]
+    process: subprocess.Popen[bytes]
+    stderr_path: Path
+    timeout: float
+    deadline: float
+
+    def read_banner(self, complete: Callable[[str], bool]) -> str:
+        """What the process printed, once its whole lines make a ``complete`` banner, before the deadline.
+
+        Raw reads from the pipe under select(): a buffered reader's readline would block past the
+        deadline on a server that prints half a line, and would keep lines in its buffer that select()
+        then no longer sees.
+        """
+        assert self.process.stdout is not None
+        fd = self.process.stdout.fileno()
+        seen = b""
+        with selectors.DefaultSelector() as selector:
+            selector.register(fd, selectors.EVENT_READ)
+            while len(seen) < BANNER_LIMIT:
+                left = self.deadline - time.monotonic()
+                if left <= 0 or not selector.select(timeout=left):
+                    raise self.failure(f"printed no banner within {self.timeout} s: {seen!r}")
+                chunk = os.read(fd, 4096)
+                if not chunk:
+                    break
+                seen += chunk
+                text = seen.decode("utf-8", "replace")
+                whole = text[: text.rfind("\n") + 1]
+                if whole and complete(whole):
+                    return text
+            else:
+                raise self.failure(f"printed {len(seen)} bytes without a complete banner: {seen[:2000]!r}")
+        # stdout closed: the process is exiting, and its exit status belongs in the message
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=max(0.1, min(5.0, self.deadline - time.monotonic())))
+        said = "exited" if self.process.returncode is not None else "closed its stdout"
+        raise self.failure(f"{said} before its banner was complete: {seen!r}")
+
+    def wait_ready(self, running: ServerProcess, ready: Ready) -> None:
+        """Poll ``ready`` until it is true; fail if the process exits or the deadline passes first."""
+        while not ready(running):
+            if self.process.poll() is not None:
+                raise self.failure("exited before it was ready")
+            if time.monotonic() >= self.deadline:
+                raise self.failure(
+                    f"was not ready within {self.timeout} s ({getattr(ready, '__name__', ready)})"
+                )
+            time.sleep(POLL_SECONDS)
+
+    def failure(self, reason: str) -> ServerDidNotStart:
+        """The error for ``reason``, with the command, the exit status and the end of stderr."""
+        code = self.process.poll()
+        stderr = self.stderr_path.read_text("utf-8", "replace")
+        shown = stderr if len(stderr) <= STDERR_SHOWN else "...\n" + stderr[-STDERR_SHOWN:]
+        status = "still running" if code is None else f"exit {code}"
+        message = f"{shlex.join(self.argv)} {reason} ({status})\n--- stderr\n{shown}"
+        return ServerDidNotStart(message, code, stderr)
+
+
+def _drain(process: subprocess.Popen[bytes]) -> None:
+    """Read what the server prints after its banner, so that a full pipe never blocks it; close the
+    pipe at its end (the thread that reads a descriptor is the one that may close it)."""
+    assert process.stdout is not None
+    fd = process.stdout.fileno()
+    with contextlib.suppress(OSError):
+        while os.read(fd, 65536):
+            pass
+    process.stdout.close()
+
+
+def _close_stdout(process: subprocess.Popen[bytes], drain: threading.Thread | None, grace: float) -> None:
+    """Wait for the drain thread to close the pipe (a descendant of the stopped process may still hold
+    it open: then the thread closes it when that one ends), or close it when no thread reads it."""
+    if drain is not None:
+        drain.join(timeout=grace)
+    elif process.stdout is not None:
+        process.stdout.close()
