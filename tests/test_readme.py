@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.mockprocess import spawn
+from mockserver.serving.process import start_mock
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 DOCUMENTED = "127.0.0.1:8080"
@@ -27,7 +27,7 @@ def test_the_readme_has_runnable_curl_blocks() -> None:
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_every_curl_block_runs_against_a_real_mock() -> None:
-    with spawn() as server:
+    with start_mock() as server:
         for block in curl_blocks():
             # every documented call answers 2xx: an HTTP error fails the block, not only curl's own
             script = 'curl() { command curl --fail-with-body "$@"; }\n'

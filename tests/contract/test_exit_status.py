@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.contract.conftest import FAST, KNOWN_ADA, ada_args, free_port, run_suite
+from mockserver.serving.process import free_port
+from tests.contract.conftest import FAST, KNOWN_ADA, ada_args, run_suite
 from tests.servers.reference import API_KEY, USERS
 
 pytestmark = pytest.mark.slow

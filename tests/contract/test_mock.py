@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from mockserver.serving.process import start_mock
 from tests.contract.conftest import FAST, run_suite
-from tests.mockprocess import spawn
 
 pytestmark = pytest.mark.slow
 
@@ -18,7 +18,7 @@ DEMO_TOKEN = "87d4e3085af04671834ebeb127df33bf"  # fixtures/users.yaml, user "de
 
 @pytest.fixture(scope="module", params=["call-page", "http"])
 def mock(request: pytest.FixtureRequest) -> Iterator[str]:
-    with spawn(["--log-format", "off", "--status-mapping", request.param]) as running:
+    with start_mock(["--log-format", "off", "--status-mapping", request.param]) as running:
         yield running.base
 
 

@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from mockserver import create_app
-from tests.mockprocess import Process as Running
-from tests.mockprocess import spawn as start
+from mockserver.serving.process import ServerProcess as Running
+from mockserver.serving.process import start_mock
 
 DEMO = {
     "identifier-type": "username",
@@ -62,5 +62,5 @@ def api(client: FlaskClient) -> Api:
 @pytest.fixture(scope="module")
 def server() -> Iterator[Running]:
     """A real ``python -m mockserver`` process (gunicorn) on a free port, with a pinned clock."""
-    with start(["--now", NOW, "--self-check", "--log-format", "off"]) as running:
+    with start_mock(["--now", NOW, "--self-check", "--log-format", "off"]) as running:
         yield running

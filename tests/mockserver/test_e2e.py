@@ -21,8 +21,8 @@ import pytest
 
 import spec
 from mockserver.scenarios import catalog
-from tests.mockprocess import Process as Running
-from tests.mockprocess import spawn as start
+from mockserver.serving.process import ServerProcess as Running
+from mockserver.serving.process import start_mock
 
 from .conftest import DEMO, NOW
 from .test_generation import VARIANT_CHECKS
@@ -274,12 +274,12 @@ def _bodies(running: Running) -> list[bytes]:
 def test_restart_gives_byte_identical_bodies() -> None:
     """Same seed and clock, another process (and another worker count): the same bytes."""
     args = ["--any-user", "--seed", "42", "--now", NOW, "--log-format", "off"]
-    with start(args) as first:
+    with start_mock(args) as first:
         before = _bodies(first)
-    with start([*args, "--workers", "2"]) as second:
+    with start_mock([*args, "--workers", "2"]) as second:
         after = _bodies(second)
     assert before == after
-    with start(["--any-user", "--seed", "43", "--now", NOW, "--log-format", "off"]) as other:
+    with start_mock(["--any-user", "--seed", "43", "--now", NOW, "--log-format", "off"]) as other:
         assert _bodies(other) != before
 
 
@@ -289,7 +289,7 @@ def test_environment_configures_the_process() -> None:
         "MOCKSERVER_API_KEYS": "ci-key",
         "MOCKSERVER_LOG_FORMAT": "off",
     }
-    with start([], env=env) as running:
+    with start_mock([], env=env) as running:
         unknown = {"identifier-type": "username", "identifier": "x@example.com", "token": "t"}
         reply = call(running, unknown, headers={"Authorization": "key=ci-key"})
         assert (reply.status, reply.json()["result"]["code"]) == (404, 144)
@@ -302,7 +302,7 @@ def test_granian_serves_the_same_answers_and_says_what_it_cannot_do() -> None:
     args = ["--now", NOW, "--log-format", "off", "--workers", "1"]
     # granian copies the process environment into the WSGI environ: named like headers, these must not act
     leaky = {"HTTP_X_MOCK_SCENARIO": "result-101", "HTTP_PROXY": "http://proxy.invalid:3128"}
-    with start([*args, "--server", "granian"], env=leaky) as fast, start(args) as reference:
+    with start_mock([*args, "--server", "granian"], env=leaky) as fast, start_mock(args) as reference:
         assert "(granian, workers 1" in fast.banner
         answers = [call(fast, DEMO) for _ in range(3)]
         expected = call(reference, DEMO)

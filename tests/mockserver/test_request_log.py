@@ -11,7 +11,7 @@ import orjson
 import requests
 
 from mockserver.http.request_log import RequestLog
-from tests.mockprocess import spawn
+from mockserver.serving.process import start_mock
 
 from .conftest import DEMO, KEY
 
@@ -90,7 +90,7 @@ def test_a_stream_that_fails_counts_the_lines_it_lost() -> None:
 def test_a_server_process_logs_every_request_and_loses_none_at_exit() -> None:
     body = orjson.dumps({"user-get-recent-sessions": {"user": DEMO}})
     headers = {**KEY, "Content-Type": "application/json"}
-    with spawn(["--log-format", "json", "--workers", "2"]) as mock:
+    with start_mock(["--log-format", "json", "--workers", "2"]) as mock:
         with requests.Session() as http:
             for _ in range(40):
                 assert http.post(mock.base + URL, data=body, headers=headers, timeout=10).status_code == 200

@@ -1,17 +1,16 @@
-"""``python -m mockserver`` as a real process on a free port, with its stderr kept for failure messages."""
+"""The mock as a real process for the shared-state tests (any user, no users file, no request log), with
+a method per kind of request: the protocol call and the admin API."""
 
 from __future__ import annotations
 
 import contextlib
-import subprocess
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import requests
 
-from tests.mockprocess import argv, spawn
+from mockserver.serving.process import ServerProcess, mock_command, start_mock
 
 KEY = "demo-key"
 PROTOCOL = {"Authorization": f"key={KEY}", "Content-Type": "application/json"}
@@ -19,12 +18,14 @@ PROTOCOL = {"Authorization": f"key={KEY}", "Content-Type": "application/json"}
 
 @dataclass
 class Mock:
-    base: str
-    process: subprocess.Popen[str]
-    stderr_path: Path
+    server: ServerProcess
+
+    @property
+    def base(self) -> str:
+        return self.server.base
 
     def stderr(self) -> str:
-        return self.stderr_path.read_text("utf-8", "replace")
+        return self.server.stderr()
 
     def call(
         self, identifier: str, identifier_type: str = "rfid", session: str | None = None, timeout: float = 30
@@ -55,11 +56,11 @@ OPTIONS = ("--log-format", "off", "--users", "", "--any-user")
 
 
 def command(args: Sequence[str]) -> list[str]:
-    return argv([*OPTIONS, *args])
+    return mock_command([*OPTIONS, *args])
 
 
 @contextlib.contextmanager
 def running(args: Sequence[str] = (), timeout: float = 60.0) -> Iterator[Mock]:
-    """Start the server (any-user mode, no users file); wait until it answers; stop it by pid afterwards."""
-    with spawn([*OPTIONS, *args], timeout=timeout) as process:
-        yield Mock(process.base, process.process, process.stderr_path)
+    """Start the server (any-user mode, no users file); wait until it answers; stop it afterwards."""
+    with start_mock([*OPTIONS, *args], timeout=timeout) as server:
+        yield Mock(server)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -11,17 +10,12 @@ from pathlib import Path
 
 import redis
 
+from mockserver.serving.process import free_port
+
 INSTALL_HINT = (
     "redis-server is not installed; the shared-state tests need it. "
     "Install it with `apt-get install -y redis-server` (CI's .ci/run does)."
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class RedisServer:

@@ -6,9 +6,9 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.mockprocess import ROOT
 from tests.state.mock_process import command, running
 
+ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "fixtures" / "scenarios"
 FIRST = """version: 1
 scripts:

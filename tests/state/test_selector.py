@@ -8,7 +8,7 @@ import pytest
 
 from mockserver.scenarios.selector import MAX_BODY_CHARS, StoreSelector, session_of
 from mockserver.scenarios.state import MemoryStore, NewScript, RedisStore, ScriptStep, StateUnavailable
-from tests.state.redis_server import free_port
+from mockserver.serving.process import free_port
 
 
 @dataclass(frozen=True)
