@@ -1,9 +1,9 @@
 """The benchmark's baseline: a bare Flask app answering every POST with the same fixed bytes.
 
-It runs on the mock's own server stack (``mockserver.serve.stack``: gunicorn gthread, same workers
-and threads; or granian with ``--server granian``), so the ratio mock / baseline measures what the
-mock adds on top of Flask and its server, nothing else. ``python -m bench.baseline --port 0
---workers 2`` prints "listening on URL".
+It runs on the mock's own server stack (``mockserver.serving.gunicorn_server.stack``: gunicorn
+gthread, same workers and threads; or granian with ``--server granian``), so the ratio mock /
+baseline measures what the mock adds on top of Flask and its server, nothing else.
+``python -m bench.baseline --port 0 --workers 2`` prints "listening on URL".
 
 With ``--raw`` it serves the benchmark's ``ceiling`` instead: a plain WSGI callable (no Flask, no
 routing) that reads the request body and answers the same fixed bytes (``application/json``, with
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -24,6 +23,8 @@ from flask import Flask, Response
 from gunicorn.app.base import BaseApplication
 
 from mockserver.serving.gunicorn_server import stack
+from mockserver.serving.process import free_port
+from mockserver.serving.startup import base_url, listening
 
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -85,7 +86,7 @@ class Baseline(BaseApplication):  # type: ignore[misc]
 
     def _banner(self, server: Any) -> None:
         host, port = server.LISTENERS[0].getsockname()[:2]
-        print(f"{_name(self.raw)} listening on http://{host}:{port}", flush=True)
+        print(listening(_name(self.raw), base_url(host, port)), flush=True)
 
 
 def _name(raw: bool) -> str:
@@ -116,12 +117,10 @@ def _granian(host: str, port: int, workers: int, threads: int, body: Path | None
     from granian.log import LogLevels
 
     if port == 0:
-        with socket.socket() as sock:
-            sock.bind((host, 0))
-            port = sock.getsockname()[1]
+        port = free_port(host)  # granian cannot report a port chosen by the system
     if body is not None:
         os.environ[BODY_ENV] = str(body)
-    print(f"{_name(raw)} listening on http://{host}:{port}", flush=True)
+    print(listening(_name(raw), base_url(host, port)), flush=True)
     server = Granian(
         f"{__name__}:{'granian_raw' if raw else 'granian_app'}",
         address=host,

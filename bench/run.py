@@ -1,6 +1,7 @@
 """``make bench``: the mock's hot, cold and scenario paths against a bare Flask baseline, in one run.
 
-Every server is a real process on a free loopback port, started here and stopped here (by pid):
+Every server is a real process on a free loopback port, started and stopped here with
+``mockserver.serving.process``:
 
 - ``baseline``: bench/baseline.py, a bare Flask app returning fixed bytes (the very bytes of the
   mock's hot answer, so both send as much), on the mock's own server stack;
@@ -32,7 +33,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +41,7 @@ from pathlib import Path
 import orjson
 
 import spec
+from mockserver.serving import process
 
 ROOT = Path(__file__).resolve().parent.parent
 PRISM_DIR = ROOT / ".bench" / "prism"
@@ -48,7 +49,6 @@ PRISM_BIN = PRISM_DIR / "node_modules" / ".bin" / "prism"
 PRISM_PACKAGE = "@stoplight/prism-cli@5"
 PROTOCOL = "/api/v4/request"
 CALL = "user-get-recent-sessions"
-_LISTENING = re.compile(r"listening on (http://\S+)")
 _BENCH_LINE = re.compile(r"^BENCH (\{.*\})$", re.MULTILINE)
 
 
@@ -77,7 +77,7 @@ class Result:
 class Server:
     name: str
     base: str
-    process: subprocess.Popen[str]
+    process: subprocess.Popen[bytes]
     log: Path
     rss: dict[str, list[int]] = field(default_factory=dict)
 
@@ -185,92 +185,52 @@ def ensure_prism() -> Path:
     return PRISM_BIN
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 # -- servers ------------------------------------------------------------------------------------
+GRACE = 20.0  # seconds a server has to stop on SIGTERM before it is killed
+
+
 @contextlib.contextmanager
-def serving(name: str, argv: Sequence[str], logs: Path, timeout: float = 60.0) -> Iterator[Server]:
-    """Start ``argv`` (which prints "listening on URL"), yield it, and terminate it by pid."""
+def serving(name: str, argv: Sequence[str], logs: Path, ready: process.Ready) -> Iterator[Server]:
+    """Start ``argv`` (which prints "listening on URL"), yield it once ``ready``, and stop it.
+
+    Each server runs in a session of its own: Ctrl-C reaches the benchmark, which stops them in turn.
+    """
     log = logs / f"{name}.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            list(argv), cwd=ROOT, stdout=subprocess.PIPE, stderr=sink, text=True, start_new_session=True
-        )
-    try:
-        base = _wait_listening(process, timeout, log)
-        yield Server(name, base, process, log)
-    finally:
-        _stop(process)
-
-
-def _wait_listening(process: subprocess.Popen[str], timeout: float, log: Path) -> str:
-    assert process.stdout is not None
-    watchdog = threading.Timer(timeout, process.kill)
-    watchdog.start()
-    try:
-        for _ in range(200):  # bounded: a banner is a few lines
-            line = process.stdout.readline()
-            if not line:
-                break
-            match = _LISTENING.search(line)
-            if match:
-                threading.Thread(target=_drain, args=(process,), daemon=True).start()
-                return match.group(1)
-    finally:
-        watchdog.cancel()
-    tail = log.read_text(errors="replace")[-2000:]
-    raise SystemExit(f"bench: server did not start (exit {process.poll()}): {tail}")
-
-
-def _drain(process: subprocess.Popen[str]) -> None:
-    assert process.stdout is not None
-    for _ in iter(process.stdout.readline, ""):
-        pass
-
-
-def _stop(process: subprocess.Popen[str]) -> None:
-    if process.poll() is None:
-        process.terminate()
+    with contextlib.ExitStack() as stack:
         try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=20)
-    if process.stdout is not None:
-        process.stdout.close()
+            running = stack.enter_context(
+                process.start(argv, ready=ready, cwd=ROOT, stderr=log, grace=GRACE, new_session=True)
+            )
+        except process.ServerDidNotStart as error:
+            raise SystemExit(f"bench: {name} did not start: {error}") from error
+        yield Server(name, running.base, running.process, log)
 
 
 @contextlib.contextmanager
 def prism(name: str, dynamic: bool, document: Path, logs: Path) -> Iterator[Server]:
     """Prism mocking ``document`` on a free port; ready when the port answers."""
-    port = free_port()
+    port = process.free_port()
     argv = [str(ensure_prism()), "mock", "-h", "127.0.0.1", "-p", str(port), *(["-d"] if dynamic else [])]
     log = logs / f"{name}.log"
     with log.open("wb") as sink:
-        process = subprocess.Popen(
+        started = subprocess.Popen(
             [*argv, str(document)],
             cwd=ROOT,
             stdout=sink,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            text=True,
         )
     try:
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and process.poll() is None:
+        while time.monotonic() < deadline and started.poll() is None:
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
                 break
             time.sleep(0.25)
         else:
             raise SystemExit(f"bench: prism did not start: {log.read_text(errors='replace')[-2000:]}")
-        yield Server(name, f"http://127.0.0.1:{port}", process, log)
+        yield Server(name, f"http://127.0.0.1:{port}", started, log)
     finally:
-        _stop(process)
+        process.stop(started, GRACE)
 
 
 # -- load ---------------------------------------------------------------------------------------
@@ -341,10 +301,11 @@ def run(args: argparse.Namespace) -> int:
         baseline_argv = [sys.executable, "-m", "bench.baseline", "--port", "0", "--body", str(body)]
         baseline_argv += ["--workers", str(args.workers), "--threads", str(args.server_threads)]
         baseline_argv += ["--server", args.server]
-        base = stack.enter_context(serving("baseline", baseline_argv, logs))
-        ceiling = stack.enter_context(serving("ceiling", [*baseline_argv, "--raw"], logs))
-        mock = stack.enter_context(serving("mock", mock_argv(args), logs))
-        cold = stack.enter_context(serving("mock-any-user", mock_argv(args, "--any-user"), logs))
+        accepts, answers = process.accepts_connections, process.answers_health
+        base = stack.enter_context(serving("baseline", baseline_argv, logs, accepts))
+        ceiling = stack.enter_context(serving("ceiling", [*baseline_argv, "--raw"], logs, accepts))
+        mock = stack.enter_context(serving("mock", mock_argv(args), logs, answers))
+        cold = stack.enter_context(serving("mock-any-user", mock_argv(args, "--any-user"), logs, answers))
         plan = [
             (base, "baseline", "hot.lua", {}),
             (ceiling, "ceiling", "hot.lua", {}),
