@@ -21,6 +21,8 @@ from mockserver.http import delivery, docs, records
 from mockserver.http.runtime import Runtime
 from mockserver.scenarios.selector import Selector
 
+HEALTH_PATH = "/__mock/health"  # 200 once the app answers (process.start_mock waits for it)
+
 
 def runtime() -> Runtime:
     value: Runtime = current_app.extensions["mock.runtime"]
@@ -34,7 +36,7 @@ def selector() -> Selector:
 
 def init_app(app: Flask) -> None:
     app.add_url_rule("/openapi.json", "openapi", openapi, methods=["GET"])
-    app.add_url_rule("/__mock/health", "health", health, methods=["GET"])
+    app.add_url_rule(HEALTH_PATH, "health", health, methods=["GET"])
     app.add_url_rule("/__mock/catalog", "catalog", catalog_page, methods=["GET"])
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(Exception, internal_error)

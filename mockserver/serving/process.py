@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from mockserver.http.routes import HEALTH_PATH
 from mockserver.serving.startup import banner_complete, listening_url
 from mockserver.settings import ENV_PREFIX
 
-HEALTH_PATH = "/__mock/health"
 BANNER_LIMIT = 64 * 1024  # bytes of stdout read while looking for the banner
 STDERR_SHOWN = 20_000  # characters of stderr (its end) in a failure message
 POLL_SECONDS = 0.05
