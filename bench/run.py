@@ -41,14 +41,14 @@ from pathlib import Path
 import orjson
 
 import spec
+from mockserver import settings
 from mockserver.serving import process
 
 ROOT = Path(__file__).resolve().parent.parent
 PRISM_DIR = ROOT / ".bench" / "prism"
 PRISM_BIN = PRISM_DIR / "node_modules" / ".bin" / "prism"
 PRISM_PACKAGE = "@stoplight/prism-cli@5"
-PROTOCOL = "/api/v4/request"
-CALL = "user-get-recent-sessions"
+PROTOCOL = settings.PROTOCOL_PATHS[0]
 _BENCH_LINE = re.compile(r"^BENCH (\{.*\})$", re.MULTILINE)
 
 
@@ -355,11 +355,12 @@ def median(results: list[Result]) -> Result:
 def hot_answer() -> bytes:
     """The bytes the mock answers the hot request with now: the baseline sends the same bytes."""
     from mockserver import create_app
+    from mockserver.http import docs
 
-    user = {"identifier-type": "username", "identifier": "demo@example.com"}
-    user["token"] = "87d4e3085af04671834ebeb127df33bf"
-    client = create_app({"MOCK_LOG_FORMAT": "off"}).test_client()
-    answer = client.post(PROTOCOL, json={CALL: {"user": user}}, headers={"Authorization": "key=demo-key"})
+    app = create_app({"MOCK_LOG_FORMAT": "off"})
+    user = docs.demo_user(app.extensions["mock.runtime"].directory)
+    key = {"Authorization": f"key={settings.DEMO_API_KEY}"}
+    answer = app.test_client().post(PROTOCOL, json={spec.CALL: {"user": user}}, headers=key)
     assert answer.status_code == 200, answer.data
     return bytes(answer.data)
 

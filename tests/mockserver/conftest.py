@@ -10,6 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+import spec
 from mockserver import create_app
 from mockserver.serving.process import ServerProcess as Running
 from mockserver.serving.process import start_mock
@@ -53,7 +54,7 @@ def api(client: FlaskClient) -> Api:
         headers: dict[str, str] | None = None,
         path: str = "/api/v4/request",
     ):
-        body = {"user-get-recent-sessions": {"user": user or DEMO}}
+        body = {spec.CALL: {"user": user or DEMO}}
         return client.post(path, json=body, headers={**KEY, **(headers or {})})
 
     return post

@@ -24,7 +24,7 @@ def _body(case: dict[str, Any]) -> bytes | None:
         return bytes.fromhex(case["hex"])
     if "identifier_length" in case:
         user = {"identifier-type": "rfid", "identifier": "A" * case["identifier_length"]}
-        return orjson.dumps({"user-get-recent-sessions": {"user": user}})
+        return orjson.dumps({spec.CALL: {"user": user}})
     if "text_repeat" in case:
         return (case["text_repeat"]["text"] * case["text_repeat"]["times"]).encode("utf-8")
     return None
@@ -64,11 +64,9 @@ def test_every_case_has_a_unique_name() -> None:
 
 def test_schema_problems_are_all_reported(client: FlaskClient) -> None:
     user = {"identifier-type": "iban", "identifier": 7, "token": ""}
-    response = client.post(
-        "/api/v4/request", json={"user-get-recent-sessions": {"user": user}}, headers=_headers({})
-    )
+    response = client.post("/api/v4/request", json={spec.CALL: {"user": user}}, headers=_headers({}))
     paths = {p["path"] for p in response.get_json()["problems"]}
-    base = "$.user-get-recent-sessions.user"
+    base = f"$.{spec.CALL}.user"
     assert {f"{base}.identifier-type", f"{base}.identifier", f"{base}.token"} <= paths
 
 
@@ -84,8 +82,8 @@ def test_413_limit_is_configurable() -> None:
     from mockserver import create_app
 
     app = create_app({"MOCK_LOG_FORMAT": "off", "MOCK_MAX_BODY_BYTES": 100})
-    body = {"user-get-recent-sessions": {"user": {"identifier-type": "rfid", "identifier": "A" * 120}}}
+    body = {spec.CALL: {"user": {"identifier-type": "rfid", "identifier": "A" * 120}}}
     response = app.test_client().post("/api/v4/request", json=body, headers=_headers({}))
     assert response.status_code == 413
-    small = {"user-get-recent-sessions": {"user": {"identifier-type": "rfid", "identifier": "DEAD0140"}}}
+    small = {spec.CALL: {"user": {"identifier-type": "rfid", "identifier": "DEAD0140"}}}
     assert app.test_client().post("/api/v4/request", json=small, headers=_headers({})).status_code == 200

@@ -73,7 +73,7 @@ def test_result_scenarios(code: int, mapping: str) -> None:
         "identifier-type": "rfid",
         "identifier": "0000FFFF",
     }  # result-0 succeeds even for unknown users
-    body = {"user-get-recent-sessions": {"user": unknown}}
+    body = {spec.CALL: {"user": unknown}}
     response = app.test_client().post(
         "/api/v4/request", json=body, headers={**KEY, "X-Mock-Scenario": f"result-{code}"}
     )

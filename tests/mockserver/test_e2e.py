@@ -50,7 +50,7 @@ def call(
 ) -> Reply:
     host, port = running.host_port
     connection = http.client.HTTPConnection(host, port, timeout=30)
-    body = raw if raw is not None else orjson.dumps({"user-get-recent-sessions": {"user": user or DEMO}})
+    body = raw if raw is not None else orjson.dumps({spec.CALL: {"user": user or DEMO}})
     sent = {"Authorization": "key=demo-key", "Content-Type": "application/json", **(headers or {})}
     started = time.perf_counter()
     try:
@@ -141,7 +141,7 @@ def _truncated(running: Running) -> None:
 def _dribble(running: Running) -> None:
     host, port = running.host_port
     connection = http.client.HTTPConnection(host, port, timeout=30)
-    body = orjson.dumps({"user-get-recent-sessions": {"user": DEMO}})
+    body = orjson.dumps({spec.CALL: {"user": DEMO}})
     headers = {"Authorization": "key=demo-key", "Content-Type": "application/json"}
     started = time.perf_counter()
     connection.request(

@@ -26,7 +26,7 @@ def test_defaults() -> None:
 
 def test_config_overrides_defaults() -> None:
     app = create_app({"MOCK_API_KEYS": ["k1", "k2"], "MOCK_LOG_FORMAT": "off"})
-    body = {"user-get-recent-sessions": {"user": DEMO}}
+    body = {spec.CALL: {"user": DEMO}}
     client = app.test_client()
     assert client.post("/api/v4/request", json=body, headers={"Authorization": "key=k2"}).status_code == 200
     assert client.post("/api/v4/request", json=body, headers=KEY).status_code == 401
@@ -53,7 +53,7 @@ def test_bad_config_is_refused(config: dict[str, Any]) -> None:
 
 def test_v3_and_extra_paths() -> None:
     app = create_app({"MOCK_LOG_FORMAT": "off", "MOCK_PATHS": ["/oioi"]})
-    body = {"user-get-recent-sessions": {"user": DEMO}}
+    body = {spec.CALL: {"user": DEMO}}
     for path in ("/api/v4/request", "/api/v3/request", "/oioi"):
         assert app.test_client().post(path, json=body, headers=KEY).status_code == 200
 
@@ -83,7 +83,7 @@ def _app_with(selector: Any) -> Any:
 
 
 def _post(app: Any, user: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
-    body = {"user-get-recent-sessions": {"user": user}}
+    body = {spec.CALL: {"user": user}}
     return app.test_client().post("/api/v4/request", json=body, headers={**KEY, **(headers or {})})
 
 
@@ -114,10 +114,10 @@ def test_context_and_journal_entries() -> None:
     _post(app, DEMO, {"X-Mock-Session": "run-7"})
     ctx = selector.seen[0]
     assert (ctx.call, ctx.identifier_type, ctx.identifier, ctx.session) == (
-        "user-get-recent-sessions", "username", DEMO["identifier"], "run-7",
+        spec.CALL, "username", DEMO["identifier"], "run-7",
     )  # fmt: skip
     assert ctx.headers["Authorization"] == "key=<redacted>"
-    assert orjson.loads(ctx.raw_body_text) == {"user-get-recent-sessions": {"user": DEMO}}
+    assert orjson.loads(ctx.raw_body_text) == {spec.CALL: {"user": DEMO}}
     app.test_client().post("/api/v4/request", data=b"{", headers={"Authorization": "key=bad"})
     ok, refused = selector.entries
     assert ok["result"] == 0 and ok["status"] == 200 and ok["session"] == "run-7" and ok["scenario"] is None
@@ -215,7 +215,7 @@ def test_one_log_line_per_request(fmt: str) -> None:
     assert len(lines) == 2
     if fmt == "json":
         first = orjson.loads(lines[0])
-        assert first["call"] == "user-get-recent-sessions" and first["result"] == 0 and first["status"] == 200
+        assert first["call"] == spec.CALL and first["result"] == 0 and first["status"] == 200
         assert first["identifier-type"] == "username" and first["duration_ms"] >= 0
     else:
         assert "result=144" in lines[1] and "identifier-type=rfid" in lines[1]

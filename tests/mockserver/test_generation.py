@@ -75,7 +75,7 @@ def test_any_user_http_sample_is_valid_and_repeats() -> None:
         user = {"identifier-type": kind, "identifier": random_identifier(rng, kind)}
         if kind == "username" or rng.random() < 0.3:
             user["token"] = random_identifier(rng, "token")
-        request = {"json": {"user-get-recent-sessions": {"user": user}}, "headers": KEY}
+        request = {"json": {spec.CALL: {"user": user}}, "headers": KEY}
         response = client.post("/api/v4/request", **request)
         body = orjson.loads(response.data)
         assert response.status_code == 200

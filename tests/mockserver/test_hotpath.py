@@ -27,12 +27,11 @@ from mockserver.identity import parsing
 
 from .conftest import DEMO, KEY, NOW
 
-CALL = "user-get-recent-sessions"
 URL = "/api/v4/request"
 
 
 def body_of(user: dict[str, Any]) -> bytes:
-    return orjson.dumps({CALL: {"user": user}})
+    return orjson.dumps({spec.CALL: {"user": user}})
 
 
 def post(client: Any, raw: bytes, headers: dict[str, str] | None = None) -> Any:
@@ -64,7 +63,7 @@ def users(draw: st.DrawFn) -> Any:
 
 calls = (
     users().map(lambda user: {"user": user})
-    | spec.strategies.from_schema("request").map(lambda request: request[CALL])
+    | spec.strategies.from_schema("request").map(lambda request: request[spec.CALL])
     | _ANY
     | st.fixed_dictionaries({"user": st.just(DEMO)}, optional={"extra": _ANY})
 )
@@ -73,7 +72,7 @@ calls = (
 @settings(max_examples=600, deadline=None)
 @given(calls)
 def test_plain_check_accepts_exactly_what_the_schema_accepts(call: Any) -> None:
-    body = {CALL: call}
+    body = {spec.CALL: call}
     found = spec.problems(body, "request", "strict")
     note(f"schema: {[p.as_dict() for p in found]}")
     assert parsing.plainly_valid(body) is (found == [])
@@ -220,7 +219,7 @@ def test_pinned_clock_and_seed_change_the_answer(config: dict[str, Any]) -> None
 
 
 def test_large_and_odd_bodies_take_the_flask_path(app: Any, client: Any) -> None:
-    padded = orjson.dumps({CALL: {"user": DEMO, "padding": "x" * parsing.CACHED_BODY_BYTES}})
+    padded = orjson.dumps({spec.CALL: {"user": DEMO, "padding": "x" * parsing.CACHED_BODY_BYTES}})
     for _ in range(2):
         assert orjson.loads(post(client, padded).data)["result"]["code"] == 0
     assert stats(app)["entries"] == 0

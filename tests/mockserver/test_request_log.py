@@ -10,6 +10,7 @@ from collections.abc import Callable
 import orjson
 import requests
 
+import spec
 from mockserver.http.request_log import RequestLog
 from mockserver.serving.process import start_mock
 
@@ -88,7 +89,7 @@ def test_a_stream_that_fails_counts_the_lines_it_lost() -> None:
 
 
 def test_a_server_process_logs_every_request_and_loses_none_at_exit() -> None:
-    body = orjson.dumps({"user-get-recent-sessions": {"user": DEMO}})
+    body = orjson.dumps({spec.CALL: {"user": DEMO}})
     headers = {**KEY, "Content-Type": "application/json"}
     with start_mock(["--log-format", "json", "--workers", "2"]) as mock:
         with requests.Session() as http:

@@ -20,7 +20,7 @@ CASES = yaml.safe_load((Path(__file__).parent / "users_cases.yaml").read_text("u
 
 
 def _post(app: Any, user: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
-    body = {"user-get-recent-sessions": {"user": user}}
+    body = {spec.CALL: {"user": user}}
     return app.test_client().post("/api/v4/request", json=body, headers={**KEY, **(headers or {})})
 
 

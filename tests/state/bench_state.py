@@ -10,6 +10,7 @@ import statistics
 import time
 from collections.abc import Callable
 
+import spec
 from mockserver.scenarios.state import MemoryStore, NewScript, RedisStore, Store
 from tests.state.redis_server import RedisServer
 
@@ -17,7 +18,7 @@ N = 20_000
 ENTRY = {
     "method": "POST",
     "path": "/api/v4/request",
-    "call": "user-get-recent-sessions",
+    "call": spec.CALL,
     "identifier-type": "rfid",
     "identifier": "04A2B3C4D5E6F7",
     "result": 0,
@@ -25,11 +26,11 @@ ENTRY = {
     "scenario": None,
     "session": "bench",
     "headers": {"Content-Type": "application/json", "Authorization": "key=<redacted>"},
-    "body": '{"user-get-recent-sessions":{"user":{"identifier-type":"rfid","identifier":"04A2B3C4D5E6F7"}}}',
+    "body": '{"' + spec.CALL + '":{"user":{"identifier-type":"rfid","identifier":"04A2B3C4D5E6F7"}}}',
     "time": "2026-01-01T00:00:00.000+00:00",
     "duration_ms": 1.0,
 }
-REQUEST = {"call": "user-get-recent-sessions", "identifier-type": "rfid", "identifier": "04A2B3C4D5E6F7"}
+REQUEST = {"call": spec.CALL, "identifier-type": "rfid", "identifier": "04A2B3C4D5E6F7"}
 
 
 def measure(name: str, op: Callable[[], object]) -> None:

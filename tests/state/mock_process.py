@@ -10,6 +10,7 @@ from typing import Any
 
 import requests
 
+import spec
 from mockserver.serving.process import ServerProcess, mock_command, start_mock
 
 KEY = "demo-key"
@@ -31,11 +32,7 @@ class Mock:
         self, identifier: str, identifier_type: str = "rfid", session: str | None = None, timeout: float = 30
     ) -> requests.Response:
         """One user-get-recent-sessions request."""
-        body = {
-            "user-get-recent-sessions": {
-                "user": {"identifier-type": identifier_type, "identifier": identifier}
-            }
-        }
+        body = {spec.CALL: {"user": {"identifier-type": identifier_type, "identifier": identifier}}}
         headers = dict(PROTOCOL) | ({"X-Mock-Session": session} if session else {})
         return requests.post(f"{self.base}/api/v4/request", json=body, headers=headers, timeout=timeout)
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
+import spec
 from mockserver.scenarios.selector import MAX_BODY_CHARS, StoreSelector, session_of
 from mockserver.scenarios.state import MemoryStore, NewScript, RedisStore, ScriptStep, StateUnavailable
 from mockserver.serving.process import free_port
@@ -13,7 +14,7 @@ from mockserver.serving.process import free_port
 
 @dataclass(frozen=True)
 class Ctx:
-    call: str | None = "user-get-recent-sessions"
+    call: str | None = spec.CALL
     identifier_type: str | None = "rfid"
     identifier: str | None = "0A0B"
     session: str | None = None

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
+import spec
 from mockserver.scenarios.state import MemoryStore, NewScript, Store, TooManyScripts
 from mockserver.scenarios.state.model import normalise_sequence
 from tests.state.conftest import BACKENDS, make
@@ -98,7 +99,7 @@ def test_memory_journal_stays_flat_beyond_its_ring() -> None:
         "identifier-type": "rfid",
         "identifier": "04A2B3C4D5E6F7",
         "headers": {"Content-Type": "application/json", "Authorization": "key=<redacted>"},
-        "body": '{"user-get-recent-sessions":{"user":' + user + "}}",
+        "body": '{"' + spec.CALL + '":{"user":' + user + "}}",
         "time": "2026-01-01T00:00:00.000+00:00",
         "result": 0,
         "status": 200,
@@ -125,7 +126,7 @@ def test_concurrent_takes_serve_each_step_once(backend: str, redis_server: Redis
     store = make(backend, redis_server)
     steps = [{"scenario": f"result-{i}", "times": 1} for i in range(400)]
     store.install("c", NewScript("many", {"identifier-type": "rfid"}, steps))
-    request = {"call": "user-get-recent-sessions", "identifier-type": "rfid", "identifier": "01"}
+    request = {"call": spec.CALL, "identifier-type": "rfid", "identifier": "01"}
     with ThreadPoolExecutor(max_workers=8) as pool:
         taken = list(pool.map(lambda _: store.take("c", request), range(450)))
     served = [t for t in taken if t is not None]
