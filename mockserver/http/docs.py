@@ -7,11 +7,10 @@ from typing import Any
 
 import orjson
 
+import spec
 from mockserver.identity import magic
 from mockserver.identity.users import Directory
 from mockserver.scenarios import catalog
-
-CALL = "user-get-recent-sessions"
 
 
 def demo_user(directory: Directory) -> dict[str, str]:
@@ -27,7 +26,7 @@ def demo_user(directory: Directory) -> dict[str, str]:
 
 
 def curl(base: str, key: str, user: dict[str, str], headers: dict[str, str] | None = None) -> str:
-    body = orjson.dumps({CALL: {"user": user}}).decode()
+    body = orjson.dumps({spec.CALL: {"user": user}}).decode()
     parts = ["curl", "-sS", f"{base}/api/v4/request", "-H", f"Authorization: key={key}"]
     parts += ["-H", "Content-Type: application/json"]
     for name, value in (headers or {}).items():

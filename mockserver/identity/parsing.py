@@ -12,7 +12,6 @@ import spec
 from mockserver.errors import Rejected
 from spec import Problem
 
-CALLS = ("user-get-recent-sessions",)
 JSON_TYPE = "application/json"
 
 
@@ -72,8 +71,8 @@ def parse(raw: bytes) -> Call:
         why = f"expected exactly one key naming the call, got {len(body)} ({names})"
         raise _bad(400, f"Invalid request format: {why}", "$", why, "envelope")
     (name,) = body
-    if name not in CALLS:
-        why = f"unknown call {name!r}; calls: {', '.join(CALLS)}"
+    if name != spec.CALL:
+        why = f"unknown call {name!r}; calls: {spec.CALL}"
         raise _bad(400, f"Invalid request format: {why}", spec.json_path([name]), why, "call")
     found = [] if plainly_valid(body) else spec.problems(body, "request", "strict")
     if found:
@@ -82,10 +81,7 @@ def parse(raw: bytes) -> Call:
     return Call(name, body, user["identifier-type"], user["identifier"], user.get("token"))
 
 
-_USER = spec.load_schema("user")["properties"]  # plainly_valid's rules, read from the schema itself
-IDENTIFIER_TYPES = frozenset(_USER["identifier-type"]["enum"])
-_IDENTIFIER_LENGTH = (_USER["identifier"]["minLength"], _USER["identifier"]["maxLength"])
-_TOKEN_LENGTH = (_USER["token"]["minLength"], _USER["token"]["maxLength"])
+_IDENTIFIER_TYPES = frozenset(spec.IDENTIFIER_TYPES)  # plainly_valid's rules, read from the schema
 
 
 def plainly_valid(body: dict[str, Any]) -> bool:
@@ -97,20 +93,20 @@ def plainly_valid(body: dict[str, Any]) -> bool:
     which then names the problems. tests/mockserver/test_hotpath.py proves the equivalence with
     hypothesis against the schema itself, so the two cannot drift apart unnoticed.
     """
-    call = body.get(CALLS[0])
+    call = body.get(spec.CALL)
     if type(call) is not dict:
         return False
     user = call.get("user")
     if type(user) is not dict:
         return False
     kind, identifier = user.get("identifier-type"), user.get("identifier")
-    if type(kind) is not str or kind not in IDENTIFIER_TYPES:
+    if type(kind) is not str or kind not in _IDENTIFIER_TYPES:
         return False
-    low, high = _IDENTIFIER_LENGTH
+    low, high = spec.IDENTIFIER_LENGTH
     if type(identifier) is not str or not low <= len(identifier) <= high:
         return False
     token = user.get("token")
-    low, high = _TOKEN_LENGTH
+    low, high = spec.TOKEN_LENGTH
     return token is None or (type(token) is str and low <= len(token) <= high)
 
 

@@ -16,12 +16,15 @@ from typing import Any
 
 import yaml
 
+import spec
 from mockserver.data.countries import COUNTRIES
 from mockserver.errors import ConfigError, UnknownScenario
 from mockserver.identity import magic
 from mockserver.scenarios import catalog
 
-IDENTIFIER_TYPES = ("username", "rfid", "evco-id", "token")
+# A directory user's identifiers: every identifier-type but "token", whose identifier is the user's
+# token (D11) and so comes from the user's ``token``.
+DIRECTORY_TYPES = tuple(kind for kind in spec.IDENTIFIER_TYPES if kind != "token")
 
 
 @dataclass(frozen=True)
@@ -162,13 +165,15 @@ def _user(source: Path, index: int, entry: Any) -> User:
     user_id, identifiers, token = entry.get("id"), entry.get("identifiers") or {}, entry.get("token")
     if not isinstance(user_id, str) or not user_id:
         raise ConfigError(f"{where}.id: a non-empty string is required")
-    if not isinstance(identifiers, dict) or not set(identifiers) <= set(IDENTIFIER_TYPES[:3]):
-        raise ConfigError(f"{where}.identifiers: a mapping with keys from username, rfid, evco-id")
+    if not isinstance(identifiers, dict) or not set(identifiers) <= set(DIRECTORY_TYPES):
+        raise ConfigError(f"{where}.identifiers: a mapping with keys from {', '.join(DIRECTORY_TYPES)}")
+    low, high = spec.IDENTIFIER_LENGTH
     for kind, value in identifiers.items():
-        if not isinstance(value, str) or not 1 <= len(value) <= 255:
-            raise ConfigError(f"{where}.identifiers.{kind}: a string of 1..255 characters")
-    if token is not None and (not isinstance(token, str) or not 1 <= len(token) <= 255):
-        raise ConfigError(f"{where}.token: a string of 1..255 characters, or absent")
+        if not isinstance(value, str) or not low <= len(value) <= high:
+            raise ConfigError(f"{where}.identifiers.{kind}: a string of {low}..{high} characters")
+    low, high = spec.TOKEN_LENGTH
+    if token is not None and (not isinstance(token, str) or not low <= len(token) <= high):
+        raise ConfigError(f"{where}.token: a string of {low}..{high} characters, or absent")
     if "username" in identifiers and token is None:
         raise ConfigError(f"{where}: a user with a username needs a token (D12)")
     country = entry.get("country")

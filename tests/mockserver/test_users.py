@@ -147,3 +147,8 @@ def test_replacement_users_file(tmp_path: Path) -> None:
     )
     demo = {"identifier-type": "rfid", "identifier": "04A2B3C4D5E6F7"}
     assert orjson.loads(_post(app, demo).data)["result"]["code"] == 140  # the default file is replaced
+
+
+def test_every_identifier_type_of_the_schema_has_a_resolution_rule() -> None:
+    assert set(users._RULES) == set(spec.IDENTIFIER_TYPES)
+    assert "token" not in users.DIRECTORY_TYPES  # D11: a token identifies by the user's token
