@@ -23,10 +23,10 @@ from mockserver.scenarios.state import (
     DEFAULT_SESSION,
     StateUnavailable,
     TooManyScripts,
+    journal,
     make_store,
     valid_session,
 )
-from mockserver.scenarios.state import journal as journal_
 from mockserver.scenarios.state.schemas import problems as schema_problems
 from spec import Problem, json_path
 
@@ -131,7 +131,7 @@ def _time(value: str | None, where: str) -> datetime | None:
     if value is None:
         return None
     try:
-        return journal_.parse_time(value)
+        return journal.parse_time(value)
     except ValueError:
         message = f"{value!r} is not an RFC 3339 date-time (e.g. 2026-01-31T12:00:00Z)"
         raise AdminError(400, f"{where}: {message}", [Problem(where, message)]) from None
@@ -262,7 +262,7 @@ def reload_files() -> Response:
 
 # Journal ---------------------------------------------------------------------------------------
 
-_QUERY = {"session", "limit", "since", "until", *journal_.FIELDS}
+_QUERY = {"session", "limit", "since", "until", *journal.FIELDS}
 
 
 @bp.get("/requests")
@@ -278,7 +278,7 @@ def list_requests() -> Response:
         raise AdminError(400, f"{problems[0].path}: unknown filter", problems)
     matcher: dict[str, Any] = {}
     problems = []
-    for name, convert in journal_.FIELDS.items():
+    for name, convert in journal.FIELDS.items():
         value = request.args.get(name)
         if value is None:
             continue
@@ -291,7 +291,7 @@ def list_requests() -> Response:
         raise AdminError(400, f"{problems[0].path}: {problems[0].message}", problems)
     since = _time(request.args.get("since"), json_path(["query", "since"]))
     until = _time(request.args.get("until"), json_path(["query", "until"]))
-    found = journal_.select(engine.store.entries(session), matcher, since, until)
+    found = journal.select(engine.store.entries(session), matcher, since, until)
     return _json(
         {
             "session": session,
@@ -323,11 +323,11 @@ def verify() -> Response:
     body = _body("verify")
     since = _time(body.get("since"), json_path(["since"]))
     until = _time(body.get("until"), json_path(["until"]))
-    expect = {name: body[name] for name in journal_.COUNTS if name in body}
+    expect = {name: body[name] for name in journal.COUNTS if name in body}
     matcher = dict(body.get("match") or {})
     if matcher.get("method"):
         matcher["method"] = str(matcher["method"]).upper()
-    outcome = journal_.verify(_engine().store.entries(session), matcher, expect, since, until)
+    outcome = journal.verify(_engine().store.entries(session), matcher, expect, since, until)
     return _json({"session": session, **outcome}, 200 if outcome["matched"] else 409)
 
 
