@@ -65,13 +65,13 @@ def test_file_scripts_are_installed_once_whatever_the_number_of_workers(redis_se
     with running(args) as mock:
         scripts = mock.admin("GET", "/scenarios/scripts").json()["scripts"]
         assert [s["origin"] for s in scripts] == [f"file:{SCENARIOS / 'flaky-backend.yaml'}"]
-        assert [mock.call("0A0B0C0D").json()["result"]["code"] for _ in range(4)] == [102, 102, 0, 0]
+        assert [mock.call("0A1B2C3D").json()["result"]["code"] for _ in range(4)] == [102, 102, 0, 0]
     # A restart does not bring a used file script back (the same Redis remembers it)...
     with running(args) as mock:
-        assert mock.call("0A0B0C0D").json()["result"]["code"] == 0
+        assert mock.call("0A1B2C3D").json()["result"]["code"] == 0
         # ...but a reset of the session does, fresh.
         assert mock.admin("DELETE", "/scenarios").json()["reinstalled-from-files"] == 1
-        assert mock.call("0A0B0C0D").json()["result"]["code"] == 102
+        assert mock.call("0A1B2C3D").json()["result"]["code"] == 102
 
 
 @pytest.fixture

@@ -36,7 +36,7 @@ def test_every_example_serves_its_scripts() -> None:
             "odd-data-tour",
         }
         assert all(n["curl"].startswith("curl ") and n["description"] for n in listed["named"])
-        assert [mock.call("0A0B0C0D").json()["result"]["code"] for _ in range(4)] == [102, 102, 0, 0]
+        assert [mock.call("0A1B2C3D").json()["result"]["code"] for _ in range(4)] == [102, 102, 0, 0]
         # outage-drill.yaml scripts live in their own session only.
         drill = "outage-drill"
         assert [mock.call("0001", session=drill).status_code for _ in range(5)] == [503, 503, 503, 500, 429]
@@ -53,13 +53,13 @@ def test_every_example_serves_its_scripts() -> None:
 
 def test_reset_brings_file_scripts_back_fresh() -> None:
     with running(["--scenarios", str(SCENARIOS / "flaky-backend.yaml")]) as mock:
-        assert [mock.call("0A0B0C0D").json()["result"]["code"] for _ in range(3)] == [102, 102, 0]
+        assert [mock.call("0A1B2C3D").json()["result"]["code"] for _ in range(3)] == [102, 102, 0]
         assert mock.admin("DELETE", "/scenarios").json() == {
             "session": "default",
             "removed": 1,
             "reinstalled-from-files": 1,
         }
-        assert mock.call("0A0B0C0D").json()["result"]["code"] == 102
+        assert mock.call("0A1B2C3D").json()["result"]["code"] == 102
 
 
 def _wait_for(check: object, seconds: float = 15.0) -> bool:
