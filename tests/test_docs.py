@@ -1,0 +1,208 @@
+"""The documentation runs: every command of README.md and docs/*.md, as printed, in the test suite.
+
+- sh blocks that talk to the documented address run in order, as one bash script each, against a real
+  mock (one per page); the QA page runs twice on the same mock, as a user re-running it would.
+- a ``.venv/bin/python -m mockserver ...`` line starts that server for real (on a free port) and waits
+  until it answers; ``--help`` lines must exit 0.
+- a ``.venv/bin/python -m contract_tests ...`` line judges a real mock and must exit 0.
+- ``make`` lines must be targets make accepts (``make -n``, nothing is run).
+- pycon blocks are doctests, run from the checkout's root; YAML scenario files load.
+"""
+
+from __future__ import annotations
+
+import doctest
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from mockserver import settings
+from mockserver.scenarios import scenario_files
+from mockserver.serving.process import start_mock
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+DOCUMENTED = "127.0.0.1:8080"
+VENV_PYTHON = ".venv/bin/python"
+REPEATED = {"qa.md"}  # pages whose blocks must give the same results when run again
+
+
+def blocks(page: Path, language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", page.read_text("utf-8"), flags=re.DOTALL)
+
+
+def commands(page: Path) -> list[list[str]]:
+    """Every command line of the page's sh blocks (continuations joined, comments dropped)."""
+    found = []
+    for block in blocks(page, "sh"):
+        pending = ""
+        for line in block.replace("\\\n", " ").splitlines():
+            pending += line + "\n"
+            try:
+                words = shlex.split(pending, comments=True)
+            except ValueError:  # a quoted argument that goes on over the next line
+                continue
+            pending = ""
+            if words:
+                found.append(words)
+        assert not pending, f"{_id(page)}: unclosed quote in {block!r}"
+    return found
+
+
+def _id(page: Path) -> str:
+    return str(page.relative_to(ROOT))
+
+
+def test_every_page_is_found_and_has_commands() -> None:
+    assert {"README.md", "docs/qa.md", "docs/ci.md", "docs/app-developers.md"} <= {_id(p) for p in PAGES}
+    assert all(commands(page) for page in PAGES if page.name != "spec.md")
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+@pytest.mark.parametrize("page", PAGES, ids=_id)
+def test_every_curl_block_runs_against_a_real_mock(page: Path) -> None:
+    curls = [block for block in blocks(page, "sh") if DOCUMENTED in block and "curl" in block]
+    if not curls:
+        pytest.skip("no curl block")
+    with start_mock(["--host", "127.0.0.1", "--log-format", "off"]) as server:
+        for _ in range(2 if page.name in REPEATED else 1):
+            for block in curls:
+                # every documented call answers 2xx: an HTTP error fails the block, not only curl's own
+                script = 'curl() { command curl --fail-with-body "$@"; }\n'
+                script += block.replace(f"http://{DOCUMENTED}", server.base)
+                done = subprocess.run(
+                    ["bash", "-euo", "pipefail", "-c", script],
+                    capture_output=True,
+                    text=True,
+                    timeout=60,
+                    check=False,
+                )
+                assert done.returncode == 0, f"{block}\n--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}"
+                assert '"code":100' not in done.stdout.replace(" ", ""), done.stdout  # no internal error
+
+
+MOCK_LINES = [
+    pytest.param(words[3:], id=f"{_id(page)}: {shlex.join(words)}")
+    for page in PAGES
+    for words in commands(page)
+    if words[:3] == [VENV_PYTHON, "-m", "mockserver"]
+]
+
+
+@pytest.mark.parametrize("args", MOCK_LINES)
+def test_every_mockserver_command_starts_a_server(args: list[str]) -> None:
+    if "--help" in args:
+        done = subprocess.run([sys.executable, "-m", "mockserver", *args], capture_output=True, check=False)
+        assert done.returncode == 0, done.stderr
+        return
+    with start_mock([*args, "--host", "127.0.0.1", "--port", "0", "--log-format", "off"]) as server:
+        assert server.port > 0
+
+
+CONTRACT_LINES = [
+    pytest.param(words[3:], id=f"{_id(page)}: contract_tests")
+    for page in PAGES
+    for words in commands(page)
+    if words[:3] == [VENV_PYTHON, "-m", "contract_tests"]
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("args", CONTRACT_LINES)
+def test_every_contract_command_passes_against_the_mock(args: list[str], tmp_path: Path) -> None:
+    with start_mock(["--host", "127.0.0.1", "--log-format", "off"]) as server:
+        argv = [arg.replace(f"http://{DOCUMENTED}", server.base) for arg in args]
+        done = subprocess.run(
+            [sys.executable, "-m", "contract_tests", *argv],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            timeout=600,
+            check=False,
+        )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+
+
+def make_lines(page: Path) -> list[list[str]]:
+    """``make ...`` lines of sh blocks, and ``run: make ...`` steps of CI jobs (YAML blocks)."""
+    found = [words for words in commands(page) if words[0] == "make"]
+    for block in blocks(page, "yaml"):
+        found += [shlex.split(m) for m in re.findall(r"^\s*- run: (make .*)$", block, flags=re.MULTILINE)]
+    return found
+
+
+MAKE_LINES = [
+    pytest.param(words[1:], id=f"{_id(page)}: {shlex.join(words)}")
+    for page in PAGES
+    for words in make_lines(page)
+]
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+@pytest.mark.parametrize("args", MAKE_LINES)
+def test_every_make_command_is_a_target(args: list[str]) -> None:
+    done = subprocess.run(["make", "-n", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+
+
+def test_every_other_command_is_one_of_the_kinds_above() -> None:
+    """A command this module does not know how to run would be documentation nobody checks."""
+    known = ("curl", "make", "for", "done", "do")
+    for page in PAGES:
+        for words in commands(page):
+            runs_python = words[0] == VENV_PYTHON
+            assert words[0] in known or runs_python or words[0].startswith("-"), (_id(page), words)
+            if runs_python:
+                assert words[2] in {"mockserver", "contract_tests", "bench.run"}, (_id(page), words)
+
+
+BENCH_LINES = [words[3:] for page in PAGES for words in commands(page) if words[2:3] == ["bench.run"]]
+
+
+@pytest.mark.parametrize("args", BENCH_LINES)
+def test_every_bench_command_parses(args: list[str]) -> None:
+    assert "--help" in args  # a benchmark run takes minutes: the pages show only its help
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.run", *args], cwd=ROOT, capture_output=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("page", PAGES, ids=_id)
+def test_every_pycon_block_is_a_passing_doctest(page: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    for number, block in enumerate(blocks(page, "pycon")):
+        test = doctest.DocTestParser().get_doctest(block, {}, f"{_id(page)}[{number}]", str(page), 0)
+        runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+        runner.run(test)
+        assert runner.failures == 0, f"{_id(page)}: pycon block {number} failed (see the output above)"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=_id)
+def test_every_scenario_file_example_loads(page: Path, tmp_path: Path) -> None:
+    for number, block in enumerate(blocks(page, "yaml")):
+        document = yaml.safe_load(block)
+        if not (isinstance(document, dict) and "version" in document):
+            continue  # not a scenario file (e.g. a CI job)
+        path = tmp_path / f"example-{number}.yaml"
+        path.write_text(block, "utf-8")
+        assert scenario_files.load([path]).files == (str(path),)
+
+
+@pytest.mark.parametrize("page", [*PAGES, ROOT / "ARCHITECTURE.md", ROOT / "CONTRIBUTING.md"], ids=_id)
+def test_every_relative_link_leads_to_a_file(page: Path) -> None:
+    for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", page.read_text("utf-8")):
+        assert (page.parent / target).exists(), f"{_id(page)} links to {target}, which does not exist"
+
+
+def test_the_operations_page_lists_every_flag_with_its_variable() -> None:
+    page = (ROOT / "docs" / "operations.md").read_text("utf-8")
+    for flag in settings.FLAGS:
+        assert f"`--{flag.flag}" in page, flag.flag
+        assert f"`{flag.env_name}`" in page, flag.env_name
