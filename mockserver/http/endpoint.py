@@ -46,7 +46,7 @@ from mockserver.http.delivery import (
     send,
     unavailable,
 )
-from mockserver.http.incoming import Incoming
+from mockserver.http.incoming import Incoming, UnreadableBody
 from mockserver.identity import auth, parsing
 from mockserver.identity.parsing import Call
 from mockserver.identity.users import Resolution
@@ -156,6 +156,10 @@ def decide(
         incoming = Incoming.read(environ, rt.max_body)
     except HTTPException as error:  # e.g. a client that sent less than its Content-Length
         return Decision(records.context(None, b"", environ), http_exception(error))
+    except UnreadableBody as error:  # e.g. a chunk size that is not hexadecimal
+        why = f"the body could not be read ({error})"
+        reason = Rejected(400, 230, f"Invalid request format: {why}", [spec.Problem("$", why, "encoding")])
+        return Decision(records.context(None, b"", environ), answers.rejected(reason))
     # 2. parse
     now = clock.now(rt.pin)
     try:

@@ -26,6 +26,7 @@ from typing import Any
 
 from mockserver import answers
 from mockserver.answers import Answer
+from mockserver.http.incoming import decimal
 from mockserver.identity.parsing import CACHED_BODY_BYTES, Call
 
 # Headers that make an answer depend on more than the key.
@@ -121,12 +122,12 @@ def base_key(environ: dict[str, Any]) -> BaseKey | None:
         return None
     if any(name in environ for name in _BYPASS):
         return None
-    length = environ.get("CONTENT_LENGTH") or ""
-    if not length.isdigit() or not 0 < int(length) <= CACHED_BODY_BYTES:
+    length = decimal(environ.get("CONTENT_LENGTH"))
+    if length is None or not 0 < length <= CACHED_BODY_BYTES:
         return None
-    raw = environ["wsgi.input"].read(int(length))
+    raw = environ["wsgi.input"].read(length)
     environ["wsgi.input"] = BytesIO(raw)
-    if len(raw) != int(length):
+    if len(raw) != length:
         return None
     return (environ.get("PATH_INFO", ""), environ.get("HTTP_AUTHORIZATION"), environ.get("CONTENT_TYPE"), raw)
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_options_header
 from werkzeug.wsgi import get_input_stream
 
@@ -49,13 +50,33 @@ def _content_type(header: str) -> tuple[str, dict[str, str]]:
     return value.lower(), params
 
 
+class UnreadableBody(Exception):
+    """The body could not be read: a broken chunked encoding, say (the server's reader refused it)."""
+
+
+def decimal(text: str | None) -> int | None:
+    """A header's or a query's non-negative integer in ASCII digits, else None.
+
+    ``str.isdigit`` is not enough: ``"²".isdigit()`` is True and ``int("²")`` fails.
+    """
+    if text is None or not 0 < len(text) <= 18 or not text.isascii() or not text.isdigit():
+        return None
+    return int(text)
+
+
 def _read_body(environ: dict[str, Any], limit: int) -> tuple[bytes, bool]:
     """At most ``limit`` bytes of body, and whether there was more (never reads past limit + 1).
 
     werkzeug's input stream: Content-Length bounds it; a chunked body is read to its end.
     """
-    length = environ.get("CONTENT_LENGTH") or ""
-    if length.isdigit() and int(length) > limit:
+    length = decimal(environ.get("CONTENT_LENGTH"))
+    if length is not None and length > limit:
         return b"", True
-    raw = get_input_stream(environ).read(limit + 1)
+    stream = get_input_stream(environ)
+    try:
+        raw = stream.read(limit + 1)
+    except HTTPException:  # werkzeug's own: a client that sent less than its Content-Length
+        raise
+    except Exception as error:  # the server's reader: its exception types are its own
+        raise UnreadableBody(f"{type(error).__name__}: {error}") from error
     return raw[:limit], len(raw) > limit
