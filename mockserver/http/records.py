@@ -23,11 +23,13 @@ if TYPE_CHECKING:
 
 LOGGED = ("time", "method", "path", "call", "identifier-type", "result", "status", "scenario", "session")
 _BODY_HEADERS = {"CONTENT_TYPE": "Content-Type", "CONTENT_LENGTH": "Content-Length"}
+# Headers that carry credentials: the journal and the log keep that they were sent, never their value.
+SECRET_HEADERS = {"Authorization": REDACTED, "Proxy-Authorization": "<redacted>", "Cookie": "<redacted>"}
 _SHADOWED = {"HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"}
 
 
 def headers_of(environ: Mapping[str, Any]) -> dict[str, str]:
-    """The request headers as werkzeug names them (``X-Mock-Session``), the API key redacted."""
+    """The request headers as werkzeug names them (``X-Mock-Session``), credentials redacted."""
     out: dict[str, str] = {}
     names = _NAMES
     for key, value in environ.items():
@@ -38,7 +40,7 @@ def headers_of(environ: Mapping[str, Any]) -> dict[str, str]:
                 names[key] = name
         if name is None or (key in _BODY_HEADERS and not value):
             continue
-        out[name] = REDACTED if name == "Authorization" else value
+        out[name] = SECRET_HEADERS.get(name, value)
     return out
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 from mockserver.errors import Rejected
 from spec import Problem
@@ -28,8 +28,3 @@ def check(header: str | None, keys: Iterable[str]) -> str:
     if not any(hmac.compare_digest(given, key.encode()) for key in keys):
         raise _reject("the API key is not known to this server")
     return given.decode()
-
-
-def redact(headers: Iterable[tuple[str, str]]) -> Mapping[str, str]:
-    """The request headers with the Authorization value hidden (for the journal)."""
-    return {name: (REDACTED if name.lower() == "authorization" else value) for name, value in headers}
