@@ -94,7 +94,7 @@ def health() -> Response:
 
 def catalog_page() -> Response:
     rt = runtime()
-    document = docs.catalog_document(request.host_url.rstrip("/"), rt.keys[0], rt.directory)
+    document = docs.catalog_document(served_from(), rt.keys[0], rt.directory)
     return Response(orjson.dumps(document), 200, content_type=answers.JSON)
 
 

@@ -62,3 +62,9 @@ def test_a_malformed_host_header_gives_way_to_the_servers_address(client: FlaskC
 def test_a_real_mock_serves_openapi_with_its_own_port(server: ServerProcess) -> None:
     assert server.port != 8080
     assert [entry["url"] for entry in fetch_json(server, "/openapi.json")["servers"]] == [server.base]
+
+
+def test_the_catalogues_curl_lines_use_the_url_the_request_reached(client: FlaskClient) -> None:
+    document = client.get("/__mock/catalog", base_url="http://mock.example:9123/sandbox").get_json()
+    lines = [entry["curl"] for entry in [*document["scenarios"], *document["magic-values"]]]
+    assert lines and all(" http://mock.example:9123/sandbox/api/v4/request " in line for line in lines)
