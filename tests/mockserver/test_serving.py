@@ -1,16 +1,22 @@
-"""What the mock tells a client about where it is: the ``servers`` of ``/openapi.json``."""
+"""What the mock tells a client and its operator about where it is: the ``servers`` of
+``/openapi.json``, the catalogue's curl lines, and the banner of a server bound to any address."""
 
 from __future__ import annotations
 
 import http.client
+import ipaddress
+import socket
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 import pytest
 from flask.testing import FlaskClient
 
 import spec
-from mockserver.serving.process import ServerProcess
+from mockserver.serving import startup
+from mockserver.serving.process import ServerProcess, start_mock
+from mockserver.serving.startup import listening, listening_url, network_urls
 
 
 def fetch_json(server: ServerProcess, path: str) -> Any:
@@ -68,3 +74,87 @@ def test_the_catalogues_curl_lines_use_the_url_the_request_reached(client: Flask
     document = client.get("/__mock/catalog", base_url="http://mock.example:9123/sandbox").get_json()
     lines = [entry["curl"] for entry in [*document["scenarios"], *document["magic-values"]]]
     assert lines and all(" http://mock.example:9123/sandbox/api/v4/request " in line for line in lines)
+
+
+# -- the banner ---------------------------------------------------------------------------------
+def test_a_wildcard_listening_line_reads_back_to_the_local_url() -> None:
+    line = listening("mockserver", "http://0.0.0.0:8080", "gunicorn", local="http://127.0.0.1:8080")
+    assert line == "mockserver listening on http://0.0.0.0:8080, locally http://127.0.0.1:8080 (gunicorn)"
+    assert listening_url(f"{line}\n  network:    http://192.168.1.5:8080\n") == "http://127.0.0.1:8080"
+    same = listening("mockserver", "http://127.0.0.1:8080", "gunicorn", local="http://127.0.0.1:8080")
+    assert same == "mockserver listening on http://127.0.0.1:8080 (gunicorn)"
+    assert listening_url(same) == "http://127.0.0.1:8080"
+
+
+@pytest.fixture
+def interfaces(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A machine with a LAN address and a ULA, seen by its route and by its host name."""
+    route = {socket.AF_INET: ["192.168.1.5"], socket.AF_INET6: ["fd00::5"]}
+    named = {
+        socket.AF_INET: ["127.0.1.1", "192.168.1.5", "10.8.0.2"],
+        socket.AF_INET6: ["::1", "fe80::1%eth0", "fd00::5"],
+    }
+    monkeypatch.setattr(startup, "_route_source", lambda family: route[family])
+    monkeypatch.setattr(startup, "_host_name_addresses", lambda family: named[family])
+
+
+@pytest.mark.usefixtures("interfaces")
+@pytest.mark.parametrize(
+    ("host", "urls"),
+    [
+        ("127.0.0.1", None),
+        ("::1", None),
+        ("localhost", None),
+        ("0.0.0.0", ["http://192.168.1.5:80", "http://10.8.0.2:80"]),
+        ("::", ["http://192.168.1.5:80", "http://10.8.0.2:80", "http://[fd00::5]:80"]),
+        ("192.168.1.5", ["http://192.168.1.5:80"]),
+        ("fd00::5", ["http://[fd00::5]:80"]),
+        ("mock.lan", ["http://mock.lan:80"]),
+    ],
+)
+def test_network_urls_list_what_other_devices_reach(host: str, urls: list[str] | None) -> None:
+    assert network_urls(host, 80) == urls
+
+
+def _route_address() -> str | None:
+    """The non-loopback address this machine sends from by its default route, if it has one."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # UDP: nothing is sent
+        except OSError:
+            return None
+        address = str(probe.getsockname()[0])
+        return None if ipaddress.ip_address(address).is_loopback else address
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("server", ["gunicorn", "granian"])
+def test_a_mock_bound_to_every_address_says_so_and_lists_its_network_urls(server: str) -> None:
+    if server == "granian":
+        pytest.importorskip("granian")
+    with start_mock(["--host", "0.0.0.0", "--server", server, "--log-format", "off"]) as mock:
+        assert mock.host == "127.0.0.1"  # what process.py reads: a URL this machine reaches
+        port = mock.port
+        first, second, *_ = mock.banner.splitlines()
+        assert first.startswith(
+            f"mockserver listening on http://0.0.0.0:{port}, locally {mock.base} ({server}"
+        )
+        label, _, listed = second.partition(":")
+        assert label.strip() == "network"
+        route = _route_address()
+        if listed.strip() == "none found (no address but loopback)":
+            assert route is None
+        else:
+            urls = listed.split()
+            assert route is None or f"http://{route}:{port}" in urls
+            for url in urls:
+                parts = urlsplit(url)
+                assert parts.port == port and not ipaddress.ip_address(parts.hostname or "").is_loopback
+        assert mock.banner.count(mock.base) >= 3  # catalogue, spec and curl use the local URL
+
+
+@pytest.mark.slow
+def test_a_mock_bound_to_loopback_prints_no_network_line() -> None:
+    with start_mock(["--log-format", "off"]) as mock:
+        assert mock.banner.startswith(f"mockserver listening on {mock.base} (gunicorn, ")
+        assert "network:" not in mock.banner
