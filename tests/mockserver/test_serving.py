@@ -1,11 +1,16 @@
-"""What the mock tells a client and its operator about where it is: the ``servers`` of
-``/openapi.json``, the catalogue's curl lines, and the banner of a server bound to any address."""
+"""Serving: what the mock tells a client and its operator about where it is (the ``servers`` of
+``/openapi.json``, the catalogue's curl lines, the banner of a server bound to any address), and how it
+stops while requests are in flight."""
 
 from __future__ import annotations
 
 import http.client
 import ipaddress
+import signal
 import socket
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -15,6 +20,7 @@ from flask.testing import FlaskClient
 
 import spec
 from mockserver.serving import startup
+from mockserver.serving.gunicorn_server import CUT_AFTER_SECONDS, GRACEFUL_SECONDS
 from mockserver.serving.process import ServerProcess, start_mock
 from mockserver.serving.startup import listening, listening_url, network_urls
 
@@ -158,3 +164,97 @@ def test_a_mock_bound_to_loopback_prints_no_network_line() -> None:
     with start_mock(["--log-format", "off"]) as mock:
         assert mock.banner.startswith(f"mockserver listening on {mock.base} (gunicorn, ")
         assert "network:" not in mock.banner
+
+
+# -- stopping -----------------------------------------------------------------------------------
+@dataclass
+class Outcome:
+    """What a client saw of one request, and when (``time.monotonic()``)."""
+
+    status: int | None
+    headers: dict[str, str]
+    body: bytes
+    error: str | None
+    at: float
+
+
+def post_with_scenario(mock: ServerProcess, scenario: str) -> Outcome:
+    body = orjson.dumps({spec.CALL: {"user": {"identifier-type": "rfid", "identifier": "04A2B3C4D5E6F7"}}})
+    headers = {
+        "Authorization": "key=demo-key",
+        "Content-Type": "application/json",
+        "X-Mock-Scenario": scenario,
+    }
+    connection = http.client.HTTPConnection(mock.host, mock.port, timeout=90)
+    try:
+        connection.request("POST", "/api/v4/request", body=body, headers=headers)
+        response = connection.getresponse()
+        status, got = response.status, dict(response.getheaders())
+        try:
+            data, error = response.read(), None
+        except http.client.IncompleteRead as short:
+            data, error = short.partial, "incomplete"
+        return Outcome(status, got, data, error, time.monotonic())
+    except (OSError, http.client.HTTPException) as failure:
+        return Outcome(None, {}, b"", type(failure).__name__, time.monotonic())
+    finally:
+        connection.close()
+
+
+def events(stderr: str, name: str) -> list[dict[str, Any]]:
+    return [
+        e
+        for line in stderr.splitlines()
+        if line.startswith("{") and (e := orjson.loads(line)).get("event") == name
+    ]
+
+
+@pytest.mark.slow
+def test_sigterm_answers_short_requests_and_cuts_long_ones_within_the_bound() -> None:
+    with start_mock(["--any-user"]) as mock, ThreadPoolExecutor(3) as pool:
+        short = pool.submit(post_with_scenario, mock, "latency-fixed; ms=1500")
+        long = pool.submit(post_with_scenario, mock, "latency-fixed; ms=30000")
+        dribble = pool.submit(post_with_scenario, mock, "slow-dribble; chunks=2; ms=30000")
+        time.sleep(0.7)  # all three in flight: asleep in their threads
+        stopped = time.monotonic()
+        mock.process.send_signal(signal.SIGTERM)
+        code = mock.process.wait(timeout=GRACEFUL_SECONDS + 10)
+        exited = time.monotonic() - stopped
+
+        answered = short.result()
+        assert (answered.status, answered.error) == (200, None)  # finished within the grace: as usual
+        assert "sessions" in orjson.loads(answered.body)["user"]
+
+        cut = long.result()
+        assert cut.status == 503 and cut.error is None  # a whole HTTP response...
+        assert orjson.loads(cut.body)["result"]["code"] == 100
+        assert cut.headers["Retry-After"] == "1" and cut.headers["Connection"] == "close"
+        assert CUT_AFTER_SECONDS - 0.5 < cut.at - stopped < CUT_AFTER_SECONDS + 1  # ...at the bound
+
+        closed = dribble.result()  # its answer was under way: the connection is closed, short
+        assert (closed.status, closed.error) == (200, "incomplete")
+        assert closed.at - stopped < CUT_AFTER_SECONDS + 1
+
+        assert code == 0 and exited < GRACEFUL_SECONDS  # the worker left before the master would kill it
+        stderr = mock.stderr()
+        assert "SIGKILL" not in stderr and "Traceback" not in stderr
+        lines = events(stderr, "request-cut-at-stop")
+        assert sorted((e["scenario"], e["status"]) for e in lines) == [
+            ("latency-fixed; ms=30000", 503),
+            ("slow-dribble; chunks=2; ms=30000", None),
+        ]
+        assert all(e["path"] == "/api/v4/request" and e["running_ms"] > 4000 for e in lines)
+
+
+@pytest.mark.slow
+def test_a_quick_stop_cuts_requests_in_flight_at_once() -> None:
+    with start_mock(["--any-user"]) as mock, ThreadPoolExecutor(1) as pool:
+        long = pool.submit(post_with_scenario, mock, "latency-fixed; ms=30000")
+        time.sleep(0.7)
+        stopped = time.monotonic()
+        mock.process.send_signal(signal.SIGINT)  # Ctrl-C
+        mock.process.wait(timeout=GRACEFUL_SECONDS + 10)
+        cut = long.result()
+        assert cut.status == 503 and cut.at - stopped < 1.5
+        assert "SIGKILL" not in mock.stderr()
+        assert [e["status"] for e in events(mock.stderr(), "request-cut-at-stop")] == [503]
