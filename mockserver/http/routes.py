@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import time
 from functools import cache
+from typing import Any
 
 import orjson
 from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.sansio.utils import get_host
 
 import spec
 from mockserver import answers
@@ -51,12 +53,29 @@ def _response(answer: Answer) -> Response:
 
 # -- other endpoints ----------------------------------------------------------------------------
 @cache
-def _openapi_bytes() -> bytes:
-    return orjson.dumps(spec.openapi_document())
+def _openapi_document() -> dict[str, Any]:
+    return spec.openapi_document()  # spec's bundled document, copied once; never changed here
 
 
 def openapi() -> Response:
-    return Response(_openapi_bytes(), 200, content_type=answers.JSON)
+    """The OpenAPI document, its ``servers`` naming the URL the request reached the mock at, so that a
+    tool reading it calls this mock wherever it listens."""
+    here = {"url": served_from(), "description": "the mock server this document came from"}
+    document = {**_openapi_document(), "servers": [here]}
+    return Response(orjson.dumps(document), 200, content_type=answers.JSON)
+
+
+def served_from() -> str:
+    """The request's scheme, host and port, and the script root. A Host header that is missing or not a
+    host gives way to the server's own address; without one either, the URL is relative (to wherever
+    the document was fetched from, as OpenAPI reads it)."""
+    host = request.host
+    if not host:
+        environ = request.environ
+        port = str(environ.get("SERVER_PORT", ""))
+        server = (str(environ.get("SERVER_NAME", "")), int(port) if port.isdigit() else None)
+        host = get_host(request.scheme, None, server)
+    return f"{request.scheme}://{host}{request.script_root}" if host else request.script_root or "/"
 
 
 def health() -> Response:
@@ -75,7 +94,7 @@ def health() -> Response:
 
 def catalog_page() -> Response:
     rt = runtime()
-    document = docs.catalog_document(request.host_url.rstrip("/"), rt.keys[0], rt.directory)
+    document = docs.catalog_document(served_from(), rt.keys[0], rt.directory)
     return Response(orjson.dumps(document), 200, content_type=answers.JSON)
 
 

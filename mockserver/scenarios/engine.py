@@ -8,7 +8,15 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from mockserver.scenarios.scenario_files import Catalogue, ScenarioSet, Watcher, check_sequence, load
+from mockserver.scenarios.scenario_files import (
+    Catalogue,
+    Report,
+    ScenarioSet,
+    Watcher,
+    check_sequence,
+    json_line,
+    load,
+)
 from mockserver.scenarios.selector import StoreSelector
 from mockserver.scenarios.state.base import NewScript, Store
 from mockserver.scenarios.state.errors import StateUnavailable
@@ -28,7 +36,11 @@ class Engine:
         builtin: Catalogue | None = None,
         reload: bool = False,
         reload_interval: float = 1.0,
+        *,
+        report: Report = json_line,
     ):
+        """``report`` takes the events of reloads the watcher could not apply (one JSON line each on
+        stderr unless told otherwise)."""
         self.store = store
         self.builtin = builtin or Catalogue.builtin()
         self.files = list(files)
@@ -38,7 +50,9 @@ class Engine:
         self.selector = StoreSelector(store, before_pick=self.ensure_installed)
         self.try_install()
         self.watcher = (
-            Watcher(self.files, self.reload, reload_interval).start() if reload and self.files else None
+            Watcher(self.files, self.reload, reload_interval, report).start()
+            if reload and self.files
+            else None
         )
 
     # Scenario files --------------------------------------------------------------------------

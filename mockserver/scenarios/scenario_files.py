@@ -10,18 +10,23 @@ Every problem names the file and the JSON path inside it. See ``fixtures/scenari
   code); the server's effects resolve it with ``ScenarioSet.resolve``.
 - ``scripts``: installed at start in their session (once: a worker restart does not re-add a used or
   deleted one; ``DELETE /__mock/scenarios`` resets a session to them).
+
+With ``--reload-scenarios`` a ``Watcher`` re-reads the files when they change; an edit that does not
+load leaves the previous scenarios in force and is reported as one JSON line (``rejected``).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
 import yaml
 
 from mockserver.errors import ConfigError, UnknownScenario
@@ -39,6 +44,14 @@ log = logging.getLogger(__name__)
 
 class ScenarioFileError(ConfigError):
     """A scenario file is missing, unreadable or invalid; the message names the file and JSON paths."""
+
+    def __init__(self, message: str, file: Path, problems: Sequence[Problem]) -> None:
+        super().__init__(message)
+        self.file = str(file)
+        self.problems = tuple(problems)
+
+
+Report = Callable[[dict[str, Any]], None]  # takes one event: a JSON-able mapping with an "event" key
 
 
 @dataclass(frozen=True)
@@ -181,7 +194,8 @@ def discover(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
         elif path.is_file():
             found.append(path)
         else:
-            raise ScenarioFileError(f"scenario file {path}: no such file or folder")
+            why = "no such file or folder"
+            raise ScenarioFileError(f"scenario file {path}: {why}", path, [Problem("$", why)])
     return found
 
 
@@ -189,19 +203,20 @@ def _read(path: Path) -> Any:
     try:
         return yaml.safe_load(path.read_text("utf-8"))
     except OSError as exc:
-        raise ScenarioFileError(f"scenario file {path}: cannot read it ({exc.strerror})") from None
+        why = f"cannot read it ({exc.strerror})"
     except UnicodeDecodeError as exc:
-        raise ScenarioFileError(f"scenario file {path}: not UTF-8 (byte {exc.start})") from None
+        why = f"not UTF-8 (byte {exc.start})"
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-        reason = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioFileError(f"scenario file {path}: {where}not valid YAML ({reason})") from None
+        why = f"{where}not valid YAML ({getattr(exc, 'problem', None) or exc})"
+    error = ScenarioFileError(f"scenario file {path}: {why}", path, [Problem("$", why)])
+    raise error from None
 
 
 def _fail(path: Path, problems: Sequence[Problem]) -> ScenarioFileError:
     lines = [f"scenario file {path}: {p.path}: {p.message}" for p in problems]
-    return ScenarioFileError("\n".join(lines))
+    return ScenarioFileError("\n".join(lines), path, problems)
 
 
 def load(paths: Iterable[str | os.PathLike[str]], builtin: Catalogue | None = None) -> ScenarioSet:
@@ -287,13 +302,40 @@ def fingerprint(paths: Iterable[str | os.PathLike[str]]) -> tuple[tuple[str, int
     return tuple(out)
 
 
-class Watcher:
-    """Polls the files' fingerprint and calls ``on_change`` when it changes, until ``stop``."""
+def rejected(error: ScenarioFileError) -> dict[str, Any]:
+    """The event of an edit that did not load: the file, each problem's JSON path and message."""
+    return {
+        "event": "scenario-files-rejected",
+        "file": error.file,
+        "problems": [problem.as_dict() for problem in error.problems],
+        "message": "the scenario files changed but do not load; the previous ones stay in force",
+    }
 
-    def __init__(self, paths: Sequence[str], on_change: Callable[[], object], interval: float = 1.0):
+
+def json_line(event: dict[str, Any]) -> None:
+    """Write ``event`` to stderr as one JSON line, as the request log writes its lines."""
+    sys.stderr.write(orjson.dumps(event, default=str).decode() + "\n")
+    sys.stderr.flush()
+
+
+class Watcher:
+    """Polls the files' fingerprint and calls ``on_change`` when it changes, until ``stop``.
+
+    An edit that does not load (``on_change`` raises ScenarioFileError) is a user's mistake: it goes to
+    ``report`` as one event, not as a traceback.
+    """
+
+    def __init__(
+        self,
+        paths: Sequence[str],
+        on_change: Callable[[], object],
+        interval: float = 1.0,
+        report: Report = json_line,
+    ):
         self.paths = list(paths)
         self.on_change = on_change
         self.interval = interval
+        self.report = report
         self._stop = threading.Event()
         self._seen = fingerprint(self.paths)
         self._thread = threading.Thread(target=self._run, name="scenario-file-watcher", daemon=True)
@@ -310,7 +352,9 @@ class Watcher:
             self._seen = now
             try:
                 self.on_change()
-            except Exception:  # a bad edit must not kill the watcher; the old scenarios stay in force
+            except ScenarioFileError as error:  # the old scenarios stay in force
+                self.report(rejected(error))
+            except Exception:  # nor may anything else kill the watcher
                 log.exception("scenario files changed but could not be applied")
 
     def stop(self) -> None:

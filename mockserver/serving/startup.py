@@ -1,13 +1,18 @@
 """What every server does at start: warm the generator in each worker, print the banner once.
 
-The banner's first line says where the server listens (``listening``); ``listening_url`` and
-``banner_complete`` are how a process that starts the server reads it (``serving.process``).
+The banner's first line says where the server listens (``listening``): the address it is bound to and,
+when that is a wildcard (0.0.0.0, ::), the URL a client on this machine uses. ``listening_url`` (which
+reads the latter) and ``banner_complete`` are how a process that starts the server reads it
+(``serving.process``). A server bound to anything but loopback also prints the URLs other devices on
+the network use (``network_urls``).
 """
 
 from __future__ import annotations
 
 import gc
+import ipaddress
 import re
+import socket
 import threading
 from typing import TYPE_CHECKING
 
@@ -38,12 +43,17 @@ def _warm(generator: Generator) -> None:
     gc.freeze()
 
 
-LISTENING = re.compile(r"listening on (http://\S+)")
+LISTENING = re.compile(r"listening on (?P<bound>http://[^\s,]+)(?:, locally (?P<local>http://[^\s,]+))?")
 LAST_LABEL = "try:"  # the label of the banner's last line, the curl command
+# Documentation addresses (RFC 5737, RFC 3849): a UDP socket connected to one shows the address this
+# machine would send from; connecting a UDP socket only picks a route, it sends nothing.
+_ROUTE_PROBES = {socket.AF_INET: "192.0.2.1", socket.AF_INET6: "2001:db8::1"}
+RESOLVE_SECONDS = 1.0  # the longest the banner waits for this machine's host name to resolve
 
 
 def banner(chosen: Options, host: str, port: int, server: str) -> None:
     """The start-up lines: where, with which key and user, and a curl command to try."""
+    bound = f"http://{bracket(host)}:{port}"
     base = base_url(host, port)
     config = chosen.config
     key = config["MOCK_API_KEYS"][0]
@@ -51,8 +61,12 @@ def banner(chosen: Options, host: str, port: int, server: str) -> None:
     directory = users.load(config.get("MOCK_USERS_FILE", settings.DEFAULT_USERS_FILE), any_user)
     demo = docs.demo_user(directory)
     size = f"{server}, workers {chosen.workers}, threads {chosen.threads}"
-    lines = [
-        listening("mockserver", base, size),
+    lines = [listening("mockserver", bound, size, local=base)]
+    network = network_urls(host, port)
+    if network is not None:
+        found = "    ".join(network) or "none found (no address but loopback)"
+        lines.append(f"  network:    {found}")
+    lines += [
         f"  API key:    {key}    (send 'Authorization: key={key}')",
         "  demo user:  " + ", ".join(f"{k} {v}" for k, v in demo.items()),
         f"  catalogue:  {base}/__mock/catalog    spec: {base}/openapi.json",
@@ -61,15 +75,19 @@ def banner(chosen: Options, host: str, port: int, server: str) -> None:
     print("\n".join(lines), flush=True)
 
 
-def listening(name: str, base: str, detail: str = "") -> str:
-    """The line that says where a server listens: ``NAME listening on URL (DETAIL)``."""
-    return f"{name} listening on {base}" + (f" ({detail})" if detail else "")
+def listening(name: str, base: str, detail: str = "", local: str | None = None) -> str:
+    """The line that says where a server listens: ``NAME listening on URL (DETAIL)``, or
+    ``NAME listening on URL, locally LOCAL (DETAIL)`` when a client on this machine uses another URL
+    (``local``: a server bound to 0.0.0.0 is reached at 127.0.0.1)."""
+    shown = base if local is None or local == base else f"{base}, locally {local}"
+    return f"{name} listening on {shown}" + (f" ({detail})" if detail else "")
 
 
 def listening_url(text: str) -> str | None:
-    """The URL of the first listening line in ``text`` (whole lines), or None."""
+    """The URL a client on this machine uses, from the first listening line in ``text`` (whole lines),
+    or None."""
     match = LISTENING.search(text)
-    return match.group(1) if match else None
+    return (match.group("local") or match.group("bound")) if match else None
 
 
 def banner_complete(text: str) -> bool:
@@ -86,3 +104,62 @@ def base_url(host: str, port: int) -> str:
 def bracket(host: str) -> str:
     """``host`` as it goes into a URL (IPv6 addresses in brackets)."""
     return f"[{host}]" if ":" in host else host
+
+
+def network_urls(host: str, port: int) -> list[str] | None:
+    """The URLs other devices on the network (a phone on the same Wi-Fi) use for a server bound to
+    ``host``; None when it is bound to loopback, which nothing else can reach.
+
+    A wildcard address serves every address of this machine: those found are listed (0.0.0.0 the IPv4
+    ones; :: both, as a dual-stack socket, the default on Linux, takes IPv4 connections too).
+    """
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:  # a host name (granian is given the --host text as it is)
+        return None if host == "localhost" else [f"http://{host}:{port}"]
+    if address.is_loopback:
+        return None
+    if not address.is_unspecified:
+        return [f"http://{bracket(host)}:{port}"]
+    families = [socket.AF_INET] if address.version == 4 else [socket.AF_INET, socket.AF_INET6]
+    return [f"http://{bracket(found)}:{port}" for family in families for found in interface_addresses(family)]
+
+
+def interface_addresses(family: socket.AddressFamily) -> list[str]:
+    """This machine's addresses of ``family`` that another machine may reach: the one its default route
+    leaves from, then those its host name resolves to; no loopback, link-local or multicast ones."""
+    found: list[str] = []
+    for text in [*_route_source(family), *_host_name_addresses(family)]:
+        address = ipaddress.ip_address(text.split("%", 1)[0])  # an IPv6 zone (%eth0) is no part of a URL
+        unreachable = address.is_loopback or address.is_link_local or address.is_multicast
+        if not (unreachable or address.is_unspecified) and str(address) not in found:
+            found.append(str(address))
+    return found
+
+
+def _route_source(family: socket.AddressFamily) -> list[str]:
+    """The address this machine sends from by its default route (none without one)."""
+    try:
+        with socket.socket(family, socket.SOCK_DGRAM) as probe:
+            probe.connect((_ROUTE_PROBES[family], 9))  # no packet: UDP connect only chooses the route
+            return [str(probe.getsockname()[0])]
+    except OSError:
+        return []
+
+
+def _host_name_addresses(family: socket.AddressFamily) -> list[str]:
+    """The addresses this machine's host name resolves to, if it resolves within ``RESOLVE_SECONDS``:
+    a resolver that does not answer must not hold up the banner."""
+    resolved: list[list[str]] = []
+
+    def resolve() -> None:
+        try:
+            infos = socket.getaddrinfo(socket.gethostname(), None, family, socket.SOCK_STREAM)
+        except (OSError, UnicodeError):
+            return
+        resolved.append([str(info[4][0]) for info in infos])
+
+    thread = threading.Thread(target=resolve, name="mock-banner-resolve", daemon=True)
+    thread.start()
+    thread.join(RESOLVE_SECONDS)
+    return resolved[0] if resolved else []

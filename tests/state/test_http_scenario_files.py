@@ -5,6 +5,9 @@ from __future__ import annotations
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
+
+import orjson
 
 from tests.state.mock_process import command, running
 
@@ -85,11 +88,63 @@ def test_reload_on_change_and_a_bad_edit_keeps_the_old_files(tmp_path: Path) -> 
         assert [mock.call("RL01").json()["result"]["code"] for _ in range(3)] == [144, 0, 0]
 
         path.write_text("version: 2\n")  # invalid: logged, and the previous files stay in force
-        assert _wait_for(lambda: "live.yaml: $.version" in mock.stderr())
+        assert _wait_for(lambda: bool(_events(mock.stderr(), "scenario-files-rejected")))
         assert "added-later" in named()
         refused = mock.admin("POST", "/scenarios/reload")
         assert refused.status_code == 400
         assert refused.json()["error"].startswith(f"scenario file {path}: $.version: ")
+
+
+def _events(stderr: str, name: str) -> list[dict[str, Any]]:
+    """The JSON lines of event ``name`` in ``stderr``."""
+    found = []
+    for line in stderr.splitlines():
+        if line.startswith("{"):
+            event = orjson.loads(line)
+            if event.get("event") == name:
+                found.append(event)
+    return found
+
+
+LASTING = """version: 1
+scripts:
+  - match: {identifier: RL01}
+    sequence: [{scenario: result-140, times: 10}]
+"""
+UNKNOWN_STEP = """version: 1
+scripts:
+  - match: {identifier: RL01}
+    sequence: [{scenario: result-140}, {scenario: result-999}]
+"""
+
+
+def test_a_bad_edit_is_logged_as_one_json_line_and_the_old_files_stay(tmp_path: Path) -> None:
+    path = tmp_path / "live.yaml"
+    path.write_text(LASTING)
+    with running(["--scenarios", str(path), "--reload-scenarios"]) as mock:
+        path.write_text(UNKNOWN_STEP)
+        assert _wait_for(lambda: bool(_events(mock.stderr(), "scenario-files-rejected")))
+        (event,) = _events(mock.stderr(), "scenario-files-rejected")
+        assert event["file"] == str(path)
+        assert [p["path"] for p in event["problems"]] == ["$.scripts[0].sequence[1].scenario"]
+        assert "result-999" in event["problems"][0]["message"]
+        assert "previous ones stay in force" in event["message"]
+        assert mock.call("RL01").json()["result"]["code"] == 140  # the script that was in force
+
+        path.write_text("version: 1\nscripts: [\n")  # not YAML at all
+        assert _wait_for(lambda: len(_events(mock.stderr(), "scenario-files-rejected")) == 2)
+        broken = _events(mock.stderr(), "scenario-files-rejected")[1]
+        assert broken["file"] == str(path) and broken["problems"][0]["path"] == "$"
+        assert "not valid YAML" in broken["problems"][0]["message"]
+        assert "line 3, column 1" in broken["problems"][0]["message"]
+
+        path.unlink()  # a file named on the command line that goes away
+        assert _wait_for(lambda: len(_events(mock.stderr(), "scenario-files-rejected")) == 3)
+        gone = _events(mock.stderr(), "scenario-files-rejected")[2]
+        assert gone["problems"] == [{"path": "$", "message": "no such file or folder"}]
+        assert mock.call("RL01").json()["result"]["code"] == 140  # the old script is still there
+
+        assert "Traceback" not in mock.stderr()
 
 
 def test_a_bad_scenario_file_stops_the_server_with_exit_code_2() -> None:

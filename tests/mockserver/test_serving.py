@@ -1,0 +1,260 @@
+"""Serving: what the mock tells a client and its operator about where it is (the ``servers`` of
+``/openapi.json``, the catalogue's curl lines, the banner of a server bound to any address), and how it
+stops while requests are in flight."""
+
+from __future__ import annotations
+
+import http.client
+import ipaddress
+import signal
+import socket
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import orjson
+import pytest
+from flask.testing import FlaskClient
+
+import spec
+from mockserver.serving import startup
+from mockserver.serving.gunicorn_server import CUT_AFTER_SECONDS, GRACEFUL_SECONDS
+from mockserver.serving.process import ServerProcess, start_mock
+from mockserver.serving.startup import listening, listening_url, network_urls
+
+
+def fetch_json(server: ServerProcess, path: str) -> Any:
+    connection = http.client.HTTPConnection(server.host, server.port, timeout=30)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        assert response.status == 200
+        return orjson.loads(response.read())
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize(
+    ("base_url", "expected"),
+    [
+        ("http://localhost", "http://localhost"),
+        ("http://mock.example:9123", "http://mock.example:9123"),
+        ("https://mock.example", "https://mock.example"),
+        ("http://[::1]:8123", "http://[::1]:8123"),
+        ("http://10.0.0.7:8080/sandbox/oioi", "http://10.0.0.7:8080/sandbox/oioi"),  # a script root
+    ],
+)
+def test_openapi_servers_name_the_url_the_request_reached(
+    client: FlaskClient, base_url: str, expected: str
+) -> None:
+    served = client.get("/openapi.json", base_url=base_url).get_json()
+    assert [server["url"] for server in served["servers"]] == [expected]
+
+
+def test_openapi_servers_are_per_request_and_the_rest_is_the_spec(client: FlaskClient) -> None:
+    first = client.get("/openapi.json", base_url="http://one.example:1").get_json()
+    second = client.get("/openapi.json", base_url="http://two.example:2").get_json()
+    assert first["servers"][0]["url"] == "http://one.example:1"
+    assert second["servers"][0]["url"] == "http://two.example:2"
+    rest = {k: v for k, v in spec.openapi_document().items() if k != "servers"}
+    assert {k: v for k, v in first.items() if k != "servers"} == rest
+    assert list(first) == list(spec.openapi_document())  # servers keeps its place in the document
+
+
+@pytest.mark.parametrize("host", ["", "not a host", "x:port"])
+def test_a_malformed_host_header_gives_way_to_the_servers_address(client: FlaskClient, host: str) -> None:
+    served = client.get("/openapi.json", base_url="http://mock.example:9/root", headers={"Host": host})
+    assert served.status_code == 200
+    assert served.get_json()["servers"][0]["url"] == "http://mock.example:9/root"
+
+
+@pytest.mark.slow
+def test_a_real_mock_serves_openapi_with_its_own_port(server: ServerProcess) -> None:
+    assert server.port != 8080
+    assert [entry["url"] for entry in fetch_json(server, "/openapi.json")["servers"]] == [server.base]
+
+
+def test_the_catalogues_curl_lines_use_the_url_the_request_reached(client: FlaskClient) -> None:
+    document = client.get("/__mock/catalog", base_url="http://mock.example:9123/sandbox").get_json()
+    lines = [entry["curl"] for entry in [*document["scenarios"], *document["magic-values"]]]
+    assert lines and all(" http://mock.example:9123/sandbox/api/v4/request " in line for line in lines)
+
+
+# -- the banner ---------------------------------------------------------------------------------
+def test_a_wildcard_listening_line_reads_back_to_the_local_url() -> None:
+    line = listening("mockserver", "http://0.0.0.0:8080", "gunicorn", local="http://127.0.0.1:8080")
+    assert line == "mockserver listening on http://0.0.0.0:8080, locally http://127.0.0.1:8080 (gunicorn)"
+    assert listening_url(f"{line}\n  network:    http://192.168.1.5:8080\n") == "http://127.0.0.1:8080"
+    same = listening("mockserver", "http://127.0.0.1:8080", "gunicorn", local="http://127.0.0.1:8080")
+    assert same == "mockserver listening on http://127.0.0.1:8080 (gunicorn)"
+    assert listening_url(same) == "http://127.0.0.1:8080"
+
+
+@pytest.fixture
+def interfaces(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A machine with a LAN address and a ULA, seen by its route and by its host name."""
+    route = {socket.AF_INET: ["192.168.1.5"], socket.AF_INET6: ["fd00::5"]}
+    named = {
+        socket.AF_INET: ["127.0.1.1", "192.168.1.5", "10.8.0.2"],
+        socket.AF_INET6: ["::1", "fe80::1%eth0", "fd00::5"],
+    }
+    monkeypatch.setattr(startup, "_route_source", lambda family: route[family])
+    monkeypatch.setattr(startup, "_host_name_addresses", lambda family: named[family])
+
+
+@pytest.mark.usefixtures("interfaces")
+@pytest.mark.parametrize(
+    ("host", "urls"),
+    [
+        ("127.0.0.1", None),
+        ("::1", None),
+        ("localhost", None),
+        ("0.0.0.0", ["http://192.168.1.5:80", "http://10.8.0.2:80"]),
+        ("::", ["http://192.168.1.5:80", "http://10.8.0.2:80", "http://[fd00::5]:80"]),
+        ("192.168.1.5", ["http://192.168.1.5:80"]),
+        ("fd00::5", ["http://[fd00::5]:80"]),
+        ("mock.lan", ["http://mock.lan:80"]),
+    ],
+)
+def test_network_urls_list_what_other_devices_reach(host: str, urls: list[str] | None) -> None:
+    assert network_urls(host, 80) == urls
+
+
+def _route_address() -> str | None:
+    """The non-loopback address this machine sends from by its default route, if it has one."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # UDP: nothing is sent
+        except OSError:
+            return None
+        address = str(probe.getsockname()[0])
+        return None if ipaddress.ip_address(address).is_loopback else address
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("server", ["gunicorn", "granian"])
+def test_a_mock_bound_to_every_address_says_so_and_lists_its_network_urls(server: str) -> None:
+    if server == "granian":
+        pytest.importorskip("granian")
+    with start_mock(["--host", "0.0.0.0", "--server", server, "--log-format", "off"]) as mock:
+        assert mock.host == "127.0.0.1"  # what process.py reads: a URL this machine reaches
+        port = mock.port
+        first, second, *_ = mock.banner.splitlines()
+        assert first.startswith(
+            f"mockserver listening on http://0.0.0.0:{port}, locally {mock.base} ({server}"
+        )
+        label, _, listed = second.partition(":")
+        assert label.strip() == "network"
+        route = _route_address()
+        if listed.strip() == "none found (no address but loopback)":
+            assert route is None
+        else:
+            urls = listed.split()
+            assert route is None or f"http://{route}:{port}" in urls
+            for url in urls:
+                parts = urlsplit(url)
+                assert parts.port == port and not ipaddress.ip_address(parts.hostname or "").is_loopback
+        assert mock.banner.count(mock.base) >= 3  # catalogue, spec and curl use the local URL
+
+
+@pytest.mark.slow
+def test_a_mock_bound_to_loopback_prints_no_network_line() -> None:
+    with start_mock(["--log-format", "off"]) as mock:
+        assert mock.banner.startswith(f"mockserver listening on {mock.base} (gunicorn, ")
+        assert "network:" not in mock.banner
+
+
+# -- stopping -----------------------------------------------------------------------------------
+@dataclass
+class Outcome:
+    """What a client saw of one request, and when (``time.monotonic()``)."""
+
+    status: int | None
+    headers: dict[str, str]
+    body: bytes
+    error: str | None
+    at: float
+
+
+def post_with_scenario(mock: ServerProcess, scenario: str) -> Outcome:
+    body = orjson.dumps({spec.CALL: {"user": {"identifier-type": "rfid", "identifier": "04A2B3C4D5E6F7"}}})
+    headers = {
+        "Authorization": "key=demo-key",
+        "Content-Type": "application/json",
+        "X-Mock-Scenario": scenario,
+    }
+    connection = http.client.HTTPConnection(mock.host, mock.port, timeout=90)
+    try:
+        connection.request("POST", "/api/v4/request", body=body, headers=headers)
+        response = connection.getresponse()
+        status, got = response.status, dict(response.getheaders())
+        try:
+            data, error = response.read(), None
+        except http.client.IncompleteRead as short:
+            data, error = short.partial, "incomplete"
+        return Outcome(status, got, data, error, time.monotonic())
+    except (OSError, http.client.HTTPException) as failure:
+        return Outcome(None, {}, b"", type(failure).__name__, time.monotonic())
+    finally:
+        connection.close()
+
+
+def events(stderr: str, name: str) -> list[dict[str, Any]]:
+    return [
+        e
+        for line in stderr.splitlines()
+        if line.startswith("{") and (e := orjson.loads(line)).get("event") == name
+    ]
+
+
+@pytest.mark.slow
+def test_sigterm_answers_short_requests_and_cuts_long_ones_within_the_bound() -> None:
+    with start_mock(["--any-user"]) as mock, ThreadPoolExecutor(3) as pool:
+        short = pool.submit(post_with_scenario, mock, "latency-fixed; ms=1500")
+        long = pool.submit(post_with_scenario, mock, "latency-fixed; ms=30000")
+        dribble = pool.submit(post_with_scenario, mock, "slow-dribble; chunks=2; ms=30000")
+        time.sleep(0.7)  # all three in flight: asleep in their threads
+        stopped = time.monotonic()
+        mock.process.send_signal(signal.SIGTERM)
+        code = mock.process.wait(timeout=GRACEFUL_SECONDS + 10)
+        exited = time.monotonic() - stopped
+
+        answered = short.result()
+        assert (answered.status, answered.error) == (200, None)  # finished within the grace: as usual
+        assert "sessions" in orjson.loads(answered.body)["user"]
+
+        cut = long.result()
+        assert cut.status == 503 and cut.error is None  # a whole HTTP response...
+        assert orjson.loads(cut.body)["result"]["code"] == 100
+        assert cut.headers["Retry-After"] == "1" and cut.headers["Connection"] == "close"
+        assert CUT_AFTER_SECONDS - 0.5 < cut.at - stopped < CUT_AFTER_SECONDS + 1  # ...at the bound
+
+        closed = dribble.result()  # its answer was under way: the connection is closed, short
+        assert (closed.status, closed.error) == (200, "incomplete")
+        assert closed.at - stopped < CUT_AFTER_SECONDS + 1
+
+        assert code == 0 and exited < GRACEFUL_SECONDS  # the worker left before the master would kill it
+        stderr = mock.stderr()
+        assert "SIGKILL" not in stderr and "Traceback" not in stderr
+        lines = events(stderr, "request-cut-at-stop")
+        assert sorted((e["scenario"], e["status"]) for e in lines) == [
+            ("latency-fixed; ms=30000", 503),
+            ("slow-dribble; chunks=2; ms=30000", None),
+        ]
+        assert all(e["path"] == "/api/v4/request" and e["running_ms"] > 4000 for e in lines)
+
+
+@pytest.mark.slow
+def test_a_quick_stop_cuts_requests_in_flight_at_once() -> None:
+    with start_mock(["--any-user"]) as mock, ThreadPoolExecutor(1) as pool:
+        long = pool.submit(post_with_scenario, mock, "latency-fixed; ms=30000")
+        time.sleep(0.7)
+        stopped = time.monotonic()
+        mock.process.send_signal(signal.SIGINT)  # Ctrl-C
+        mock.process.wait(timeout=GRACEFUL_SECONDS + 10)
+        cut = long.result()
+        assert cut.status == 503 and cut.at - stopped < 1.5
+        assert "SIGKILL" not in mock.stderr()
+        assert [e["status"] for e in events(mock.stderr(), "request-cut-at-stop")] == [503]
