@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 import spec
 from mockserver.errors import ConfigError
 
-
 # The moments a clock may be pinned to: a history reaches up to ten years back from its anchor, and its
 # times are epoch seconds after 1970; the anchor's hour plus any zone's offset must stay in year 9999.
 EARLIEST = datetime(1980, 1, 1, tzinfo=UTC)
