@@ -2,7 +2,8 @@
 
 Every flag has an environment variable (``--status-mapping`` -> ``MOCKSERVER_STATUS_MAPPING``); a flag
 given on the command line wins. Repeatable flags take a comma-separated list from the environment.
-The environment is read once, by ``environment()``, and handed on as a value.
+The environment is read once, by ``environment()``, and handed on as a value. An unusable value stops
+the start with exit 2 and one line naming the flag and its variable.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from mockserver.errors import ConfigError
 from mockserver.identity import users
 from mockserver.scenarios import scenario_files
 from mockserver.serving.options import Options
-from mockserver.settings import Setting
+from mockserver.settings import Setting, SettingError
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -35,18 +36,19 @@ def _from_env(flag: Setting, env: Mapping[str, str]) -> Any:
     text = env.get(flag.env_name or "")
     if text is None:
         return flag.default
-    try:
-        if flag.kind == "int":
+    if flag.kind == "int":
+        try:
             return int(text)
-        if flag.kind == "bool":
-            lowered = text.strip().lower()
-            if lowered not in _TRUE | _FALSE:
-                raise ValueError(f"expected one of {sorted(_TRUE | _FALSE)}")
-            return lowered in _TRUE
-        if flag.kind == "list":
-            return [part.strip() for part in text.split(",") if part.strip()]
-    except ValueError as error:
-        raise ConfigError(f"{flag.env_name}={text!r}: {error}") from None
+        except ValueError:
+            raise SettingError(flag, f"{text!r} is not an integer", command_line=True) from None
+    if flag.kind == "bool":
+        lowered = text.strip().lower()
+        if lowered not in _TRUE | _FALSE:
+            words = ", ".join(sorted(_TRUE | _FALSE - {""}))
+            raise SettingError(flag, f"{text!r}: use one of {words}", command_line=True)
+        return lowered in _TRUE
+    if flag.kind == "list":
+        return [part.strip() for part in text.split(",") if part.strip()]
     return text
 
 
@@ -87,14 +89,28 @@ def options(argv: Sequence[str] | None, env: Mapping[str, str]) -> Options:
         if flag.key is not None and value is not None:
             config[flag.key] = value
     merged = {**settings.DEFAULTS, **config}
-    settings.check(merged)
-    clock.pinned(merged["MOCK_NOW"])
+    try:
+        settings.check(merged)
+        _check_clock(merged["MOCK_NOW"])
+    except SettingError as error:
+        raise error.on_command_line() from None
     users.load(merged["MOCK_USERS_FILE"], bool(merged["MOCK_ANY_USER"]))
     scenario_files.load(merged["MOCK_SCENARIO_FILES"])  # a bad file stops the start here, not in each worker
     if args["workers"] < 0 or args["threads"] < 1 or not 0 <= args["port"] <= 65535:
         raise ConfigError("--workers must be at least 0 (automatic), --threads 1, --port within 0..65535")
     workers = args["workers"] or automatic_workers(merged["MOCK_STATE"])
     return Options(args["host"], args["port"], workers, args["threads"], config, args["server"])
+
+
+def _check_clock(now: str | None) -> None:
+    """Refuse a time the clock cannot be pinned to, by the clock's own rule (the settings table cannot
+    import the clock); ``create_app`` refuses it the same way, naming ``MOCK_NOW``."""
+    if not now:
+        return
+    try:
+        clock.parse_now(now)
+    except ValueError as error:
+        raise SettingError(settings.setting("MOCK_NOW"), str(error)) from None
 
 
 def automatic_workers(state: str | None, cpus: int | None = None) -> int:

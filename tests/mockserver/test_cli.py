@@ -123,6 +123,34 @@ def test_main_reports_config_errors(capsys: pytest.CaptureFixture[str]) -> None:
     assert "mockserver:" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("argv", "env", "named", "problem"),
+    [
+        (["--now", "garbage"], {}, "--now (MOCKSERVER_NOW)", "'garbage' is not an RFC 3339 date-time"),
+        (["--api-key", ""], {}, "--api-key (MOCKSERVER_API_KEYS)", "every API key must be a non-empty"),
+        (["--path", "api/v5"], {}, "--path (MOCKSERVER_PATHS)", "'api/v5' must start with '/'"),
+        (
+            ["--max-body-bytes", "-5"],
+            {},
+            "--max-body-bytes (MOCKSERVER_MAX_BODY_BYTES)",
+            "-5 is out of range",
+        ),
+        (["--journal-size", "0"], {}, "--journal-size (MOCKSERVER_JOURNAL_SIZE)", "0 is out of range"),
+        ([], {"MOCKSERVER_NOW": "later"}, "--now (MOCKSERVER_NOW)", "'later' is not an RFC 3339"),
+        ([], {"MOCKSERVER_SEED": "many"}, "--seed (MOCKSERVER_SEED)", "'many' is not an integer"),
+        ([], {"MOCKSERVER_ANY_USER": "maybe"}, "--any-user (MOCKSERVER_ANY_USER)", "'maybe': use one of"),
+        ([], {"MOCKSERVER_STATUS_MAPPING": "rest"}, "--status-mapping (MOCKSERVER_STATUS_MAPPING)", "'rest'"),
+    ],
+)
+def test_refusals_name_the_flag_and_its_variable(
+    argv: list[str], env: dict[str, str], named: str, problem: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(argv, env) == 2
+    said = capsys.readouterr().err
+    assert said.startswith(f"mockserver: {named}: {problem}"), said
+    assert said.count("\n") == 1 and "MOCK_" not in said  # one line, no config key
+
+
 def test_unknown_choice_exits_with_usage() -> None:
     with pytest.raises(SystemExit) as caught:
         cli.options(["--status-mapping", "rest"], {})
