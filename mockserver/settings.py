@@ -112,6 +112,7 @@ SETTINGS: tuple[Setting, ...] = (
         "port to listen on (0: any free port; the banner shows which)",
         "int",
         8080,
+        refuse=_integer(0, 65535),
     ),
     Setting(
         "api-key",
@@ -184,6 +185,7 @@ SETTINGS: tuple[Setting, ...] = (
         "in one process; one per CPU with --state redis)",
         "int",
         0,
+        refuse=_integer(0),
     ),
     Setting(
         "threads",
@@ -191,6 +193,7 @@ SETTINGS: tuple[Setting, ...] = (
         "threads per worker (gunicorn gthread; granian blocking threads)",
         "int",
         16,
+        refuse=_integer(1),
     ),
     Setting(
         "server",

@@ -94,10 +94,12 @@ def options(argv: Sequence[str] | None, env: Mapping[str, str]) -> Options:
         _check_clock(merged["MOCK_NOW"])
     except SettingError as error:
         raise error.on_command_line() from None
+    for flag in settings.FLAGS:  # the server's own options, which no config key checks
+        problem = None if flag.key is not None else flag.refusal(args[_dest(flag)])
+        if problem is not None:
+            raise SettingError(flag, problem, command_line=True)
     users.load(merged["MOCK_USERS_FILE"], bool(merged["MOCK_ANY_USER"]))
     scenario_files.load(merged["MOCK_SCENARIO_FILES"])  # a bad file stops the start here, not in each worker
-    if args["workers"] < 0 or args["threads"] < 1 or not 0 <= args["port"] <= 65535:
-        raise ConfigError("--workers must be at least 0 (automatic), --threads 1, --port within 0..65535")
     workers = args["workers"] or automatic_workers(merged["MOCK_STATE"])
     return Options(args["host"], args["port"], workers, args["threads"], config, args["server"])
 

@@ -151,6 +151,29 @@ def test_refusals_name_the_flag_and_its_variable(
     assert said.count("\n") == 1 and "MOCK_" not in said  # one line, no config key
 
 
+@pytest.mark.parametrize(
+    ("argv", "env", "named", "problem"),
+    [
+        (
+            ["--port", "70000"],
+            {},
+            "--port (MOCKSERVER_PORT)",
+            "70000 is out of range: give an integer from 0 to",
+        ),
+        (["--workers", "-1"], {}, "--workers (MOCKSERVER_WORKERS)", "-1 is out of range"),
+        (["--threads", "0"], {}, "--threads (MOCKSERVER_THREADS)", "0 is out of range"),
+        ([], {"MOCKSERVER_SERVER": "nginx"}, "--server (MOCKSERVER_SERVER)", "'nginx': use one of gunicorn"),
+    ],
+)
+def test_server_options_are_refused_by_their_own_flag(
+    argv: list[str], env: dict[str, str], named: str, problem: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(argv, env) == 2
+    said = capsys.readouterr().err
+    assert said.startswith(f"mockserver: {named}: {problem}"), said
+    assert said.count("\n") == 1
+
+
 def test_unknown_choice_exits_with_usage() -> None:
     with pytest.raises(SystemExit) as caught:
         cli.options(["--status-mapping", "rest"], {})
