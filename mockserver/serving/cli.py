@@ -18,7 +18,7 @@ from mockserver import settings
 from mockserver.data import clock
 from mockserver.errors import ConfigError
 from mockserver.identity import users
-from mockserver.scenarios import scenario_files
+from mockserver.scenarios import scenario_files, state
 from mockserver.serving.options import Options
 from mockserver.settings import Setting, SettingError
 
@@ -92,6 +92,7 @@ def options(argv: Sequence[str] | None, env: Mapping[str, str]) -> Options:
     try:
         settings.check(merged)
         _check_clock(merged["MOCK_NOW"])
+        state.check_url(merged["MOCK_STATE"])  # a bad URL stops the start here, not in each worker
     except SettingError as error:
         raise error.on_command_line() from None
     for flag in settings.FLAGS:  # the server's own options, which no config key checks
@@ -115,12 +116,26 @@ def _check_clock(now: str | None) -> None:
         raise SettingError(settings.setting("MOCK_NOW"), str(error)) from None
 
 
-def automatic_workers(state: str | None, cpus: int | None = None) -> int:
+def automatic_workers(url: str | None, cpus: int | None = None) -> int:
     """One worker for memory state (several would each keep their own scripts and journal);
     one per CPU (at least 2) when the state is shared through Redis."""
-    if not state or state == "memory":
+    if state.is_memory(url):
         return 1
     return max(2, cpus or os.cpu_count() or 1)
+
+
+def unreachable_state(config: Mapping[str, Any]) -> str | None:
+    """Why the configured Redis does not answer now, or None (memory state, or it answers)."""
+    if state.is_memory(config["MOCK_STATE"]):
+        return None
+    store = state.make_store(config["MOCK_STATE"])
+    try:
+        store.ping()
+    except state.StateUnavailable as error:
+        return str(error)
+    finally:
+        store.close()
+    return None
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
@@ -129,6 +144,11 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     except ConfigError as error:
         print(f"mockserver: {error}", file=sys.stderr)
         return 2
+    down = unreachable_state({**settings.DEFAULTS, **chosen.config})
+    if down is not None:  # Redis may come up after the mock: start anyway, answer 503 until then
+        named = settings.setting("MOCK_STATE").named(command_line=True)
+        warning = f"{named}: {down}; starting anyway (requests that need it answer 503 until it answers)"
+        print(f"mockserver: warning: {warning}", file=sys.stderr)
     return SERVERS[chosen.server](chosen)
 
 

@@ -29,6 +29,7 @@ def test_a_setting_is_named_by_its_key_or_by_its_flag_and_variable() -> None:
         ({"MOCK_PATHS": ["api/v5"]}, "MOCK_PATHS: 'api/v5' must start with '/'"),
         ({"MOCK_API_KEYS": [""]}, "MOCK_API_KEYS: every API key must be a non-empty string"),
         ({"MOCK_STATUS_MAPPING": "rest"}, "MOCK_STATUS_MAPPING: 'rest': use one of"),
+        ({"MOCK_STATE": "foo://x"}, "MOCK_STATE: 'foo://x': use 'memory' or a Redis URL"),
     ],
 )
 def test_create_app_names_the_config_key(config: dict[str, Any], start: str) -> None:
