@@ -9,7 +9,9 @@ the start with exit 2 and one line naming the flag and its variable.
 from __future__ import annotations
 
 import argparse
+import errno
 import os
+import socket
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -20,6 +22,7 @@ from mockserver.errors import ConfigError
 from mockserver.identity import users
 from mockserver.scenarios import scenario_files, state
 from mockserver.serving.options import Options
+from mockserver.serving.startup import bracket
 from mockserver.settings import Setting, SettingError
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -124,6 +127,36 @@ def automatic_workers(url: str | None, cpus: int | None = None) -> int:
     return max(2, cpus or os.cpu_count() or 1)
 
 
+def check_listen(host: str, port: int) -> None:
+    """Raise SettingError when nothing can listen on ``host:port`` now (in use, not this machine's address).
+
+    A friendly early check, not a guarantee: another program may still take the port before the server
+    binds it. Port 0 (any free port) is never checked.
+    """
+    if port == 0:
+        return
+    where = f"{bracket(host)}:{port}"
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers do: TIME_WAIT is free
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            reason = error.strerror or str(error)
+            if error.errno == errno.EADDRINUSE:
+                problem = f"{where} is in use; choose another port with --port N (make serve PORT=N)"
+                raise SettingError(_flag("port"), problem, command_line=True) from None
+            if error.errno == errno.EACCES:
+                problem = f"cannot listen on {where}: {reason}; choose another port with --port N"
+                raise SettingError(_flag("port"), problem, command_line=True) from None
+            raise SettingError(
+                _flag("host"), f"cannot listen on {where}: {reason}", command_line=True
+            ) from None
+
+
+def _flag(name: str) -> Setting:
+    return next(flag for flag in settings.FLAGS if flag.flag == name)
+
+
 def unreachable_state(config: Mapping[str, Any]) -> str | None:
     """Why the configured Redis does not answer now, or None (memory state, or it answers)."""
     if state.is_memory(config["MOCK_STATE"]):
@@ -141,6 +174,7 @@ def unreachable_state(config: Mapping[str, Any]) -> str | None:
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     try:
         chosen = options(argv, environment(environ))
+        check_listen(chosen.host, chosen.port)  # before the server, whose own retries take seconds
     except ConfigError as error:
         print(f"mockserver: {error}", file=sys.stderr)
         return 2

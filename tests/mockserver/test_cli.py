@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import socket
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -10,6 +13,7 @@ import pytest
 from mockserver import settings
 from mockserver.errors import ConfigError
 from mockserver.serving import cli
+from mockserver.serving.process import free_port, mock_command
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios"
 FLAKY, EDGES = str(SCENARIOS / "flaky-backend.yaml"), str(SCENARIOS / "data-edge-cases.json")
@@ -186,3 +190,36 @@ def test_bad_scenario_files_stop_the_start(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         cli.options(["--scenarios", str(bad)], {})
     assert str(bad) in str(caught.value)
+
+
+def test_a_port_in_use_is_one_line_naming_it_before_the_server_starts() -> None:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(settings.ENV_PREFIX)}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            mock_command(["--port", str(port)]),
+            env=environ,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""  # no banner: the server never started
+    assert done.stderr.splitlines() == [
+        f"mockserver: --port (MOCKSERVER_PORT): 127.0.0.1:{port} is in use; "
+        "choose another port with --port N (make serve PORT=N)"
+    ]
+
+
+def test_a_free_port_and_port_0_pass_the_early_check() -> None:
+    cli.check_listen("127.0.0.1", free_port())
+    cli.check_listen("127.0.0.1", 0)
+
+
+def test_an_address_not_of_this_machine_names_the_host(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["--host", "192.0.2.1", "--port", "8080"], {}) == 2  # TEST-NET-1: never local
+    said = capsys.readouterr().err
+    assert said.startswith("mockserver: --host (MOCKSERVER_HOST): cannot listen on 192.0.2.1:8080: "), said
