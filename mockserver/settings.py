@@ -23,6 +23,7 @@ DEFAULT_USERS_FILE = str(Path(__file__).resolve().parent.parent / "fixtures" / "
 PROTOCOL_PATHS = ("/api/v4/request", "/api/v3/request")
 LOG_FORMATS = ("json", "text", "off")
 ENV_PREFIX = "MOCKSERVER_"
+MEMORY_STATE = "memory"
 Refusal = Callable[[Any], str | None]  # why a value is unusable, or None when it is fine
 
 
@@ -61,16 +62,23 @@ class Setting:
 
 
 class SettingError(ConfigError):
-    """An unusable value of one setting; the message names the setting (``Setting.named``)."""
+    """An unusable value of one setting; the message names the setting (``Setting.named``).
 
-    def __init__(self, setting: Setting, problem: str, command_line: bool = False) -> None:
-        super().__init__(f"{setting.named(command_line)}: {problem}")
+    A problem that involves a second setting names it as ``{other}``, named the same way as the first.
+    """
+
+    def __init__(
+        self, setting: Setting, problem: str, command_line: bool = False, other: Setting | None = None
+    ) -> None:
+        shown = problem if other is None else problem.replace("{other}", other.named(command_line))
+        super().__init__(f"{setting.named(command_line)}: {shown}")
         self.setting = setting
         self.problem = problem
+        self.other = other
 
     def on_command_line(self) -> SettingError:
-        """The same refusal, naming the flag and environment variable instead of the config key."""
-        return SettingError(self.setting, self.problem, command_line=True)
+        """The same refusal, naming flags and environment variables instead of config keys."""
+        return SettingError(self.setting, self.problem, command_line=True, other=self.other)
 
 
 def _integer(least: int, most: int | None = None) -> Refusal:
@@ -210,14 +218,23 @@ SETTINGS: tuple[Setting, ...] = (
         "bool",
         True,
     ),
-    Setting("state", "MOCK_STATE", "shared state: memory (default) or redis://host:port/db"),
+    Setting("state", "MOCK_STATE", f"shared state: {MEMORY_STATE} (default) or redis://host:port/db"),
     Setting("scenarios", "MOCK_SCENARIO_FILES", "scenario YAML file or directory (repeatable)", "list", []),
     Setting(
         "journal-size",
         "MOCK_JOURNAL_SIZE",
-        "how many requests the journal keeps",
+        "how many requests the journal of one session keeps (its oldest fall out)",
         "int",
         10_000,
+        refuse=_integer(1),
+    ),
+    Setting(
+        "journal-total",
+        "MOCK_JOURNAL_TOTAL",
+        "memory state: how many requests the journals of all sessions keep together; beyond it the least "
+        "recently used session's journal is dropped whole",
+        "int",
+        100_000,
         refuse=_integer(1),
     ),
     Setting(
@@ -255,9 +272,18 @@ def default(key: str) -> Any:
     return setting(key).default
 
 
+def is_memory(state: str | None) -> bool:
+    """Whether the ``MOCK_STATE`` value ``state`` names the memory store (one process's own state)."""
+    return not state or state == MEMORY_STATE
+
+
 def check(config: Mapping[str, Any]) -> None:
     """Raise SettingError naming (by its config key) the first unusable value."""
     for key, each in BY_KEY.items():
         problem = each.refusal(config[key])
         if problem is not None:
             raise SettingError(each, problem)
+    size, total = config["MOCK_JOURNAL_SIZE"], config["MOCK_JOURNAL_TOTAL"]
+    if is_memory(config["MOCK_STATE"]) and size > total:
+        problem = f"{size} is more than the {total} of {{other}}, which all sessions' journals share"
+        raise SettingError(BY_KEY["MOCK_JOURNAL_SIZE"], problem, other=BY_KEY["MOCK_JOURNAL_TOTAL"])

@@ -57,7 +57,12 @@ def init_app(app: Flask) -> Engine:
     Raises ScenarioFileError (a ConfigError naming file and JSON path) for a bad scenario file.
     """
     config = app.config
-    store = make_store(config["MOCK_STATE"], config["MOCK_JOURNAL_SIZE"], config["MOCK_MAX_SCRIPTS"])
+    store = make_store(
+        config["MOCK_STATE"],
+        config["MOCK_JOURNAL_SIZE"],
+        config["MOCK_MAX_SCRIPTS"],
+        config["MOCK_JOURNAL_TOTAL"],
+    )
     try:
         engine = Engine(
             store,

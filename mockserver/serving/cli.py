@@ -122,7 +122,7 @@ def _check_clock(now: str | None) -> None:
 def automatic_workers(url: str | None, cpus: int | None = None) -> int:
     """One worker for memory state (several would each keep their own scripts and journal);
     one per CPU (at least 2) when the state is shared through Redis."""
-    if state.is_memory(url):
+    if settings.is_memory(url):
         return 1
     return max(2, cpus or os.cpu_count() or 1)
 
@@ -159,7 +159,7 @@ def _flag(name: str) -> Setting:
 
 def unreachable_state(config: Mapping[str, Any]) -> str | None:
     """Why the configured Redis does not answer now, or None (memory state, or it answers)."""
-    if state.is_memory(config["MOCK_STATE"]):
+    if settings.is_memory(config["MOCK_STATE"]):
         return None
     store = state.make_store(config["MOCK_STATE"])
     try:

@@ -32,7 +32,8 @@ def test_every_flag_maps_to_config() -> None:
         "--api-key", "a", "--api-key", "b", "--any-user", "--seed", "9", "--status-mapping", "http",
         "--now", "2024-01-01T00:00:00Z", "--log-format", "text", "--self-check", "--path", "/x",
         "--max-body-bytes", "10", "--state", "memory", "--scenarios", FLAKY, "--scenarios", EDGES,
-        "--journal-size", "5", "--reload-scenarios", "--workers", "2", "--threads", "3", "--port", "0",
+        "--journal-size", "5", "--journal-total", "500", "--reload-scenarios",
+        "--workers", "2", "--threads", "3", "--port", "0",
     ]  # fmt: skip
     chosen = cli.options(argv, {})
     assert chosen.config == {
@@ -49,6 +50,7 @@ def test_every_flag_maps_to_config() -> None:
         "MOCK_STATE": "memory",
         "MOCK_SCENARIO_FILES": [FLAKY, EDGES],
         "MOCK_JOURNAL_SIZE": 5,
+        "MOCK_JOURNAL_TOTAL": 500,
         "MOCK_RELOAD_SCENARIOS": True,
         "MOCK_ANSWER_CACHE": True,
     }
@@ -140,6 +142,12 @@ def test_main_reports_config_errors(capsys: pytest.CaptureFixture[str]) -> None:
             "-5 is out of range",
         ),
         (["--journal-size", "0"], {}, "--journal-size (MOCKSERVER_JOURNAL_SIZE)", "0 is out of range"),
+        (
+            ["--journal-size", "20", "--journal-total", "10"],
+            {},
+            "--journal-size (MOCKSERVER_JOURNAL_SIZE)",
+            "20 is more than the 10 of --journal-total (MOCKSERVER_JOURNAL_TOTAL)",
+        ),
         ([], {"MOCKSERVER_NOW": "later"}, "--now (MOCKSERVER_NOW)", "'later' is not an RFC 3339"),
         ([], {"MOCKSERVER_SEED": "many"}, "--seed (MOCKSERVER_SEED)", "'many' is not an integer"),
         ([], {"MOCKSERVER_ANY_USER": "maybe"}, "--any-user (MOCKSERVER_ANY_USER)", "'maybe': use one of"),

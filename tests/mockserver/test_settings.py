@@ -30,6 +30,10 @@ def test_a_setting_is_named_by_its_key_or_by_its_flag_and_variable() -> None:
         ({"MOCK_API_KEYS": [""]}, "MOCK_API_KEYS: every API key must be a non-empty string"),
         ({"MOCK_STATUS_MAPPING": "rest"}, "MOCK_STATUS_MAPPING: 'rest': use one of"),
         ({"MOCK_STATE": "foo://x"}, "MOCK_STATE: 'foo://x': use 'memory' or a Redis URL"),
+        (
+            {"MOCK_JOURNAL_SIZE": 20, "MOCK_JOURNAL_TOTAL": 10},
+            "MOCK_JOURNAL_SIZE: 20 is more than the 10 of MOCK_JOURNAL_TOTAL",
+        ),
     ],
 )
 def test_create_app_names_the_config_key(config: dict[str, Any], start: str) -> None:
@@ -49,3 +53,10 @@ def test_create_app_names_the_clock_s_key() -> None:
     with pytest.raises(ConfigError) as caught:  # the clock's own rule, checked where the app is built
         create_app({"MOCK_LOG_FORMAT": "off", "MOCK_NOW": "garbage"})
     assert str(caught.value).startswith("MOCK_NOW: 'garbage' is not an RFC 3339 date-time")
+
+
+def test_the_journal_total_bounds_only_the_memory_state() -> None:
+    config = {**settings.DEFAULTS, "MOCK_JOURNAL_SIZE": 20, "MOCK_JOURNAL_TOTAL": 10}
+    settings.check({**config, "MOCK_STATE": "redis://127.0.0.1:6379/0"})  # Redis bounds its own memory
+    with pytest.raises(SettingError):
+        settings.check({**config, "MOCK_STATE": "memory"})

@@ -2,7 +2,7 @@
 
 Public API:
 
-- ``make_store(url, journal_size, max_scripts)``: ``memory`` or ``redis://...`` -> a ``Store``;
+- ``make_store(url, journal_size, max_scripts, journal_total)``: ``memory`` or ``redis://...`` -> a ``Store``;
   ``check_url(url)`` refuses a URL that names none, without contacting anything.
 - ``Store`` (``MemoryStore``, ``RedisStore``): scripts and a journal ring per session.
 - ``NewScript``, ``StoredScript``, ``ScriptStep``: values the stores take and return.
@@ -25,9 +25,10 @@ from mockserver.scenarios.state.base import (
     valid_session,
 )
 from mockserver.scenarios.state.errors import BadStateUrl, StateUnavailable, TooManyScripts
-from mockserver.scenarios.state.memory import MemoryStore
+from mockserver.scenarios.state.memory import DEFAULT_JOURNAL_TOTAL, MemoryStore
 from mockserver.scenarios.state.model import DEFAULT_SESSION, Script, StoredScript
 from mockserver.scenarios.state.redis_store import RedisStore, redact
+from mockserver.settings import is_memory
 
 __all__ = [
     "DEFAULT_SESSION",
@@ -42,19 +43,12 @@ __all__ = [
     "StoredScript",
     "TooManyScripts",
     "check_url",
-    "is_memory",
     "make_store",
     "valid_session",
 ]
 
-MEMORY = "memory"
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 _DATABASE = re.compile(r"/?[0-9]*")
-
-
-def is_memory(url: str | None) -> bool:
-    """Whether ``url`` names the memory store (one process's own state)."""
-    return not url or url == MEMORY
 
 
 def check_url(url: str | None) -> None:
@@ -84,14 +78,18 @@ def check_url(url: str | None) -> None:
 
 
 def make_store(
-    url: str | None, journal_size: int = DEFAULT_JOURNAL_SIZE, max_scripts: int = DEFAULT_MAX_SCRIPTS
+    url: str | None,
+    journal_size: int = DEFAULT_JOURNAL_SIZE,
+    max_scripts: int = DEFAULT_MAX_SCRIPTS,
+    journal_total: int = DEFAULT_JOURNAL_TOTAL,
 ) -> Store:
     """The store ``url`` names: ``memory`` (or None/empty) or a Redis URL such as ``redis://host:6379/0``.
 
-    Raises BadStateUrl (a ConfigError naming ``MOCK_STATE``) for anything else.
+    Raises BadStateUrl (a ConfigError naming ``MOCK_STATE``) for anything else. ``journal_total``
+    bounds the memory store's journals together; Redis bounds its own memory.
     """
     check_url(url)
     if is_memory(url):
-        return MemoryStore(journal_size, max_scripts)
+        return MemoryStore(journal_size, max_scripts, journal_total)
     assert url is not None
     return RedisStore(url, journal_size, max_scripts)

@@ -1,0 +1,74 @@
+"""How much journal the memory state keeps: a ring per session, and a total shared by every session,
+beyond which the least recently used session's journal goes first."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from mockserver.scenarios.state import MemoryStore
+from tests.state.mock_process import Mock, running
+
+
+def _sessions(count: int) -> list[str]:
+    run = uuid.uuid4().hex[:8]
+    return [f"test-{run}-{index:03d}" for index in range(count)]
+
+
+def _count(mock: Mock, session: str) -> int:
+    count: int = mock.admin("GET", "/requests", session).json()["count"]
+    return count
+
+
+def test_a_suite_with_one_session_per_test_keeps_every_test_s_journal() -> None:
+    """With the defaults, 300 tests of a few requests each all keep their history."""
+    with running() as mock:
+        sessions = _sessions(300)
+        for session in sessions:
+            mock.call("0A0B0C", session=session)
+            mock.call("0A0B0D", session=session)
+        assert [s for s in sessions if _count(mock, s) != 2] == []
+        verified = mock.admin(
+            "POST", "/requests/verify", sessions[0], json={"match": {"identifier": "0A0B0C"}, "exactly": 1}
+        )
+        assert verified.status_code == 200, verified.text
+
+
+def test_the_least_recently_used_session_goes_first_and_the_state_shows_the_limits() -> None:
+    with running(["--journal-size", "5", "--journal-total", "20"]) as mock:
+        a, b, c, d, e = _sessions(5)
+        for session in (a, b, c, d):
+            for index in range(5):
+                mock.call(f"0C{index:02d}", session=session)
+        assert _count(mock, a) == 5  # reading a journal uses it: b is now the least recently used
+        mock.call("0E00", session=e)  # 21 entries: one session's journal must go
+        assert [_count(mock, s) for s in (a, b, c, d, e)] == [5, 0, 5, 5, 1]
+        state = mock.admin("GET", "/state").json()
+        assert (state["journal-size"], state["journal-total"]) == (5, 20)
+        assert (state["journals"], state["journal-entries"]) == (4, 16)
+
+
+def test_the_memory_store_holds_at_most_its_total() -> None:
+    store = MemoryStore(journal_size=3, journal_total=7)
+    for index in range(40):
+        store.record(f"s{index % 5}", {"id": index})
+        held = sum(len(store.entries(f"s{n}")) for n in range(5))
+        assert held <= 7
+        assert store.describe()["journal-entries"] == held
+    assert [e["id"] for e in store.entries("s4")] == [39, 34, 29]  # a ring: the newest 3
+
+
+def test_clearing_a_journal_frees_its_room() -> None:
+    store = MemoryStore(journal_size=2, journal_total=4)
+    for session in ("a", "a", "b", "b"):
+        store.record(session, {"session": session})
+    assert store.clear_journal("a") == 2
+    store.record("c", {"session": "c"})
+    store.record("c", {"session": "c"})
+    assert [len(store.entries(s)) for s in ("a", "b", "c")] == [0, 2, 2]  # nothing dropped from b
+
+
+def test_a_total_smaller_than_one_journal_is_refused() -> None:
+    with pytest.raises(ValueError, match="at least one whole journal"):
+        MemoryStore(journal_size=10, journal_total=9)
