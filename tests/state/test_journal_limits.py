@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from mockserver.scenarios.state import MemoryStore
+from mockserver.scenarios.state import MemoryStore, SessionJournal
 from tests.state.mock_process import Mock, running
 
 
@@ -72,3 +72,59 @@ def test_clearing_a_journal_frees_its_room() -> None:
 def test_a_total_smaller_than_one_journal_is_refused() -> None:
     with pytest.raises(ValueError, match="at least one whole journal"):
         MemoryStore(journal_size=10, journal_total=9)
+
+
+def test_an_evicted_journal_says_so_in_the_listing_and_in_verify() -> None:
+    with running(["--journal-size", "5", "--journal-total", "10"]) as mock:
+        a, b, c = _sessions(3)
+        for session in (a, b):
+            for index in range(5):
+                mock.call(f"0D{index:02d}", session=session)
+        mock.call("0D99", session=c)  # a, the least recently used, goes
+
+        listed = mock.admin("GET", "/requests", a).json()
+        assert (listed["count"], listed["evicted"]) == (0, True)
+        assert f"the journal of session {a!r} was evicted" in listed["message"]
+        assert "--journal-total (MOCKSERVER_JOURNAL_TOTAL)" in listed["message"]
+        assert mock.admin("GET", "/requests", b).json()["evicted"] is False
+        assert "message" not in mock.admin("GET", "/requests", b).json()
+
+        def verify(body: dict[str, object]) -> tuple[int, dict[str, object]]:
+            answer = mock.admin("POST", "/requests/verify", a, json=body)
+            return answer.status_code, answer.json()
+
+        status, body = verify({"match": {"identifier": "0D00"}})
+        assert (status, body["matched"], body["count"], body["evicted"]) == (409, False, 0, True)
+        assert str(body["message"]).startswith(f"the journal of session {a!r} was evicted")
+        status, body = verify({"match": {"identifier": "0D00"}, "exactly": 0})
+        assert (status, body["matched"]) == (409, False)  # the dropped requests may have matched
+
+        mock.call("0D00", session=a)  # written again: still not its whole history
+        listed = mock.admin("GET", "/requests", a).json()
+        assert (listed["count"], listed["evicted"]) == (1, True)
+        status, body = verify({"match": {"identifier": "0D00"}, "at-least": 1})
+        assert (status, body["matched"]) == (200, True)  # more requests could only add to the count
+        status, body = verify({"match": {"identifier": "0D00"}, "at-most": 1})
+        assert (status, body["matched"]) == (409, False)
+
+        assert mock.admin("DELETE", "/requests", a).json()["removed"] == 1
+        listed = mock.admin("GET", "/requests", a).json()  # cleared: a fresh, whole journal
+        assert (listed["count"], listed["evicted"]) == (0, False)
+        status, body = verify({"match": {"identifier": "0D00"}, "exactly": 0})
+        assert (status, body["matched"], body["evicted"]) == (200, True, False)
+        assert mock.admin("GET", "/state").json()["journals-evicted"] == 1
+
+
+def test_the_memory_store_remembers_a_bounded_number_of_evicted_sessions() -> None:
+    store = MemoryStore(journal_size=1, journal_total=1, remember_evicted=3)
+    for index in range(10):
+        store.record(f"s{index}", {"id": index})
+    evicted = [n for n in range(10) if store.read_journal(f"s{n}").evicted]
+    assert evicted == [6, 7, 8]  # s0..s8 were dropped; the 3 most recent are remembered
+    assert store.read_journal("s9") == SessionJournal([{"id": 9}], evicted=False)
+    assert store.describe()["journals-evicted"] == 9
+
+
+def test_a_session_never_written_is_not_evicted() -> None:
+    store = MemoryStore(journal_size=1, journal_total=1)
+    assert store.read_journal("never") == SessionJournal([], evicted=False)

@@ -5,7 +5,7 @@ Public API:
 - ``make_store(url, journal_size, max_scripts, journal_total)``: ``memory`` or ``redis://...`` -> a ``Store``;
   ``check_url(url)`` refuses a URL that names none, without contacting anything.
 - ``Store`` (``MemoryStore``, ``RedisStore``): scripts and a journal ring per session.
-- ``NewScript``, ``StoredScript``, ``ScriptStep``: values the stores take and return.
+- ``NewScript``, ``StoredScript``, ``ScriptStep``, ``SessionJournal``: values the stores take and return.
 - ``journal``: filters and verification; ``schemas``: the admin and scenario-file schemas.
 """
 
@@ -21,6 +21,7 @@ from mockserver.scenarios.state.base import (
     DEFAULT_MAX_SCRIPTS,
     NewScript,
     ScriptStep,
+    SessionJournal,
     Store,
     valid_session,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "RedisStore",
     "Script",
     "ScriptStep",
+    "SessionJournal",
     "StateUnavailable",
     "Store",
     "StoredScript",

@@ -23,6 +23,7 @@ from mockserver.scenarios.state.base import (
     DEFAULT_MAX_SCRIPTS,
     NewScript,
     ScriptStep,
+    SessionJournal,
     Store,
     build,
     ordered,
@@ -31,6 +32,9 @@ from mockserver.scenarios.state.errors import TooManyScripts
 from mockserver.scenarios.state.model import Script, StoredScript, matches
 
 DEFAULT_JOURNAL_TOTAL: int = settings.default("MOCK_JOURNAL_TOTAL")
+# Sessions whose journal was dropped, remembered (the most recent ones) so that reading their journal
+# says so instead of showing an empty history: about 100 bytes each.
+EVICTED_REMEMBERED = 10_000
 
 
 @dataclass
@@ -53,6 +57,7 @@ class MemoryStore(Store):
         max_scripts: int = DEFAULT_MAX_SCRIPTS,
         journal_total: int = DEFAULT_JOURNAL_TOTAL,
         clock: Callable[[], float] = time.time,
+        remember_evicted: int = EVICTED_REMEMBERED,
     ):
         super().__init__(journal_size, max_scripts)
         if journal_total < journal_size:
@@ -64,6 +69,9 @@ class MemoryStore(Store):
         # used session first; ``_held`` counts the entries of every ring.
         self._journals: OrderedDict[str, deque[bytes]] = OrderedDict()
         self._held = 0
+        self._evicted: OrderedDict[str, None] = OrderedDict()  # least recently evicted first
+        self._remember_evicted = remember_evicted
+        self._evictions = 0
         self._clock = clock
 
     def _expire(self, state: _Session, now: float) -> None:
@@ -150,20 +158,27 @@ class MemoryStore(Store):
             ring.appendleft(data)
             # Never this session's own ring: it is the most recent, and one ring fits in the total.
             while self._held > self.journal_total:
-                _, dropped = self._journals.popitem(last=False)
+                victim, dropped = self._journals.popitem(last=False)
                 self._held -= len(dropped)
+                self._evictions += 1
+                self._evicted[victim] = None
+                self._evicted.move_to_end(victim)
+                while len(self._evicted) > self._remember_evicted:
+                    self._evicted.popitem(last=False)
 
-    def entries(self, session: str) -> list[dict[str, Any]]:
+    def read_journal(self, session: str) -> SessionJournal:
         with self._lock:
+            evicted = session in self._evicted
             ring = self._journals.get(session)
             if ring is None:
-                return []
+                return SessionJournal([], evicted)
             self._journals.move_to_end(session)  # read by a test: still in use
             raw = list(ring)
-        return [orjson.loads(item) for item in raw]
+        return SessionJournal([orjson.loads(item) for item in raw], evicted)
 
     def clear_journal(self, session: str) -> int:
         with self._lock:
+            self._evicted.pop(session, None)
             ring = self._journals.pop(session, None)
             if ring is None:
                 return 0
@@ -175,10 +190,18 @@ class MemoryStore(Store):
 
     def describe(self) -> dict[str, Any]:
         with self._lock:
-            journals, held = len(self._journals), self._held
+            journals, held, evictions = len(self._journals), self._held, self._evictions
         return {
             **super().describe(),
             "journal-total": self.journal_total,
             "journals": journals,
             "journal-entries": held,
+            "journals-evicted": evictions,
         }
+
+    def eviction(self) -> str:
+        named = settings.setting("MOCK_JOURNAL_TOTAL").named(command_line=True)
+        return (
+            f"the journals of all sessions together keep {self.journal_total} requests, and this "
+            f"session's was the least recently used; raise {named} to keep more"
+        )

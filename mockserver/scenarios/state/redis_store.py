@@ -24,6 +24,7 @@ from mockserver.scenarios.state.base import (
     DEFAULT_MAX_SCRIPTS,
     NewScript,
     ScriptStep,
+    SessionJournal,
     Store,
     build,
     ordered,
@@ -240,9 +241,9 @@ class RedisStore(Store):
             pipe.expire(key, JOURNAL_IDLE_SECONDS)
             pipe.execute()
 
-    def entries(self, session: str) -> list[dict[str, Any]]:
+    def read_journal(self, session: str) -> SessionJournal:
         raw = self._call(lambda: self._redis.lrange(self._key(session, "journal"), 0, -1))
-        return [orjson.loads(item) for item in raw]
+        return SessionJournal([orjson.loads(item) for item in raw])
 
     def clear_journal(self, session: str) -> int:
         key = self._key(session, "journal")
@@ -260,6 +261,9 @@ class RedisStore(Store):
 
     def describe(self) -> dict[str, Any]:
         return {**super().describe(), "url": redact(self.url)}
+
+    def eviction(self) -> str:
+        return f"a journal nobody writes to for {JOURNAL_IDLE_SECONDS} s expires"
 
     def close(self) -> None:
         self._redis.close()
