@@ -1,14 +1,19 @@
-"""How much journal the memory state keeps: a ring per session, and a total shared by every session,
-beyond which the least recently used session's journal goes first."""
+"""How much journal the state keeps, and what a dropped journal reads as. Memory: a ring per session and
+a total shared by every session, beyond which the least recently used session's journal goes first.
+Redis: a ring per session that expires when idle (or that Redis evicts). Either way, a journal dropped
+without being cleared reads as evicted."""
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import pytest
+import redis
 
-from mockserver.scenarios.state import MemoryStore, SessionJournal
+from mockserver.scenarios.state import MemoryStore, RedisStore, SessionJournal
 from tests.state.mock_process import Mock, running
+from tests.state.redis_server import RedisServer
 
 
 def _sessions(count: int) -> list[str]:
@@ -128,3 +133,39 @@ def test_the_memory_store_remembers_a_bounded_number_of_evicted_sessions() -> No
 def test_a_session_never_written_is_not_evicted() -> None:
     store = MemoryStore(journal_size=1, journal_total=1)
     assert store.read_journal("never") == SessionJournal([], evicted=False)
+
+
+def test_a_redis_journal_that_expired_reads_as_evicted_until_it_is_cleared(redis_server: RedisServer) -> None:
+    store = RedisStore(redis_server.url, 10, prefix=f"t{uuid.uuid4().hex[:8]}:", journal_idle=1)
+    try:
+        store.record("qa", {"id": 1})
+        assert store.read_journal("qa") == SessionJournal([{"id": 1}], evicted=False)
+        time.sleep(1.5)  # idle longer than the journal lives; its session is still remembered
+        assert store.read_journal("qa") == SessionJournal([], evicted=True)
+        store.record("qa", {"id": 2})  # written again: still not its whole history
+        assert store.read_journal("qa") == SessionJournal([{"id": 2}], evicted=True)
+        assert store.clear_journal("qa") == 1
+        store.record("qa", {"id": 3})
+        assert store.read_journal("qa") == SessionJournal([{"id": 3}], evicted=False)
+        assert store.read_journal("never") == SessionJournal([], evicted=False)
+        assert store.describe()["journal-idle-seconds"] == 1
+    finally:
+        store.close()
+
+
+def test_a_journal_redis_evicted_says_so_through_the_admin_api(redis_server: RedisServer) -> None:
+    with running(["--state", redis_server.url, "--workers", "2"]) as mock:
+        (session,) = _sessions(1)
+        mock.call("0F01", session=session)
+        client = redis.Redis.from_url(redis_server.url)
+        try:
+            assert client.delete(f"mock:{{{session}}}:journal") == 1  # as Redis's maxmemory eviction would
+        finally:
+            client.close()
+        listed = mock.admin("GET", "/requests", session).json()
+        assert (listed["count"], listed["evicted"]) == (0, True)
+        assert "expires" in listed["message"] and "maxmemory" in listed["message"]
+        verified = mock.admin("POST", "/requests/verify", session, json={"match": {"identifier": "0F01"}})
+        assert (verified.status_code, verified.json()["evicted"]) == (409, True)
+        assert mock.admin("DELETE", "/state", session).json()["requests-removed"] == 0
+        assert mock.admin("GET", "/requests", session).json()["evicted"] is False
