@@ -3,12 +3,13 @@
 ``create_app(config)`` takes the config keys (``MOCK_*``; ``DEFAULTS`` fills what is not given) and
 ``check`` refuses unusable values; ``python -m mockserver`` builds its flags and their ``MOCKSERVER_*``
 environment variables from the same table (``mockserver.serving.cli``); the state stores take their
-default sizes from it.
+default sizes from it. A refusal is a ``SettingError`` naming the setting the way its reader set it:
+``MOCK_NOW`` for ``create_app``, ``--now (MOCKSERVER_NOW)`` on the command line (``Setting.named``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -22,6 +23,8 @@ DEFAULT_USERS_FILE = str(Path(__file__).resolve().parent.parent / "fixtures" / "
 PROTOCOL_PATHS = ("/api/v4/request", "/api/v3/request")
 LOG_FORMATS = ("json", "text", "off")
 ENV_PREFIX = "MOCKSERVER_"
+MEMORY_STATE = "memory"
+Refusal = Callable[[Any], str | None]  # why a value is unusable, or None when it is fine
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class Setting:
     default: Any = None
     choices: tuple[str, ...] | None = None
     env: str | None = None  # environment variable name when not derived from ``flag``
+    refuse: Refusal | None = None  # beyond ``choices``: why a value is unusable, or None
 
     @property
     def env_name(self) -> str | None:
@@ -42,10 +46,82 @@ class Setting:
             return None
         return self.env or ENV_PREFIX + self.flag.upper().replace("-", "_")
 
+    def named(self, command_line: bool = False) -> str:
+        """How a message names this setting: by its config key (``MOCK_NOW``), or for someone who starts
+        ``python -m mockserver`` by its flag and environment variable (``--now (MOCKSERVER_NOW)``).
+        A setting that has only one of the two is named by that one."""
+        if self.flag is not None and (command_line or self.key is None):
+            return f"--{self.flag} ({self.env_name})"
+        return str(self.key)
+
+    def refusal(self, value: Any) -> str | None:
+        """Why ``value`` is unusable for this setting, or None."""
+        if self.choices is not None and value not in self.choices:
+            return f"{value!r}: use one of {', '.join(self.choices)}"
+        return None if self.refuse is None else self.refuse(value)
+
+
+class SettingError(ConfigError):
+    """An unusable value of one setting; the message names the setting (``Setting.named``).
+
+    A problem that involves a second setting names it as ``{other}``, named the same way as the first.
+    """
+
+    def __init__(
+        self, setting: Setting, problem: str, command_line: bool = False, other: Setting | None = None
+    ) -> None:
+        shown = problem if other is None else problem.replace("{other}", other.named(command_line))
+        super().__init__(f"{setting.named(command_line)}: {shown}")
+        self.setting = setting
+        self.problem = problem
+        self.other = other
+
+    def on_command_line(self) -> SettingError:
+        """The same refusal, naming flags and environment variables instead of config keys."""
+        return SettingError(self.setting, self.problem, command_line=True, other=self.other)
+
+
+def _integer(least: int, most: int | None = None) -> Refusal:
+    """A refusal of anything but an integer from ``least`` (to ``most``)."""
+    wanted = f"from {least} to {most}" if most is not None else f"of at least {least}"
+
+    def refuse(value: Any) -> str | None:
+        if not isinstance(value, int) or isinstance(value, bool):
+            return f"{value!r} is not an integer"
+        if value < least or (most is not None and value > most):
+            return f"{value!r} is out of range: give an integer {wanted}"
+        return None
+
+    return refuse
+
+
+def _api_keys(value: Any) -> str | None:
+    if isinstance(value, str) or not isinstance(value, list | tuple) or not value:
+        return f"{value!r}: give a list of at least one API key"
+    if not all(isinstance(key, str) and key for key in value):
+        return f"every API key must be a non-empty string (got {value!r})"
+    return None
+
+
+def _extra_paths(value: Any) -> str | None:
+    if isinstance(value, str) or not isinstance(value, list | tuple):
+        return f"{value!r}: give a list of paths"
+    for path in value:
+        if not isinstance(path, str) or not path.startswith("/") or path.startswith("/__mock"):
+            return f"{path!r} must start with '/' and not with '/__mock'"
+    return None
+
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("host", None, "address to listen on", default="127.0.0.1"),
-    Setting("port", None, "port to listen on (0: any free port; the banner shows which)", "int", 8080),
+    Setting(
+        "port",
+        None,
+        "port to listen on (0: any free port; the banner shows which)",
+        "int",
+        8080,
+        refuse=_integer(0, 65535),
+    ),
     Setting(
         "api-key",
         "MOCK_API_KEYS",
@@ -53,6 +129,7 @@ SETTINGS: tuple[Setting, ...] = (
         "list",
         [DEMO_API_KEY],
         env="MOCKSERVER_API_KEYS",
+        refuse=_api_keys,
     ),
     Setting(
         "any-user",
@@ -61,7 +138,14 @@ SETTINGS: tuple[Setting, ...] = (
         "bool",
         False,
     ),
-    Setting("seed", "MOCK_SEED", "seed of the generated world (same seed, same histories)", "int", 0),
+    Setting(
+        "seed",
+        "MOCK_SEED",
+        "seed of the generated world (same seed, same histories)",
+        "int",
+        0,
+        refuse=_integer(0),
+    ),
     Setting("users", "MOCK_USERS_FILE", "users directory YAML file", default=DEFAULT_USERS_FILE),
     Setting(
         "status-mapping",
@@ -92,6 +176,7 @@ SETTINGS: tuple[Setting, ...] = (
         "list",
         [],
         env="MOCKSERVER_PATHS",
+        refuse=_extra_paths,
     ),
     Setting(
         "max-body-bytes",
@@ -99,6 +184,7 @@ SETTINGS: tuple[Setting, ...] = (
         "largest accepted request body (larger: 413)",
         "int",
         64 * 1024,
+        refuse=_integer(0),
     ),
     Setting(
         "workers",
@@ -107,8 +193,16 @@ SETTINGS: tuple[Setting, ...] = (
         "in one process; one per CPU with --state redis)",
         "int",
         0,
+        refuse=_integer(0),
     ),
-    Setting("threads", None, "threads per worker (gunicorn gthread; granian blocking threads)", "int", 16),
+    Setting(
+        "threads",
+        None,
+        "threads per worker (gunicorn gthread; granian blocking threads)",
+        "int",
+        16,
+        refuse=_integer(1),
+    ),
     Setting(
         "server",
         None,
@@ -124,9 +218,25 @@ SETTINGS: tuple[Setting, ...] = (
         "bool",
         True,
     ),
-    Setting("state", "MOCK_STATE", "shared state: memory (default) or redis://host:port/db"),
+    Setting("state", "MOCK_STATE", f"shared state: {MEMORY_STATE} (default) or redis://host:port/db"),
     Setting("scenarios", "MOCK_SCENARIO_FILES", "scenario YAML file or directory (repeatable)", "list", []),
-    Setting("journal-size", "MOCK_JOURNAL_SIZE", "how many requests the journal keeps", "int", 10_000),
+    Setting(
+        "journal-size",
+        "MOCK_JOURNAL_SIZE",
+        "how many requests the journal of one session keeps (its oldest fall out)",
+        "int",
+        10_000,
+        refuse=_integer(1),
+    ),
+    Setting(
+        "journal-total",
+        "MOCK_JOURNAL_TOTAL",
+        "memory state: how many requests the journals of all sessions keep together; beyond it the least "
+        "recently used session's journal is dropped whole",
+        "int",
+        100_000,
+        refuse=_integer(1),
+    ),
     Setting(
         "reload-scenarios", "MOCK_RELOAD_SCENARIOS", "reload scenario files when they change", "bool", False
     ),
@@ -137,46 +247,43 @@ SETTINGS: tuple[Setting, ...] = (
         "entries of the parse, generation and answer caches (per worker)",
         "int",
         4096,
+        refuse=_integer(0),
     ),
-    Setting(None, "MOCK_MAX_SCRIPTS", "active scripts a session may hold", "int", 1000),
+    Setting(None, "MOCK_MAX_SCRIPTS", "active scripts a session may hold", "int", 1000, refuse=_integer(1)),
     Setting(None, "MOCK_RELOAD_INTERVAL", "seconds between checks of the scenario files", "float", 1.0),
     Setting(None, "MOCK_LOG_STREAM", "where request log lines go (a text stream; default: stderr)", "stream"),
 )
 
 
 FLAGS: tuple[Setting, ...] = tuple(s for s in SETTINGS if s.flag is not None)
-DEFAULTS: Mapping[str, Any] = MappingProxyType({s.key: s.default for s in SETTINGS if s.key is not None})
+BY_KEY: Mapping[str, Setting] = MappingProxyType({s.key: s for s in SETTINGS if s.key is not None})
+DEFAULTS: Mapping[str, Any] = MappingProxyType({key: s.default for key, s in BY_KEY.items()})
+
+
+def setting(key: str) -> Setting:
+    """The setting of config key ``key`` (KeyError names the keys that exist)."""
+    if key not in BY_KEY:
+        raise KeyError(f"unknown setting {key!r}; settings: {', '.join(BY_KEY)}")
+    return BY_KEY[key]
 
 
 def default(key: str) -> Any:
     """The default of config key ``key`` (KeyError names the keys that exist)."""
-    if key not in DEFAULTS:
-        raise KeyError(f"unknown setting {key!r}; settings: {', '.join(DEFAULTS)}")
-    return DEFAULTS[key]
+    return setting(key).default
+
+
+def is_memory(state: str | None) -> bool:
+    """Whether the ``MOCK_STATE`` value ``state`` names the memory store (one process's own state)."""
+    return not state or state == MEMORY_STATE
 
 
 def check(config: Mapping[str, Any]) -> None:
-    """Raise ConfigError naming the first unusable value."""
-    if config["MOCK_STATUS_MAPPING"] not in spec.STATUS_MAPPINGS:
-        raise ConfigError(
-            f"MOCK_STATUS_MAPPING={config['MOCK_STATUS_MAPPING']!r}; "
-            f"use one of {', '.join(spec.STATUS_MAPPINGS)}"
-        )
-    if config["MOCK_LOG_FORMAT"] not in LOG_FORMATS:
-        raise ConfigError(
-            f"MOCK_LOG_FORMAT={config['MOCK_LOG_FORMAT']!r}; use one of {', '.join(LOG_FORMATS)}"
-        )
-    keys = config["MOCK_API_KEYS"]
-    if isinstance(keys, str) or not keys or not all(isinstance(k, str) and k for k in keys):
-        raise ConfigError("MOCK_API_KEYS must be a non-empty list of non-empty strings")
-    for name in ("MOCK_MAX_BODY_BYTES", "MOCK_CACHE_SIZE", "MOCK_SEED"):
-        value = config[name]
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise ConfigError(f"{name}={value!r} must be a non-negative integer")
-    for name in ("MOCK_JOURNAL_SIZE", "MOCK_MAX_SCRIPTS"):
-        value = config[name]
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ConfigError(f"{name}={value!r} must be a positive integer")
-    for path in config["MOCK_PATHS"]:
-        if not isinstance(path, str) or not path.startswith("/") or path.startswith("/__mock"):
-            raise ConfigError(f"MOCK_PATHS entry {path!r} must start with '/' and not with '/__mock'")
+    """Raise SettingError naming (by its config key) the first unusable value."""
+    for key, each in BY_KEY.items():
+        problem = each.refusal(config[key])
+        if problem is not None:
+            raise SettingError(each, problem)
+    size, total = config["MOCK_JOURNAL_SIZE"], config["MOCK_JOURNAL_TOTAL"]
+    if is_memory(config["MOCK_STATE"]) and size > total:
+        problem = f"{size} is more than the {total} of {{other}}, which all sessions' journals share"
+        raise SettingError(BY_KEY["MOCK_JOURNAL_SIZE"], problem, other=BY_KEY["MOCK_JOURNAL_TOTAL"])

@@ -2,7 +2,8 @@
 
 Every admin call is scoped by the ``X-Mock-Session`` header (or a ``session`` query parameter; no
 session = ``default``). Bad bodies answer 400 with ``{"error", "problems": [{"path", "message"}]}``;
-an unreachable state backend answers 503 with result 100 and ``Retry-After``; never a 500.
+an unreachable state backend answers 503 with result 100 and ``Retry-After``; never a 500. A journal
+whose entries were dropped to make room answers ``"evicted": true`` with a message, until it is cleared.
 """
 
 from __future__ import annotations
@@ -57,7 +58,12 @@ def init_app(app: Flask) -> Engine:
     Raises ScenarioFileError (a ConfigError naming file and JSON path) for a bad scenario file.
     """
     config = app.config
-    store = make_store(config["MOCK_STATE"], config["MOCK_JOURNAL_SIZE"], config["MOCK_MAX_SCRIPTS"])
+    store = make_store(
+        config["MOCK_STATE"],
+        config["MOCK_JOURNAL_SIZE"],
+        config["MOCK_MAX_SCRIPTS"],
+        config["MOCK_JOURNAL_TOTAL"],
+    )
     try:
         engine = Engine(
             store,
@@ -291,15 +297,22 @@ def list_requests() -> Response:
         raise AdminError(400, f"{problems[0].path}: {problems[0].message}", problems)
     since = _time(request.args.get("since"), json_path(["query", "since"]))
     until = _time(request.args.get("until"), json_path(["query", "until"]))
-    found = journal.select(engine.store.entries(session), matcher, since, until)
-    return _json(
-        {
-            "session": session,
-            "count": len(found),
-            "returned": min(limit, len(found)),
-            "requests": found[:limit],
-        }
-    )
+    kept = engine.store.read_journal(session)
+    found = journal.select(kept.entries, matcher, since, until)
+    body: dict[str, Any] = {
+        "session": session,
+        "count": len(found),
+        "returned": min(limit, len(found)),
+        "evicted": kept.evicted,
+    }
+    if kept.evicted:
+        body["message"] = f"{_evicted(session)}; the requests listed are not its whole history"
+    return _json({**body, "requests": found[:limit]})
+
+
+def _evicted(session: str) -> str:
+    """Why the journal of ``session`` is not whole: it was dropped to make room."""
+    return f"the journal of session {session!r} was evicted: {_engine().store.eviction()}"
 
 
 def _limit(raw: str | None, most: int, problems: list[Problem]) -> int:
@@ -327,7 +340,9 @@ def verify() -> Response:
     matcher = dict(body.get("match") or {})
     if matcher.get("method"):
         matcher["method"] = str(matcher["method"]).upper()
-    outcome = journal.verify(_engine().store.entries(session), matcher, expect, since, until)
+    kept = _engine().store.read_journal(session)
+    evicted = _evicted(session) if kept.evicted else None
+    outcome = journal.verify(kept.entries, matcher, expect, since, until, evicted=evicted)
     return _json({"session": session, **outcome}, 200 if outcome["matched"] else 409)
 
 

@@ -2,13 +2,16 @@
 
 Every flag has an environment variable (``--status-mapping`` -> ``MOCKSERVER_STATUS_MAPPING``); a flag
 given on the command line wins. Repeatable flags take a comma-separated list from the environment.
-The environment is read once, by ``environment()``, and handed on as a value.
+The environment is read once, by ``environment()``, and handed on as a value. An unusable value stops
+the start with exit 2 and one line naming the flag and its variable.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import os
+import socket
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -17,9 +20,10 @@ from mockserver import settings
 from mockserver.data import clock
 from mockserver.errors import ConfigError
 from mockserver.identity import users
-from mockserver.scenarios import scenario_files
+from mockserver.scenarios import scenario_files, state
 from mockserver.serving.options import Options
-from mockserver.settings import Setting
+from mockserver.serving.startup import bracket
+from mockserver.settings import Setting, SettingError
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -35,18 +39,19 @@ def _from_env(flag: Setting, env: Mapping[str, str]) -> Any:
     text = env.get(flag.env_name or "")
     if text is None:
         return flag.default
-    try:
-        if flag.kind == "int":
+    if flag.kind == "int":
+        try:
             return int(text)
-        if flag.kind == "bool":
-            lowered = text.strip().lower()
-            if lowered not in _TRUE | _FALSE:
-                raise ValueError(f"expected one of {sorted(_TRUE | _FALSE)}")
-            return lowered in _TRUE
-        if flag.kind == "list":
-            return [part.strip() for part in text.split(",") if part.strip()]
-    except ValueError as error:
-        raise ConfigError(f"{flag.env_name}={text!r}: {error}") from None
+        except ValueError:
+            raise SettingError(flag, f"{text!r} is not an integer", command_line=True) from None
+    if flag.kind == "bool":
+        lowered = text.strip().lower()
+        if lowered not in _TRUE | _FALSE:
+            words = ", ".join(sorted(_TRUE | _FALSE - {""}))
+            raise SettingError(flag, f"{text!r}: use one of {words}", command_line=True)
+        return lowered in _TRUE
+    if flag.kind == "list":
+        return [part.strip() for part in text.split(",") if part.strip()]
     return text
 
 
@@ -87,30 +92,97 @@ def options(argv: Sequence[str] | None, env: Mapping[str, str]) -> Options:
         if flag.key is not None and value is not None:
             config[flag.key] = value
     merged = {**settings.DEFAULTS, **config}
-    settings.check(merged)
-    clock.pinned(merged["MOCK_NOW"])
+    try:
+        settings.check(merged)
+        _check_clock(merged["MOCK_NOW"])
+        state.check_url(merged["MOCK_STATE"])  # a bad URL stops the start here, not in each worker
+    except SettingError as error:
+        raise error.on_command_line() from None
+    for flag in settings.FLAGS:  # the server's own options, which no config key checks
+        problem = None if flag.key is not None else flag.refusal(args[_dest(flag)])
+        if problem is not None:
+            raise SettingError(flag, problem, command_line=True)
     users.load(merged["MOCK_USERS_FILE"], bool(merged["MOCK_ANY_USER"]))
     scenario_files.load(merged["MOCK_SCENARIO_FILES"])  # a bad file stops the start here, not in each worker
-    if args["workers"] < 0 or args["threads"] < 1 or not 0 <= args["port"] <= 65535:
-        raise ConfigError("--workers must be at least 0 (automatic), --threads 1, --port within 0..65535")
     workers = args["workers"] or automatic_workers(merged["MOCK_STATE"])
     return Options(args["host"], args["port"], workers, args["threads"], config, args["server"])
 
 
-def automatic_workers(state: str | None, cpus: int | None = None) -> int:
+def _check_clock(now: str | None) -> None:
+    """Refuse a time the clock cannot be pinned to, by the clock's own rule (the settings table cannot
+    import the clock); ``create_app`` refuses it the same way, naming ``MOCK_NOW``."""
+    if not now:
+        return
+    try:
+        clock.parse_now(now)
+    except ValueError as error:
+        raise SettingError(settings.setting("MOCK_NOW"), str(error)) from None
+
+
+def automatic_workers(url: str | None, cpus: int | None = None) -> int:
     """One worker for memory state (several would each keep their own scripts and journal);
     one per CPU (at least 2) when the state is shared through Redis."""
-    if not state or state == "memory":
+    if settings.is_memory(url):
         return 1
     return max(2, cpus or os.cpu_count() or 1)
+
+
+def check_listen(host: str, port: int) -> None:
+    """Raise SettingError when nothing can listen on ``host:port`` now (in use, not this machine's address).
+
+    A friendly early check, not a guarantee: another program may still take the port before the server
+    binds it. Port 0 (any free port) is never checked.
+    """
+    if port == 0:
+        return
+    where = f"{bracket(host)}:{port}"
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers do: TIME_WAIT is free
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            reason = error.strerror or str(error)
+            if error.errno == errno.EADDRINUSE:
+                problem = f"{where} is in use; choose another port with --port N (make serve PORT=N)"
+                raise SettingError(_flag("port"), problem, command_line=True) from None
+            if error.errno == errno.EACCES:
+                problem = f"cannot listen on {where}: {reason}; choose another port with --port N"
+                raise SettingError(_flag("port"), problem, command_line=True) from None
+            raise SettingError(
+                _flag("host"), f"cannot listen on {where}: {reason}", command_line=True
+            ) from None
+
+
+def _flag(name: str) -> Setting:
+    return next(flag for flag in settings.FLAGS if flag.flag == name)
+
+
+def unreachable_state(config: Mapping[str, Any]) -> str | None:
+    """Why the configured Redis does not answer now, or None (memory state, or it answers)."""
+    if settings.is_memory(config["MOCK_STATE"]):
+        return None
+    store = state.make_store(config["MOCK_STATE"])
+    try:
+        store.ping()
+    except state.StateUnavailable as error:
+        return str(error)
+    finally:
+        store.close()
+    return None
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     try:
         chosen = options(argv, environment(environ))
+        check_listen(chosen.host, chosen.port)  # before the server, whose own retries take seconds
     except ConfigError as error:
         print(f"mockserver: {error}", file=sys.stderr)
         return 2
+    down = unreachable_state({**settings.DEFAULTS, **chosen.config})
+    if down is not None:  # Redis may come up after the mock: start anyway, answer 503 until then
+        named = settings.setting("MOCK_STATE").named(command_line=True)
+        warning = f"{named}: {down}; starting anyway (requests that need it answer 503 until it answers)"
+        print(f"mockserver: warning: {warning}", file=sys.stderr)
     return SERVERS[chosen.server](chosen)
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import socket
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -10,6 +13,7 @@ import pytest
 from mockserver import settings
 from mockserver.errors import ConfigError
 from mockserver.serving import cli
+from mockserver.serving.process import free_port, mock_command
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios"
 FLAKY, EDGES = str(SCENARIOS / "flaky-backend.yaml"), str(SCENARIOS / "data-edge-cases.json")
@@ -28,7 +32,8 @@ def test_every_flag_maps_to_config() -> None:
         "--api-key", "a", "--api-key", "b", "--any-user", "--seed", "9", "--status-mapping", "http",
         "--now", "2024-01-01T00:00:00Z", "--log-format", "text", "--self-check", "--path", "/x",
         "--max-body-bytes", "10", "--state", "memory", "--scenarios", FLAKY, "--scenarios", EDGES,
-        "--journal-size", "5", "--reload-scenarios", "--workers", "2", "--threads", "3", "--port", "0",
+        "--journal-size", "5", "--journal-total", "500", "--reload-scenarios",
+        "--workers", "2", "--threads", "3", "--port", "0",
     ]  # fmt: skip
     chosen = cli.options(argv, {})
     assert chosen.config == {
@@ -45,6 +50,7 @@ def test_every_flag_maps_to_config() -> None:
         "MOCK_STATE": "memory",
         "MOCK_SCENARIO_FILES": [FLAKY, EDGES],
         "MOCK_JOURNAL_SIZE": 5,
+        "MOCK_JOURNAL_TOTAL": 500,
         "MOCK_RELOAD_SCENARIOS": True,
         "MOCK_ANSWER_CACHE": True,
     }
@@ -123,6 +129,63 @@ def test_main_reports_config_errors(capsys: pytest.CaptureFixture[str]) -> None:
     assert "mockserver:" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("argv", "env", "named", "problem"),
+    [
+        (["--now", "garbage"], {}, "--now (MOCKSERVER_NOW)", "'garbage' is not an RFC 3339 date-time"),
+        (["--api-key", ""], {}, "--api-key (MOCKSERVER_API_KEYS)", "every API key must be a non-empty"),
+        (["--path", "api/v5"], {}, "--path (MOCKSERVER_PATHS)", "'api/v5' must start with '/'"),
+        (
+            ["--max-body-bytes", "-5"],
+            {},
+            "--max-body-bytes (MOCKSERVER_MAX_BODY_BYTES)",
+            "-5 is out of range",
+        ),
+        (["--journal-size", "0"], {}, "--journal-size (MOCKSERVER_JOURNAL_SIZE)", "0 is out of range"),
+        (
+            ["--journal-size", "20", "--journal-total", "10"],
+            {},
+            "--journal-size (MOCKSERVER_JOURNAL_SIZE)",
+            "20 is more than the 10 of --journal-total (MOCKSERVER_JOURNAL_TOTAL)",
+        ),
+        ([], {"MOCKSERVER_NOW": "later"}, "--now (MOCKSERVER_NOW)", "'later' is not an RFC 3339"),
+        ([], {"MOCKSERVER_SEED": "many"}, "--seed (MOCKSERVER_SEED)", "'many' is not an integer"),
+        ([], {"MOCKSERVER_ANY_USER": "maybe"}, "--any-user (MOCKSERVER_ANY_USER)", "'maybe': use one of"),
+        ([], {"MOCKSERVER_STATUS_MAPPING": "rest"}, "--status-mapping (MOCKSERVER_STATUS_MAPPING)", "'rest'"),
+    ],
+)
+def test_refusals_name_the_flag_and_its_variable(
+    argv: list[str], env: dict[str, str], named: str, problem: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(argv, env) == 2
+    said = capsys.readouterr().err
+    assert said.startswith(f"mockserver: {named}: {problem}"), said
+    assert said.count("\n") == 1 and "MOCK_" not in said  # one line, no config key
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "named", "problem"),
+    [
+        (
+            ["--port", "70000"],
+            {},
+            "--port (MOCKSERVER_PORT)",
+            "70000 is out of range: give an integer from 0 to",
+        ),
+        (["--workers", "-1"], {}, "--workers (MOCKSERVER_WORKERS)", "-1 is out of range"),
+        (["--threads", "0"], {}, "--threads (MOCKSERVER_THREADS)", "0 is out of range"),
+        ([], {"MOCKSERVER_SERVER": "nginx"}, "--server (MOCKSERVER_SERVER)", "'nginx': use one of gunicorn"),
+    ],
+)
+def test_server_options_are_refused_by_their_own_flag(
+    argv: list[str], env: dict[str, str], named: str, problem: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(argv, env) == 2
+    said = capsys.readouterr().err
+    assert said.startswith(f"mockserver: {named}: {problem}"), said
+    assert said.count("\n") == 1
+
+
 def test_unknown_choice_exits_with_usage() -> None:
     with pytest.raises(SystemExit) as caught:
         cli.options(["--status-mapping", "rest"], {})
@@ -135,3 +198,36 @@ def test_bad_scenario_files_stop_the_start(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         cli.options(["--scenarios", str(bad)], {})
     assert str(bad) in str(caught.value)
+
+
+def test_a_port_in_use_is_one_line_naming_it_before_the_server_starts() -> None:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(settings.ENV_PREFIX)}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            mock_command(["--port", str(port)]),
+            env=environ,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""  # no banner: the server never started
+    assert done.stderr.splitlines() == [
+        f"mockserver: --port (MOCKSERVER_PORT): 127.0.0.1:{port} is in use; "
+        "choose another port with --port N (make serve PORT=N)"
+    ]
+
+
+def test_a_free_port_and_port_0_pass_the_early_check() -> None:
+    cli.check_listen("127.0.0.1", free_port())
+    cli.check_listen("127.0.0.1", 0)
+
+
+def test_an_address_not_of_this_machine_names_the_host(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["--host", "192.0.2.1", "--port", "8080"], {}) == 2  # TEST-NET-1: never local
+    said = capsys.readouterr().err
+    assert said.startswith("mockserver: --host (MOCKSERVER_HOST): cannot listen on 192.0.2.1:8080: "), said

@@ -2,26 +2,34 @@
 
 Public API:
 
-- ``make_store(url, journal_size, max_scripts)``: ``memory`` or ``redis://...`` -> a ``Store``.
+- ``make_store(url, journal_size, max_scripts, journal_total)``: ``memory`` or ``redis://...`` -> a ``Store``;
+  ``check_url(url)`` refuses a URL that names none, without contacting anything.
 - ``Store`` (``MemoryStore``, ``RedisStore``): scripts and a journal ring per session.
-- ``NewScript``, ``StoredScript``, ``ScriptStep``: values the stores take and return.
+- ``NewScript``, ``StoredScript``, ``ScriptStep``, ``SessionJournal``: values the stores take and return.
 - ``journal``: filters and verification; ``schemas``: the admin and scenario-file schemas.
 """
 
 from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from redis.connection import Connection, parse_url
 
 from mockserver.scenarios.state.base import (
     DEFAULT_JOURNAL_SIZE,
     DEFAULT_MAX_SCRIPTS,
     NewScript,
     ScriptStep,
+    SessionJournal,
     Store,
     valid_session,
 )
 from mockserver.scenarios.state.errors import BadStateUrl, StateUnavailable, TooManyScripts
-from mockserver.scenarios.state.memory import MemoryStore
+from mockserver.scenarios.state.memory import DEFAULT_JOURNAL_TOTAL, MemoryStore
 from mockserver.scenarios.state.model import DEFAULT_SESSION, Script, StoredScript
-from mockserver.scenarios.state.redis_store import RedisStore
+from mockserver.scenarios.state.redis_store import RedisStore, redact
+from mockserver.settings import is_memory
 
 __all__ = [
     "DEFAULT_SESSION",
@@ -31,23 +39,59 @@ __all__ = [
     "RedisStore",
     "Script",
     "ScriptStep",
+    "SessionJournal",
     "StateUnavailable",
     "Store",
     "StoredScript",
     "TooManyScripts",
+    "check_url",
     "make_store",
     "valid_session",
 ]
 
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+_DATABASE = re.compile(r"/?[0-9]*")
+
+
+def check_url(url: str | None) -> None:
+    """Raise BadStateUrl unless ``url`` names a store: ``memory`` (None, empty) or a Redis URL that
+    redis-py can connect with. Nothing is contacted."""
+    if is_memory(url):
+        return
+    assert url is not None
+    shown = redact(url)
+    if not url.startswith(REDIS_SCHEMES):
+        raise BadStateUrl(
+            f"{shown!r}: use 'memory' or a Redis URL (redis://host:port/db, rediss://, unix://)"
+        )
+    parts = urlsplit(url)
+    if parts.scheme == "unix" and not parts.path:
+        raise BadStateUrl(f"{shown!r}: give the socket's path (unix:///run/redis/redis.sock)")
+    if parts.scheme != "unix" and not _DATABASE.fullmatch(parts.path):
+        raise BadStateUrl(f"{shown!r}: the path is the database number (redis://host:port/0)")
+    try:
+        options = parse_url(url)  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
+        connection = options.pop("connection_class", Connection)
+        connection(**options)  # builds the connection without opening it
+    except ValueError as error:
+        raise BadStateUrl(f"{shown!r}: {error}") from None
+    except TypeError as error:  # a query parameter the connection does not take
+        raise BadStateUrl(f"{shown!r}: an unknown query parameter ({error})") from None
 
 
 def make_store(
-    url: str | None, journal_size: int = DEFAULT_JOURNAL_SIZE, max_scripts: int = DEFAULT_MAX_SCRIPTS
+    url: str | None,
+    journal_size: int = DEFAULT_JOURNAL_SIZE,
+    max_scripts: int = DEFAULT_MAX_SCRIPTS,
+    journal_total: int = DEFAULT_JOURNAL_TOTAL,
 ) -> Store:
-    """The store ``url`` names: ``memory`` (or None/empty) or a Redis URL such as ``redis://host:6379/0``."""
-    if not url or url == "memory":
-        return MemoryStore(journal_size, max_scripts)
-    if url.startswith(REDIS_SCHEMES):
-        return RedisStore(url, journal_size, max_scripts)
-    raise BadStateUrl(f"MOCK_STATE={url!r}: use 'memory' or a Redis URL (redis://host:port/db)")
+    """The store ``url`` names: ``memory`` (or None/empty) or a Redis URL such as ``redis://host:6379/0``.
+
+    Raises BadStateUrl (a ConfigError naming ``MOCK_STATE``) for anything else. ``journal_total``
+    bounds the memory store's journals together; Redis bounds its own memory.
+    """
+    check_url(url)
+    if is_memory(url):
+        return MemoryStore(journal_size, max_scripts, journal_total)
+    assert url is not None
+    return RedisStore(url, journal_size, max_scripts)

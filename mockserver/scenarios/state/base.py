@@ -44,6 +44,15 @@ class NewScript:
     once: bool = False  # install at most once per session until reset (file scripts: a restart re-adds none)
 
 
+@dataclass(frozen=True)
+class SessionJournal:
+    """A session's journal, newest first, and whether entries of it were dropped to make room (then it
+    is not the session's whole history, until the journal is cleared)."""
+
+    entries: list[dict[str, Any]]
+    evicted: bool = False
+
+
 class Store(ABC):
     """Scripts and journal, scoped by session. Every method is safe to call from many threads.
 
@@ -94,12 +103,20 @@ class Store(ABC):
         """Append one entry to the session's journal ring (the oldest falls out beyond the size)."""
 
     @abstractmethod
+    def read_journal(self, session: str) -> SessionJournal:
+        """The session's journal, newest first, and whether entries of it were evicted."""
+
     def entries(self, session: str) -> list[dict[str, Any]]:
         """The session's journal, newest first."""
+        return self.read_journal(session).entries
 
     @abstractmethod
     def clear_journal(self, session: str) -> int:
-        """Empty the session's journal; returns how many entries it held."""
+        """Empty the session's journal and forget that it was evicted; returns how many entries it held."""
+
+    @abstractmethod
+    def eviction(self) -> str:
+        """Why an evicted journal was dropped, and how to keep more: one clause for messages."""
 
     # Operation -------------------------------------------------------------------------------
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from mockserver.errors import ConfigError, MockError, StateUnavailable
+from mockserver.errors import MockError, StateUnavailable
+from mockserver.settings import SettingError, setting
 
 __all__ = ["BadStateUrl", "StateUnavailable", "TooManyScripts"]
 
@@ -11,5 +12,8 @@ class TooManyScripts(MockError):
     """A session already holds the maximum number of active scripts."""
 
 
-class BadStateUrl(ConfigError):
-    """``MOCK_STATE`` is neither ``memory`` nor a ``redis://``, ``rediss://`` or ``unix://`` URL."""
+class BadStateUrl(SettingError):
+    """``MOCK_STATE`` is neither ``memory`` nor a usable ``redis://``, ``rediss://`` or ``unix://`` URL."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(setting("MOCK_STATE"), problem)

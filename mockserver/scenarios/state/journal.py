@@ -26,6 +26,8 @@ COUNTS: Mapping[str, tuple[Callable[[int, int], bool], str]] = {
     "at-least": (lambda found, n: found >= n, "at least"),
     "at-most": (lambda found, n: found <= n, "at most"),
 }
+# The rules that more entries can never break: the only ones a journal with dropped entries can meet.
+GROWING = frozenset({"at-least"})
 CLOSEST = 5
 
 
@@ -85,19 +87,33 @@ def verify(
     expect: Mapping[str, int],
     since: datetime | None = None,
     until: datetime | None = None,
+    *,
+    evicted: str | None = None,
 ) -> dict[str, Any]:
-    """Whether the count of matching entries meets every rule in ``expect``; near misses if not."""
+    """Whether the count of matching entries meets every rule in ``expect``; near misses if not.
+
+    ``evicted`` says why entries of the journal were dropped (None: it is whole). The dropped ones
+    could only add to the count, so then only an ``at-least`` rule can be met.
+    """
     named = {k: v for k, v in matcher.items() if v is not None}
     rules = dict(expect) or {"at-least": 1}
     window = [e for e in entries if within(e, since, until)]
     found = [e for e in window if len(agrees(named, e)) == len(named)]
-    failed = [name for name, n in rules.items() if not COUNTS[name][0](len(found), n)]
+    failed = [
+        name
+        for name, n in rules.items()
+        if not COUNTS[name][0](len(found), n) or (evicted is not None and name not in GROWING)
+    ]
     wanted = " and ".join(f"{COUNTS[name][1]} {n}" for name, n in rules.items())
+    message = f"{len(found)} request(s) matched; expected {wanted}"
+    if evicted is not None:
+        message = f"{evicted}; {len(found)} request(s) matched among those kept; expected {wanted}"
     outcome: dict[str, Any] = {
         "matched": not failed,
         "count": len(found),
         "expected": rules,
-        "message": f"{len(found)} request(s) matched; expected {wanted}",
+        "evicted": evicted is not None,
+        "message": message,
         "matches": found[:CLOSEST],
     }
     if failed:

@@ -1,4 +1,10 @@
-"""The in-memory store: one process, thread-safe (one lock), bounded journal rings."""
+"""The in-memory store: one process, thread-safe (one lock), bounded journal rings.
+
+Each session's journal is a ring of ``journal_size`` entries; all of them together hold at most
+``journal_total``. Beyond that, the journal of the least recently used session (written to or read
+from) is dropped whole, so memory stays flat even when every test picks a new session id, and a
+suite with one session per test keeps hundreds of them.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +17,13 @@ from typing import Any
 
 import orjson
 
+from mockserver import settings
 from mockserver.scenarios.state.base import (
     DEFAULT_JOURNAL_SIZE,
     DEFAULT_MAX_SCRIPTS,
     NewScript,
     ScriptStep,
+    SessionJournal,
     Store,
     build,
     ordered,
@@ -23,10 +31,10 @@ from mockserver.scenarios.state.base import (
 from mockserver.scenarios.state.errors import TooManyScripts
 from mockserver.scenarios.state.model import Script, StoredScript, matches
 
-# All journals together hold at most this many entries: journals of max(1, this // journal size)
-# sessions are kept and the least recently written one is dropped beyond that, so memory stays flat
-# even when every test run picks a new session id.
-TOTAL_ENTRIES = 100_000
+DEFAULT_JOURNAL_TOTAL: int = settings.default("MOCK_JOURNAL_TOTAL")
+# Sessions whose journal was dropped, remembered (the most recent ones) so that reading their journal
+# says so instead of showing an empty history: about 100 bytes each.
+EVICTED_REMEMBERED = 10_000
 
 
 @dataclass
@@ -47,15 +55,23 @@ class MemoryStore(Store):
         self,
         journal_size: int = DEFAULT_JOURNAL_SIZE,
         max_scripts: int = DEFAULT_MAX_SCRIPTS,
-        max_journals: int | None = None,
+        journal_total: int = DEFAULT_JOURNAL_TOTAL,
         clock: Callable[[], float] = time.time,
+        remember_evicted: int = EVICTED_REMEMBERED,
     ):
         super().__init__(journal_size, max_scripts)
+        if journal_total < journal_size:
+            raise ValueError("the journals' total must hold at least one whole journal")
+        self.journal_total = journal_total
         self._lock = Lock()
         self._sessions: dict[str, _Session] = {}
-        # Entries are kept as compact JSON bytes: a fraction of the memory of dicts.
+        # Entries are kept as compact JSON bytes: a fraction of the memory of dicts. Least recently
+        # used session first; ``_held`` counts the entries of every ring.
         self._journals: OrderedDict[str, deque[bytes]] = OrderedDict()
-        self._max_journals = max_journals or max(1, TOTAL_ENTRIES // journal_size)
+        self._held = 0
+        self._evicted: OrderedDict[str, None] = OrderedDict()  # least recently evicted first
+        self._remember_evicted = remember_evicted
+        self._evictions = 0
         self._clock = clock
 
     def _expire(self, state: _Session, now: float) -> None:
@@ -135,24 +151,57 @@ class MemoryStore(Store):
             ring = self._journals.get(session)
             if ring is None:
                 ring = self._journals[session] = deque(maxlen=self.journal_size)
-                while len(self._journals) > self._max_journals:
-                    self._journals.popitem(last=False)
             else:
                 self._journals.move_to_end(session)
+            if len(ring) < self.journal_size:
+                self._held += 1
             ring.appendleft(data)
+            # Never this session's own ring: it is the most recent, and one ring fits in the total.
+            while self._held > self.journal_total:
+                victim, dropped = self._journals.popitem(last=False)
+                self._held -= len(dropped)
+                self._evictions += 1
+                self._evicted[victim] = None
+                self._evicted.move_to_end(victim)
+                while len(self._evicted) > self._remember_evicted:
+                    self._evicted.popitem(last=False)
 
-    def entries(self, session: str) -> list[dict[str, Any]]:
+    def read_journal(self, session: str) -> SessionJournal:
         with self._lock:
-            raw = list(self._journals.get(session, ()))
-        return [orjson.loads(item) for item in raw]
+            evicted = session in self._evicted
+            ring = self._journals.get(session)
+            if ring is None:
+                return SessionJournal([], evicted)
+            self._journals.move_to_end(session)  # read by a test: still in use
+            raw = list(ring)
+        return SessionJournal([orjson.loads(item) for item in raw], evicted)
 
     def clear_journal(self, session: str) -> int:
         with self._lock:
+            self._evicted.pop(session, None)
             ring = self._journals.pop(session, None)
-            return 0 if ring is None else len(ring)
+            if ring is None:
+                return 0
+            self._held -= len(ring)
+            return len(ring)
 
     def ping(self) -> None:
         return None
 
     def describe(self) -> dict[str, Any]:
-        return {**super().describe(), "max-journals": self._max_journals}
+        with self._lock:
+            journals, held, evictions = len(self._journals), self._held, self._evictions
+        return {
+            **super().describe(),
+            "journal-total": self.journal_total,
+            "journals": journals,
+            "journal-entries": held,
+            "journals-evicted": evictions,
+        }
+
+    def eviction(self) -> str:
+        named = settings.setting("MOCK_JOURNAL_TOTAL").named(command_line=True)
+        return (
+            f"the journals of all sessions together keep {self.journal_total} requests, and this "
+            f"session's was the least recently used; raise {named} to keep more"
+        )

@@ -2,9 +2,15 @@
 
 Keys of a session share the hash tag ``{session}``:
 ``<prefix>{session}:active`` and ``:done`` (hashes id -> script JSON), ``:served`` (hash id -> count),
-``:seq`` (installation counter), ``:once`` (ids of file scripts ever installed) and ``:journal``
-(a list, newest first, trimmed to the ring size).
+``:seq`` (installation counter), ``:once`` (ids of file scripts ever installed), ``:journal``
+(a list, newest first, trimmed to the ring size), ``:journal-seen`` (set while the session's journal
+is remembered) and ``:journal-evicted`` (set when a journal vanished that was not cleared).
 Consuming a step is one Lua script, so two workers never serve the same step and none is lost.
+
+Journals are bounded per session (the ring) and by idle expiry; Redis's own memory limit bounds them
+together (``--journal-total`` is the memory store's). A journal that expired, or that Redis evicted,
+reads as evicted until it is cleared (for at most as long again as the idle time), as the memory
+store's evicted journals do.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from mockserver.scenarios.state.base import (
     DEFAULT_MAX_SCRIPTS,
     NewScript,
     ScriptStep,
+    SessionJournal,
     Store,
     build,
     ordered,
@@ -31,7 +38,8 @@ from mockserver.scenarios.state.base import (
 from mockserver.scenarios.state.errors import StateUnavailable, TooManyScripts
 from mockserver.scenarios.state.model import Script, StoredScript
 
-# A journal nobody writes to for this long disappears (sessions are cheap to create).
+# A journal nobody writes to for this long disappears (sessions are cheap to create); its session is
+# remembered as long again, so that reading it says the journal was evicted.
 JOURNAL_IDLE_SECONDS = 7 * 24 * 3600
 # Short timeouts: during an outage a request should fail fast with 503, not hang.
 SOCKET_TIMEOUT = 0.5
@@ -121,12 +129,15 @@ class RedisStore(Store):
         url: str,
         journal_size: int = DEFAULT_JOURNAL_SIZE,
         max_scripts: int = DEFAULT_MAX_SCRIPTS,
+        *,
         prefix: str = "mock:",
         timeout: float = SOCKET_TIMEOUT,
+        journal_idle: int = JOURNAL_IDLE_SECONDS,
     ):
         super().__init__(journal_size, max_scripts)
         self.url = url
         self.prefix = prefix
+        self.journal_idle = journal_idle
         # One retry on a fresh connection: after Redis restarts, the pool's old sockets are dead.
         self._redis = redis.Redis.from_url(
             url,
@@ -231,25 +242,47 @@ class RedisStore(Store):
 
     # Journal ---------------------------------------------------------------------------------
 
+    def _journal_keys(self, session: str) -> tuple[str, str, str]:
+        """The journal, the mark that the session wrote to it, and the mark that it was evicted."""
+        return (
+            self._key(session, "journal"),
+            self._key(session, "journal-seen"),
+            self._key(session, "journal-evicted"),
+        )
+
     def record(self, session: str, entry: Mapping[str, Any]) -> None:
-        key = self._key(session, "journal")
+        key, seen, evicted = self._journal_keys(session)
+        remembered = 2 * self.journal_idle
         with self._reachable():
             pipe = self._redis.pipeline(transaction=True)
+            pipe.exists(key)
+            pipe.exists(seen)
             pipe.lpush(key, orjson.dumps(entry, default=str))
             pipe.ltrim(key, 0, self.journal_size - 1)
-            pipe.expire(key, JOURNAL_IDLE_SECONDS)
-            pipe.execute()
+            pipe.expire(key, self.journal_idle)
+            pipe.set(seen, 1, ex=remembered)
+            pipe.expire(evicted, remembered)
+            had_journal, was_seen, *_ = pipe.execute()
+            if was_seen and not had_journal:  # it vanished without being cleared: expired or evicted
+                self._redis.set(evicted, 1, ex=remembered)
 
-    def entries(self, session: str) -> list[dict[str, Any]]:
-        raw = self._call(lambda: self._redis.lrange(self._key(session, "journal"), 0, -1))
-        return [orjson.loads(item) for item in raw]
+    def read_journal(self, session: str) -> SessionJournal:
+        key, seen, evicted = self._journal_keys(session)
+        with self._reachable():
+            pipe = self._redis.pipeline(transaction=True)
+            pipe.lrange(key, 0, -1)
+            pipe.exists(seen)
+            pipe.exists(evicted)
+            raw, was_seen, marked = pipe.execute()
+        entries = [orjson.loads(item) for item in raw]
+        return SessionJournal(entries, bool(marked) or (bool(was_seen) and not entries))
 
     def clear_journal(self, session: str) -> int:
-        key = self._key(session, "journal")
+        key, seen, evicted = self._journal_keys(session)
         with self._reachable():
             pipe = self._redis.pipeline(transaction=True)
             pipe.llen(key)
-            pipe.delete(key)
+            pipe.delete(key, seen, evicted)
             count, _ = pipe.execute()
         return int(count)
 
@@ -259,7 +292,13 @@ class RedisStore(Store):
         self._call(self._redis.ping)
 
     def describe(self) -> dict[str, Any]:
-        return {**super().describe(), "url": redact(self.url)}
+        return {**super().describe(), "journal-idle-seconds": self.journal_idle, "url": redact(self.url)}
+
+    def eviction(self) -> str:
+        return (
+            f"a journal nobody writes to for {self.journal_idle} s expires, and Redis may evict one "
+            "under its own memory limit (maxmemory)"
+        )
 
     def close(self) -> None:
         self._redis.close()

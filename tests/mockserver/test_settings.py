@@ -1,0 +1,62 @@
+"""The one table of settings: each setting is named the way its reader sets it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from mockserver import create_app, settings
+from mockserver.errors import ConfigError
+from mockserver.settings import SettingError
+
+
+def test_a_setting_is_named_by_its_key_or_by_its_flag_and_variable() -> None:
+    now = settings.setting("MOCK_NOW")
+    assert now.named() == "MOCK_NOW"
+    assert now.named(command_line=True) == "--now (MOCKSERVER_NOW)"
+    # Only a flag (a server option) or only a key: named by what it has.
+    port = next(s for s in settings.FLAGS if s.flag == "port")
+    assert port.named() == port.named(command_line=True) == "--port (MOCKSERVER_PORT)"
+    assert settings.setting("MOCK_CACHE_SIZE").named(command_line=True) == "MOCK_CACHE_SIZE"
+
+
+@pytest.mark.parametrize(
+    ("config", "start"),
+    [
+        ({"MOCK_JOURNAL_SIZE": 0}, "MOCK_JOURNAL_SIZE: 0 is out of range"),
+        ({"MOCK_MAX_BODY_BYTES": "big"}, "MOCK_MAX_BODY_BYTES: 'big' is not an integer"),
+        ({"MOCK_PATHS": ["api/v5"]}, "MOCK_PATHS: 'api/v5' must start with '/'"),
+        ({"MOCK_API_KEYS": [""]}, "MOCK_API_KEYS: every API key must be a non-empty string"),
+        ({"MOCK_STATUS_MAPPING": "rest"}, "MOCK_STATUS_MAPPING: 'rest': use one of"),
+        ({"MOCK_STATE": "foo://x"}, "MOCK_STATE: 'foo://x': use 'memory' or a Redis URL"),
+        (
+            {"MOCK_JOURNAL_SIZE": 20, "MOCK_JOURNAL_TOTAL": 10},
+            "MOCK_JOURNAL_SIZE: 20 is more than the 10 of MOCK_JOURNAL_TOTAL",
+        ),
+    ],
+)
+def test_create_app_names_the_config_key(config: dict[str, Any], start: str) -> None:
+    with pytest.raises(SettingError) as caught:
+        create_app({"MOCK_LOG_FORMAT": "off", **config})
+    assert str(caught.value).startswith(start), caught.value
+    assert "--" not in str(caught.value)
+
+
+def test_every_default_is_usable() -> None:
+    settings.check(settings.DEFAULTS)
+    for flag in settings.FLAGS:
+        assert flag.refusal(flag.default) is None, flag
+
+
+def test_create_app_names_the_clock_s_key() -> None:
+    with pytest.raises(ConfigError) as caught:  # the clock's own rule, checked where the app is built
+        create_app({"MOCK_LOG_FORMAT": "off", "MOCK_NOW": "garbage"})
+    assert str(caught.value).startswith("MOCK_NOW: 'garbage' is not an RFC 3339 date-time")
+
+
+def test_the_journal_total_bounds_only_the_memory_state() -> None:
+    config = {**settings.DEFAULTS, "MOCK_JOURNAL_SIZE": 20, "MOCK_JOURNAL_TOTAL": 10}
+    settings.check({**config, "MOCK_STATE": "redis://127.0.0.1:6379/0"})  # Redis bounds its own memory
+    with pytest.raises(SettingError):
+        settings.check({**config, "MOCK_STATE": "memory"})
