@@ -166,9 +166,18 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     except CannotJudge as exc:
         print(f"contract suite: cannot judge the target: {exc}", file=sys.stderr)
         return EXIT_CANNOT_JUDGE
-    text = report.console(result)
-    if config.quiet:  # the failed checks' names and the verdict only
+    try:
+        report.write(result, config.junitxml, config.report)
+    except OSError as exc:
+        _print_console(result, None, config.quiet)
+        print(f"contract suite: cannot write the report: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_JUDGE
+    _print_console(result, config.report, config.quiet)
+    return EXIT_FAIL if result.exit_code else EXIT_PASS
+
+
+def _print_console(result: runner.Report, json_path: str | None, quiet: bool) -> None:
+    text = report.console(result, json_path)
+    if quiet:  # the failed checks' names and the verdict only
         text = "\n".join(line for line in text.splitlines() if line.startswith(("FAILED", "RESULT")))
     print(text)
-    report.write(result, config.junitxml, config.report)
-    return EXIT_FAIL if result.exit_code else EXIT_PASS

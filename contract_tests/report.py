@@ -13,6 +13,7 @@ from contract_tests.model import Failure
 from contract_tests.runner import Report
 
 SHOWN_PER_CHECK = 3
+SHOWN_PER_CHECK_IN_JUNIT = 20
 CURL_LIMIT = 1500
 
 
@@ -21,12 +22,20 @@ def _value(value: Any) -> str:
     return text if len(text) <= 300 else text[:300] + "…"
 
 
-def failure_block(failure: Failure) -> str:
-    curl = (
-        failure.curl
-        if len(failure.curl) <= CURL_LIMIT
-        else failure.curl[:CURL_LIMIT] + "…(see the JSON report)"
-    )
+def _see(json_path: str | None) -> str:
+    """Where the whole of what a console line cuts can be read: the JSON report, if one was written."""
+    return f": see {json_path}" if json_path else ""
+
+
+def _more(count: int, json_path: str | None) -> str:
+    return f"... and {count} more" + (_see(json_path) or " (--report FILE lists every failure)")
+
+
+def failure_block(failure: Failure, json_path: str | None = None) -> str:
+    """One failure as the console and JUnit show it; ``json_path``: the JSON report written, if any."""
+    curl = failure.curl
+    if len(curl) > CURL_LIMIT:
+        curl = curl[:CURL_LIMIT] + f"…({len(curl) - CURL_LIMIT} more characters{_see(json_path)})"
     return "\n".join(
         [
             f"  case:    {failure.case}",
@@ -40,7 +49,8 @@ def failure_block(failure: Failure) -> str:
     )
 
 
-def console(report: Report) -> str:
+def console(report: Report, json_path: str | None = None) -> str:
+    """The run for a terminal; ``json_path``: the JSON report written, if any, for what it cuts."""
     config = report.config
     lines = [f"contract suite: POST {config.url} (profile {config.profile}, seed {config.seed})"]
     for result in report.results:
@@ -53,9 +63,9 @@ def console(report: Report) -> str:
             f"  rule:    {check.rule}",
         ]
         for failure in result.failures[:SHOWN_PER_CHECK]:
-            lines += ["  ---", failure_block(failure)]
+            lines += ["  ---", failure_block(failure, json_path)]
         if len(result.failures) > SHOWN_PER_CHECK:
-            lines.append(f"  ... and {len(result.failures) - SHOWN_PER_CHECK} more (see the JSON report)")
+            lines.append("  " + _more(len(result.failures) - SHOWN_PER_CHECK, json_path))
     if report.warnings:
         sources = Counter(remark.source for remark in report.warnings)
         lines += ["", "warnings: " + ", ".join(f"{name} x{count}" for name, count in sorted(sources.items()))]
@@ -77,7 +87,8 @@ def console(report: Report) -> str:
     return "\n".join(lines)
 
 
-def junit(report: Report) -> bytes:
+def junit(report: Report, json_path: str | None = None) -> bytes:
+    """One test case per check; ``json_path``: the JSON report written beside it, if any."""
     suite = ET.Element(
         "testsuite",
         name="contract_tests",
@@ -92,7 +103,10 @@ def junit(report: Report) -> bytes:
             suite, "testcase", classname=f"contract.{check.family}", name=check.name, time="0"
         )
         if result.failures:
-            text = "\n---\n".join(failure_block(f) for f in result.failures[:20])
+            shown = result.failures[:SHOWN_PER_CHECK_IN_JUNIT]
+            text = "\n---\n".join(failure_block(f, json_path) for f in shown)
+            if len(result.failures) > len(shown):
+                text += "\n---\n" + _more(len(result.failures) - len(shown), json_path)
             element = ET.SubElement(
                 case, "failure", message=f"{len(result.failures)} failures: {check.rule}", type=check.family
             )
@@ -142,7 +156,12 @@ def as_json(report: Report) -> dict[str, Any]:
 
 
 def write(report: Report, junit_path: str | None, json_path: str | None) -> None:
-    if junit_path:
-        Path(junit_path).write_bytes(junit(report))
+    """Write the reports asked for; OSError if one cannot be written."""
     if json_path:
-        Path(json_path).write_text(json.dumps(as_json(report), indent=2, ensure_ascii=False) + "\n", "utf-8")
+        _write(json_path, (json.dumps(as_json(report), indent=2, ensure_ascii=False) + "\n").encode())
+    if junit_path:
+        _write(junit_path, junit(report, json_path))
+
+
+def _write(path: str, content: bytes) -> None:
+    Path(path).write_bytes(content)

@@ -182,6 +182,6 @@ def curl(request: Request, api_key: str, limit: int | None = None) -> str:
         parts += ["-H", shlex.quote("Content-Type:")]  # curl would add one; the case sent none
     text = request.body_text()
     if limit is not None and len(text) > limit:
-        text = text[:limit] + f"…[{len(text) - limit} more characters; see the JSON report]"
+        text = text[:limit] + f"…[{len(text) - limit} more characters not kept]"
     parts += ["--data-binary", shlex.quote(text)]
     return " ".join(parts)
