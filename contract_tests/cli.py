@@ -131,16 +131,50 @@ def parser() -> argparse.ArgumentParser:
     return cli
 
 
+class _Raising(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # neither print nor exit: the caller decides
+        raise ValueError(message)
+
+
+def _given(option: Option, given: Mapping[str, Any], environ: Mapping[str, str]) -> tuple[Any, str]:
+    """The option's text and where it came from: the command line, else its CONTRACT_* variable."""
+    raw = given.get(option.field)
+    if raw is None and environ.get(option.env, "") != "":
+        return environ[option.env], option.env
+    return raw, option.flag
+
+
+_OUTPUTS = [option for option in OPTIONS if option.field in {"junitxml", "report"}]
+
+
+def _outputs(given: Mapping[str, Any], environ: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """Where the JUnit XML and the JSON report go (None: not asked for)."""
+    junitxml, report = (_given(option, given, environ)[0] or None for option in _OUTPUTS)
+    return junitxml, report
+
+
+def _outputs_alone(argv: Sequence[str] | None) -> dict[str, Any]:
+    """--junitxml and --report read on their own (no abbreviations), when the other options did not
+    parse: a refused command line still writes its reports, saying why."""
+    alone = _Raising(add_help=False, allow_abbrev=False)
+    for option in _OUTPUTS:
+        alone.add_argument(option.flag, dest=option.field)
+    try:
+        return vars(alone.parse_known_args(argv)[0])
+    except ValueError:  # e.g. --report without a value
+        return {}
+
+
 def config_from(argv: Sequence[str] | None, environ: Mapping[str, str]) -> Config:
     """The Config from the command line, then CONTRACT_* variables, then its defaults; CannotJudge if bad."""
-    args = parser().parse_args(argv)
+    return _config(parser().parse_args(argv), environ)
+
+
+def _config(args: argparse.Namespace, environ: Mapping[str, str]) -> Config:
     values: dict[str, Any] = {}
     missing = []
     for option in OPTIONS:
-        raw = getattr(args, option.field)
-        source = option.flag
-        if raw is None and environ.get(option.env, "") != "":
-            raw, source = environ[option.env], option.env
+        raw, source = _given(option, vars(args), environ)
         if raw is None:
             if option.required:
                 missing.append(f"{option.flag} (or {option.env})")
@@ -159,13 +193,19 @@ def config_from(argv: Sequence[str] | None, environ: Mapping[str, str]) -> Confi
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
-    """Run the suite; returns the exit status."""
+    """Run the suite; returns the exit status. Every exit writes the reports asked for."""
+    environ = os.environ if environ is None else environ
     try:
-        config = config_from(argv, os.environ if environ is None else environ)
+        args = parser().parse_args(argv)
+    except CannotJudge as exc:
+        return _cannot_judge(exc, None, _outputs(_outputs_alone(argv), environ))
+    outputs, target = _outputs(vars(args), environ), None
+    try:
+        config = _config(args, environ)
+        target = config.url
         result = runner.run(config)
     except CannotJudge as exc:
-        print(f"contract suite: cannot judge the target: {exc}", file=sys.stderr)
-        return EXIT_CANNOT_JUDGE
+        return _cannot_judge(exc, target, outputs)
     try:
         report.write(result, config.junitxml, config.report)
     except OSError as exc:
@@ -181,3 +221,13 @@ def _print_console(result: runner.Report, json_path: str | None, quiet: bool) ->
     if quiet:  # the failed checks' names and the verdict only
         text = "\n".join(line for line in text.splitlines() if line.startswith(("FAILED", "RESULT")))
     print(text)
+
+
+def _cannot_judge(reason: CannotJudge, target: str | None, outputs: tuple[str | None, str | None]) -> int:
+    """Say why the run cannot judge, on stderr and in the reports asked for (replacing older ones)."""
+    print(f"contract suite: cannot judge the target: {reason}", file=sys.stderr)
+    try:
+        report.write_cannot_judge(str(reason), target, *outputs)
+    except OSError as exc:
+        print(f"contract suite: cannot write the report: {exc}", file=sys.stderr)
+    return EXIT_CANNOT_JUDGE

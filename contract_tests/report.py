@@ -155,13 +155,47 @@ def as_json(report: Report) -> dict[str, Any]:
     }
 
 
+def cannot_judge_junit(reason: str) -> bytes:
+    """A run that could not judge the target, as JUnit XML: one test case, in error, saying why."""
+    suite = ET.Element(
+        "testsuite", name="contract_tests", tests="1", failures="0", errors="1", skipped="0", time="0"
+    )
+    case = ET.SubElement(suite, "testcase", classname="contract.setup", name="target-can-be-judged", time="0")
+    error = ET.SubElement(case, "error", message=f"cannot judge the target: {reason}", type="cannot-judge")
+    error.text = (
+        f"{reason}\nThe target was not judged (exit 2): this says nothing about the contract; "
+        "check the URL, the target's availability, the credentials and the options."
+    )
+    document: bytes = ET.tostring(suite, encoding="utf-8", xml_declaration=True)
+    return document
+
+
+def cannot_judge_json(reason: str, target: str | None) -> dict[str, Any]:
+    """A run that could not judge the target (``target``: the call's URL, if the options gave one)."""
+    return {"target": target, "exit_code": 2, "reason": reason}
+
+
+def write_cannot_judge(
+    reason: str, target: str | None, junit_path: str | None, json_path: str | None
+) -> None:
+    """Write the reports asked for, of a run that could not judge; OSError if one cannot be written."""
+    if json_path:
+        _write(json_path, _json_bytes(cannot_judge_json(reason, target)))
+    if junit_path:
+        _write(junit_path, cannot_judge_junit(reason))
+
+
 def write(report: Report, junit_path: str | None, json_path: str | None) -> None:
     """Write the reports asked for; OSError if one cannot be written."""
     if json_path:
-        _write(json_path, (json.dumps(as_json(report), indent=2, ensure_ascii=False) + "\n").encode())
+        _write(json_path, _json_bytes(as_json(report)))
     if junit_path:
         _write(junit_path, junit(report, json_path))
 
 
 def _write(path: str, content: bytes) -> None:
     Path(path).write_bytes(content)
+
+
+def _json_bytes(document: dict[str, Any]) -> bytes:
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
