@@ -1,8 +1,10 @@
 """The command line: ``python -m contract_tests --base-url URL --api-key KEY ...``.
 
 Every option also reads ``CONTRACT_<NAME>`` from the environment (the command line wins), so a
-secret never has to appear on a command line. Exit status: 0 the target keeps the contract;
-1 violations found; 2 the run could not judge (unreachable, credentials refused, bad options).
+secret never has to appear on a command line. A loopback target given no credentials is judged with
+the local mock's demo key and user (``DEMO_CREDENTIALS``); any other target needs them. Exit status:
+0 the target keeps the contract; 1 violations found; 2 the run could not judge (unreachable,
+credentials refused, bad options).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from urllib.parse import urlsplit
 
 import spec
 from contract_tests import report, runner
-from contract_tests.config import Config
+from contract_tests.config import DEMO_CREDENTIALS, Config, is_loopback
 from contract_tests.errors import CannotJudge
 
 EXIT_PASS, EXIT_FAIL, EXIT_CANNOT_JUDGE = 0, 1, 2
@@ -115,7 +117,9 @@ def parser() -> argparse.ArgumentParser:
     cli = _Parser(
         prog="python -m contract_tests",
         description=f"Judge an implementation of OIOI {spec.CALL} from its base URL. "
-        "Each option also reads CONTRACT_<OPTION> (e.g. CONTRACT_API_KEY). "
+        "Each option also reads CONTRACT_<OPTION> (e.g. CONTRACT_API_KEY). A loopback target "
+        "(localhost, 127.0.0.0/8, ::1) given no credentials is judged with the local mock's demo "
+        "key and user; any other needs them. "
         "Exit: 0 keeps the contract, 1 violations found, 2 could not judge.",
     )
     for option in OPTIONS:
@@ -167,17 +171,18 @@ def _outputs_alone(argv: Sequence[str] | None) -> dict[str, Any]:
 
 def config_from(argv: Sequence[str] | None, environ: Mapping[str, str]) -> Config:
     """The Config from the command line, then CONTRACT_* variables, then its defaults; CannotJudge if bad."""
-    return _config(parser().parse_args(argv), environ)
+    return _config(parser().parse_args(argv), environ)[0]
 
 
-def _config(args: argparse.Namespace, environ: Mapping[str, str]) -> Config:
+def _config(args: argparse.Namespace, environ: Mapping[str, str]) -> tuple[Config, bool]:
+    """The Config, and whether the demo credentials stand in for none given (a loopback target)."""
     values: dict[str, Any] = {}
     missing = []
     for option in OPTIONS:
         raw, source = _given(option, vars(args), environ)
         if raw is None:
             if option.required:
-                missing.append(f"{option.flag} (or {option.env})")
+                missing.append(option)
             continue
         if option.choices is not None and raw not in option.choices:
             raise CannotJudge(f"bad options: {source}: {raw!r} is not one of {', '.join(option.choices)}")
@@ -185,11 +190,30 @@ def _config(args: argparse.Namespace, environ: Mapping[str, str]) -> Config:
             values[option.field] = option.parse(raw)
         except ValueError as exc:
             raise CannotJudge(f"bad options: {source}: {raw!r}: {exc}") from exc
+    demo = "base_url" in values and not values.keys() & DEMO_CREDENTIALS.keys()
+    if demo:
+        if not is_loopback(values["base_url"]):
+            raise CannotJudge(_no_credentials(values["base_url"]))
+        values |= DEMO_CREDENTIALS
+        missing = [option for option in missing if option.field not in values]
     if missing:
-        raise CannotJudge("bad options: missing " + ", ".join(missing))
+        raise CannotJudge(
+            "bad options: missing " + ", ".join(f"{option.flag} (or {option.env})" for option in missing)
+        )
     if values.get("token") == "":
         values["token"] = None
-    return Config(**values, quiet=args.quiet)
+    return Config(**values, quiet=args.quiet), demo
+
+
+def _no_credentials(base_url: str) -> str:
+    options = [option for option in OPTIONS if option.field in DEMO_CREDENTIALS]
+    needed = ", ".join(option.env for option in options if option.required)
+    if_any = ", ".join(option.env for option in options if not option.required)
+    return (
+        f"bad options: no credentials given for {base_url}, and the demo key and user go to loopback "
+        f"targets only (localhost, 127.0.0.0/8, ::1): set {needed} and, if the user has one, {if_any} "
+        f"(or give {', '.join(option.flag for option in options)})"
+    )
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
@@ -201,8 +225,14 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return _cannot_judge(exc, None, _outputs(_outputs_alone(argv), environ))
     outputs, target = _outputs(vars(args), environ), None
     try:
-        config = _config(args, environ)
+        config, demo = _config(args, environ)
         target = config.url
+        if demo:
+            print(
+                f"contract suite: no credentials given: judging {config.base_url} (a loopback target) "
+                f"with the demo key, as the demo user ({config.identifier_type} {config.identifier})",
+                file=sys.stderr,
+            )
         result = runner.run(config)
     except CannotJudge as exc:
         return _cannot_judge(exc, target, outputs)

@@ -81,6 +81,15 @@ def test_bad_options_exit_2(args: list[str], said: str, tmp_path: Path) -> None:
     assert_reports_say_why(run, said)
 
 
+def test_a_remote_target_without_credentials_is_refused_before_any_request(tmp_path: Path) -> None:
+    url = "http://staging.invalid"  # never resolves: any request would report it unreachable
+    run = run_suite(tmp_path, "--base-url", url, *FAST)
+    assert run.code == 2, run.explain()
+    assert_reports_say_why(run, f"no credentials given for {url}")
+    assert "CONTRACT_API_KEY" in run.stderr
+    assert "unreachable" not in run.stderr
+
+
 @pytest.mark.parametrize(
     ("args", "written"),
     [
