@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import spec
 from contract_tests import report, runner
 from contract_tests.config import DEMO_CREDENTIALS, Config, is_loopback
-from contract_tests.errors import CannotJudge
+from contract_tests.errors import CannotJudge, ReportNotWritten
 
 EXIT_PASS, EXIT_FAIL, EXIT_CANNOT_JUDGE = 0, 1, 2
 
@@ -238,9 +238,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return _cannot_judge(exc, target, outputs)
     try:
         report.write(result, config.junitxml, config.report)
-    except OSError as exc:
+    except ReportNotWritten as exc:
         _print_console(result, None, config.quiet)
-        print(f"contract suite: cannot write the report: {exc}", file=sys.stderr)
+        print(f"contract suite: cannot write the report {exc}", file=sys.stderr)
         return EXIT_CANNOT_JUDGE
     _print_console(result, config.report, config.quiet)
     return EXIT_FAIL if result.exit_code else EXIT_PASS
@@ -258,6 +258,6 @@ def _cannot_judge(reason: CannotJudge, target: str | None, outputs: tuple[str | 
     print(f"contract suite: cannot judge the target: {reason}", file=sys.stderr)
     try:
         report.write_cannot_judge(str(reason), target, *outputs)
-    except OSError as exc:
-        print(f"contract suite: cannot write the report: {exc}", file=sys.stderr)
+    except ReportNotWritten as exc:
+        print(f"contract suite: cannot write the report {exc}", file=sys.stderr)
     return EXIT_CANNOT_JUDGE

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import spec
+from contract_tests.errors import ReportNotWritten
 from contract_tests.model import Failure
 from contract_tests.runner import Report
 
@@ -178,7 +179,8 @@ def cannot_judge_json(reason: str, target: str | None) -> dict[str, Any]:
 def write_cannot_judge(
     reason: str, target: str | None, junit_path: str | None, json_path: str | None
 ) -> None:
-    """Write the reports asked for, of a run that could not judge; OSError if one cannot be written."""
+    """Write the reports asked for (and their folders) of a run that could not judge; ReportNotWritten
+    if one cannot be written."""
     if json_path:
         _write(json_path, _json_bytes(cannot_judge_json(reason, target)))
     if junit_path:
@@ -186,7 +188,7 @@ def write_cannot_judge(
 
 
 def write(report: Report, junit_path: str | None, json_path: str | None) -> None:
-    """Write the reports asked for; OSError if one cannot be written."""
+    """Write the reports asked for (and their folders); ReportNotWritten if one cannot be written."""
     if json_path:
         _write(json_path, _json_bytes(as_json(report)))
     if junit_path:
@@ -194,7 +196,15 @@ def write(report: Report, junit_path: str | None, json_path: str | None) -> None
 
 
 def _write(path: str, content: bytes) -> None:
-    Path(path).write_bytes(content)
+    target = Path(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+    except FileExistsError as exc:  # from mkdir: a file stands where a folder must be
+        raise ReportNotWritten(f"{path}: {exc.filename} is a file, not a folder") from exc
+    except OSError as exc:
+        obstacle = f" ({exc.filename})" if exc.filename and str(exc.filename) != path else ""
+        raise ReportNotWritten(f"{path}: {exc.strerror or exc}{obstacle}") from exc
 
 
 def _json_bytes(document: dict[str, Any]) -> bytes:

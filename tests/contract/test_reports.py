@@ -1,4 +1,4 @@
-"""The reports: the console points to the JSON report by its path, once written; unwritable: exit 2."""
+"""The reports: the console points to the JSON report by its path, once written; folders made."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from mockserver.serving.process import free_port
 from tests.contract.conftest import Run, ada_args, reference_server, run_suite
 
 pytestmark = pytest.mark.slow
@@ -58,6 +59,16 @@ def test_a_report_that_cannot_be_written_exits_2_after_the_verdict(reference: st
     )
     assert run.code == 2, run.explain()
     assert "RESULT: PASS" in run.stdout
-    assert "contract suite: cannot write the report: " in run.stderr
-    assert repr(str(report)) in run.stderr
+    assert f"contract suite: cannot write the report {report}: " in run.stderr
     assert "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("target", ["reference", "unreachable"])
+def test_the_reports_folders_are_created(target: str, reference: str, tmp_path: Path) -> None:
+    url = reference if target == "reference" else f"http://127.0.0.1:{free_port()}"
+    report, junit = tmp_path / "new" / "report.json", tmp_path / "other" / "new" / "junit.xml"
+    paths = ["--report", str(report), "--junitxml", str(junit)]
+    run = run_suite(tmp_path, *ada_args(url, "--max-examples", "3", *paths), outputs=())
+    assert run.code == (0 if target == "reference" else 2), run.explain()
+    assert json.loads(report.read_text("utf-8"))["exit_code"] == run.code
+    assert junit.read_text("utf-8").startswith("<?xml")
