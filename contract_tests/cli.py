@@ -1,8 +1,10 @@
 """The command line: ``python -m contract_tests --base-url URL --api-key KEY ...``.
 
 Every option also reads ``CONTRACT_<NAME>`` from the environment (the command line wins), so a
-secret never has to appear on a command line. Exit status: 0 the target keeps the contract;
-1 violations found; 2 the run could not judge (unreachable, credentials refused, bad options).
+secret never has to appear on a command line. A loopback target given no credentials is judged with
+the local mock's demo key and user (``DEMO_CREDENTIALS``); any other target needs them. Exit status:
+0 the target keeps the contract; 1 violations found; 2 the run could not judge (unreachable,
+credentials refused, bad options).
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from urllib.parse import urlsplit
 
 import spec
 from contract_tests import report, runner
-from contract_tests.config import Config
-from contract_tests.errors import CannotJudge
+from contract_tests.config import DEMO_CREDENTIALS, Config, is_loopback
+from contract_tests.errors import CannotJudge, ReportNotWritten
 
 EXIT_PASS, EXIT_FAIL, EXIT_CANNOT_JUDGE = 0, 1, 2
 
@@ -115,7 +117,9 @@ def parser() -> argparse.ArgumentParser:
     cli = _Parser(
         prog="python -m contract_tests",
         description=f"Judge an implementation of OIOI {spec.CALL} from its base URL. "
-        "Each option also reads CONTRACT_<OPTION> (e.g. CONTRACT_API_KEY). "
+        "Each option also reads CONTRACT_<OPTION> (e.g. CONTRACT_API_KEY). A loopback target "
+        "(localhost, 127.0.0.0/8, ::1) given no credentials is judged with the local mock's demo "
+        "key and user; any other needs them. "
         "Exit: 0 keeps the contract, 1 violations found, 2 could not judge.",
     )
     for option in OPTIONS:
@@ -131,19 +135,54 @@ def parser() -> argparse.ArgumentParser:
     return cli
 
 
+class _Raising(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # neither print nor exit: the caller decides
+        raise ValueError(message)
+
+
+def _given(option: Option, given: Mapping[str, Any], environ: Mapping[str, str]) -> tuple[Any, str]:
+    """The option's text and where it came from: the command line, else its CONTRACT_* variable."""
+    raw = given.get(option.field)
+    if raw is None and environ.get(option.env, "") != "":
+        return environ[option.env], option.env
+    return raw, option.flag
+
+
+_OUTPUTS = [option for option in OPTIONS if option.field in {"junitxml", "report"}]
+
+
+def _outputs(given: Mapping[str, Any], environ: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """Where the JUnit XML and the JSON report go (None: not asked for)."""
+    junitxml, report = (_given(option, given, environ)[0] or None for option in _OUTPUTS)
+    return junitxml, report
+
+
+def _outputs_alone(argv: Sequence[str] | None) -> dict[str, Any]:
+    """--junitxml and --report read on their own (no abbreviations), when the other options did not
+    parse: a refused command line still writes its reports, saying why."""
+    alone = _Raising(add_help=False, allow_abbrev=False)
+    for option in _OUTPUTS:
+        alone.add_argument(option.flag, dest=option.field)
+    try:
+        return vars(alone.parse_known_args(argv)[0])
+    except ValueError:  # e.g. --report without a value
+        return {}
+
+
 def config_from(argv: Sequence[str] | None, environ: Mapping[str, str]) -> Config:
     """The Config from the command line, then CONTRACT_* variables, then its defaults; CannotJudge if bad."""
-    args = parser().parse_args(argv)
+    return _config(parser().parse_args(argv), environ)[0]
+
+
+def _config(args: argparse.Namespace, environ: Mapping[str, str]) -> tuple[Config, bool]:
+    """The Config, and whether the demo credentials stand in for none given (a loopback target)."""
     values: dict[str, Any] = {}
     missing = []
     for option in OPTIONS:
-        raw = getattr(args, option.field)
-        source = option.flag
-        if raw is None and environ.get(option.env, "") != "":
-            raw, source = environ[option.env], option.env
+        raw, source = _given(option, vars(args), environ)
         if raw is None:
             if option.required:
-                missing.append(f"{option.flag} (or {option.env})")
+                missing.append(option)
             continue
         if option.choices is not None and raw not in option.choices:
             raise CannotJudge(f"bad options: {source}: {raw!r} is not one of {', '.join(option.choices)}")
@@ -151,24 +190,74 @@ def config_from(argv: Sequence[str] | None, environ: Mapping[str, str]) -> Confi
             values[option.field] = option.parse(raw)
         except ValueError as exc:
             raise CannotJudge(f"bad options: {source}: {raw!r}: {exc}") from exc
+    demo = "base_url" in values and not values.keys() & DEMO_CREDENTIALS.keys()
+    if demo:
+        if not is_loopback(values["base_url"]):
+            raise CannotJudge(_no_credentials(values["base_url"]))
+        values |= DEMO_CREDENTIALS
+        missing = [option for option in missing if option.field not in values]
     if missing:
-        raise CannotJudge("bad options: missing " + ", ".join(missing))
+        raise CannotJudge(
+            "bad options: missing " + ", ".join(f"{option.flag} (or {option.env})" for option in missing)
+        )
     if values.get("token") == "":
         values["token"] = None
-    return Config(**values, quiet=args.quiet)
+    return Config(**values, quiet=args.quiet), demo
+
+
+def _no_credentials(base_url: str) -> str:
+    options = [option for option in OPTIONS if option.field in DEMO_CREDENTIALS]
+    needed = ", ".join(option.env for option in options if option.required)
+    if_any = ", ".join(option.env for option in options if not option.required)
+    return (
+        f"bad options: no credentials given for {base_url}, and the demo key and user go to loopback "
+        f"targets only (localhost, 127.0.0.0/8, ::1): set {needed} and, if the user has one, {if_any} "
+        f"(or give {', '.join(option.flag for option in options)})"
+    )
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
-    """Run the suite; returns the exit status."""
+    """Run the suite; returns the exit status. Every exit writes the reports asked for."""
+    environ = os.environ if environ is None else environ
     try:
-        config = config_from(argv, os.environ if environ is None else environ)
+        args = parser().parse_args(argv)
+    except CannotJudge as exc:
+        return _cannot_judge(exc, None, _outputs(_outputs_alone(argv), environ))
+    outputs, target = _outputs(vars(args), environ), None
+    try:
+        config, demo = _config(args, environ)
+        target = config.url
+        if demo:
+            print(
+                f"contract suite: no credentials given: judging {config.base_url} (a loopback target) "
+                f"with the demo key, as the demo user ({config.identifier_type} {config.identifier})",
+                file=sys.stderr,
+            )
         result = runner.run(config)
     except CannotJudge as exc:
-        print(f"contract suite: cannot judge the target: {exc}", file=sys.stderr)
+        return _cannot_judge(exc, target, outputs)
+    try:
+        report.write(result, config.junitxml, config.report)
+    except ReportNotWritten as exc:
+        _print_console(result, None, config.quiet)
+        print(f"contract suite: cannot write the report {exc}", file=sys.stderr)
         return EXIT_CANNOT_JUDGE
-    text = report.console(result)
-    if config.quiet:  # the failed checks' names and the verdict only
+    _print_console(result, config.report, config.quiet)
+    return EXIT_FAIL if result.exit_code else EXIT_PASS
+
+
+def _print_console(result: runner.Report, json_path: str | None, quiet: bool) -> None:
+    text = report.console(result, json_path)
+    if quiet:  # the failed checks' names and the verdict only
         text = "\n".join(line for line in text.splitlines() if line.startswith(("FAILED", "RESULT")))
     print(text)
-    report.write(result, config.junitxml, config.report)
-    return EXIT_FAIL if result.exit_code else EXIT_PASS
+
+
+def _cannot_judge(reason: CannotJudge, target: str | None, outputs: tuple[str | None, str | None]) -> int:
+    """Say why the run cannot judge, on stderr and in the reports asked for (replacing older ones)."""
+    print(f"contract suite: cannot judge the target: {reason}", file=sys.stderr)
+    try:
+        report.write_cannot_judge(str(reason), target, *outputs)
+    except ReportNotWritten as exc:
+        print(f"contract suite: cannot write the report {exc}", file=sys.stderr)
+    return EXIT_CANNOT_JUDGE

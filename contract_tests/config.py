@@ -2,7 +2,29 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+# The local mock's demo key and user (``make serve``; fixtures/users.yaml): the credentials of a
+# loopback target given none. Sent to no other target: a remote one without credentials is refused.
+DEMO_CREDENTIALS = {
+    "api_key": "demo-key",
+    "identifier_type": "username",
+    "identifier": "demo@example.com",
+    "token": "87d4e3085af04671834ebeb127df33bf",
+}
+
+
+def is_loopback(url: str) -> bool:
+    """Whether ``url`` names this machine by a loopback address: localhost, 127.0.0.0/8 or ::1."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a name other than localhost: it could resolve anywhere
+        return False
 
 
 @dataclass(frozen=True)
@@ -10,7 +32,8 @@ class Config:
     """Where the target is, the one known-good user on it, and how hard to push.
 
     The field defaults are the suite's only defaults: the command line and the CONTRACT_* variables
-    fall back to them, and a field without one is a required option.
+    fall back to them, and a field without one is a required option (the credentials of a loopback
+    target given none excepted: ``DEMO_CREDENTIALS``).
     """
 
     base_url: str

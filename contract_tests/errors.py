@@ -11,5 +11,9 @@ class CannotJudge(ContractError):
     """The run cannot judge the target (unreachable, credentials refused, bad options): exit 2."""
 
 
+class ReportNotWritten(ContractError):
+    """A report could not be written where --junitxml or --report asked."""
+
+
 class OutOfTime(ContractError):
     """The overall time budget (--max-time) is spent; no more requests are sent."""

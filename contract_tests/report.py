@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import spec
+from contract_tests.errors import ReportNotWritten
 from contract_tests.model import Failure
 from contract_tests.runner import Report
 
 SHOWN_PER_CHECK = 3
+SHOWN_PER_CHECK_IN_JUNIT = 20
 CURL_LIMIT = 1500
 
 
@@ -21,12 +23,20 @@ def _value(value: Any) -> str:
     return text if len(text) <= 300 else text[:300] + "…"
 
 
-def failure_block(failure: Failure) -> str:
-    curl = (
-        failure.curl
-        if len(failure.curl) <= CURL_LIMIT
-        else failure.curl[:CURL_LIMIT] + "…(see the JSON report)"
-    )
+def _see(json_path: str | None) -> str:
+    """Where the whole of what a console line cuts can be read: the JSON report, if one was written."""
+    return f": see {json_path}" if json_path else ""
+
+
+def _more(count: int, json_path: str | None) -> str:
+    return f"... and {count} more" + (_see(json_path) or " (--report FILE lists every failure)")
+
+
+def failure_block(failure: Failure, json_path: str | None = None) -> str:
+    """One failure as the console and JUnit show it; ``json_path``: the JSON report written, if any."""
+    curl = failure.curl
+    if len(curl) > CURL_LIMIT:
+        curl = curl[:CURL_LIMIT] + f"…({len(curl) - CURL_LIMIT} more characters{_see(json_path)})"
     return "\n".join(
         [
             f"  case:    {failure.case}",
@@ -40,7 +50,8 @@ def failure_block(failure: Failure) -> str:
     )
 
 
-def console(report: Report) -> str:
+def console(report: Report, json_path: str | None = None) -> str:
+    """The run for a terminal; ``json_path``: the JSON report written, if any, for what it cuts."""
     config = report.config
     lines = [f"contract suite: POST {config.url} (profile {config.profile}, seed {config.seed})"]
     for result in report.results:
@@ -53,9 +64,9 @@ def console(report: Report) -> str:
             f"  rule:    {check.rule}",
         ]
         for failure in result.failures[:SHOWN_PER_CHECK]:
-            lines += ["  ---", failure_block(failure)]
+            lines += ["  ---", failure_block(failure, json_path)]
         if len(result.failures) > SHOWN_PER_CHECK:
-            lines.append(f"  ... and {len(result.failures) - SHOWN_PER_CHECK} more (see the JSON report)")
+            lines.append("  " + _more(len(result.failures) - SHOWN_PER_CHECK, json_path))
     if report.warnings:
         sources = Counter(remark.source for remark in report.warnings)
         lines += ["", "warnings: " + ", ".join(f"{name} x{count}" for name, count in sorted(sources.items()))]
@@ -77,7 +88,8 @@ def console(report: Report) -> str:
     return "\n".join(lines)
 
 
-def junit(report: Report) -> bytes:
+def junit(report: Report, json_path: str | None = None) -> bytes:
+    """One test case per check; ``json_path``: the JSON report written beside it, if any."""
     suite = ET.Element(
         "testsuite",
         name="contract_tests",
@@ -92,7 +104,10 @@ def junit(report: Report) -> bytes:
             suite, "testcase", classname=f"contract.{check.family}", name=check.name, time="0"
         )
         if result.failures:
-            text = "\n---\n".join(failure_block(f) for f in result.failures[:20])
+            shown = result.failures[:SHOWN_PER_CHECK_IN_JUNIT]
+            text = "\n---\n".join(failure_block(f, json_path) for f in shown)
+            if len(result.failures) > len(shown):
+                text += "\n---\n" + _more(len(result.failures) - len(shown), json_path)
             element = ET.SubElement(
                 case, "failure", message=f"{len(result.failures)} failures: {check.rule}", type=check.family
             )
@@ -141,8 +156,56 @@ def as_json(report: Report) -> dict[str, Any]:
     }
 
 
-def write(report: Report, junit_path: str | None, json_path: str | None) -> None:
-    if junit_path:
-        Path(junit_path).write_bytes(junit(report))
+def cannot_judge_junit(reason: str) -> bytes:
+    """A run that could not judge the target, as JUnit XML: one test case, in error, saying why."""
+    suite = ET.Element(
+        "testsuite", name="contract_tests", tests="1", failures="0", errors="1", skipped="0", time="0"
+    )
+    case = ET.SubElement(suite, "testcase", classname="contract.setup", name="target-can-be-judged", time="0")
+    error = ET.SubElement(case, "error", message=f"cannot judge the target: {reason}", type="cannot-judge")
+    error.text = (
+        f"{reason}\nThe target was not judged (exit 2): this says nothing about the contract; "
+        "check the URL, the target's availability, the credentials and the options."
+    )
+    document: bytes = ET.tostring(suite, encoding="utf-8", xml_declaration=True)
+    return document
+
+
+def cannot_judge_json(reason: str, target: str | None) -> dict[str, Any]:
+    """A run that could not judge the target (``target``: the call's URL, if the options gave one)."""
+    return {"target": target, "exit_code": 2, "reason": reason}
+
+
+def write_cannot_judge(
+    reason: str, target: str | None, junit_path: str | None, json_path: str | None
+) -> None:
+    """Write the reports asked for (and their folders) of a run that could not judge; ReportNotWritten
+    if one cannot be written."""
     if json_path:
-        Path(json_path).write_text(json.dumps(as_json(report), indent=2, ensure_ascii=False) + "\n", "utf-8")
+        _write(json_path, _json_bytes(cannot_judge_json(reason, target)))
+    if junit_path:
+        _write(junit_path, cannot_judge_junit(reason))
+
+
+def write(report: Report, junit_path: str | None, json_path: str | None) -> None:
+    """Write the reports asked for (and their folders); ReportNotWritten if one cannot be written."""
+    if json_path:
+        _write(json_path, _json_bytes(as_json(report)))
+    if junit_path:
+        _write(junit_path, junit(report, json_path))
+
+
+def _write(path: str, content: bytes) -> None:
+    target = Path(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+    except FileExistsError as exc:  # from mkdir: a file stands where a folder must be
+        raise ReportNotWritten(f"{path}: {exc.filename} is a file, not a folder") from exc
+    except OSError as exc:
+        obstacle = f" ({exc.filename})" if exc.filename and str(exc.filename) != path else ""
+        raise ReportNotWritten(f"{path}: {exc.strerror or exc}{obstacle}") from exc
+
+
+def _json_bytes(document: dict[str, Any]) -> bytes:
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

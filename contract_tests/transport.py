@@ -7,8 +7,11 @@ Only this module talks to the network. A request that gets no answer yields a ``
 from __future__ import annotations
 
 import email.utils
+import http.client
 import re
 import shlex
+import socket
+import ssl
 import time
 import urllib.parse
 from dataclasses import dataclass, field
@@ -108,9 +111,51 @@ class Client:
 def _describe(exc: requests.RequestException, timeout: float) -> str:
     if isinstance(exc, requests.Timeout):
         return f"no answer: timed out after {timeout:g} s"
-    if isinstance(exc, requests.ConnectionError):
-        return f"no answer: connection failed ({type(exc).__name__}: {str(exc)[:200]})"
-    return f"no answer: {type(exc).__name__}: {str(exc)[:200]}"
+    return f"no answer: {_reason(exc)}"
+
+
+# What a failed request's cause means, with the attribute that adds a detail; the first row that
+# matches wins (RemoteDisconnected is a kind of ConnectionResetError). requests and urllib3 wrap the
+# cause two or three deep, and their own text (a connection pool, an object's repr) says nothing a
+# reader can act on.
+_REASONS: tuple[tuple[type[BaseException], str, str | None], ...] = (
+    (ConnectionRefusedError, "connection refused", None),
+    (http.client.RemoteDisconnected, "the server closed the connection without an answer", None),
+    (ConnectionResetError, "connection reset by the server", None),
+    (http.client.IncompleteRead, "the answer ended before the length it announced", None),
+    (socket.gaierror, "host name not resolved", "strerror"),
+    (ssl.SSLCertVerificationError, "TLS certificate not accepted", "verify_message"),
+    (ssl.SSLError, "TLS failed", "reason"),
+    (TimeoutError, "timed out", None),
+)
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """``exc`` and every exception it wraps: urllib3's ``reason``, its arguments, cause and context."""
+    found: list[BaseException] = []
+    pending = [exc]
+    while pending:
+        current = pending.pop(0)
+        if any(current is seen for seen in found):
+            continue
+        found.append(current)
+        inner = (getattr(current, "reason", None), *current.args, current.__cause__, current.__context__)
+        pending += [each for each in inner if isinstance(each, BaseException)]
+    return found
+
+
+def _reason(exc: BaseException) -> str:
+    """Why a request got no answer, in a few whole words (e.g. ``connection refused``)."""
+    causes = _causes(exc)
+    for kind, words, attribute in _REASONS:
+        for cause in causes:
+            if isinstance(cause, kind):
+                detail = getattr(cause, attribute, None) if attribute else None
+                return f"{words} ({detail})" if detail else words
+    for cause in causes:
+        if isinstance(cause, OSError) and cause.strerror:
+            return cause.strerror
+    return f"{type(causes[-1]).__name__}: {causes[-1]}"
 
 
 def redact(value: str, api_key: str) -> str:
@@ -137,6 +182,6 @@ def curl(request: Request, api_key: str, limit: int | None = None) -> str:
         parts += ["-H", shlex.quote("Content-Type:")]  # curl would add one; the case sent none
     text = request.body_text()
     if limit is not None and len(text) > limit:
-        text = text[:limit] + f"…[{len(text) - limit} more characters; see the JSON report]"
+        text = text[:limit] + f"…[{len(text) - limit} more characters not kept]"
     parts += ["--data-binary", shlex.quote(text)]
     return " ".join(parts)

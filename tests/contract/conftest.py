@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,13 +68,29 @@ class Run:
         return f"exit {self.code}\n--- stdout\n{self.stdout[-6000:]}\n--- stderr\n{self.stderr[-3000:]}"
 
 
-def run_suite(tmp_path: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 120) -> Run:
-    """Run ``python -m contract_tests ARGS --report ... --junitxml ...`` and collect what it wrote."""
+def run_suite(
+    tmp_path: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+    outputs: Sequence[str] = ("--report", "--junitxml"),
+) -> Run:
+    """Run ``python -m contract_tests ARGS --report ... --junitxml ...`` and collect what it wrote.
+
+    ``outputs``: which of ``--report`` and ``--junitxml`` to give (into ``tmp_path``).
+    """
     report, junit = tmp_path / "report.json", tmp_path / "junit.xml"
     report.unlink(missing_ok=True)
     junit.unlink(missing_ok=True)
+    paths = {"--report": report, "--junitxml": junit}
     done = subprocess.run(
-        [sys.executable, "-m", "contract_tests", *args, "--report", str(report), "--junitxml", str(junit)],
+        [
+            sys.executable,
+            "-m",
+            "contract_tests",
+            *args,
+            *(part for option in outputs for part in (option, str(paths[option]))),
+        ],
         cwd=ROOT,
         env=_env() | (env or {}),
         capture_output=True,

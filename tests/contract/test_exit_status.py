@@ -1,24 +1,41 @@
-"""Exit 2 when the run cannot judge (unreachable, refused credentials, bad options); CONTRACT_* env."""
+"""Exit 2 when the run cannot judge (unreachable, refused credentials, bad options), with reports
+saying why; CONTRACT_* env."""
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
 from mockserver.serving.process import free_port
-from tests.contract.conftest import FAST, KNOWN_ADA, ada_args, run_suite
+from tests.contract.conftest import FAST, KNOWN_ADA, Run, ada_args, run_suite
 from tests.servers.reference import API_KEY, USERS
 
 pytestmark = pytest.mark.slow
 
 
-def test_unreachable_target_exits_2(tmp_path: Path) -> None:
+def assert_reports_say_why(run: Run, said: str, target: str | None = None) -> None:
+    """Both reports were written, and say the run could not judge, and why (CI uploads them)."""
+    assert run.report is not None, run.explain()
+    assert run.report.keys() == {"target", "exit_code", "reason"}
+    assert (run.report["target"], run.report["exit_code"]) == (target, 2)
+    assert said in run.report["reason"], run.report
+    assert run.report["reason"] in run.stderr
+    assert run.junit is not None, run.explain()
+    suite = ET.fromstring(run.junit)
+    assert (suite.get("tests"), suite.get("errors"), suite.get("failures")) == ("1", "1", "0")
+    error = suite.find("testcase/error")
+    assert error is not None and said in error.get("message", "")
+
+
+def test_an_unreachable_target_exits_2_naming_the_url_and_the_reason(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     run = run_suite(tmp_path, "--base-url", url, "--api-key", API_KEY, *KNOWN_ADA, *FAST)
     assert run.code == 2, run.explain()
-    assert "target unreachable" in run.stderr
-    assert run.report is None
+    # The whole reason, after the URL: not a cut repr of the client library's exception.
+    assert f"target unreachable: POST {url}/api/v4/request: no answer: connection refused\n" in run.stderr
+    assert_reports_say_why(run, "target unreachable", target=f"{url}/api/v4/request")
 
 
 @pytest.mark.parametrize(
@@ -35,8 +52,10 @@ def test_refused_credentials_exit_2(reference: str, change: list[str], said: str
     run = run_suite(tmp_path, *ada_args(reference), *change)
     assert run.code == 2, run.explain()
     assert said in run.stderr
+    path = change[1] if change[0] == "--path" else "/api/v4/request"
+    assert_reports_say_why(run, said, target=reference + path)
     if change[0] == "--api-key":
-        assert "not-the-key" not in run.stderr + run.stdout
+        assert "not-the-key" not in run.stderr + run.stdout + str(run.report) + str(run.junit)
 
 
 USER_X = ["--identifier-type", "rfid", "--identifier", "X"]
@@ -59,6 +78,38 @@ def test_bad_options_exit_2(args: list[str], said: str, tmp_path: Path) -> None:
     assert run.code == 2, run.explain()
     assert "bad options" in run.stderr
     assert said in run.stderr
+    assert_reports_say_why(run, said)
+
+
+def test_a_remote_target_without_credentials_is_refused_before_any_request(tmp_path: Path) -> None:
+    url = "http://staging.invalid"  # never resolves: any request would report it unreachable
+    run = run_suite(tmp_path, "--base-url", url, *FAST)
+    assert run.code == 2, run.explain()
+    assert_reports_say_why(run, f"no credentials given for {url}")
+    assert "CONTRACT_API_KEY" in run.stderr
+    assert "unreachable" not in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "written"),
+    [
+        (["--bogus"], True),  # the paths come from CONTRACT_REPORT and CONTRACT_JUNITXML
+        (["--report"], False),  # no path: nothing can be written
+    ],
+    ids=["unknown-option", "report-without-a-path"],
+)
+def test_a_refused_command_line_writes_the_reports_it_can(
+    args: list[str], written: bool, tmp_path: Path
+) -> None:
+    env = {"CONTRACT_REPORT": str(tmp_path / "report.json"), "CONTRACT_JUNITXML": str(tmp_path / "junit.xml")}
+    run = run_suite(tmp_path, *args, env=env if written else {}, outputs=())
+    assert run.code == 2, run.explain()
+    assert "bad options" in run.stderr
+    if written:
+        assert_reports_say_why(run, "unrecognized arguments: --bogus")
+    else:
+        assert (run.report, run.junit) == (None, None)
+        assert "Traceback" not in run.stderr
 
 
 def test_every_option_reads_the_environment(reference: str, tmp_path: Path) -> None:

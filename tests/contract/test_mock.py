@@ -35,3 +35,12 @@ def mock(request: pytest.FixtureRequest) -> Iterator[str]:
 def test_the_mock_keeps_the_contract(mock: str, user: list[str], tmp_path: Path) -> None:
     run = run_suite(tmp_path, "--base-url", mock, "--api-key", DEMO_KEY, *user, *FAST)
     assert run.code == 0, run.explain()
+
+
+def test_the_local_mock_is_judged_as_its_demo_user_when_no_credentials_are_given(
+    mock: str, tmp_path: Path
+) -> None:
+    run = run_suite(tmp_path, "--base-url", mock, *FAST)
+    assert run.code == 0, run.explain()
+    assert "no credentials given" in run.stderr and "demo@example.com" in run.stderr
+    assert DEMO_KEY not in run.stderr + run.stdout

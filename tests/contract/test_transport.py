@@ -15,10 +15,12 @@ import spec
 from contract_tests.errors import OutOfTime
 from contract_tests.model import Request
 from contract_tests.transport import Client, curl, redact, retry_after
+from mockserver.serving.process import free_port
 
 
 class _Scripted(BaseHTTPRequestHandler):
-    """Answers POSTs from a script of (status, headers, delay) and then 200 forever."""
+    """Answers POSTs from a script of (status, headers, delay) and then 200 forever; status 0 closes
+    the connection without an answer."""
 
     script: ClassVar[list[tuple[int, dict[str, str], float]]] = []
 
@@ -26,6 +28,9 @@ class _Scripted(BaseHTTPRequestHandler):
         self.rfile.read(int(self.headers.get("Content-Length", "0")))
         status, headers, delay = self.script.pop(0) if self.script else (200, {}, 0.0)
         time.sleep(delay)
+        if status == 0:
+            self.close_connection = True
+            return
         body = b'{"result": {"code": 0, "message": "Success."}, "user": {"sessions": []}}'
         self.send_response(status)
         for name, value in headers.items():
@@ -96,6 +101,26 @@ def test_a_time_out_is_an_answer_with_an_error_and_is_not_retried(scripted: tupl
     assert response.status == 0
     assert "timed out" in response.error
     assert client.sent == 1
+
+
+def test_a_refused_connection_is_described_in_whole_words() -> None:
+    url = f"http://127.0.0.1:{free_port()}/api/v4/request"  # nothing listens there
+    response = _client(retries=0).send(_request(url))
+    assert (response.status, response.error) == (0, "no answer: connection refused")
+
+
+def test_a_connection_closed_without_an_answer_is_described(scripted: tuple[str, list]) -> None:
+    url, script = scripted
+    script += [(0, {}, 0.0)]
+    response = _client(retries=0).send(_request(url))
+    assert response.error == "no answer: the server closed the connection without an answer"
+
+
+def test_an_unresolved_host_name_is_described() -> None:
+    response = _client(retries=0).send(_request("http://nothing.invalid/api/v4/request"))
+    assert response.error.startswith("no answer: host name not resolved (")
+    assert response.error.endswith(")")
+    assert "HTTPConnection" not in response.error
 
 
 def test_the_rate_limit_spaces_requests(scripted: tuple[str, list]) -> None:

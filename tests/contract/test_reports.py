@@ -1,0 +1,74 @@
+"""The reports: the console points to the JSON report by its path, once written; folders made."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from mockserver.serving.process import free_port
+from tests.contract.conftest import Run, ada_args, reference_server, run_suite
+
+pytestmark = pytest.mark.slow
+
+# A mutant and the line its failures make the console cut (a 1 MB request's curl command; the
+# failures beyond the three shown per check), as it ends with and without a JSON report ({}: its path).
+CUT = {
+    "crash-on-big-body": (r"…\(\d+ more characters: see {}\)", r"…\(\d+ more characters\)"),
+    "cost-as-number": (
+        r"\.\.\. and \d+ more: see {}",
+        r"\.\.\. and \d+ more \(--report FILE lists every failure\)",
+    ),
+}
+
+
+def _ending(run: Run, pattern: str) -> list[str]:
+    return [line for line in run.stdout.splitlines() if re.search(pattern + "$", line)]
+
+
+@pytest.mark.parametrize("mutant", sorted(CUT))
+def test_the_console_points_to_the_json_report_only_when_written(mutant: str, tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    with_report, without_report = CUT[mutant]
+    with reference_server("--mutation", mutant) as url:
+        args = ada_args(url, "--max-examples", "3")
+        written = run_suite(tmp_path, *args)
+        console_only = run_suite(tmp_path, *args, outputs=())
+        junit_only = run_suite(tmp_path, *args, outputs=("--junitxml",))
+    assert written.code == 1, written.explain()
+    assert _ending(written, with_report.format(re.escape(str(report)))), written.explain()
+    assert f"see {report}" in (written.junit or "")
+    # Nor does the JSON report send its reader to itself.
+    assert "JSON report" not in json.dumps(written.report)
+    for run in (console_only, junit_only):
+        assert run.code == 1, run.explain()
+        assert _ending(run, without_report), run.explain()
+        assert "JSON report" not in run.stdout
+    assert junit_only.junit is not None
+    assert "JSON report" not in junit_only.junit
+    assert str(report) not in junit_only.junit
+
+
+def test_a_report_that_cannot_be_written_exits_2_after_the_verdict(reference: str, tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("")
+    report = tmp_path / "a-file" / "report.json"  # under a file: no folder can hold it
+    run = run_suite(
+        tmp_path, *ada_args(reference, "--max-examples", "3", "--report", str(report)), outputs=()
+    )
+    assert run.code == 2, run.explain()
+    assert "RESULT: PASS" in run.stdout
+    assert f"contract suite: cannot write the report {report}: " in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("target", ["reference", "unreachable"])
+def test_the_reports_folders_are_created(target: str, reference: str, tmp_path: Path) -> None:
+    url = reference if target == "reference" else f"http://127.0.0.1:{free_port()}"
+    report, junit = tmp_path / "new" / "report.json", tmp_path / "other" / "new" / "junit.xml"
+    paths = ["--report", str(report), "--junitxml", str(junit)]
+    run = run_suite(tmp_path, *ada_args(url, "--max-examples", "3", *paths), outputs=())
+    assert run.code == (0 if target == "reference" else 2), run.explain()
+    assert json.loads(report.read_text("utf-8"))["exit_code"] == run.code
+    assert junit.read_text("utf-8").startswith("<?xml")
