@@ -6,7 +6,7 @@ STAMP   = $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
 
-# `make contract` is the suite with its CONTRACT_* variables (README, "Contract suite"); only these
+# `make contract` is the suite with its CONTRACT_* variables (docs/ci.md); only these
 # three get a default here. The target: the mock `make serve` starts, unless CONTRACT_BASE_URL (or
 # BASE_URL=... on make's command line) says otherwise. Credentials: CONTRACT_API_KEY and the rest, from
 # CI's secrets; with none, the suite judges a loopback target as its demo user and refuses any other.
