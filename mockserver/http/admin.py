@@ -17,6 +17,7 @@ import orjson
 from flask import Blueprint, Flask, Response, current_app, request
 
 from mockserver.http import docs
+from mockserver.http.incoming import UnreadableBody
 from mockserver.scenarios import catalog
 from mockserver.scenarios.engine import Engine
 from mockserver.scenarios.scenario_files import ScenarioFileError
@@ -147,6 +148,12 @@ def _time(value: str | None, where: str) -> datetime | None:
 def _admin_error(exc: AdminError) -> Response:
     body: dict[str, Any] = {"error": exc.error, "problems": [p.as_dict() for p in exc.problems], **exc.extra}
     return _json(body, exc.status)
+
+
+@bp.errorhandler(UnreadableBody)
+def _unreadable(exc: UnreadableBody) -> Response:
+    message = f"the body could not be read ({exc})"
+    return _admin_error(AdminError(400, f"$: {message}", [Problem("$", message, "encoding")]))
 
 
 @bp.errorhandler(StateUnavailable)

@@ -46,7 +46,7 @@ from mockserver.http.delivery import (
     send,
     unavailable,
 )
-from mockserver.http.incoming import Incoming, UnreadableBody
+from mockserver.http.incoming import Incoming, UnreadableBody, guard
 from mockserver.identity import auth, parsing
 from mockserver.identity.parsing import Call
 from mockserver.identity.users import Resolution
@@ -80,7 +80,8 @@ class ProtocolEndpoint:
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO", "") not in self._paths:
-            return self.wsgi_app(environ, start_response)
+            # Flask's side reads bodies too (the admin API): a body the server cannot decode is a 400 there
+            return self.wsgi_app(guard(environ), start_response)
         started = time.perf_counter()
         try:
             return self._serve(environ, start_response, started)

@@ -13,13 +13,14 @@ from typing import Any
 
 import orjson
 from flask import Flask, Response, current_app, g, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.sansio.utils import get_host
 
 import spec
 from mockserver import answers
 from mockserver.answers import Answer
 from mockserver.http import delivery, docs, records
+from mockserver.http.incoming import UnreadableBody
 from mockserver.http.runtime import Runtime
 from mockserver.scenarios.selector import Selector
 
@@ -41,6 +42,7 @@ def init_app(app: Flask) -> None:
     app.add_url_rule(HEALTH_PATH, "health", health, methods=["GET"])
     app.add_url_rule("/__mock/catalog", "catalog", catalog_page, methods=["GET"])
     app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(UnreadableBody, unreadable_body)
     app.register_error_handler(Exception, internal_error)
     app.before_request(_start)
     app.after_request(_log)
@@ -118,6 +120,11 @@ def http_error(error: HTTPException) -> Response:
     entry = records.entry(request.method, request.path, ctx, answer, scenario=None, started=g.mock_started)
     g.mock_entry = entry
     return _response(delivery.journal(selector(), entry) or answer)
+
+
+def unreadable_body(error: UnreadableBody) -> Response:
+    """A body the server could not decode (a broken chunked encoding): 400, answered as any HTTP error."""
+    return http_error(BadRequest(f"the body could not be read ({error})"))
 
 
 def internal_error(error: Exception) -> Response:
