@@ -17,7 +17,7 @@ import orjson
 from flask import Blueprint, Flask, Response, current_app, request
 
 from mockserver.http import docs
-from mockserver.http.incoming import UnreadableBody
+from mockserver.http.incoming import UnreadableBody, decimal
 from mockserver.scenarios import catalog
 from mockserver.scenarios.engine import Engine
 from mockserver.scenarios.scenario_files import ScenarioFileError
@@ -295,10 +295,12 @@ def list_requests() -> Response:
         value = request.args.get(name)
         if value is None:
             continue
-        try:
+        if convert is not int:
             matcher[name] = convert(value)
-        except ValueError:
-            problems.append(Problem(json_path(["query", name]), f"{value!r} is not an integer"))
+        elif (number := decimal(value)) is not None:
+            matcher[name] = number
+        else:
+            problems.append(Problem(json_path(["query", name]), f"{value!r} is not an integer (digits 0-9)"))
     limit = _limit(request.args.get("limit"), engine.store.journal_size, problems)
     if problems:
         raise AdminError(400, f"{problems[0].path}: {problems[0].message}", problems)
@@ -325,8 +327,9 @@ def _evicted(session: str) -> str:
 def _limit(raw: str | None, most: int, problems: list[Problem]) -> int:
     if raw is None:
         return min(DEFAULT_LIMIT, most)
-    if raw.isdigit() and 1 <= int(raw) <= most:
-        return int(raw)
+    number = decimal(raw)
+    if number is not None and 1 <= number <= most:
+        return number
     problems.append(Problem(json_path(["query", "limit"]), f"{raw!r}: give an integer from 1 to {most}"))
     return 0
 

@@ -20,7 +20,7 @@ import spec
 from mockserver import answers
 from mockserver.answers import Answer
 from mockserver.http import delivery, docs, records
-from mockserver.http.incoming import UnreadableBody
+from mockserver.http.incoming import UnreadableBody, decimal
 from mockserver.http.runtime import Runtime
 from mockserver.scenarios.selector import Selector
 
@@ -74,8 +74,7 @@ def served_from() -> str:
     host = request.host
     if not host:
         environ = request.environ
-        port = str(environ.get("SERVER_PORT", ""))
-        server = (str(environ.get("SERVER_NAME", "")), int(port) if port.isdigit() else None)
+        server = (str(environ.get("SERVER_NAME", "")), decimal(str(environ.get("SERVER_PORT", ""))))
         host = get_host(request.scheme, None, server)
     return f"{request.scheme}://{host}{request.script_root}" if host else request.script_root or "/"
 

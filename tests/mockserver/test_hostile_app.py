@@ -36,3 +36,14 @@ def test_a_body_the_server_cannot_decode_is_a_json_400_on_every_flask_path() -> 
         assert "the body could not be read (ServerReaderError: Invalid chunk size" in body["error"]
         assert body["problems"][0]["path"] == "$"
     assert app.extensions["mock.runtime"].internal_errors == 0
+
+
+def test_a_server_port_in_other_digits_is_no_port() -> None:
+    """``"²".isdigit()`` is True and ``int("²")`` fails: a port is read in ASCII digits only. Without a
+    Host header or a usable server address the ``servers`` URL is relative."""
+    app = create_app({"MOCK_LOG_FORMAT": "off"})
+    environ = {"SERVER_NAME": "mock.example", "SERVER_PORT": "²"}
+    response = app.test_client().get("/openapi.json", headers={"Host": ""}, environ_overrides=environ)
+    assert response.status_code == 200, response.data
+    assert response.get_json()["servers"][0]["url"] == "/"
+    assert app.extensions["mock.runtime"].internal_errors == 0
