@@ -238,6 +238,15 @@ SETTINGS: tuple[Setting, ...] = (
         refuse=_integer(1),
     ),
     Setting(
+        None,
+        "MOCK_MAX_SCRIPT_SESSIONS",
+        "memory state: how many sessions hold scripts; installing into one more drops the scripts of the "
+        "least recently used",
+        "int",
+        10_000,
+        refuse=_integer(1),
+    ),
+    Setting(
         "reload-scenarios", "MOCK_RELOAD_SCENARIOS", "reload scenario files when they change", "bool", False
     ),
     # Config keys without a flag: for embedding and tests.

@@ -64,6 +64,7 @@ def init_app(app: Flask) -> Engine:
         config["MOCK_JOURNAL_SIZE"],
         config["MOCK_MAX_SCRIPTS"],
         config["MOCK_JOURNAL_TOTAL"],
+        config["MOCK_MAX_SCRIPT_SESSIONS"],
     )
     try:
         engine = Engine(

@@ -2,9 +2,10 @@
 
 Keys of a session share the hash tag ``{session}``:
 ``<prefix>{session}:active`` and ``:done`` (hashes id -> script JSON), ``:served`` (hash id -> count),
-``:seq`` (installation counter), ``:once`` (ids of file scripts ever installed), ``:journal``
-(a list, newest first, trimmed to the ring size), ``:journal-seen`` (set while the session's journal
-is remembered) and ``:journal-evicted`` (set when a journal vanished that was not cleared).
+``:seq`` (installation counter), ``:once`` (ids of file scripts ever installed, at most
+``max_scripts``), ``:journal`` (a list, newest first, trimmed to the ring size), ``:journal-seen``
+(set while the session's journal is remembered) and ``:journal-evicted`` (set when a journal vanished
+that was not cleared). Only writes create keys: reading any session id leaves Redis as it was.
 Consuming a step is one Lua script, so two workers never serve the same step and none is lost.
 
 Journals are bounded per session (the ring) and by idle expiry; Redis's own memory limit bounds them
@@ -97,7 +98,19 @@ if only_once and redis.call('SISMEMBER', once, id) == 1 then return 0 end
 if redis.call('HLEN', active) >= limit then return -1 end
 redis.call('HSET', active, id, raw)
 redis.call('HSET', served, id, 0)
-if only_once then redis.call('SADD', once, id) end
+if only_once then
+  redis.call('SADD', once, id)
+  -- bounded: beyond the limit, the ids of file scripts replaced long ago (any but this one) go
+  local extra = redis.call('SCARD', once) - limit
+  if extra > 0 then
+    for _, old in ipairs(redis.call('SRANDMEMBER', once, extra + 1)) do
+      if extra > 0 and old ~= id then
+        redis.call('SREM', once, old)
+        extra = extra - 1
+      end
+    end
+  end
+end
 return 1
 """
 
@@ -228,7 +241,7 @@ class RedisStore(Store):
             pipe = self._redis.pipeline(transaction=True)
             pipe.hlen(self._key(session, "active"))
             pipe.hlen(self._key(session, "done"))
-            pipe.delete(*self._keys(session), self._key(session, "once"))
+            pipe.delete(*self._keys(session), self._key(session, "once"), self._key(session, "seq"))
             active, done, _ = pipe.execute()
         return int(active) + int(done)
 
