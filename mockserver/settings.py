@@ -247,6 +247,13 @@ SETTINGS: tuple[Setting, ...] = (
         refuse=_integer(1),
     ),
     Setting(
+        None,
+        "MOCK_RUN_DIR",
+        "memory state: a directory every worker of one server shares, where each keeps its counts of "
+        "internal errors and self-check failures for /__mock/health to add up (python -m mockserver makes "
+        "one per run; none: each process counts for itself)",
+    ),
+    Setting(
         "reload-scenarios", "MOCK_RELOAD_SCENARIOS", "reload scenario files when they change", "bool", False
     ),
     # Config keys without a flag: for embedding and tests.

@@ -64,8 +64,10 @@ def init_app(app: Flask) -> Engine:
         config["MOCK_JOURNAL_SIZE"],
         config["MOCK_MAX_SCRIPTS"],
         config["MOCK_JOURNAL_TOTAL"],
-        config["MOCK_MAX_SCRIPT_SESSIONS"],
+        max_sessions=config["MOCK_MAX_SCRIPT_SESSIONS"],
+        run_dir=config["MOCK_RUN_DIR"],
     )
+    app.extensions["mock.runtime"].counters = store.counters  # health's counts, as widely as the state
     try:
         engine = Engine(
             store,

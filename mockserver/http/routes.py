@@ -81,14 +81,16 @@ def served_from() -> str:
 
 def health() -> Response:
     rt = runtime()
+    counted = rt.counters.totals()
     body = {
         "status": "ok",
         "any-user": rt.directory.any_user,
         "status-mapping": rt.mapping,
         "seed": rt.generator.seed,
         "pinned-now": rt.pin.isoformat() if rt.pin else None,
-        "internal-errors": rt.internal_errors,
-        "self-check-failures": rt.self_check_failures,
+        "internal-errors": counted["internal_errors"],
+        "self-check-failures": counted["self_check_failures"],
+        "counted-across": counted.across,
     }
     return Response(orjson.dumps(body), 200, content_type=answers.JSON)
 

@@ -32,6 +32,7 @@ from mockserver.scenarios.state.base import (
     build,
     ordered,
 )
+from mockserver.scenarios.state.counters import FileCounters
 from mockserver.scenarios.state.errors import TooManyScripts
 from mockserver.scenarios.state.model import Script, StoredScript, matches
 
@@ -68,6 +69,7 @@ class MemoryStore(Store):
         clock: Callable[[], float] = time.time,
         remember_evicted: int = EVICTED_REMEMBERED,
         max_sessions: int = DEFAULT_MAX_SESSIONS,
+        run_dir: str | None = None,
     ):
         super().__init__(journal_size, max_scripts)
         if journal_total < journal_size:
@@ -80,6 +82,8 @@ class MemoryStore(Store):
         # Sessions that hold scripts, least recently used first.
         self._sessions: OrderedDict[str, _Session] = OrderedDict()
         self._sessions_evicted = 0
+        if run_dir:  # the workers of one server: each keeps its own scripts, they count together
+            self.counters = FileCounters(run_dir)
         # Entries are kept as compact JSON bytes: a fraction of the memory of dicts. Least recently
         # used session first; ``_held`` counts the entries of every ring.
         self._journals: OrderedDict[str, deque[bytes]] = OrderedDict()

@@ -6,6 +6,7 @@ Keys of a session share the hash tag ``{session}``:
 ``max_scripts``), ``:journal`` (a list, newest first, trimmed to the ring size), ``:journal-seen``
 (set while the session's journal is remembered) and ``:journal-evicted`` (set when a journal vanished
 that was not cleared). Only writes create keys: reading any session id leaves Redis as it was.
+``<prefix>counters`` (a hash) holds what ``/__mock/health`` counts, for every worker and host.
 Consuming a step is one Lua script, so two workers never serve the same step and none is lost.
 
 Journals are bounded per session (the ring) and by idle expiry; Redis's own memory limit bounds them
@@ -36,6 +37,7 @@ from mockserver.scenarios.state.base import (
     build,
     ordered,
 )
+from mockserver.scenarios.state.counters import RedisCounters
 from mockserver.scenarios.state.errors import StateUnavailable, TooManyScripts
 from mockserver.scenarios.state.model import Script, StoredScript
 
@@ -162,6 +164,7 @@ class RedisStore(Store):
         self._take = self._redis.register_script(_TAKE)
         self._install = self._redis.register_script(_INSTALL)
         self._delete = self._redis.register_script(_DELETE)
+        self.counters = RedisCounters(self._redis, f"{prefix}counters", redact(url), journal_idle)
 
     def _key(self, session: str, name: str) -> str:
         return f"{self.prefix}{{{session}}}:{name}"
