@@ -1,5 +1,6 @@
-"""What /__mock/health counts adds up across workers and servers sharing one Redis, through real
-processes: every read, from whichever worker, says the same total."""
+"""What /__mock/health counts adds up across the workers of a server (memory state: a run directory
+the server makes) and across servers sharing one Redis, through real processes: every read, from
+whichever worker, says the same total."""
 
 from __future__ import annotations
 
@@ -26,9 +27,12 @@ READS = 12
 
 
 @contextlib.contextmanager
-def faulty(args: Sequence[str]) -> Iterator[ServerProcess]:
-    """The mock with a planted fault (tests/state/faulty_mock.py), on a free port."""
+def faulty(args: Sequence[str], temporary: Path | None = None) -> Iterator[ServerProcess]:
+    """The mock with a planted fault (tests/state/faulty_mock.py), on a free port; ``temporary``: its
+    TMPDIR."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
+    if temporary is not None:
+        env["TMPDIR"] = str(temporary)
     argv = [sys.executable, "-m", "tests.state.faulty_mock", "--host", "127.0.0.1", "--port", "0"]
     with start(
         [*argv, "--log-format", "off", *args],
@@ -69,9 +73,25 @@ def counted(server: ServerProcess) -> list[int]:
     ]
 
 
+def test_health_counts_the_internal_errors_of_every_worker() -> None:
+    with faulty(["--workers", "2"]) as server:
+        sent = faults(server, workers=2)
+        assert counted(server) == [sent] * READS
+        health = requests.get(f"{server.base}/__mock/health", timeout=30).json()
+        assert health["counted-across"] == "every worker of this server"
+
+
 def test_servers_sharing_redis_count_together(redis_server: RedisServer) -> None:
     args = ["--workers", "2", "--state", redis_server.url]
     with faulty(args) as one, faulty(args) as two:
         before = counted(one)[0]
         sent = faults(one, workers=2) + faults(two, workers=2)
         assert counted(one) + counted(two) == [before + sent] * (2 * READS)
+
+
+def test_the_run_directory_holds_a_file_per_worker_and_goes_with_the_server(tmp_path: Path) -> None:
+    with faulty(["--workers", "2"], temporary=tmp_path) as server:
+        faults(server, workers=2)
+        (run,) = tmp_path.glob("mockserver-run-*")
+        assert len(list(run.glob("counters-*.json"))) == 2
+    assert list(tmp_path.iterdir()) == []
