@@ -29,7 +29,7 @@ from mockserver.scenarios.state import (
     make_store,
     valid_session,
 )
-from mockserver.scenarios.state.schemas import problems as schema_problems
+from mockserver.scenarios.state.schemas import first_problems
 from spec import Problem, json_path
 
 EXTENSION = "mock.state"
@@ -38,19 +38,41 @@ DEFAULT_LIMIT = 100
 RETRY_AFTER_SECONDS = 1
 ADMIN_SCHEMA = "admin.schema.json#/$defs/"
 MAX_BODY_BYTES = 1024 * 1024
+# A refusal lists this many problems, and counts up to PROBLEMS_COUNTED of them (the rest: "at least").
+PROBLEMS_LISTED = 50
+PROBLEMS_COUNTED = 1000
 
 bp = Blueprint("mock_admin", __name__, url_prefix="/__mock")
 
 
 class AdminError(Exception):
-    """An admin call the mock refuses: status, one line, problems with JSON paths, extra fields."""
+    """An admin call the mock refuses: status, one line, problems with JSON paths, extra fields.
 
-    def __init__(self, status: int, error: str, problems: Sequence[Problem] = (), **extra: Any) -> None:
+    ``counted_all``: False when the search for problems stopped before the end (there are more).
+    """
+
+    def __init__(
+        self,
+        status: int,
+        error: str,
+        problems: Sequence[Problem] = (),
+        counted_all: bool = True,
+        **extra: Any,
+    ) -> None:
         super().__init__(error)
         self.status = status
         self.error = error
         self.problems = list(problems)
+        self.counted_all = counted_all
         self.extra = extra
+
+    @classmethod
+    def naming(cls, problems: Sequence[Problem], counted_all: bool = True, **extra: Any) -> AdminError:
+        """A 400 whose line names the first problem, and how many more there are."""
+        first, others = problems[0], len(problems) - 1
+        at_least = "" if counted_all else "at least "
+        more = f" (and {at_least}{others} more)" if others or not counted_all else ""
+        return cls(400, f"{first.path}: {first.message}{more}", problems, counted_all, **extra)
 
 
 def init_app(app: Flask) -> Engine:
@@ -128,11 +150,9 @@ def _body(definition: str) -> dict[str, Any]:
     except orjson.JSONDecodeError as exc:
         message = f"the body is not JSON ({exc})"
         raise AdminError(400, f"$: {message}", [Problem("$", message)]) from None
-    problems = schema_problems(body, ADMIN_SCHEMA + definition)
+    problems, counted_all = first_problems(body, ADMIN_SCHEMA + definition, most=PROBLEMS_COUNTED)
     if problems:
-        first = problems[0]
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise AdminError(400, f"{first.path}: {first.message}{more}", problems)
+        raise AdminError.naming(problems, counted_all)
     result: dict[str, Any] = body
     return result
 
@@ -149,7 +169,11 @@ def _time(value: str | None, where: str) -> datetime | None:
 
 @bp.errorhandler(AdminError)
 def _admin_error(exc: AdminError) -> Response:
-    body: dict[str, Any] = {"error": exc.error, "problems": [p.as_dict() for p in exc.problems], **exc.extra}
+    listed = exc.problems[:PROBLEMS_LISTED]
+    body: dict[str, Any] = {"error": exc.error, "problems": [p.as_dict() for p in listed], **exc.extra}
+    unlisted = len(exc.problems) - len(listed)
+    if unlisted or not exc.counted_all:  # "exact": false when the count stopped early
+        body["more-problems"] = {"count": unlisted, "exact": exc.counted_all}
     return _json(body, exc.status)
 
 
@@ -180,9 +204,7 @@ def add_script() -> Response:
     engine = _engine()
     problems = engine.check_sequence(body["sequence"], ["sequence"])
     if problems:
-        raise AdminError(
-            400, f"{problems[0].path}: {problems[0].message}", problems, scenarios=engine.scenario_names()
-        )
+        raise AdminError.naming(problems, scenarios=engine.scenario_names())
     stored = engine.add_script(session, body.get("match") or {}, body["sequence"], body.get("ttl"))
     location = f"{request.script_root}/__mock/scenarios/scripts/{stored.script.id}"
     return _json({"session": session, **stored.view()}, 201, {"Location": location})
@@ -306,7 +328,7 @@ def list_requests() -> Response:
             problems.append(Problem(json_path(["query", name]), f"{value!r} is not an integer (digits 0-9)"))
     limit = _limit(request.args.get("limit"), engine.store.journal_size, problems)
     if problems:
-        raise AdminError(400, f"{problems[0].path}: {problems[0].message}", problems)
+        raise AdminError.naming(problems)
     since = _time(request.args.get("since"), json_path(["query", "since"]))
     until = _time(request.args.get("until"), json_path(["query", "until"]))
     kept = engine.store.read_journal(session)
