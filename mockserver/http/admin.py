@@ -257,11 +257,9 @@ def list_scenarios() -> Response:
     runtime = current_app.extensions["mock.runtime"]
     base = request.host_url.rstrip("/")
     user = docs.demo_user(runtime.directory)
+    key = docs.shown_key(runtime.keys[0], docs.is_loopback(request.remote_addr))
     builtin = [
-        {
-            **scenario.as_dict(),
-            "curl": docs.curl(base, runtime.keys[0], user, {"X-Mock-Scenario": scenario.name}),
-        }
+        {**scenario.as_dict(), "curl": docs.curl(base, key, user, {"X-Mock-Scenario": scenario.name})}
         for scenario in catalog.catalog().values()
     ]
     named = [{**n.as_dict(), "curl": _script_curl(base, n.name)} for n in engine.scenarios.scenarios.values()]

@@ -97,7 +97,8 @@ def health() -> Response:
 
 def catalog_page() -> Response:
     rt = runtime()
-    document = docs.catalog_document(served_from(), rt.keys[0], rt.directory)
+    key = docs.shown_key(rt.keys[0], docs.is_loopback(request.remote_addr))
+    document = docs.catalog_document(served_from(), key, rt.directory)
     return Response(orjson.dumps(document), 200, content_type=answers.JSON)
 
 
