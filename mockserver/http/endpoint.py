@@ -167,7 +167,8 @@ def decide(
         parsed = parse(rt, incoming, files, now)
     except Rejected as reason:  # decided by the cache key alone (a scenario header is never cached)
         ctx = records.context(None, incoming.raw, environ)
-        return Decision(ctx, answers.rejected(reason), keep=hotpath.keeper(rt.answers, base, now, None))
+        answer = answers.rejected(records.without_token(reason, incoming.raw))
+        return Decision(ctx, answer, keep=hotpath.keeper(rt.answers, base, now, None))
     call = parsed.call
     ctx = records.context(call, incoming.raw, environ)
     # 3. identify
