@@ -1,7 +1,8 @@
 """The admin API under ``/__mock`` (scripts, journal, verification, state) and ``init_app``.
 
 Every admin call is scoped by the ``X-Mock-Session`` header (or a ``session`` query parameter; no
-session = ``default``). Bad bodies answer 400 with ``{"error", "problems": [{"path", "message"}]}``;
+session = ``default``): scoping that keeps cooperating test runs apart, not access control (any caller
+may name any session). Bad bodies answer 400 with ``{"error", "problems": [{"path", "message"}]}``;
 an unreachable state backend answers 503 with result 100 and ``Retry-After``; never a 500. A journal
 whose entries were dropped to make room answers ``"evicted": true`` with a message, until it is cleared.
 """
