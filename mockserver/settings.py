@@ -238,6 +238,22 @@ SETTINGS: tuple[Setting, ...] = (
         refuse=_integer(1),
     ),
     Setting(
+        None,
+        "MOCK_MAX_SCRIPT_SESSIONS",
+        "memory state: how many sessions hold scripts; installing into one more drops the scripts of the "
+        "least recently used",
+        "int",
+        10_000,
+        refuse=_integer(1),
+    ),
+    Setting(
+        None,
+        "MOCK_RUN_DIR",
+        "memory state: a directory every worker of one server shares, where each keeps its counts of "
+        "internal errors and self-check failures for /__mock/health to add up (python -m mockserver makes "
+        "one per run; none: each process counts for itself)",
+    ),
+    Setting(
         "reload-scenarios", "MOCK_RELOAD_SCENARIOS", "reload scenario files when they change", "bool", False
     ),
     # Config keys without a flag: for embedding and tests.

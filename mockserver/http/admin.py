@@ -1,7 +1,8 @@
 """The admin API under ``/__mock`` (scripts, journal, verification, state) and ``init_app``.
 
 Every admin call is scoped by the ``X-Mock-Session`` header (or a ``session`` query parameter; no
-session = ``default``). Bad bodies answer 400 with ``{"error", "problems": [{"path", "message"}]}``;
+session = ``default``): scoping that keeps cooperating test runs apart, not access control (any caller
+may name any session). Bad bodies answer 400 with ``{"error", "problems": [{"path", "message"}]}``;
 an unreachable state backend answers 503 with result 100 and ``Retry-After``; never a 500. A journal
 whose entries were dropped to make room answers ``"evicted": true`` with a message, until it is cleared.
 """
@@ -17,6 +18,7 @@ import orjson
 from flask import Blueprint, Flask, Response, current_app, request
 
 from mockserver.http import docs
+from mockserver.http.incoming import UnreadableBody, decimal
 from mockserver.scenarios import catalog
 from mockserver.scenarios.engine import Engine
 from mockserver.scenarios.scenario_files import ScenarioFileError
@@ -28,7 +30,7 @@ from mockserver.scenarios.state import (
     make_store,
     valid_session,
 )
-from mockserver.scenarios.state.schemas import problems as schema_problems
+from mockserver.scenarios.state.schemas import first_problems
 from spec import Problem, json_path
 
 EXTENSION = "mock.state"
@@ -37,19 +39,41 @@ DEFAULT_LIMIT = 100
 RETRY_AFTER_SECONDS = 1
 ADMIN_SCHEMA = "admin.schema.json#/$defs/"
 MAX_BODY_BYTES = 1024 * 1024
+# A refusal lists this many problems, and counts up to PROBLEMS_COUNTED of them (the rest: "at least").
+PROBLEMS_LISTED = 50
+PROBLEMS_COUNTED = 1000
 
 bp = Blueprint("mock_admin", __name__, url_prefix="/__mock")
 
 
 class AdminError(Exception):
-    """An admin call the mock refuses: status, one line, problems with JSON paths, extra fields."""
+    """An admin call the mock refuses: status, one line, problems with JSON paths, extra fields.
 
-    def __init__(self, status: int, error: str, problems: Sequence[Problem] = (), **extra: Any) -> None:
+    ``counted_all``: False when the search for problems stopped before the end (there are more).
+    """
+
+    def __init__(
+        self,
+        status: int,
+        error: str,
+        problems: Sequence[Problem] = (),
+        counted_all: bool = True,
+        **extra: Any,
+    ) -> None:
         super().__init__(error)
         self.status = status
         self.error = error
         self.problems = list(problems)
+        self.counted_all = counted_all
         self.extra = extra
+
+    @classmethod
+    def naming(cls, problems: Sequence[Problem], counted_all: bool = True, **extra: Any) -> AdminError:
+        """A 400 whose line names the first problem, and how many more there are."""
+        first, others = problems[0], len(problems) - 1
+        at_least = "" if counted_all else "at least "
+        more = f" (and {at_least}{others} more)" if others or not counted_all else ""
+        return cls(400, f"{first.path}: {first.message}{more}", problems, counted_all, **extra)
 
 
 def init_app(app: Flask) -> Engine:
@@ -63,7 +87,10 @@ def init_app(app: Flask) -> Engine:
         config["MOCK_JOURNAL_SIZE"],
         config["MOCK_MAX_SCRIPTS"],
         config["MOCK_JOURNAL_TOTAL"],
+        max_sessions=config["MOCK_MAX_SCRIPT_SESSIONS"],
+        run_dir=config["MOCK_RUN_DIR"],
     )
+    app.extensions["mock.runtime"].counters = store.counters  # health's counts, as widely as the state
     try:
         engine = Engine(
             store,
@@ -124,11 +151,9 @@ def _body(definition: str) -> dict[str, Any]:
     except orjson.JSONDecodeError as exc:
         message = f"the body is not JSON ({exc})"
         raise AdminError(400, f"$: {message}", [Problem("$", message)]) from None
-    problems = schema_problems(body, ADMIN_SCHEMA + definition)
+    problems, counted_all = first_problems(body, ADMIN_SCHEMA + definition, most=PROBLEMS_COUNTED)
     if problems:
-        first = problems[0]
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise AdminError(400, f"{first.path}: {first.message}{more}", problems)
+        raise AdminError.naming(problems, counted_all)
     result: dict[str, Any] = body
     return result
 
@@ -145,8 +170,18 @@ def _time(value: str | None, where: str) -> datetime | None:
 
 @bp.errorhandler(AdminError)
 def _admin_error(exc: AdminError) -> Response:
-    body: dict[str, Any] = {"error": exc.error, "problems": [p.as_dict() for p in exc.problems], **exc.extra}
+    listed = exc.problems[:PROBLEMS_LISTED]
+    body: dict[str, Any] = {"error": exc.error, "problems": [p.as_dict() for p in listed], **exc.extra}
+    unlisted = len(exc.problems) - len(listed)
+    if unlisted or not exc.counted_all:  # "exact": false when the count stopped early
+        body["more-problems"] = {"count": unlisted, "exact": exc.counted_all}
     return _json(body, exc.status)
+
+
+@bp.errorhandler(UnreadableBody)
+def _unreadable(exc: UnreadableBody) -> Response:
+    message = f"the body could not be read ({exc})"
+    return _admin_error(AdminError(400, f"$: {message}", [Problem("$", message, "encoding")]))
 
 
 @bp.errorhandler(StateUnavailable)
@@ -170,9 +205,7 @@ def add_script() -> Response:
     engine = _engine()
     problems = engine.check_sequence(body["sequence"], ["sequence"])
     if problems:
-        raise AdminError(
-            400, f"{problems[0].path}: {problems[0].message}", problems, scenarios=engine.scenario_names()
-        )
+        raise AdminError.naming(problems, scenarios=engine.scenario_names())
     stored = engine.add_script(session, body.get("match") or {}, body["sequence"], body.get("ttl"))
     location = f"{request.script_root}/__mock/scenarios/scripts/{stored.script.id}"
     return _json({"session": session, **stored.view()}, 201, {"Location": location})
@@ -225,11 +258,9 @@ def list_scenarios() -> Response:
     runtime = current_app.extensions["mock.runtime"]
     base = request.host_url.rstrip("/")
     user = docs.demo_user(runtime.directory)
+    key = docs.shown_key(runtime.keys[0], docs.is_loopback(request.remote_addr))
     builtin = [
-        {
-            **scenario.as_dict(),
-            "curl": docs.curl(base, runtime.keys[0], user, {"X-Mock-Scenario": scenario.name}),
-        }
+        {**scenario.as_dict(), "curl": docs.curl(base, key, user, {"X-Mock-Scenario": scenario.name})}
         for scenario in catalog.catalog().values()
     ]
     named = [{**n.as_dict(), "curl": _script_curl(base, n.name)} for n in engine.scenarios.scenarios.values()]
@@ -288,13 +319,15 @@ def list_requests() -> Response:
         value = request.args.get(name)
         if value is None:
             continue
-        try:
+        if convert is not int:
             matcher[name] = convert(value)
-        except ValueError:
-            problems.append(Problem(json_path(["query", name]), f"{value!r} is not an integer"))
+        elif (number := decimal(value)) is not None:
+            matcher[name] = number
+        else:
+            problems.append(Problem(json_path(["query", name]), f"{value!r} is not an integer (digits 0-9)"))
     limit = _limit(request.args.get("limit"), engine.store.journal_size, problems)
     if problems:
-        raise AdminError(400, f"{problems[0].path}: {problems[0].message}", problems)
+        raise AdminError.naming(problems)
     since = _time(request.args.get("since"), json_path(["query", "since"]))
     until = _time(request.args.get("until"), json_path(["query", "until"]))
     kept = engine.store.read_journal(session)
@@ -318,8 +351,9 @@ def _evicted(session: str) -> str:
 def _limit(raw: str | None, most: int, problems: list[Problem]) -> int:
     if raw is None:
         return min(DEFAULT_LIMIT, most)
-    if raw.isdigit() and 1 <= int(raw) <= most:
-        return int(raw)
+    number = decimal(raw)
+    if number is not None and 1 <= number <= most:
+        return number
     problems.append(Problem(json_path(["query", "limit"]), f"{raw!r}: give an integer from 1 to {most}"))
     return 0
 

@@ -1,16 +1,41 @@
-"""Ready-to-paste curl commands and the ``GET /__mock/catalog`` document."""
+"""Ready-to-paste curl commands and the ``GET /__mock/catalog`` document.
+
+A curl command shows the API key only when it is the demo key and whoever reads it is on this machine;
+otherwise it shows ``KEY_PLACEHOLDER`` (``shown_key``).
+"""
 
 from __future__ import annotations
 
+import ipaddress
 import shlex
 from typing import Any
 
 import orjson
 
 import spec
+from mockserver import settings
 from mockserver.identity import magic
 from mockserver.identity.users import Directory
 from mockserver.scenarios import catalog
+
+KEY_PLACEHOLDER = "<your-api-key>"  # what a curl command shows instead of a key: plainly not one
+
+
+def shown_key(key: str, local: bool) -> str:
+    """The key a curl command shows: the demo key to a reader on this machine (``local``), else the
+    placeholder. A key of your own is never printed or served."""
+    return key if local and key == settings.DEMO_API_KEY else KEY_PLACEHOLDER
+
+
+def is_loopback(address: str | None) -> bool:
+    """Whether ``address`` (a client's or a server's) is this machine's loopback, IPv4-mapped too."""
+    try:
+        found = ipaddress.ip_address((address or "").split("%", 1)[0])
+    except ValueError:
+        return address == "localhost"
+    if isinstance(found, ipaddress.IPv6Address) and found.ipv4_mapped is not None:
+        found = found.ipv4_mapped
+    return found.is_loopback
 
 
 def demo_user(directory: Directory) -> dict[str, str]:

@@ -46,7 +46,7 @@ from mockserver.http.delivery import (
     send,
     unavailable,
 )
-from mockserver.http.incoming import Incoming, UnreadableBody
+from mockserver.http.incoming import Incoming, UnreadableBody, guard
 from mockserver.identity import auth, parsing
 from mockserver.identity.parsing import Call
 from mockserver.identity.users import Resolution
@@ -80,7 +80,8 @@ class ProtocolEndpoint:
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO", "") not in self._paths:
-            return self.wsgi_app(environ, start_response)
+            # Flask's side reads bodies too (the admin API): a body the server cannot decode is a 400 there
+            return self.wsgi_app(guard(environ), start_response)
         started = time.perf_counter()
         try:
             return self._serve(environ, start_response, started)
@@ -166,7 +167,8 @@ def decide(
         parsed = parse(rt, incoming, files, now)
     except Rejected as reason:  # decided by the cache key alone (a scenario header is never cached)
         ctx = records.context(None, incoming.raw, environ)
-        return Decision(ctx, answers.rejected(reason), keep=hotpath.keeper(rt.answers, base, now, None))
+        answer = answers.rejected(records.without_token(reason, incoming.raw))
+        return Decision(ctx, answer, keep=hotpath.keeper(rt.answers, base, now, None))
     call = parsed.call
     ctx = records.context(call, incoming.raw, environ)
     # 3. identify

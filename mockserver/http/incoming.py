@@ -5,9 +5,10 @@ Only the method, a few headers and at most ``limit`` bytes of body are read; not
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import IO, Any, TypeVar
 
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_options_header
@@ -54,6 +55,49 @@ class UnreadableBody(Exception):
     """The body could not be read: a broken chunked encoding, say (the server's reader refused it)."""
 
 
+T = TypeVar("T")
+
+
+class GuardedInput:
+    """A WSGI input stream whose reader's own errors become UnreadableBody.
+
+    Each server's reader raises its own exception types for a body it cannot decode (gunicorn's
+    ``InvalidChunkSize``, say), which Flask would answer with a 500; werkzeug's HTTP errors (a client
+    that sent less than its Content-Length) pass unchanged.
+    """
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+
+    def _guard(self, read: Callable[[], T]) -> T:
+        try:
+            return read()
+        except HTTPException:
+            raise
+        except Exception as error:  # the server's reader: its exception types are its own
+            raise UnreadableBody(f"{type(error).__name__}: {error}") from error
+
+    def read(self, size: int = -1) -> bytes:
+        return self._guard(lambda: self._stream.read(size))
+
+    def readline(self, size: int = -1) -> bytes:
+        return self._guard(lambda: self._stream.readline(size))
+
+    def readlines(self, hint: int = -1) -> list[bytes]:
+        return self._guard(lambda: self._stream.readlines(hint))
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.readline, b"")
+
+
+def guard(environ: dict[str, Any]) -> dict[str, Any]:
+    """``environ`` with its input stream guarded (``GuardedInput``), for code that reads it later."""
+    stream = environ.get("wsgi.input")
+    if stream is not None and not isinstance(stream, GuardedInput):
+        environ["wsgi.input"] = GuardedInput(stream)
+    return environ
+
+
 def decimal(text: str | None) -> int | None:
     """A header's or a query's non-negative integer in ASCII digits, else None.
 
@@ -72,11 +116,5 @@ def _read_body(environ: dict[str, Any], limit: int) -> tuple[bytes, bool]:
     length = decimal(environ.get("CONTENT_LENGTH"))
     if length is not None and length > limit:
         return b"", True
-    stream = get_input_stream(environ)
-    try:
-        raw = stream.read(limit + 1)
-    except HTTPException:  # werkzeug's own: a client that sent less than its Content-Length
-        raise
-    except Exception as error:  # the server's reader: its exception types are its own
-        raise UnreadableBody(f"{type(error).__name__}: {error}") from error
+    raw = GuardedInput(get_input_stream(environ)).read(limit + 1)
     return raw[:limit], len(raw) > limit

@@ -8,14 +8,20 @@ microseconds and works outside Flask.
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
+import spec
 from mockserver.answers import Answer
+from mockserver.errors import Rejected
 from mockserver.identity.auth import REDACTED
-from mockserver.identity.parsing import Call
+from mockserver.identity.parsing import CACHED_BODY_BYTES, Call
 from mockserver.scenarios.selector import RequestContext
 
 if TYPE_CHECKING:
@@ -26,6 +32,12 @@ _BODY_HEADERS = {"CONTENT_TYPE": "Content-Type", "CONTENT_LENGTH": "Content-Leng
 # Headers that carry credentials: the journal and the log keep that they were sent, never their value.
 SECRET_HEADERS = {"Authorization": REDACTED, "Proxy-Authorization": "<redacted>", "Cookie": "<redacted>"}
 _SHADOWED = {"HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"}
+# The user's token in a body: the journal keeps that one was sent, never its value.
+_TOKEN = b'"token"'
+_TOKEN_STRING = re.compile(rb'"token"\s*:\s*("[^"\\]*(?:\\.[^"\\]*)*")')
+_TOKEN_NOT_A_STRING = re.compile(rb'"token"\s*:\s*[\[{]')
+TOKEN_REDACTED = "<redacted>"
+_REDACTED_JSON = orjson.dumps(TOKEN_REDACTED)
 
 
 def headers_of(environ: Mapping[str, Any]) -> dict[str, str]:
@@ -64,8 +76,76 @@ def context(call: Call | None, raw: bytes, environ: Mapping[str, Any]) -> Reques
         identifier=call.identifier if call else None,
         session=environ.get("HTTP_X_MOCK_SESSION"),
         headers=headers_of(environ),
-        raw_body_text=raw.decode("utf-8", "replace"),
+        raw_body_text=body_text(raw),
     )
+
+
+def body_text(raw: bytes) -> str:
+    """A request body as the journal keeps it: text, every ``"token"`` field's string redacted (in a
+    list or an object too). Bodies repeat (a client polling one user): small ones are remembered."""
+    return _remembered_body_text(raw) if len(raw) <= CACHED_BODY_BYTES else _body_text(raw)
+
+
+def _body_text(raw: bytes) -> str:
+    at = raw.find(_TOKEN)
+    if at < 0:
+        return raw.decode("utf-8", "replace")
+    kept: list[bytes] = []
+    start = 0
+    while at >= 0:  # a search from each "token" costs a third of one regex scan of the whole body
+        found = _TOKEN_STRING.match(raw, at)
+        if found is not None:
+            kept += (raw[start : found.start(1)], _REDACTED_JSON)
+            start = found.end(1)
+        at = raw.find(_TOKEN, at + len(_TOKEN))
+    redacted = b"".join([*kept, raw[start:]])
+    if _TOKEN_NOT_A_STRING.search(redacted):
+        for secret in _tokens(redacted, identifier=False):
+            redacted = redacted.replace(orjson.dumps(secret), _REDACTED_JSON)
+    return redacted.decode("utf-8", "replace")
+
+
+_remembered_body_text = lru_cache(maxsize=1024)(_body_text)
+
+
+def without_token(reason: Rejected, raw: bytes) -> Rejected:
+    """``reason`` with the user's token (the ``token`` field, or the identifier of type ``token``) never
+    repeated: a refusal that quotes what it refused quotes the token as ``'<redacted>'``."""
+    secrets = sorted({repr(text) for text in _tokens(raw, identifier=True)}, key=len, reverse=True)
+    if not secrets:
+        return reason
+
+    def clean(message: str) -> str:
+        for secret in secrets:
+            message = message.replace(secret, repr(TOKEN_REDACTED))
+        return message
+
+    problems = [spec.Problem(p.path, clean(p.message), p.keyword) for p in reason.problems]
+    return Rejected(reason.status, reason.code, clean(reason.error), problems, reason.headers)
+
+
+def _tokens(raw: bytes, *, identifier: bool) -> Iterator[str]:
+    """The strings of a body's token field, and (``identifier``) its identifier when that is of type
+    ``token``."""
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return
+    call = body.get(spec.CALL) if isinstance(body, dict) else None
+    user = call.get("user") if isinstance(call, dict) else None
+    if not isinstance(user, dict):
+        return
+    found = [user.get("token")]
+    if identifier and user.get("identifier-type") == "token":
+        found.append(user.get("identifier"))
+    while found:  # a token that is not a string (a list, say) is quoted whole: every string in it
+        value = found.pop()
+        if isinstance(value, str) and value:
+            yield value
+        elif isinstance(value, list):
+            found.extend(value)
+        elif isinstance(value, dict):
+            found.extend(value.values())
 
 
 def entry(

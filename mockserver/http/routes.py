@@ -13,13 +13,14 @@ from typing import Any
 
 import orjson
 from flask import Flask, Response, current_app, g, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.sansio.utils import get_host
 
 import spec
 from mockserver import answers
 from mockserver.answers import Answer
 from mockserver.http import delivery, docs, records
+from mockserver.http.incoming import UnreadableBody, decimal
 from mockserver.http.runtime import Runtime
 from mockserver.scenarios.selector import Selector
 
@@ -41,6 +42,7 @@ def init_app(app: Flask) -> None:
     app.add_url_rule(HEALTH_PATH, "health", health, methods=["GET"])
     app.add_url_rule("/__mock/catalog", "catalog", catalog_page, methods=["GET"])
     app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(UnreadableBody, unreadable_body)
     app.register_error_handler(Exception, internal_error)
     app.before_request(_start)
     app.after_request(_log)
@@ -72,29 +74,31 @@ def served_from() -> str:
     host = request.host
     if not host:
         environ = request.environ
-        port = str(environ.get("SERVER_PORT", ""))
-        server = (str(environ.get("SERVER_NAME", "")), int(port) if port.isdigit() else None)
+        server = (str(environ.get("SERVER_NAME", "")), decimal(str(environ.get("SERVER_PORT", ""))))
         host = get_host(request.scheme, None, server)
     return f"{request.scheme}://{host}{request.script_root}" if host else request.script_root or "/"
 
 
 def health() -> Response:
     rt = runtime()
+    counted = rt.counters.totals()
     body = {
         "status": "ok",
         "any-user": rt.directory.any_user,
         "status-mapping": rt.mapping,
         "seed": rt.generator.seed,
         "pinned-now": rt.pin.isoformat() if rt.pin else None,
-        "internal-errors": rt.internal_errors,
-        "self-check-failures": rt.self_check_failures,
+        "internal-errors": counted["internal_errors"],
+        "self-check-failures": counted["self_check_failures"],
+        "counted-across": counted.across,
     }
     return Response(orjson.dumps(body), 200, content_type=answers.JSON)
 
 
 def catalog_page() -> Response:
     rt = runtime()
-    document = docs.catalog_document(served_from(), rt.keys[0], rt.directory)
+    key = docs.shown_key(rt.keys[0], docs.is_loopback(request.remote_addr))
+    document = docs.catalog_document(served_from(), key, rt.directory)
     return Response(orjson.dumps(document), 200, content_type=answers.JSON)
 
 
@@ -118,6 +122,11 @@ def http_error(error: HTTPException) -> Response:
     entry = records.entry(request.method, request.path, ctx, answer, scenario=None, started=g.mock_started)
     g.mock_entry = entry
     return _response(delivery.journal(selector(), entry) or answer)
+
+
+def unreadable_body(error: UnreadableBody) -> Response:
+    """A body the server could not decode (a broken chunked encoding): 400, answered as any HTTP error."""
+    return http_error(BadRequest(f"the body could not be read ({error})"))
 
 
 def internal_error(error: Exception) -> Response:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,6 +15,7 @@ from mockserver.http.request_log import RequestLog
 from mockserver.identity import users
 from mockserver.identity.parsing import Verdicts
 from mockserver.scenarios.effects import Delays
+from mockserver.scenarios.state.counters import Counters, LocalCounters
 
 # The hot path's cache of final answers holds at most this many bytes of bodies (per worker).
 ANSWER_CACHE_BYTES = 32 * 1024 * 1024
@@ -35,13 +35,20 @@ class Runtime:
     max_body: int
     log: RequestLog
     paths: tuple[str, ...]
-    internal_errors: int = 0
-    self_check_failures: int = 0
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    # Counts of what must never happen (``internal_errors``, ``self_check_failures``); the state store's
+    # counters, which add up across workers, once the scenario engine is installed.
+    counters: Counters = field(default_factory=LocalCounters)
 
     def count(self, name: str) -> None:
-        with self._lock:
-            setattr(self, name, getattr(self, name) + 1)
+        self.counters.add(name)
+
+    @property
+    def internal_errors(self) -> int:
+        return self.counters.totals()["internal_errors"]
+
+    @property
+    def self_check_failures(self) -> int:
+        return self.counters.totals()["self_check_failures"]
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Runtime:

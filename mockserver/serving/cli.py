@@ -11,9 +11,12 @@ from __future__ import annotations
 import argparse
 import errno
 import os
+import shutil
 import socket
 import sys
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from mockserver import settings
@@ -183,7 +186,21 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         named = settings.setting("MOCK_STATE").named(command_line=True)
         warning = f"{named}: {down}; starting anyway (requests that need it answer 503 until it answers)"
         print(f"mockserver: warning: {warning}", file=sys.stderr)
-    return SERVERS[chosen.server](chosen)
+    return serve(chosen)
+
+
+def serve(chosen: Options) -> int:
+    """Run the chosen server with a run directory its workers share (``MOCK_RUN_DIR``: /__mock/health's
+    counts of every worker, with memory state), removed when the server stops."""
+    if not settings.is_memory(chosen.config.get("MOCK_STATE")):
+        return SERVERS[chosen.server](chosen)
+    run = tempfile.mkdtemp(prefix="mockserver-run-")
+    server = os.getpid()
+    try:
+        return SERVERS[chosen.server](replace(chosen, config={**chosen.config, "MOCK_RUN_DIR": run}))
+    finally:
+        if os.getpid() == server:  # a gunicorn worker leaves through this frame too: it must not remove it
+            shutil.rmtree(run, ignore_errors=True)
 
 
 def _gunicorn(chosen: Options) -> int:

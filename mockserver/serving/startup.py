@@ -70,7 +70,7 @@ def banner(chosen: Options, host: str, port: int, server: str) -> None:
         f"  API key:    {key}    (send 'Authorization: key={key}')",
         "  demo user:  " + ", ".join(f"{k} {v}" for k, v in demo.items()),
         f"  catalogue:  {base}/__mock/catalog    spec: {base}/openapi.json",
-        f"  try:        {docs.curl(base, key, demo)}",  # LAST_LABEL
+        f"  try:        {docs.curl(base, docs.shown_key(key, network is None), demo)}",  # LAST_LABEL
     ]
     print("\n".join(lines), flush=True)
 

@@ -143,7 +143,15 @@ def test_the_time_budget_stops_sending(scripted: tuple[str, list]) -> None:
 
 @pytest.mark.parametrize(
     ("header", "seconds"),
-    [("7", 7.0), (" 0 ", 0.0), ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0), ("soon", None), (None, None)],
+    [
+        ("7", 7.0),
+        (" 0 ", 0.0),
+        ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),
+        ("soon", None),
+        (None, None),
+        ("²", None),  # "²".isdigit() is True, and float("²") fails
+        ("\u0663", None),  # an Arabic-Indic 3: float() reads it, HTTP's delta-seconds are ASCII digits
+    ],
 )
 def test_retry_after_parsing(header: str | None, seconds: float | None) -> None:
     assert retry_after(header, now=1445412480.0) == seconds

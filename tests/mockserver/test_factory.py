@@ -117,7 +117,7 @@ def test_context_and_journal_entries() -> None:
         spec.CALL, "username", DEMO["identifier"], "run-7",
     )  # fmt: skip
     assert ctx.headers["Authorization"] == "key=<redacted>"
-    assert orjson.loads(ctx.raw_body_text) == {spec.CALL: {"user": DEMO}}
+    assert orjson.loads(ctx.raw_body_text) == {spec.CALL: {"user": {**DEMO, "token": "<redacted>"}}}
     app.test_client().post("/api/v4/request", data=b"{", headers={"Authorization": "key=bad"})
     ok, refused = selector.entries
     assert ok["result"] == 0 and ok["status"] == 200 and ok["session"] == "run-7" and ok["scenario"] is None

@@ -17,6 +17,8 @@ HEAD = (
     b"POST /api/v4/request HTTP/1.1\r\nHost: mock\r\nAuthorization: key=demo-key\r\n"
     b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
 )
+# Paths Flask serves that read a body: the admin API's.
+ADMIN_BODIES = ("/__mock/scenarios/script", "/__mock/requests/verify")
 CHUNKED = {
     "size not hexadecimal": b"zz\r\n{}\r\n0\r\n\r\n",
     "negative size": b"-5\r\n{}\r\n0\r\n\r\n",
@@ -62,3 +64,35 @@ def test_a_malformed_chunked_body_gets_a_json_answer_below_500(mock: ServerProce
         if b"application/json" in head:
             assert "error" in json.loads(payload)
     assert internal_errors(mock) == before
+
+
+def status_of(answer: bytes) -> int:
+    return int(answer.split(b" ", 2)[1])
+
+
+@pytest.mark.parametrize("path", ADMIN_BODIES)
+@pytest.mark.parametrize("body", CHUNKED.values(), ids=CHUNKED.keys())
+def test_a_malformed_chunked_body_to_the_admin_api_gets_a_json_answer_below_500(
+    mock: ServerProcess, path: str, body: bytes
+) -> None:
+    before = internal_errors(mock)
+    head = f"POST {path} HTTP/1.1\r\nHost: mock\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    answer = exchange(mock, head.encode() + body)
+    if answer:
+        head_bytes, _, payload = answer.partition(b"\r\n\r\n")
+        assert status_of(answer) < 500, answer[:500]
+        if b"application/json" in head_bytes:
+            assert "error" in json.loads(payload)
+    assert internal_errors(mock) == before
+
+
+@pytest.mark.parametrize("path", ADMIN_BODIES)
+def test_an_admin_body_whose_chunk_size_is_not_hexadecimal_is_a_400_naming_the_body(
+    mock: ServerProcess, path: str
+) -> None:
+    head = f"POST {path} HTTP/1.1\r\nHost: mock\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    answer = exchange(mock, head.encode() + CHUNKED["size not hexadecimal"])
+    assert status_of(answer) == 400, answer[:500]
+    body = json.loads(answer.partition(b"\r\n\r\n")[2])
+    assert body["problems"][0]["path"] == "$"
+    assert "the body could not be read" in body["error"]

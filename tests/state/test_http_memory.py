@@ -278,3 +278,35 @@ def test_the_catalogue_lists_builtin_scenarios_with_curl(mock: Mock) -> None:
     names = [s["name"] for s in body["scenarios"]]
     assert {"ok", "result-145", "http-503", "latency-fixed"} <= set(names)
     assert all(s["curl"].startswith("curl ") and s["description"] for s in body["scenarios"])
+
+
+def test_a_script_of_30000_invalid_steps_lists_50_problems_and_says_there_are_more(mock: Mock) -> None:
+    response = mock.admin("POST", "/scenarios/script", json={"sequence": [{}] * 30_000})
+    assert response.status_code == 400
+    assert len(response.content) < 20_000  # it was 4.3 MB, every problem listed
+    body = response.json()
+    assert body["problems"][0] == {"path": "$.sequence", "message": "30000 items; at most 1000"}
+    assert len(body["problems"]) == 50
+    assert body["more-problems"] == {"count": 950, "exact": False}  # counting stopped at 1000
+    assert body["error"] == "$.sequence: 30000 items; at most 1000 (and at least 999 more)"
+
+
+def test_a_script_of_1000_unknown_scenarios_counts_every_problem(mock: Mock) -> None:
+    response = mock.admin("POST", "/scenarios/script", json={"sequence": [{"scenario": "nope"}] * 1000})
+    assert response.status_code == 400
+    body = response.json()
+    assert len(body["problems"]) == 50 and body["more-problems"] == {"count": 950, "exact": True}
+    assert body["error"].endswith("(and 999 more)")
+
+
+def test_a_refused_value_is_not_sent_back_whole(mock: Mock) -> None:
+    for step in ({"scenario": "x" * 500_000}, {"scenario": "ok", "times": "9" * 500_000}):
+        response = mock.admin("POST", "/scenarios/script", json={"sequence": [step]})
+        assert response.status_code == 400
+        assert len(response.content) < 2_000, response.content[:300]
+
+
+def test_an_admin_body_over_a_megabyte_is_refused_unread(mock: Mock) -> None:
+    response = mock.admin("POST", "/scenarios/script", data=b" " * (1024 * 1024 + 1))
+    assert response.status_code == 413
+    assert response.json()["problems"] == [{"path": "$", "message": "an admin body is at most 1048576 bytes"}]

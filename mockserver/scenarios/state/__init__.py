@@ -2,10 +2,12 @@
 
 Public API:
 
-- ``make_store(url, journal_size, max_scripts, journal_total)``: ``memory`` or ``redis://...`` -> a ``Store``;
-  ``check_url(url)`` refuses a URL that names none, without contacting anything.
+- ``make_store(url, journal_size, max_scripts, journal_total, max_sessions, run_dir)``: ``memory`` or
+  ``redis://...`` -> a ``Store``; ``check_url(url)`` refuses a URL that names none, without contacting
+  anything.
 - ``Store`` (``MemoryStore``, ``RedisStore``): scripts and a journal ring per session.
 - ``NewScript``, ``StoredScript``, ``ScriptStep``, ``SessionJournal``: values the stores take and return.
+- ``Store.counters``: counts that add up across workers (``counters``).
 - ``journal``: filters and verification; ``schemas``: the admin and scenario-file schemas.
 """
 
@@ -26,7 +28,7 @@ from mockserver.scenarios.state.base import (
     valid_session,
 )
 from mockserver.scenarios.state.errors import BadStateUrl, StateUnavailable, TooManyScripts
-from mockserver.scenarios.state.memory import DEFAULT_JOURNAL_TOTAL, MemoryStore
+from mockserver.scenarios.state.memory import DEFAULT_JOURNAL_TOTAL, DEFAULT_MAX_SESSIONS, MemoryStore
 from mockserver.scenarios.state.model import DEFAULT_SESSION, Script, StoredScript
 from mockserver.scenarios.state.redis_store import RedisStore, redact
 from mockserver.settings import is_memory
@@ -84,14 +86,21 @@ def make_store(
     journal_size: int = DEFAULT_JOURNAL_SIZE,
     max_scripts: int = DEFAULT_MAX_SCRIPTS,
     journal_total: int = DEFAULT_JOURNAL_TOTAL,
+    *,
+    max_sessions: int = DEFAULT_MAX_SESSIONS,
+    run_dir: str | None = None,
 ) -> Store:
     """The store ``url`` names: ``memory`` (or None/empty) or a Redis URL such as ``redis://host:6379/0``.
 
-    Raises BadStateUrl (a ConfigError naming ``MOCK_STATE``) for anything else. ``journal_total``
-    bounds the memory store's journals together; Redis bounds its own memory.
+    Raises BadStateUrl (a ConfigError naming ``MOCK_STATE``) for anything else. ``journal_total`` and
+    ``max_sessions`` bound the memory store's journals and script sessions; Redis bounds its own memory.
+    ``run_dir``: where the memory store's counters meet those of the server's other workers (Redis
+    counts in Redis).
     """
     check_url(url)
     if is_memory(url):
-        return MemoryStore(journal_size, max_scripts, journal_total)
+        return MemoryStore(
+            journal_size, max_scripts, journal_total, max_sessions=max_sessions, run_dir=run_dir
+        )
     assert url is not None
     return RedisStore(url, journal_size, max_scripts)

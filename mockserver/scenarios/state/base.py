@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from mockserver import settings
+from mockserver.scenarios.state.counters import Counters, LocalCounters
 from mockserver.scenarios.state.model import Script, StoredScript
 
 # Session ids name Redis keys: no braces (hash tags), no spaces, bounded.
@@ -66,6 +67,7 @@ class Store(ABC):
             raise ValueError("journal size must be at least 1")
         self.journal_size = journal_size
         self.max_scripts = max_scripts
+        self.counters: Counters = LocalCounters()  # what /__mock/health counts, as widely as the state
 
     # Scripts ---------------------------------------------------------------------------------
 

@@ -2,9 +2,11 @@
 
 Keys of a session share the hash tag ``{session}``:
 ``<prefix>{session}:active`` and ``:done`` (hashes id -> script JSON), ``:served`` (hash id -> count),
-``:seq`` (installation counter), ``:once`` (ids of file scripts ever installed), ``:journal``
-(a list, newest first, trimmed to the ring size), ``:journal-seen`` (set while the session's journal
-is remembered) and ``:journal-evicted`` (set when a journal vanished that was not cleared).
+``:seq`` (installation counter), ``:once`` (ids of file scripts ever installed, at most
+``max_scripts``), ``:journal`` (a list, newest first, trimmed to the ring size), ``:journal-seen``
+(set while the session's journal is remembered) and ``:journal-evicted`` (set when a journal vanished
+that was not cleared). Only writes create keys: reading any session id leaves Redis as it was.
+``<prefix>counters`` (a hash) holds what ``/__mock/health`` counts, for every worker and host.
 Consuming a step is one Lua script, so two workers never serve the same step and none is lost.
 
 Journals are bounded per session (the ring) and by idle expiry; Redis's own memory limit bounds them
@@ -35,6 +37,7 @@ from mockserver.scenarios.state.base import (
     build,
     ordered,
 )
+from mockserver.scenarios.state.counters import RedisCounters
 from mockserver.scenarios.state.errors import StateUnavailable, TooManyScripts
 from mockserver.scenarios.state.model import Script, StoredScript
 
@@ -97,7 +100,19 @@ if only_once and redis.call('SISMEMBER', once, id) == 1 then return 0 end
 if redis.call('HLEN', active) >= limit then return -1 end
 redis.call('HSET', active, id, raw)
 redis.call('HSET', served, id, 0)
-if only_once then redis.call('SADD', once, id) end
+if only_once then
+  redis.call('SADD', once, id)
+  -- bounded: beyond the limit, the ids of file scripts replaced long ago (any but this one) go
+  local extra = redis.call('SCARD', once) - limit
+  if extra > 0 then
+    for _, old in ipairs(redis.call('SRANDMEMBER', once, extra + 1)) do
+      if extra > 0 and old ~= id then
+        redis.call('SREM', once, old)
+        extra = extra - 1
+      end
+    end
+  end
+end
 return 1
 """
 
@@ -149,6 +164,7 @@ class RedisStore(Store):
         self._take = self._redis.register_script(_TAKE)
         self._install = self._redis.register_script(_INSTALL)
         self._delete = self._redis.register_script(_DELETE)
+        self.counters = RedisCounters(self._redis, f"{prefix}counters", redact(url), journal_idle)
 
     def _key(self, session: str, name: str) -> str:
         return f"{self.prefix}{{{session}}}:{name}"
@@ -228,7 +244,7 @@ class RedisStore(Store):
             pipe = self._redis.pipeline(transaction=True)
             pipe.hlen(self._key(session, "active"))
             pipe.hlen(self._key(session, "done"))
-            pipe.delete(*self._keys(session), self._key(session, "once"))
+            pipe.delete(*self._keys(session), self._key(session, "once"), self._key(session, "seq"))
             active, done, _ = pipe.execute()
         return int(active) + int(done)
 

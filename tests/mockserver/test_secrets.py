@@ -1,0 +1,150 @@
+"""The API key and users' tokens stay out of what the mock prints, logs, journals and answers.
+
+Curl commands (the catalogue, GET /__mock/scenarios, the banner's last line) show the demo key only to a
+reader on this machine, otherwise a placeholder; logs (both formats), error bodies and the journal never
+hold a key or a token, whatever the request got wrong."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from collections.abc import Iterator
+
+import orjson
+import pytest
+import requests
+
+import spec
+from mockserver import create_app, settings
+from mockserver.http.docs import KEY_PLACEHOLDER
+from mockserver.serving.options import Options
+from mockserver.serving.process import ServerProcess, start_mock
+from mockserver.serving.startup import banner
+
+KEY = "s3cret-partner-key-4711"
+TOKEN = "87d4e3085af04671834ebeb127df33bf"  # the demo user's (fixtures/users.yaml)
+USER = {"identifier-type": "username", "identifier": "demo@example.com"}
+
+
+def _curl_lines(document: dict[str, object]) -> list[str]:
+    entries = [*document.get("scenarios", []), *document.get("magic-values", [])]  # type: ignore[misc]
+    return [entry["curl"] for entry in entries]
+
+
+def _try_line(server: ServerProcess) -> str:
+    (line,) = [line for line in server.banner.splitlines() if line.lstrip().startswith("try:")]
+    return line
+
+
+def test_a_key_of_your_own_is_never_in_a_curl_command() -> None:
+    with start_mock(["--api-key", KEY, "--log-format", "off"]) as server:
+        for path in ("/__mock/catalog", "/__mock/scenarios"):
+            answer = requests.get(server.base + path, timeout=30)
+            assert KEY not in answer.text
+            lines = _curl_lines(answer.json())
+            assert lines and all(f"Authorization: key={KEY_PLACEHOLDER}" in line for line in lines)
+        assert KEY not in _try_line(server) and KEY_PLACEHOLDER in _try_line(server)
+
+
+def test_the_demo_key_is_shown_to_this_machine_only() -> None:
+    with start_mock(["--log-format", "off"]) as server:  # the demo key, on 127.0.0.1
+        lines = _curl_lines(requests.get(server.base + "/__mock/catalog", timeout=30).json())
+        assert all(f"key={settings.DEMO_API_KEY}" in line for line in lines)
+        assert f"key={settings.DEMO_API_KEY}" in _try_line(server)
+    client = create_app({"MOCK_LOG_FORMAT": "off"}).test_client()
+    remote = {"REMOTE_ADDR": "192.0.2.7"}  # a reader elsewhere on the network
+    for path in ("/__mock/catalog", "/__mock/scenarios"):
+        document = client.get(path, environ_overrides=remote).get_json()
+        assert all(f"key={KEY_PLACEHOLDER}" in line for line in _curl_lines(document))
+
+
+def test_a_banner_on_a_network_address_shows_the_placeholder(capsys: pytest.CaptureFixture[str]) -> None:
+    chosen = Options("0.0.0.0", 8080, 1, 1, {"MOCK_API_KEYS": [settings.DEMO_API_KEY]})
+    banner(chosen, "0.0.0.0", 8080, "gunicorn")
+    (line,) = [line for line in capsys.readouterr().out.splitlines() if line.lstrip().startswith("try:")]
+    assert KEY_PLACEHOLDER in line and f"key={settings.DEMO_API_KEY}" not in line
+
+
+def _call(user: dict[str, object]) -> bytes:
+    return orjson.dumps({spec.CALL: {"user": user}})
+
+
+# Requests that each get something wrong, carrying the key and a token where a client would.
+PROTOCOL = {"Authorization": f"key={KEY}", "Content-Type": "application/json"}
+WRONG = [
+    ("a token too long", PROTOCOL, _call({**USER, "token": TOKEN + "x" * 300})),
+    ("a token in a list", PROTOCOL, _call({**USER, "token": [TOKEN]})),
+    ("a token that is an object", PROTOCOL, _call({**USER, "token": {"value": TOKEN}})),
+    ("a wrong identifier type", PROTOCOL, _call({**USER, "identifier-type": "e-mail", "token": TOKEN})),
+    ("a wrong token", PROTOCOL, _call({**USER, "token": TOKEN[::-1]})),
+    ("the right token", PROTOCOL, _call({**USER, "token": TOKEN})),
+    ("no JSON", PROTOCOL, b'{"' + spec.CALL.encode() + b'": {"user": {"token": "' + TOKEN.encode() + b'"'),
+    ("a wrong key", {**PROTOCOL, "Authorization": f"key={KEY}x"}, _call({**USER, "token": TOKEN})),
+    ("no key= prefix", {**PROTOCOL, "Authorization": KEY}, _call({**USER, "token": TOKEN})),
+    ("a bad clock", {**PROTOCOL, "X-Mock-Now": "soon"}, _call({**USER, "token": TOKEN})),
+    ("a bad media type", {**PROTOCOL, "Content-Type": "text/plain"}, _call({**USER, "token": TOKEN})),
+    ("an unknown scenario", {**PROTOCOL, "X-Mock-Scenario": "nope"}, _call({**USER, "token": TOKEN})),
+]
+# The identifier of type token is a token too: refusals never repeat it (the journal keeps it, as
+# what scripts and verify match on).
+AS_IDENTIFIER = [
+    ("a token identifier too long", PROTOCOL, _call({"identifier-type": "token", "identifier": TOKEN * 9})),
+    (
+        "a token identifier, a bad token",
+        PROTOCOL,
+        _call({"identifier-type": "token", "identifier": TOKEN, "token": 5}),
+    ),
+]
+
+
+@contextlib.contextmanager
+def _mock(log_format: str) -> Iterator[ServerProcess]:
+    with start_mock(["--api-key", KEY, "--log-format", log_format]) as server:
+        yield server
+
+
+@pytest.mark.parametrize("log_format", ["json", "text"])
+def test_no_key_or_token_in_error_bodies_logs_or_the_journal(log_format: str) -> None:
+    with _mock(log_format) as server, requests.Session() as http:
+        answers: dict[str, str] = {}
+        for session, cases in (("fields", WRONG), ("identifiers", AS_IDENTIFIER)):
+            for name, headers, body in cases:
+                sent = {**headers, "X-Mock-Session": session}
+                answers[name] = http.post(server.base + "/api/v4/request", data=body, headers=sent).text
+        token_call = _call({**USER, "token": TOKEN})
+        answers["a wrong path"] = http.post(
+            server.base + "/api/v3/nowhere", data=token_call, headers=PROTOCOL
+        ).text
+        answers["a wrong method"] = http.get(server.base + "/api/v4/request", headers=PROTOCOL).text
+        bad_script = orjson.dumps({"sequence": [{"scenario": "nope", "times": 0}]})
+        answers["a bad script"] = http.post(
+            server.base + "/__mock/scenarios/script", data=bad_script, headers=PROTOCOL
+        ).text
+        journal = http.get(server.base + "/__mock/requests", headers={"X-Mock-Session": "fields"}).text
+        stderr = server.stderr()
+    for name, answer in answers.items():
+        assert KEY not in answer and TOKEN not in answer, (name, answer[:500])
+    assert orjson.loads(journal)["count"] == len(WRONG)
+    assert KEY not in journal and TOKEN not in journal
+    assert '"token":"<redacted>"' in journal.replace("\\", "").replace(" ", "")
+    assert stderr.strip(), "the request log printed nothing"
+    assert KEY not in stderr and TOKEN not in stderr
+
+
+def test_the_journal_keeps_that_a_token_was_sent() -> None:
+    app = create_app({"MOCK_LOG_FORMAT": "off", "MOCK_LOG_STREAM": io.StringIO()})
+    client = app.test_client()
+    spaced = (
+        b'{"'
+        + spec.CALL.encode()
+        + b'": {"user": {"token" :  "'
+        + TOKEN.encode()
+        + b'", "identifier": "x"}}}'
+    )
+    client.post(
+        "/api/v4/request",
+        data=spaced,
+        headers={"Authorization": "key=demo-key", "Content-Type": "application/json"},
+    )
+    (entry,) = client.get("/__mock/requests").get_json()["requests"]
+    assert TOKEN not in entry["body"] and '"token" :  "<redacted>"' in entry["body"]
