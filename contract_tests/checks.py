@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import spec
-from contract_tests.model import Exchange, Finding, Kind
+from contract_tests.config import Config
+from contract_tests.model import Exchange, Finding, Kind, User
 from contract_tests.transport import REDACTED
 
 FAMILIES = ("schema", "semantics", "authentication", "robustness", "consistency")
@@ -28,32 +29,40 @@ _JSON_MEDIA = re.compile(r"^application/(?:[\w.+-]+\+)?json$", re.IGNORECASE)
 
 @dataclass
 class Context:
-    """What checks may consult besides the exchange: the profile and the known user's data."""
+    """What checks may consult besides the exchange: the profile, the secrets, and the sessions each
+    known-good user was answered with so far."""
 
     profile: str
-    baselines: list[list[tuple[str, ...]]] = field(default_factory=list)
-    secrets: tuple[tuple[str, str], ...] = ()  # (what, value): the API key, the known user's token
+    secrets: tuple[tuple[str, str], ...] = ()  # (what, value): the API key, the known users' tokens
+    baselines: dict[User, list[list[tuple[str, ...]]]] = field(default_factory=dict)
 
-    def remember(self, sessions: Any) -> None:
-        """Record the known user's sessions (from a success to the known-good request)."""
+    def remember(self, sessions: Any, user: User = User.KNOWN) -> None:
+        """Record ``user``'s sessions (from a success to that user's known-good request)."""
         if isinstance(sessions, list):
-            self.baselines.append(fingerprint(sessions))
+            self.baselines.setdefault(user, []).append(fingerprint(sessions))
 
-    def is_known_data(self, sessions: Any) -> bool | None:
-        """Whether ``sessions`` are the known user's (None: no baseline to compare with).
+    def is_known_data(self, sessions: Any, user: User = User.KNOWN) -> bool | None:
+        """Whether ``sessions`` are ``user``'s (None: no baseline to compare with).
 
-        Equal to one answer the known user got, or made only of sessions the known user was seen
-        with (a session may start during the run); empty only if the known user's list was empty.
+        Equal to one answer the user got, or made only of sessions the user was seen with (a
+        session may start during the run); empty only if the user's list was empty.
         """
-        if not self.baselines:
+        baselines = self.baselines.get(user)
+        if not baselines:
             return None
         if not isinstance(sessions, list):
             return False
         prints = fingerprint(sessions)
-        if prints in self.baselines:
+        if prints in baselines:
             return True
-        seen = {one for baseline in self.baselines for one in baseline}
+        seen = {one for baseline in baselines for one in baseline}
         return bool(prints) and all(one in seen for one in prints)
+
+    def whose(self, sessions: Any) -> User | None:
+        """The known-good user these sessions belong to, if any (not a list or empty: None)."""
+        if not isinstance(sessions, list) or not sessions:
+            return None
+        return next((user for user in User if self.is_known_data(sessions, user)), None)
 
 
 # Fields a server may compute from its clock (a session in progress grows in energy and cost).
@@ -81,6 +90,20 @@ def fingerprint(sessions: list[Any]) -> list[tuple[str, ...]]:
 CheckFunction = Callable[[Context, Exchange], Iterator[Finding]]
 
 
+@dataclass(frozen=True)
+class Needs:
+    """What a check needs from the run's options; without it the check is skipped, saying ``missing``."""
+
+    missing: str
+    met: Callable[[Config], bool]
+
+
+SECOND_USER = Needs(
+    "no second known-good user (--second-user-type, --second-user, --second-user-token)",
+    lambda config: config.second_user is not None,
+)
+
+
 # Answers to the call; an answer to another method or path (DENIED) may be anything but data.
 _CALL_KINDS = frozenset(Kind) - {Kind.DENIED}
 
@@ -89,7 +112,8 @@ _CALL_KINDS = frozenset(Kind) - {Kind.DENIED}
 class Check:
     """A named rule: ``function`` yields findings for the exchanges of ``kinds`` (None = all; by
     default the answers to the call, not those to another method or path). Only exchanges that got
-    an answer are judged, unless ``needs_answer`` is False."""
+    an answer are judged, unless ``needs_answer`` is False; a check whose ``needs`` the run's options
+    do not meet judges nothing and is reported as skipped."""
 
     name: str
     family: str
@@ -97,6 +121,7 @@ class Check:
     function: CheckFunction
     kinds: frozenset[Kind] | None = _CALL_KINDS
     needs_answer: bool = True
+    needs: Needs | None = None  # what the run's options must give, else the check is skipped
 
     def applies(self, exchange: Exchange) -> bool:
         if self.kinds is not None and exchange.kind not in self.kinds:
@@ -201,6 +226,28 @@ def no_foreign_data(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
         )
 
 
+_CROSS = "a request mixing the two known users' identifiers and tokens"
+
+
+def cross_user_auth_refused(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
+    tolerated = exchange.case.expect.user
+    if not _is_success(exchange):
+        yield from _refused(exchange, _CROSS)
+        return
+    if tolerated is not None and ctx.is_known_data(exchange.sessions, tolerated):
+        return  # the identifier owner's own request (D11, D12): the owner's own sessions
+    whose = ctx.whose(exchange.sessions)
+    what = "sessions" if exchange.carries_sessions() else "result code 0"
+    if whose is not None:
+        what = f"the {whose}'s sessions"
+    allowed = f"the {tolerated}'s own sessions or a refusal" if tolerated else "a refusal"
+    yield Finding(
+        f"{_CROSS} was answered with {what} (HTTP {exchange.response.status}); only {allowed} may answer it",
+        "$.user.sessions" if exchange.carries_sessions() else "$.result.code",
+        exchange.sessions if exchange.carries_sessions() else exchange.result_code,
+    )
+
+
 def not_the_call_no_data(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
     if _is_success(exchange):
         what = "sessions" if exchange.carries_sessions() else "result code 0"
@@ -243,7 +290,7 @@ def _needs_json(exchange: Exchange) -> bool:
     status = exchange.response.status
     if status >= 500:
         return False
-    return status < 400 or exchange.kind in {Kind.KNOWN, Kind.USER_AUTH, Kind.PARTNER_AUTH}
+    return status < 400 or exchange.kind in {Kind.KNOWN, Kind.USER_AUTH, Kind.PARTNER_AUTH, Kind.CROSS_USER}
 
 
 def json_body(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
@@ -528,6 +575,18 @@ CHECKS: list[Check] = [
         "and never sessions.",
         partner_auth_refused,
         frozenset({Kind.PARTNER_AUTH}),
+    ),
+    Check(
+        "cross-user-auth-refused",
+        "authentication",
+        "With a second known-good user (D40): one user's identifier with the other's token, also under "
+        "another identifier-type, is refused with a user-auth code (140-145) or a general one (100-102, D8), "
+        "never with either user's sessions; where D11 (identifier-type token: the token field is ignored) "
+        "or D12 (a card without a token) makes the request the identifier owner's own, that user's own "
+        "sessions may answer it, and no one else's.",
+        cross_user_auth_refused,
+        frozenset({Kind.CROSS_USER}),
+        needs=SECOND_USER,
     ),
     Check(
         "no-foreign-data",

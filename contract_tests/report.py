@@ -73,6 +73,12 @@ def console(report: Report, json_path: str | None = None) -> str:
         distinct = Counter((remark.source, remark.message) for remark in report.warnings)
         for (source, message), count in distinct.most_common(8):
             lines.append(f"  {source}: {message}" + (f" (x{count})" if count > 1 else ""))
+    skipped: dict[str, list[str]] = {}
+    for result in report.results:
+        if result.skipped:
+            skipped.setdefault(result.skipped, []).append(result.check.name)
+    for reason, names in skipped.items():
+        lines += ["", f"skipped ({reason}): {', '.join(names)}"]
     failed = sum(1 for result in report.results if result.failures)
     lines += [
         "",
@@ -113,7 +119,7 @@ def junit(report: Report, json_path: str | None = None) -> bytes:
             )
             element.text = text
         elif not result.applied:
-            ET.SubElement(case, "skipped", message="no exchange this check applies to")
+            ET.SubElement(case, "skipped", message=result.skipped or "no exchange this check applies to")
         ET.SubElement(case, "system-out").text = f"rule: {check.rule}\napplied to {result.applied} exchanges"
     document: bytes = ET.tostring(suite, encoding="utf-8", xml_declaration=True)
     return document
@@ -125,6 +131,7 @@ def as_json(report: Report) -> dict[str, Any]:
         "target": config.url,
         "profile": config.profile,
         "seed": config.seed,
+        "users": [user.value for user in config.users],
         "exit_code": report.exit_code,
         "incomplete": report.incomplete or None,
         "requests": report.requests,
@@ -146,8 +153,9 @@ def as_json(report: Report) -> dict[str, Any]:
                 "family": r.check.family,
                 "rule": r.check.rule,
                 "applied": r.applied,
-                "outcome": "failed" if r.failures else ("passed" if r.applied else "skipped"),
+                "outcome": r.outcome,
                 "failures": len(r.failures),
+                **({"skipped": r.skipped} if r.skipped else {}),
             }
             for r in report.results
         ],

@@ -12,7 +12,7 @@ from contract_tests import cases, explore
 from contract_tests.checks import CHECKS, Check, Context
 from contract_tests.config import Config
 from contract_tests.errors import CannotJudge, OutOfTime
-from contract_tests.model import Case, Exchange, Failure, Kind, Remark, Request
+from contract_tests.model import Case, Exchange, Failure, Kind, Remark, Request, User
 from contract_tests.transport import Client, curl, redact
 
 CURL_LIMIT = 20_000  # characters of a request body kept in a failure (a 1 MB case would bloat reports)
@@ -20,11 +20,18 @@ CURL_LIMIT = 20_000  # characters of a request body kept in a failure (a 1 MB ca
 
 @dataclass
 class CheckResult:
-    """How one check fared over the run."""
+    """How one check fared over the run; ``skipped``: why it judged nothing, when the options said so."""
 
     check: Check
     applied: int = 0
     failures: list[Failure] = field(default_factory=list)
+    skipped: str = ""
+
+    @property
+    def outcome(self) -> str:
+        if self.failures:
+            return "failed"
+        return "passed" if self.applied else "skipped"
 
 
 @dataclass
@@ -63,7 +70,15 @@ class Judge:
         self.config = config
         self.client = client
         self.context = Context(config.profile, secrets=config.secrets())
-        self.report = Report(config, [CheckResult(check) for check in CHECKS])
+        self.report = Report(
+            config,
+            [
+                CheckResult(check, skipped=check.needs.missing)
+                if check.needs is not None and not check.needs.met(config)
+                else CheckResult(check)
+                for check in CHECKS
+            ],
+        )
 
     def exchange(self, case: Case) -> Exchange:
         url = self.config.url_for(self.config.path if case.path is None else case.path)
@@ -74,11 +89,20 @@ class Judge:
         self.judge(self.exchange(case))
 
     def judge(self, exchange: Exchange) -> None:
-        self._count(exchange)
-        if exchange.kind is Kind.KNOWN and exchange.result_code == 0:
-            self.context.remember(exchange.sessions)
+        self.judge_together([exchange])
+
+    def judge_together(self, exchanges: list[Exchange]) -> None:
+        """Judge exchanges whose known-good answers each check may compare with the others'."""
+        for exchange in exchanges:
+            if exchange.kind is Kind.KNOWN and exchange.result_code == 0 and exchange.case.expect.user:
+                self.context.remember(exchange.sessions, exchange.case.expect.user)
+        for exchange in exchanges:
+            self._count(exchange)
+            self._check(exchange)
+
+    def _check(self, exchange: Exchange) -> None:
         for result in self.report.results:
-            if not result.check.applies(exchange):
+            if result.skipped or not result.check.applies(exchange):
                 continue
             result.applied += 1
             for finding in result.check.function(self.context, exchange):
@@ -120,10 +144,16 @@ class Judge:
         report.by_group.setdefault(exchange.case.group, Counter())[f"{status}/{label}"] += 1
 
 
-def preflight(judge: Judge) -> Exchange:
-    """Send the known-good request; raise CannotJudge when the target cannot be judged at all."""
+_OPTIONS = {
+    User.KNOWN: "--api-key, --identifier-type, --identifier and --token",
+    User.SECOND: "--second-user-type, --second-user and --second-user-token",
+}
+
+
+def preflight(judge: Judge, user: User = User.KNOWN) -> Exchange:
+    """Send ``user``'s known-good request; raise CannotJudge when the target cannot be judged at all."""
     config = judge.config
-    exchange = judge.exchange(cases.success_case(config))
+    exchange = judge.exchange(cases.success_case(config, user))
     response = exchange.response
     where = f"POST {config.url}"
     if not exchange.answered:
@@ -138,9 +168,10 @@ def preflight(judge: Judge) -> Exchange:
     )
     if family in {"user-auth", "partner-auth"} or response.status in {401, 403}:
         message = exchange.body.get("result", {}).get("message") if exchange.is_json_object else None
+        whose = "known-good" if user is User.KNOWN else "second user's"
         raise CannotJudge(
-            f"the known-good credentials were refused: HTTP {response.status}, result code {code!r}"
-            f" ({message or 'no message'}); check --api-key, --identifier-type, --identifier and --token"
+            f"the {whose} credentials were refused: HTTP {response.status}, result code {code!r}"
+            f" ({message or 'no message'}); check {_OPTIONS[user]}"
         )
     if response.status in {404, 405} and code != 0:
         raise CannotJudge(f"nothing answers {where} (HTTP {response.status}): check --base-url and --path")
@@ -155,14 +186,15 @@ def run(config: Config) -> Report:
     report = judge.report
     try:
         try:
-            judge.judge(preflight(judge))
+            known = [preflight(judge, user) for user in config.users]
         except OutOfTime as exc:
-            raise CannotJudge(f"--max-time {config.max_time:g} s ran out before the first answer") from exc
+            raise CannotJudge(f"--max-time {config.max_time:g} s ran out before the first answers") from exc
+        judge.judge_together(known)  # each user's answer is compared with the other's
         fixed = cases.fixed_cases(config)
         for case in fixed:
             judge.send(case)
         judge.send(cases.success_case(config))  # again: the known user's data, for comparisons
-        report.phases["fixed"] = len(fixed) + 2
+        report.phases["fixed"] = len(known) + len(fixed) + 1
         for name, explorer in explore.EXPLORERS:
             report.phases[name] = explorer(config, judge.send)
     except OutOfTime:

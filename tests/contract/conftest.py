@@ -17,8 +17,16 @@ import pytest
 from tests.servers.reference import API_KEY, USERS
 
 ROOT = Path(__file__).resolve().parents[2]
-ADA = USERS[0]
+ADA, GRACE = USERS[0], USERS[-1]
 KNOWN_ADA = ["--identifier-type", "username", "--identifier", ADA["identifier"], "--token", ADA["token"]]
+SECOND_GRACE = [
+    "--second-user-type",
+    "username",
+    "--second-user",
+    GRACE["identifier"],
+    "--second-user-token",
+    GRACE["token"],
+]
 # Small and unthrottled: these targets are local processes (defaults are for staging).
 FAST = ["--max-examples", "10", "--rate-limit", "0", "--timeout", "2", "--retries", "2"]
 
@@ -113,5 +121,16 @@ def reference() -> Iterator[str]:
         yield url
 
 
-def ada_args(url: str, *extra: str) -> list[str]:
-    return ["--base-url", url, "--api-key", API_KEY, *KNOWN_ADA, *FAST, *extra]
+def ada_args(url: str, *extra: str, second: bool = True) -> list[str]:
+    """The suite's options for a proof server: Ada, and Grace as the second user unless ``second`` is
+    False."""
+    return [
+        "--base-url",
+        url,
+        "--api-key",
+        API_KEY,
+        *KNOWN_ADA,
+        *(SECOND_GRACE if second else []),
+        *FAST,
+        *extra,
+    ]

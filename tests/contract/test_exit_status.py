@@ -45,8 +45,12 @@ def test_an_unreachable_target_exits_2_naming_the_url_and_the_reason(tmp_path: P
         (["--token", "0" * 32], "result code 145"),
         (["--identifier", "nobody@example.org"], "result code 144"),
         (["--path", "/api/v9/request"], "HTTP 404"),
+        (
+            ["--second-user-token", "0" * 32],
+            "the second user's credentials were refused: HTTP 401, result code 145",
+        ),
     ],
-    ids=["wrong-api-key", "wrong-token", "unknown-user", "wrong-path"],
+    ids=["wrong-api-key", "wrong-token", "unknown-user", "wrong-path", "wrong-second-user-token"],
 )
 def test_refused_credentials_exit_2(reference: str, change: list[str], said: str, tmp_path: Path) -> None:
     run = run_suite(tmp_path, *ada_args(reference), *change)

@@ -67,3 +67,5 @@ def test_the_suite_catches_the_mutant(name: str, mutant_runs: dict[str, Future[R
     assert run.code == 1, run.explain()
     assert mutant.check in run.failed_checks(), run.explain()
     assert f"FAILED {mutant.check} " in run.stdout
+    if mutant.alone:
+        assert run.failed_checks() == {mutant.check}, run.explain()

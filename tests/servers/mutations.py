@@ -41,6 +41,7 @@ class Mutant:
     check: str  # the check of contract_tests that must name it
     what: str
     hooks: Hooks
+    alone: bool = False  # no other check can see the defect: the suite must name this check only
 
 
 # --- Building blocks shared by several families ---------------------------------------------------
@@ -354,6 +355,14 @@ def _any_type_token_for_username(user: dict[str, Any], users: list[dict[str, Any
     ):
         return find_user(user, users)
     return record  # found under any identifier-type; the token is checked only for usernames
+
+
+def _any_users_token(user: dict[str, Any], users: list[dict[str, Any]]) -> dict[str, Any]:
+    kind, ident, token = user["identifier-type"], user["identifier"], user.get("token")
+    record = next((u for u in users if u["identifier-type"] == kind and u["identifier"] == ident), None)
+    if record is not None and record["token"] and token in {u["token"] for u in users if u["token"]}:
+        return record  # "is this a valid token?" asked of every user's tokens, not of this user's
+    return find_user(user, users)
 
 
 def _prefix_lookup(user: dict[str, Any], users: list[dict[str, Any]]) -> dict[str, Any]:
@@ -734,6 +743,13 @@ MUTANTS: dict[str, Mutant] = {
         "user-auth-refused",
         "lookup ignores identifier-type; the token is checked only for username",
         with_hooks(find=_any_type_token_for_username),
+    ),
+    "token-accepted-across-users": Mutant(
+        "authentication",
+        "cross-user-auth-refused",
+        "a user's identifier is accepted with any user's token",
+        with_hooks(find=_any_users_token),
+        alone=True,
     ),
     "identifier-prefix-lookup": Mutant(
         "authentication",
