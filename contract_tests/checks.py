@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import spec
@@ -34,11 +35,13 @@ class Context:
 
     profile: str
     secrets: tuple[tuple[str, str], ...] = ()  # (what, value): the API key, the known users' tokens
-    baselines: dict[User, list[list[tuple[str, ...]]]] = field(default_factory=dict)
+    answers: dict[User, list[list[Any]]] = field(default_factory=dict)  # each user's sessions, in order
+    baselines: dict[User, list[list[tuple[str, ...]]]] = field(default_factory=dict)  # their fingerprints
 
     def remember(self, sessions: Any, user: User = User.KNOWN) -> None:
         """Record ``user``'s sessions (from a success to that user's known-good request)."""
         if isinstance(sessions, list):
+            self.answers.setdefault(user, []).append(sessions)
             self.baselines.setdefault(user, []).append(fingerprint(sessions))
 
     def is_known_data(self, sessions: Any, user: User = User.KNOWN) -> bool | None:
@@ -85,6 +88,43 @@ def fingerprint(sessions: list[Any]) -> list[tuple[str, ...]]:
         else:
             prints.append((json.dumps(session, sort_keys=True),))
     return sorted(prints)
+
+
+def _instant(value: Any) -> Any:
+    """A date-time as a point in time (D3: instants are compared across offsets); other values as given."""
+    if not isinstance(value, str):
+        return value
+    try:
+        moment = datetime.fromisoformat(value.upper())
+    except ValueError:
+        return value
+    return moment.timestamp() if moment.tzinfo is not None else value
+
+
+def identifying_fields(session: Any) -> dict[str, Any] | None:
+    """The fields that name a session (D41), as the answer wrote them: its external-session-id; without
+    one, its charging station, connector and session start. None when a session has neither."""
+    if not isinstance(session, dict):
+        return None
+    external = session.get("external-session-id")
+    if isinstance(external, str) and external:
+        return {"external-session-id": external}
+    interval = session.get("session-interval")
+    start = interval.get("start") if isinstance(interval, dict) else None
+    named = {
+        "charging-station-id": session.get("charging-station-id"),
+        "connector-id": session.get("connector-id"),
+        "session-interval.start": start,
+    }
+    return named if None not in named.values() else None
+
+
+def session_identity(session: Any) -> tuple[tuple[str, Any], ...] | None:
+    """A session's name (D41) as a comparable value: equal for the same session in any two answers."""
+    named = identifying_fields(session)
+    if named is None:
+        return None
+    return tuple((key, json.dumps(_instant(value), sort_keys=True)) for key, value in named.items())
 
 
 CheckFunction = Callable[[Context, Exchange], Iterator[Finding]]
@@ -246,6 +286,28 @@ def cross_user_auth_refused(ctx: Context, exchange: Exchange) -> Iterator[Findin
         "$.user.sessions" if exchange.carries_sessions() else "$.result.code",
         exchange.sessions if exchange.carries_sessions() else exchange.result_code,
     )
+
+
+def no_cross_user_data(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
+    user = exchange.case.expect.user
+    sessions = exchange.sessions if exchange.result_code == 0 else None
+    if user is None or not isinstance(sessions, list):
+        return
+    theirs = {
+        identity
+        for answer in ctx.answers.get(user.other, [])
+        for session in answer
+        if (identity := session_identity(session)) is not None
+    }
+    for index, session in enumerate(sessions):
+        if session_identity(session) in theirs:
+            named = identifying_fields(session) or {}
+            yield Finding(
+                f"the {user} was answered with a session the {user.other} was answered with too "
+                f"(the same {', '.join(named)})",
+                spec.json_path(["user", "sessions", index]),
+                named,
+            )
 
 
 def not_the_call_no_data(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
@@ -586,6 +648,16 @@ CHECKS: list[Check] = [
         "sessions may answer it, and no one else's.",
         cross_user_auth_refused,
         frozenset({Kind.CROSS_USER}),
+        needs=SECOND_USER,
+    ),
+    Check(
+        "no-cross-user-data",
+        "authentication",
+        "With a second known-good user: what the two users are answered with never shares a session. A "
+        "session is named by its external-session-id or, without one, by its charging station, connector "
+        "and session start as an instant (D41).",
+        no_cross_user_data,
+        frozenset({Kind.KNOWN}),
         needs=SECOND_USER,
     ),
     Check(

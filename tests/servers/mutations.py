@@ -365,6 +365,14 @@ def _any_users_token(user: dict[str, Any], users: list[dict[str, Any]]) -> dict[
     return find_user(user, users)
 
 
+def _station_join_leak(user: dict[str, Any], users: list[dict[str, Any]]) -> dict[str, Any]:
+    record = find_user(user, users)
+    if record is users[0] or not record["sessions"]:
+        return record
+    # the history joined on a station both used: one of Ada's sessions comes along
+    return record | {"sessions": [*record["sessions"], users[0]["sessions"][1]]}
+
+
 def _prefix_lookup(user: dict[str, Any], users: list[dict[str, Any]]) -> dict[str, Any]:
     wanted = user["identifier"].rstrip("%*")  # LIKE 'x%': the stored id starts with what was sent
     record = next((u for u in users if wanted and u["identifier"].startswith(wanted)), None)
@@ -749,6 +757,13 @@ MUTANTS: dict[str, Mutant] = {
         "cross-user-auth-refused",
         "a user's identifier is accepted with any user's token",
         with_hooks(find=_any_users_token),
+        alone=True,
+    ),
+    "session-leaks-across-users": Mutant(
+        "authentication",
+        "no-cross-user-data",
+        "every other user's history also lists one of Ada's sessions",
+        with_hooks(find=_station_join_leak),
         alone=True,
     ),
     "identifier-prefix-lookup": Mutant(
