@@ -42,6 +42,7 @@ GROUPS = {
     "tolerated": "tolerated",
     "protocol": "protocol",
     "cross": "cross-user",
+    "concurrent": "concurrency",
 }
 DENIED = Expect(Kind.DENIED, ANY_ERROR_FAMILIES)
 
@@ -667,6 +668,31 @@ def protocol_cases(config: Config) -> Iterator[Case]:
                 raw=body,
                 path=other,
             )
+
+
+def again(case: Case, name: str, kind: Kind | None = None) -> Case:
+    """``case`` sent once more under ``name`` (its group from the name's first part), as ``kind``."""
+    expect = case.expect if kind is None else replace(case.expect, kind=kind)
+    return replace(case, name=name, group=GROUPS[name.split("/", 1)[0]], expect=expect)
+
+
+CONCURRENT_ROUNDS = 4  # known-good requests per thread in the concurrent phase
+
+
+def concurrent_cases(config: Config) -> list[Case]:
+    """The two users' known-good requests, alternating, ``CONCURRENT_ROUNDS`` per thread (D42); none
+    without a second user."""
+    if config.second_user is None:
+        return []
+    users = config.users
+    return [
+        again(
+            success_case(config, user := users[index % len(users)]),
+            f"concurrent/{_slug(user)}#{index}",
+            Kind.CONCURRENT,
+        )
+        for index in range(config.concurrency * CONCURRENT_ROUNDS)
+    ]
 
 
 def _token_ignored(user: dict[str, str]) -> bool:

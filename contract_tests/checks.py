@@ -310,6 +310,23 @@ def no_cross_user_data(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
             )
 
 
+def answer_belongs_to_asker(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
+    user = exchange.case.expect.user
+    if user is None or not _is_success(exchange):
+        return  # success-answered says it
+    mine = ctx.is_known_data(exchange.sessions, user)
+    if mine is None:
+        yield Finding(f"cannot tell whose sessions these are (no answer to the {user} alone)", warning=True)
+    elif not mine:
+        whose = ctx.whose(exchange.sessions)
+        what = f"the {whose}'s sessions" if whose else f"sessions the {user} was never answered with"
+        yield Finding(
+            f"the {user}'s request, sent while the {user.other}'s were in flight, was answered with {what}",
+            "$.user.sessions",
+            exchange.sessions,
+        )
+
+
 def not_the_call_no_data(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
     if _is_success(exchange):
         what = "sessions" if exchange.carries_sessions() else "result code 0"
@@ -352,7 +369,13 @@ def _needs_json(exchange: Exchange) -> bool:
     status = exchange.response.status
     if status >= 500:
         return False
-    return status < 400 or exchange.kind in {Kind.KNOWN, Kind.USER_AUTH, Kind.PARTNER_AUTH, Kind.CROSS_USER}
+    return status < 400 or exchange.kind in {
+        Kind.KNOWN,
+        Kind.CONCURRENT,
+        Kind.USER_AUTH,
+        Kind.PARTNER_AUTH,
+        Kind.CROSS_USER,
+    }
 
 
 def json_body(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
@@ -531,7 +554,7 @@ CHECKS: list[Check] = [
         '"200 OK: The request was processed successfully." / "0 Success": the known-good user gets '
         "HTTP 200, result.code the integer 0 and user.sessions a list (D1).",
         success_answered,
-        frozenset({Kind.KNOWN}),
+        frozenset({Kind.KNOWN, Kind.CONCURRENT}),
     ),
     Check(
         "json-body",
@@ -658,6 +681,16 @@ CHECKS: list[Check] = [
         "and session start as an instant (D41).",
         no_cross_user_data,
         frozenset({Kind.KNOWN}),
+        needs=SECOND_USER,
+    ),
+    Check(
+        "answer-belongs-to-asker",
+        "authentication",
+        "With a second known-good user: the two users' known-good requests interleaved from several threads "
+        "(--concurrency) are each answered with the asker's own sessions, as that user alone was answered "
+        "(fields that move with the clock and nulls aside, D24), never the other's (D42).",
+        answer_belongs_to_asker,
+        frozenset({Kind.CONCURRENT}),
         needs=SECOND_USER,
     ),
     Check(

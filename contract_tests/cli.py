@@ -108,6 +108,11 @@ OPTIONS: list[Option] = [
     Option("--rate-limit", _non_negative, "requests per second at most (0: no limit)"),
     Option("--timeout", _positive, "seconds to wait for one answer"),
     Option(
+        "--concurrency",
+        _positive_int,
+        "requests in flight at once when the two users' requests are interleaved (within --rate-limit)",
+    ),
+    Option(
         "--retries", int, "retries per request on 429/503 (honouring Retry-After) or a dropped connection"
     ),
     Option("--junitxml", str, "write JUnit XML here (one test case per check)"),

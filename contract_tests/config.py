@@ -58,6 +58,7 @@ class Config:
     rate_limit: float = 20.0  # requests per second; 0 = unlimited
     timeout: float = 10.0  # seconds per request
     retries: int = 3  # per request, on 429/503 (honouring Retry-After) and dropped connections
+    concurrency: int = 4  # requests in flight at once when the two users' are interleaved (D42)
     junitxml: str | None = None
     report: str | None = None
     quiet: bool = False

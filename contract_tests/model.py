@@ -30,6 +30,7 @@ class Kind(StrEnum):
     LENIENT = "lenient"  # a server may accept (then only with the known user's data) or reject
     DENIED = "denied"  # not the call (another method or path) and no valid key: anything but data
     CROSS_USER = "cross-user"  # one known user's identifier with the other's token: refused (D40)
+    CONCURRENT = "concurrent"  # a known-good request among the other user's, in flight: its user's data
 
 
 # Result-code families a refusal may use, per kind. A general code (100-102) may stand in for any

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -178,6 +179,16 @@ def preflight(judge: Judge, user: User = User.KNOWN) -> Exchange:
     return exchange
 
 
+def concurrently(judge: Judge, sent: list[Case]) -> int:
+    """Send ``sent`` from ``--concurrency`` threads (the client's rate limit still holds), then judge
+    every answer; returns how many were sent."""
+    with ThreadPoolExecutor(judge.config.concurrency) as pool:
+        exchanges = list(pool.map(judge.exchange, sent))
+    for exchange in exchanges:
+        judge.judge(exchange)
+    return len(exchanges)
+
+
 def run(config: Config) -> Report:
     """Judge the target; raises CannotJudge when it cannot (exit status 2)."""
     started = time.monotonic()
@@ -195,6 +206,7 @@ def run(config: Config) -> Report:
             judge.send(case)
         judge.send(cases.success_case(config))  # again: the known user's data, for comparisons
         report.phases["fixed"] = len(known) + len(fixed) + 1
+        report.phases["concurrent"] = concurrently(judge, cases.concurrent_cases(config))
         for name, explorer in explore.EXPLORERS:
             report.phases[name] = explorer(config, judge.send)
     except OutOfTime:

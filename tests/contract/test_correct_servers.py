@@ -47,7 +47,7 @@ def test_without_a_second_user_the_checks_across_users_are_skipped_and_said_so(
     assert needing and needing <= skipped.keys()
     assert {skipped[name] for name in needing} == {SECOND_USER.missing}
     assert f"skipped ({SECOND_USER.missing}): " in run.stdout
-    assert not any(group.startswith("cross") for group in run.report["coverage"]["by_group"])
+    assert not {"cross-user", "concurrency"} & run.report["coverage"]["by_group"].keys()
 
 
 def test_lenient_forms_fail_the_strict_profile(tmp_path: Path) -> None:
@@ -77,9 +77,11 @@ def test_the_report_accounts_for_what_was_observed(reference: str, tmp_path: Pat
     )
     assert set(report["phases"]) == {
         "fixed",
+        "concurrent",
         "hypothesis-valid",
         "hypothesis-invalid",
         "schemathesis-positive",
         "schemathesis-negative",
     }
     assert report["phases"]["hypothesis-invalid"] == 10
+    assert report["phases"]["concurrent"] == coverage["by_group"]["concurrency"]["200/0"] > 0

@@ -373,6 +373,17 @@ def _station_join_leak(user: dict[str, Any], users: list[dict[str, Any]]) -> dic
     return record | {"sessions": [*record["sessions"], users[0]["sessions"][1]]}
 
 
+def _one_slot_for_all() -> Callable[[dict[str, Any], list[dict[str, Any]]], dict[str, Any]]:
+    slot: dict[str, dict[str, Any]] = {}  # shared by every request thread: the defect
+
+    def find(user: dict[str, Any], users: list[dict[str, Any]]) -> dict[str, Any]:
+        slot["found"] = find_user(user, users)
+        time.sleep(0.05)  # loading the history; meanwhile another request may take the slot
+        return slot["found"]
+
+    return find
+
+
 def _prefix_lookup(user: dict[str, Any], users: list[dict[str, Any]]) -> dict[str, Any]:
     wanted = user["identifier"].rstrip("%*")  # LIKE 'x%': the stored id starts with what was sent
     record = next((u for u in users if wanted and u["identifier"].startswith(wanted)), None)
@@ -764,6 +775,13 @@ MUTANTS: dict[str, Mutant] = {
         "no-cross-user-data",
         "every other user's history also lists one of Ada's sessions",
         with_hooks(find=_station_join_leak),
+        alone=True,
+    ),
+    "answers-swapped-under-concurrency": Mutant(
+        "authentication",
+        "answer-belongs-to-asker",
+        "the user found is kept in one slot all request threads share: overlapping requests swap answers",
+        with_hooks(find=_one_slot_for_all()),
         alone=True,
     ),
     "identifier-prefix-lookup": Mutant(
