@@ -20,6 +20,7 @@ import spec
 from contract_tests.config import Config
 from contract_tests.model import (
     ANY_ERROR_FAMILIES,
+    LATENCY_GROUP,
     PARTNER_AUTH_FAMILIES,
     USER_AUTH_FAMILIES,
     Case,
@@ -43,6 +44,8 @@ GROUPS = {
     "protocol": "protocol",
     "cross": "cross-user",
     "concurrent": "concurrency",
+    "repeat": "repeat",
+    "latency": LATENCY_GROUP,
 }
 DENIED = Expect(Kind.DENIED, ANY_ERROR_FAMILIES)
 
@@ -693,6 +696,23 @@ def concurrent_cases(config: Config) -> list[Case]:
         )
         for index in range(config.concurrency * CONCURRENT_ROUNDS)
     ]
+
+
+REPEATS = 10  # known-good requests per user after everything else: the answer times judged (D43)
+
+
+def repeated_cases(config: Config) -> list[Case]:
+    """Each user's known-good request ``REPEATS`` times, alternating; then the known user's once more,
+    last of all, named ``LATENCY_CASE``: the latency check judges every known-good answer there."""
+    repeats = [
+        again(success_case(config, user), f"repeat/{_slug(user)}#{index}")
+        for index in range(REPEATS)
+        for user in config.users
+    ]
+    return [*repeats, again(success_case(config), LATENCY_CASE)]
+
+
+LATENCY_CASE = f"{LATENCY_GROUP}/known-user"
 
 
 def _token_ignored(user: dict[str, str]) -> bool:

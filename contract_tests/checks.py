@@ -18,7 +18,8 @@ from typing import Any
 
 import spec
 from contract_tests.config import Config
-from contract_tests.model import Exchange, Finding, Kind, User
+from contract_tests.latency import percentile
+from contract_tests.model import LATENCY_GROUP, Exchange, Finding, Kind, User
 from contract_tests.transport import REDACTED
 
 FAMILIES = ("schema", "semantics", "authentication", "robustness", "consistency")
@@ -35,6 +36,8 @@ class Context:
 
     profile: str
     secrets: tuple[tuple[str, str], ...] = ()  # (what, value): the API key, the known users' tokens
+    latency_budget: float | None = None  # milliseconds (--latency-budget)
+    known_latencies: list[float] = field(default_factory=list)  # seconds: each known-good answer, in turn
     answers: dict[User, list[list[Any]]] = field(default_factory=dict)  # each user's sessions, in order
     baselines: dict[User, list[list[tuple[str, ...]]]] = field(default_factory=dict)  # their fingerprints
 
@@ -138,6 +141,7 @@ class Needs:
     met: Callable[[Config], bool]
 
 
+LATENCY_BUDGET = Needs("no --latency-budget", lambda config: config.latency_budget is not None)
 SECOND_USER = Needs(
     "no second known-good user (--second-user-type, --second-user, --second-user-token)",
     lambda config: config.second_user is not None,
@@ -162,9 +166,12 @@ class Check:
     kinds: frozenset[Kind] | None = _CALL_KINDS
     needs_answer: bool = True
     needs: Needs | None = None  # what the run's options must give, else the check is skipped
+    groups: frozenset[str] | None = None  # the case groups it judges (None: every group)
 
     def applies(self, exchange: Exchange) -> bool:
         if self.kinds is not None and exchange.kind not in self.kinds:
+            return False
+        if self.groups is not None and exchange.case.group not in self.groups:
             return False
         return exchange.answered or not self.needs_answer
 
@@ -360,6 +367,19 @@ def success_answered(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
         yield Finding("result.code is not the integer 0", "$.result.code", code)
     if not isinstance(exchange.sessions, list):
         yield Finding("user.sessions is not a list", "$.user.sessions", exchange.sessions)
+
+
+def known_good_latency(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
+    if ctx.latency_budget is None or not ctx.known_latencies:
+        return
+    p95 = percentile(ctx.known_latencies, 95) * 1000
+    if p95 > ctx.latency_budget:
+        yield Finding(
+            f"the known-good answers' 95th percentile took {p95:.0f} ms over {len(ctx.known_latencies)} "
+            f"answers, above --latency-budget {ctx.latency_budget:g} ms",
+            "p95_ms",
+            round(p95, 1),
+        )
 
 
 # --- schema -------------------------------------------------------------------------------------
@@ -701,6 +721,18 @@ CHECKS: list[Check] = [
         "from the known user's are a leak (D24).",
         no_foreign_data,
         frozenset({Kind.LENIENT}),
+    ),
+    Check(
+        "known-good-latency",
+        "robustness",
+        "With --latency-budget MS: the known-good requests, sent one at a time, are answered in at most MS "
+        "milliseconds at the 95th percentile (nearest rank); judged once, after every other known-good "
+        "request. Opt-in: the document sets no time limit, and a time is the network's and the load's as "
+        "much as the server's (D43).",
+        known_good_latency,
+        frozenset({Kind.KNOWN}),
+        needs=LATENCY_BUDGET,
+        groups=frozenset({LATENCY_GROUP}),
     ),
     Check(
         "bad-input-rejected",

@@ -115,6 +115,11 @@ OPTIONS: list[Option] = [
     Option(
         "--retries", int, "retries per request on 429/503 (honouring Retry-After) or a dropped connection"
     ),
+    Option(
+        "--latency-budget",
+        _positive,
+        "milliseconds: fail when the known-good answers' 95th percentile takes longer (off by default)",
+    ),
     Option("--junitxml", str, "write JUnit XML here (one test case per check)"),
     Option("--report", str, "write the JSON report here"),
 ]

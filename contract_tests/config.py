@@ -59,6 +59,7 @@ class Config:
     timeout: float = 10.0  # seconds per request
     retries: int = 3  # per request, on 429/503 (honouring Retry-After) and dropped connections
     concurrency: int = 4  # requests in flight at once when the two users' are interleaved (D42)
+    latency_budget: float | None = None  # milliseconds; the known-good answers' p95 above it fails (D43)
     junitxml: str | None = None
     report: str | None = None
     quiet: bool = False

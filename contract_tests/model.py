@@ -33,6 +33,9 @@ class Kind(StrEnum):
     CONCURRENT = "concurrent"  # a known-good request among the other user's, in flight: its user's data
 
 
+# The group of the run's last known-good request: the latency budget is judged on it (D43).
+LATENCY_GROUP = "latency"
+
 # Result-code families a refusal may use, per kind. A general code (100-102) may stand in for any
 # specific one (D8).
 USER_AUTH_FAMILIES = frozenset({"user-auth", "general"})

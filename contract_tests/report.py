@@ -10,6 +10,7 @@ from typing import Any
 
 import spec
 from contract_tests.errors import ReportNotWritten
+from contract_tests.latency import summary
 from contract_tests.model import Failure
 from contract_tests.runner import Report
 
@@ -79,6 +80,7 @@ def console(report: Report, json_path: str | None = None) -> str:
             skipped.setdefault(result.skipped, []).append(result.check.name)
     for reason, names in skipped.items():
         lines += ["", f"skipped ({reason}): {', '.join(names)}"]
+    lines += ["", *latency_table(report)]
     failed = sum(1 for result in report.results if result.failures)
     lines += [
         "",
@@ -92,6 +94,30 @@ def console(report: Report, json_path: str | None = None) -> str:
         lines.append(f"INCOMPLETE: {report.incomplete}")
     lines.append("RESULT: " + ("FAIL (exit 1)" if report.exit_code else "PASS (exit 0)"))
     return "\n".join(lines)
+
+
+KNOWN_GOOD = "known-good"  # the latency table's row for the known-good answers sent one at a time
+
+
+def latency_rows(report: Report) -> dict[str, dict[str, float]]:
+    """Answer times by case group, then the known-good answers the budget is judged on."""
+    rows = {group: summary(seconds) for group, seconds in report.latencies.items() if seconds}
+    if report.known_latencies:
+        rows[KNOWN_GOOD] = summary(report.known_latencies)
+    return rows
+
+
+def latency_table(report: Report) -> list[str]:
+    budget = report.config.latency_budget
+    lines = [
+        "answer times (ms)" + (f", --latency-budget {budget:g} ms on {KNOWN_GOOD} p95" if budget else ""),
+        f"  {'group':<16}{'answers':>8}{'p50':>9}{'p95':>9}{'max':>9}",
+    ]
+    for group, row in latency_rows(report).items():
+        lines.append(
+            f"  {group:<16}{row['count']:>8}{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}{row['max_ms']:>9.1f}"
+        )
+    return lines
 
 
 def junit(report: Report, json_path: str | None = None) -> bytes:
@@ -139,6 +165,7 @@ def as_json(report: Report) -> dict[str, Any]:
         "duration_seconds": round(report.duration, 3),
         "requests_per_second": round(report.requests_per_second, 2),
         "phases": report.phases,
+        "latency": {"budget_ms": config.latency_budget, "by_group": latency_rows(report)},
         "coverage": {
             "statuses": {str(k): v for k, v in sorted(report.statuses.items())},
             "result_codes": dict(sorted(report.codes.items())),

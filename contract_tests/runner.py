@@ -45,6 +45,8 @@ class Report:
     statuses: Counter[int] = field(default_factory=Counter)
     codes: Counter[str] = field(default_factory=Counter)
     by_group: dict[str, Counter[str]] = field(default_factory=dict)
+    latencies: dict[str, list[float]] = field(default_factory=dict)  # seconds per answer, by case group
+    known_latencies: list[float] = field(default_factory=list)  # the known-good answers sent one at a time
     phases: dict[str, int] = field(default_factory=dict)
     requests: int = 0
     retries: int = 0
@@ -70,7 +72,6 @@ class Judge:
     def __init__(self, config: Config, client: Client) -> None:
         self.config = config
         self.client = client
-        self.context = Context(config.profile, secrets=config.secrets())
         self.report = Report(
             config,
             [
@@ -79,6 +80,12 @@ class Judge:
                 else CheckResult(check)
                 for check in CHECKS
             ],
+        )
+        self.context = Context(
+            config.profile,
+            secrets=config.secrets(),
+            latency_budget=config.latency_budget,
+            known_latencies=self.report.known_latencies,
         )
 
     def exchange(self, case: Case) -> Exchange:
@@ -99,6 +106,8 @@ class Judge:
                 self.context.remember(exchange.sessions, exchange.case.expect.user)
         for exchange in exchanges:
             self._count(exchange)
+            if exchange.kind is Kind.KNOWN and exchange.answered:
+                self.context.known_latencies.append(exchange.response.elapsed)
             self._check(exchange)
 
     def _check(self, exchange: Exchange) -> None:
@@ -143,6 +152,8 @@ class Judge:
         label = repr(code) if code is not None else "none"
         report.codes[label] += 1
         report.by_group.setdefault(exchange.case.group, Counter())[f"{status}/{label}"] += 1
+        if exchange.answered:
+            report.latencies.setdefault(exchange.case.group, []).append(exchange.response.elapsed)
 
 
 _OPTIONS = {
@@ -209,6 +220,10 @@ def run(config: Config) -> Report:
         report.phases["concurrent"] = concurrently(judge, cases.concurrent_cases(config))
         for name, explorer in explore.EXPLORERS:
             report.phases[name] = explorer(config, judge.send)
+        repeated = cases.repeated_cases(config)
+        for case in repeated:
+            judge.send(case)
+        report.phases["repeated"] = len(repeated)
     except OutOfTime:
         report.incomplete = f"stopped after --max-time {config.max_time:g} s; later cases were not sent"
         report.warnings.append(Remark("runner", "-", report.incomplete))

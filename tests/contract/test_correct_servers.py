@@ -82,6 +82,7 @@ def test_the_report_accounts_for_what_was_observed(reference: str, tmp_path: Pat
         "hypothesis-invalid",
         "schemathesis-positive",
         "schemathesis-negative",
+        "repeated",
     }
     assert report["phases"]["hypothesis-invalid"] == 10
     assert report["phases"]["concurrent"] == coverage["by_group"]["concurrency"]["200/0"] > 0

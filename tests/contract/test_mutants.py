@@ -39,7 +39,7 @@ def test_the_mutants_cover_every_family_and_name_real_checks() -> None:
 
 def _judge(name: str, folder: Path) -> Run:
     with reference_server("--mutation", name) as url:
-        return run_suite(folder, *ada_args(url, *CHEAP))
+        return run_suite(folder, *ada_args(url, *CHEAP, *MUTANTS[name].suite_args))
 
 
 @pytest.fixture(scope="module")

@@ -42,6 +42,7 @@ class Mutant:
     what: str
     hooks: Hooks
     alone: bool = False  # no other check can see the defect: the suite must name this check only
+    suite_args: tuple[str, ...] = ()  # what the suite must be told to see the defect (e.g. a budget)
 
 
 # --- Building blocks shared by several families ---------------------------------------------------
@@ -477,6 +478,11 @@ def _charging_before_session(session: dict[str, Any]) -> None:
     start = session["session-interval"].get("start")
     if start:
         session["charging-interval"]["start"] = start[:11] + "00:00:01" + start[19:]
+
+
+def _slowly(body: dict[str, Any]) -> dict[str, Any]:
+    time.sleep(0.15)  # every history is read from a cold store
+    return body
 
 
 def _lower(value: Any) -> Any:
@@ -1070,6 +1076,15 @@ MUTANTS: dict[str, Mutant] = {
                 "<a href=/login>login</a>" if b.get("result", {}).get("code") == 210 else json.dumps(b)
             ),
         ),
+    ),
+    # --- Answer times ---------------------------------------------------------------------------
+    "slow-answers": Mutant(
+        "robustness",
+        "known-good-latency",
+        "every success takes 150 ms, judged with a budget of 100 ms",
+        with_hooks(success=_slowly),
+        alone=True,
+        suite_args=("--latency-budget", "100"),
     ),
     # --- Secrets: what an error answer must not quote ---------------------------------------------
     "expected-token-in-error": Mutant(
