@@ -88,16 +88,21 @@ class Client:
         with self._lock:
             self.sent += 1
         started = time.monotonic()
+        timeout = min(self.timeout, max(0.1, self.remaining()))
         try:
             answer = self.session.request(
                 request.method,
                 request.url,
                 headers=request.headers,
                 data=iter([request.body]) if request.chunked else request.body,
-                timeout=min(self.timeout, max(0.1, self.remaining())),
+                timeout=timeout,
                 allow_redirects=False,
             )
             body = answer.content
+        except requests.Timeout as exc:
+            if timeout < self.timeout:  # cut short by --max-time: the suite's limit, not the server's fault
+                raise OutOfTime("the time budget (--max-time) ran out while waiting for an answer") from exc
+            return Response(0, {}, b"", time.monotonic() - started, error=_describe(exc, self.timeout))
         except requests.RequestException as exc:
             return Response(0, {}, b"", time.monotonic() - started, error=_describe(exc, self.timeout))
         return Response(answer.status_code, dict(answer.headers), body, time.monotonic() - started)

@@ -145,6 +145,14 @@ def test_threads_share_the_rate_limit_and_the_count(scripted: tuple[str, list]) 
     assert time.monotonic() - started >= 0.7
 
 
+def test_an_answer_still_awaited_when_the_time_budget_ends_is_not_judged(scripted: tuple[str, list]) -> None:
+    url, script = scripted
+    script += [(200, {}, 1.0)]
+    client = _client(timeout=5.0, budget=0.5)  # the budget, not the time-out, ends the wait
+    with pytest.raises(OutOfTime, match="ran out while waiting for an answer"):
+        client.send(_request(url))
+
+
 def test_the_time_budget_stops_sending(scripted: tuple[str, list]) -> None:
     url, _ = scripted
     client = _client(rate_limit=2.0, budget=0.6)
