@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import spec
@@ -527,6 +528,57 @@ def code_zero_iff_sessions(ctx: Context, exchange: Exchange) -> Iterator[Finding
         )
 
 
+_SETTLED_FIELDS = ("energy-consumed", "cost", "currency", "session-interval", "charging-interval")
+
+
+def _finished(session: Any) -> bool:
+    interval = session.get("session-interval") if isinstance(session, dict) else None
+    return isinstance(interval, dict) and interval.get("end") is not None
+
+
+def _settled(value: Any) -> Any:
+    """A settled field's value as compared across answers: numbers and decimal strings by value, intervals
+    by instant (D3), nulls as omissions (D5)."""
+    if isinstance(value, dict):
+        return {key: _instant(item) for key, item in value.items() if item is not None}
+    if isinstance(value, str):
+        try:
+            return Decimal(value)
+        except InvalidOperation:
+            return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return Decimal(repr(value))
+    return value
+
+
+def finished_sessions_stable(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
+    user = exchange.case.expect.user
+    sessions = exchange.sessions if exchange.result_code == 0 else None
+    if user is None or not isinstance(sessions, list):
+        return
+    first_seen: dict[tuple[tuple[str, Any], ...], dict[str, Any]] = {}
+    for answer in ctx.answers.get(user, []):
+        for session in answer:
+            if _finished(session) and (identity := session_identity(session)) is not None:
+                first_seen.setdefault(identity, session)
+    for index, session in enumerate(sessions):
+        identity = session_identity(session) if _finished(session) else None
+        earlier = first_seen.get(identity) if identity is not None else None
+        if earlier is None:
+            continue
+        named = ", ".join(f"{key} {value}" for key, value in (identifying_fields(session) or {}).items())
+        for key in _SETTLED_FIELDS:
+            before, now = earlier.get(key), session.get(key)
+            if _settled(before) != _settled(now):
+                yield Finding(
+                    f"a finished session ({named}) changed its {key} between two answers to the {user}'s "
+                    f"same request: {json.dumps(before)}, then {json.dumps(now)} (D44)",
+                    spec.json_path(["user", "sessions", index, key]),
+                    now,
+                    warning=True,
+                )
+
+
 def status_matches_result(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
     status = exchange.response.status
     code = exchange.result_code
@@ -661,6 +713,15 @@ CHECKS: list[Check] = [
         'Success is "200 OK"; a user-auth, partner-auth or general error code comes with HTTP 200, 400, '
         "401, 403 or 404, a request code (200, 230) with 200 or any 4xx (D7).",
         status_matches_result,
+    ),
+    Check(
+        "finished-sessions-stable",
+        "consistency",
+        "A session that has ended keeps its energy, cost, currency and intervals between two answers to the "
+        "same known-good request a few seconds apart: a change is a warning, not a failure (D44). Sessions "
+        "are matched by their name (D41).",
+        finished_sessions_stable,
+        frozenset({Kind.KNOWN}),
     ),
     Check(
         "user-auth-refused",

@@ -16,6 +16,7 @@ from contract_tests.errors import CannotJudge, OutOfTime
 from contract_tests.model import Case, Exchange, Failure, Kind, Remark, Request, User
 from contract_tests.transport import Client, curl, redact
 
+STABILITY_GAP = 2.0  # seconds at least between the first known-good answers and their repeats (D44)
 CURL_LIMIT = 20_000  # characters of a request body kept in a failure (a 1 MB case would bloat reports)
 
 
@@ -212,6 +213,7 @@ def run(config: Config) -> Report:
         except OutOfTime as exc:
             raise CannotJudge(f"--max-time {config.max_time:g} s ran out before the first answers") from exc
         judge.judge_together(known)  # each user's answer is compared with the other's
+        first_answers = time.monotonic()
         fixed = cases.fixed_cases(config)
         for case in fixed:
             judge.send(case)
@@ -220,6 +222,7 @@ def run(config: Config) -> Report:
         report.phases["concurrent"] = concurrently(judge, cases.concurrent_cases(config))
         for name, explorer in explore.EXPLORERS:
             report.phases[name] = explorer(config, judge.send)
+        client.wait(first_answers + STABILITY_GAP - time.monotonic())  # finished sessions may not drift
         repeated = cases.repeated_cases(config)
         for case in repeated:
             judge.send(case)

@@ -43,6 +43,7 @@ class Mutant:
     hooks: Hooks
     alone: bool = False  # no other check can see the defect: the suite must name this check only
     suite_args: tuple[str, ...] = ()  # what the suite must be told to see the defect (e.g. a budget)
+    warns: bool = False  # the check only warns: the suite exits 0 and lists the warning
 
 
 # --- Building blocks shared by several families ---------------------------------------------------
@@ -478,6 +479,20 @@ def _charging_before_session(session: dict[str, Any]) -> None:
     start = session["session-interval"].get("start")
     if start:
         session["charging-interval"]["start"] = start[:11] + "00:00:01" + start[19:]
+
+
+def _energy_recounted() -> Callable[[dict[str, Any]], dict[str, Any]]:
+    answered = [0]  # a meter reading added on every answer, even to sessions that have ended
+
+    def success(body: dict[str, Any]) -> dict[str, Any]:
+        answered[0] += 1
+        body = json.loads(json.dumps(body))
+        for session in body["user"]["sessions"]:
+            if session["session-interval"].get("end") and "energy-consumed" in session:
+                session["energy-consumed"] = round(session["energy-consumed"] + answered[0] / 1000, 3)
+        return body
+
+    return success
 
 
 def _slowly(body: dict[str, Any]) -> dict[str, Any]:
@@ -1076,6 +1091,14 @@ MUTANTS: dict[str, Mutant] = {
                 "<a href=/login>login</a>" if b.get("result", {}).get("code") == 210 else json.dumps(b)
             ),
         ),
+    ),
+    "finished-sessions-drift": Mutant(
+        "consistency",
+        "finished-sessions-stable",
+        "ended sessions gain energy on every answer",
+        with_hooks(success=_energy_recounted()),
+        alone=True,
+        warns=True,
     ),
     # --- Answer times ---------------------------------------------------------------------------
     "slow-answers": Mutant(
