@@ -122,6 +122,7 @@ OPTIONS: list[Option] = [
     ),
     Option("--junitxml", str, "write JUnit XML here (one test case per check)"),
     Option("--report", str, "write the JSON report here"),
+    Option("--html", str, "write the report as one self-contained HTML page here (opens offline)"),
 ]
 
 
@@ -166,17 +167,18 @@ def _given(option: Option, given: Mapping[str, Any], environ: Mapping[str, str])
     return raw, option.flag
 
 
-_OUTPUTS = [option for option in OPTIONS if option.field in {"junitxml", "report"}]
+_OUTPUTS = [option for option in OPTIONS if option.field in {"junitxml", "report", "html"}]
+Outputs = tuple[str | None, str | None, str | None]
 
 
-def _outputs(given: Mapping[str, Any], environ: Mapping[str, str]) -> tuple[str | None, str | None]:
-    """Where the JUnit XML and the JSON report go (None: not asked for)."""
-    junitxml, report = (_given(option, given, environ)[0] or None for option in _OUTPUTS)
-    return junitxml, report
+def _outputs(given: Mapping[str, Any], environ: Mapping[str, str]) -> Outputs:
+    """Where the JUnit XML, the JSON report and the HTML page go (None: not asked for)."""
+    junitxml, report, html = (_given(option, given, environ)[0] or None for option in _OUTPUTS)
+    return junitxml, report, html
 
 
 def _outputs_alone(argv: Sequence[str] | None) -> dict[str, Any]:
-    """--junitxml and --report read on their own (no abbreviations), when the other options did not
+    """--junitxml, --report and --html read on their own (no abbreviations), when the other options did not
     parse: a refused command line still writes its reports, saying why."""
     alone = _Raising(add_help=False, allow_abbrev=False)
     for option in _OUTPUTS:
@@ -285,7 +287,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     except CannotJudge as exc:
         return _cannot_judge(exc, target, outputs)
     try:
-        report.write(result, config.junitxml, config.report)
+        report.write(result, config.junitxml, config.report, config.html)
     except ReportNotWritten as exc:
         _print_console(result, None, config.quiet)
         print(f"contract suite: cannot write the report {exc}", file=sys.stderr)
@@ -301,7 +303,7 @@ def _print_console(result: runner.Report, json_path: str | None, quiet: bool) ->
     print(text)
 
 
-def _cannot_judge(reason: CannotJudge, target: str | None, outputs: tuple[str | None, str | None]) -> int:
+def _cannot_judge(reason: CannotJudge, target: str | None, outputs: Outputs) -> int:
     """Say why the run cannot judge, on stderr and in the reports asked for (replacing older ones)."""
     print(f"contract suite: cannot judge the target: {reason}", file=sys.stderr)
     try:

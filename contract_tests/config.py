@@ -62,6 +62,7 @@ class Config:
     latency_budget: float | None = None  # milliseconds; the known-good answers' p95 above it fails (D43)
     junitxml: str | None = None
     report: str | None = None
+    html: str | None = None
     quiet: bool = False
 
     @property

@@ -1,4 +1,5 @@
-"""Writers for a run's report: the console blocks, JUnit XML (one test case per check) and JSON."""
+"""Writers for a run's report: the console blocks, JUnit XML (one test case per check), JSON, and the
+HTML page of ``contract_tests.html_report``."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import spec
+from contract_tests import html_report
 from contract_tests.errors import ReportNotWritten
-from contract_tests.latency import summary
 from contract_tests.model import Failure
-from contract_tests.runner import Report
+from contract_tests.runner import KNOWN_GOOD, Report
 
 SHOWN_PER_CHECK = 3
 SHOWN_PER_CHECK_IN_JUNIT = 20
@@ -96,24 +97,13 @@ def console(report: Report, json_path: str | None = None) -> str:
     return "\n".join(lines)
 
 
-KNOWN_GOOD = "known-good"  # the latency table's row for the known-good answers sent one at a time
-
-
-def latency_rows(report: Report) -> dict[str, dict[str, float]]:
-    """Answer times by case group, then the known-good answers the budget is judged on."""
-    rows = {group: summary(seconds) for group, seconds in report.latencies.items() if seconds}
-    if report.known_latencies:
-        rows[KNOWN_GOOD] = summary(report.known_latencies)
-    return rows
-
-
 def latency_table(report: Report) -> list[str]:
     budget = report.config.latency_budget
     lines = [
         "answer times (ms)" + (f", --latency-budget {budget:g} ms on {KNOWN_GOOD} p95" if budget else ""),
         f"  {'group':<16}{'answers':>8}{'p50':>9}{'p95':>9}{'max':>9}",
     ]
-    for group, row in latency_rows(report).items():
+    for group, row in report.latency_rows().items():
         lines.append(
             f"  {group:<16}{row['count']:>8}{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}{row['max_ms']:>9.1f}"
         )
@@ -165,7 +155,7 @@ def as_json(report: Report) -> dict[str, Any]:
         "duration_seconds": round(report.duration, 3),
         "requests_per_second": round(report.requests_per_second, 2),
         "phases": report.phases,
-        "latency": {"budget_ms": config.latency_budget, "by_group": latency_rows(report)},
+        "latency": {"budget_ms": config.latency_budget, "by_group": report.latency_rows()},
         "coverage": {
             "statuses": {str(k): v for k, v in sorted(report.statuses.items())},
             "result_codes": dict(sorted(report.codes.items())),
@@ -212,7 +202,11 @@ def cannot_judge_json(reason: str, target: str | None) -> dict[str, Any]:
 
 
 def write_cannot_judge(
-    reason: str, target: str | None, junit_path: str | None, json_path: str | None
+    reason: str,
+    target: str | None,
+    junit_path: str | None,
+    json_path: str | None,
+    html_path: str | None = None,
 ) -> None:
     """Write the reports asked for (and their folders) of a run that could not judge; ReportNotWritten
     if one cannot be written."""
@@ -220,14 +214,20 @@ def write_cannot_judge(
         _write(json_path, _json_bytes(cannot_judge_json(reason, target)))
     if junit_path:
         _write(junit_path, cannot_judge_junit(reason))
+    if html_path:
+        _write(html_path, html_report.cannot_judge_page(reason, target))
 
 
-def write(report: Report, junit_path: str | None, json_path: str | None) -> None:
+def write(
+    report: Report, junit_path: str | None, json_path: str | None, html_path: str | None = None
+) -> None:
     """Write the reports asked for (and their folders); ReportNotWritten if one cannot be written."""
     if json_path:
         _write(json_path, _json_bytes(as_json(report)))
     if junit_path:
         _write(junit_path, junit(report, json_path))
+    if html_path:
+        _write(html_path, html_report.page(report, json_path))
 
 
 def _write(path: str, content: bytes) -> None:

@@ -13,9 +13,11 @@ from contract_tests import cases, explore
 from contract_tests.checks import CHECKS, Check, Context
 from contract_tests.config import Config
 from contract_tests.errors import CannotJudge, OutOfTime
+from contract_tests.latency import summary
 from contract_tests.model import Case, Exchange, Failure, Kind, Remark, Request, User
 from contract_tests.transport import Client, curl, redact
 
+KNOWN_GOOD = "known-good"  # the answer times' row of the known-good requests sent one at a time
 STABILITY_GAP = 2.0  # seconds at least between the first known-good answers and their repeats (D44)
 CURL_LIMIT = 20_000  # characters of a request body kept in a failure (a 1 MB case would bloat reports)
 
@@ -65,6 +67,13 @@ class Report:
     @property
     def requests_per_second(self) -> float:
         return self.requests / self.duration if self.duration > 0 else 0.0
+
+    def latency_rows(self) -> dict[str, dict[str, float]]:
+        """Answer times by case group, then the known-good answers the budget is judged on."""
+        rows = {group: summary(seconds) for group, seconds in self.latencies.items() if seconds}
+        if self.known_latencies:
+            rows[KNOWN_GOOD] = summary(self.known_latencies)
+        return rows
 
 
 class Judge:

@@ -67,6 +67,7 @@ class Run:
     stderr: str
     report: dict[str, Any] | None
     junit: str | None
+    html: str | None
 
     def failed_checks(self) -> set[str]:
         assert self.report is not None, self.stderr
@@ -81,16 +82,17 @@ def run_suite(
     *args: str,
     env: dict[str, str] | None = None,
     timeout: float = 120,
-    outputs: Sequence[str] = ("--report", "--junitxml"),
+    outputs: Sequence[str] = ("--report", "--junitxml", "--html"),
 ) -> Run:
-    """Run ``python -m contract_tests ARGS --report ... --junitxml ...`` and collect what it wrote.
+    """Run ``python -m contract_tests ARGS --report ... --junitxml ... --html ...`` and collect what it
+    wrote.
 
-    ``outputs``: which of ``--report`` and ``--junitxml`` to give (into ``tmp_path``).
+    ``outputs``: which of ``--report``, ``--junitxml`` and ``--html`` to give (into ``tmp_path``).
     """
-    report, junit = tmp_path / "report.json", tmp_path / "junit.xml"
-    report.unlink(missing_ok=True)
-    junit.unlink(missing_ok=True)
-    paths = {"--report": report, "--junitxml": junit}
+    report, junit, html = tmp_path / "report.json", tmp_path / "junit.xml", tmp_path / "report.html"
+    for path in (report, junit, html):
+        path.unlink(missing_ok=True)
+    paths = {"--report": report, "--junitxml": junit, "--html": html}
     done = subprocess.run(
         [
             sys.executable,
@@ -112,6 +114,7 @@ def run_suite(
         done.stderr,
         json.loads(report.read_text("utf-8")) if report.exists() else None,
         junit.read_text("utf-8") if junit.exists() else None,
+        html.read_text("utf-8") if html.exists() else None,
     )
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from contract_tests.checks import LATENCY_BUDGET
 from contract_tests.latency import percentile, summary
-from contract_tests.report import KNOWN_GOOD
+from contract_tests.runner import KNOWN_GOOD
 from tests.contract.conftest import ada_args, reference_server, run_suite
 
 
