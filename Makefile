@@ -7,16 +7,17 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8080
 
 # `make contract` is the suite with its CONTRACT_* variables (docs/ci.md); only these
-# three get a default here. The target: the mock `make serve` starts, unless CONTRACT_BASE_URL (or
+# four get a default here. The target: the mock `make serve` starts, unless CONTRACT_BASE_URL (or
 # BASE_URL=... on make's command line) says otherwise. Credentials: CONTRACT_API_KEY and the rest, from
-# CI's secrets; with none, the suite judges a loopback target as its demo user and refuses any other.
+# CI's secrets; with none, the suite judges a loopback target as its demo users and refuses any other.
 ifeq ($(origin BASE_URL),command line)
 CONTRACT_BASE_URL := $(BASE_URL)
 endif
 CONTRACT_BASE_URL ?= http://$(HOST):$(PORT)
 CONTRACT_JUNITXML ?= reports/contract-junit.xml
 CONTRACT_REPORT ?= reports/contract.json
-export CONTRACT_BASE_URL CONTRACT_JUNITXML CONTRACT_REPORT
+CONTRACT_HTML ?= reports/contract.html
+export CONTRACT_BASE_URL CONTRACT_JUNITXML CONTRACT_REPORT CONTRACT_HTML
 
 .PHONY: install serve test lint unit system-deps contract bench clean
 
@@ -37,8 +38,8 @@ lint: $(STAMP)  ## ruff, mypy (strict) and the import contracts of ARCHITECTURE.
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-logo
 
-system-deps:  ## system packages the tests start: redis-server (and curl for the README test)
-	scripts/system-deps.sh redis-server curl
+system-deps:  ## system packages the tests start: redis-server, curl (README test), chromium (HTML report test)
+	scripts/system-deps.sh redis-server curl chromium chromedriver=chromium-driver
 
 unit: $(STAMP) system-deps  ## the test suite alone (pytest's exit 5, "no tests collected", is a failure)
 	@$(BIN)/pytest; rc=$$?; \

@@ -12,6 +12,7 @@ import hashlib
 import json
 import math
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -19,11 +20,13 @@ import spec
 from contract_tests.config import Config
 from contract_tests.model import (
     ANY_ERROR_FAMILIES,
+    LATENCY_GROUP,
     PARTNER_AUTH_FAMILIES,
     USER_AUTH_FAMILIES,
     Case,
     Expect,
     Kind,
+    User,
 )
 
 JSON_HEADERS = {"Content-Type": "application/json"}
@@ -39,6 +42,10 @@ GROUPS = {
     "identity": "identity",
     "tolerated": "tolerated",
     "protocol": "protocol",
+    "cross": "cross-user",
+    "concurrent": "concurrency",
+    "repeat": "repeat",
+    "latency": LATENCY_GROUP,
 }
 DENIED = Expect(Kind.DENIED, ANY_ERROR_FAMILIES)
 
@@ -83,13 +90,18 @@ def _case(
     return Case(name, group, sent, payload, expect, note, method, path, chunked)
 
 
-def success_case(config: Config) -> Case:
+def _slug(user: User) -> str:
+    return user.value.replace(" ", "-")
+
+
+def success_case(config: Config, user: User = User.KNOWN) -> Case:
+    """The known-good request of ``user`` (the known user, or the second one)."""
     return _case(
         config,
-        "success/known-user",
-        envelope(config.identity()),
-        KNOWN,
-        "the known-good user with the right token and API key",
+        f"success/{_slug(user)}",
+        envelope(config.identity(user)),
+        replace(KNOWN, user=user),
+        f"the {user} with the right token and API key",
     )
 
 
@@ -661,6 +673,102 @@ def protocol_cases(config: Config) -> Iterator[Case]:
             )
 
 
+def again(case: Case, name: str, kind: Kind | None = None) -> Case:
+    """``case`` sent once more under ``name`` (its group from the name's first part), as ``kind``."""
+    expect = case.expect if kind is None else replace(case.expect, kind=kind)
+    return replace(case, name=name, group=GROUPS[name.split("/", 1)[0]], expect=expect)
+
+
+CONCURRENT_ROUNDS = 4  # known-good requests per thread in the concurrent phase
+
+
+def concurrent_cases(config: Config) -> list[Case]:
+    """The two users' known-good requests, alternating, ``CONCURRENT_ROUNDS`` per thread (D42); none
+    without a second user."""
+    if config.second_user is None:
+        return []
+    users = config.users
+    return [
+        again(
+            success_case(config, user := users[index % len(users)]),
+            f"concurrent/{_slug(user)}#{index}",
+            Kind.CONCURRENT,
+        )
+        for index in range(config.concurrency * CONCURRENT_ROUNDS)
+    ]
+
+
+REPEATS = 10  # known-good requests per user after everything else: the answer times judged (D43)
+
+
+def repeated_cases(config: Config) -> list[Case]:
+    """Each user's known-good request ``REPEATS`` times, alternating; then the known user's once more,
+    last of all, named ``LATENCY_CASE``: the latency check judges every known-good answer there."""
+    repeats = [
+        again(success_case(config, user), f"repeat/{_slug(user)}#{index}")
+        for index in range(REPEATS)
+        for user in config.users
+    ]
+    return [*repeats, again(success_case(config), LATENCY_CASE)]
+
+
+LATENCY_CASE = f"{LATENCY_GROUP}/known-user"
+
+
+def _token_ignored(user: dict[str, str]) -> bool:
+    """No token sent with this user's identifier can be wrong: it is a token itself (D11), or a card
+    or contract id of a user without a token (D12)."""
+    return user["identifier-type"] == "token" or "token" not in user
+
+
+def cross_user_cases(config: Config) -> Iterator[Case]:
+    """Each known user's identifier with the other's token, also under every other identifier-type, and
+    the other's token as identifier-type token (D40). Nothing without a second user."""
+    if config.second_user is None:
+        return
+    sent: set[bytes] = set()
+    for owner in config.users:
+        other = owner.other
+        mine, their_token = config.identity(owner), config.token_of(other)
+        if their_token is None:
+            continue
+        # Refused, unless no token can be wrong for the identifier's owner: then the owner's own data.
+        kept = owner if _token_ignored(mine) else None
+        users: dict[str, tuple[dict[str, str], User | None, str]] = {
+            f"{_slug(owner)}-identifier-{_slug(other)}-token": (
+                mine | {"token": their_token},
+                kept,
+                f"the {owner}'s identifier with the {other}'s token",
+            )
+        }
+        for kind in spec.IDENTIFIER_TYPES:
+            if kind != mine["identifier-type"]:
+                users[f"{_slug(owner)}-identifier-as-{kind}-{_slug(other)}-token"] = (
+                    {"identifier-type": kind, "identifier": mine["identifier"], "token": their_token},
+                    kept,
+                    f"the {owner}'s identifier as identifier-type {kind}, with the {other}'s token",
+                )
+        # D11: with identifier-type token the token field is ignored: the other's own request.
+        for what, value in (("identifier", mine["identifier"]), ("token", config.token_of(owner))):
+            if value is not None:
+                users[f"{_slug(other)}-token-as-identifier-{_slug(owner)}-{what}-in-token"] = (
+                    {"identifier-type": "token", "identifier": their_token, "token": value},
+                    other,
+                    f"the {other}'s token as identifier-type token, the {owner}'s {what} in the token field",
+                )
+        for name, (user, tolerated, note) in users.items():
+            case = _case(
+                config,
+                f"cross/{name}",
+                envelope(user),
+                Expect(Kind.CROSS_USER, USER_AUTH_FAMILIES, tolerated),
+                note,
+            )
+            if case.body not in sent:
+                sent.add(case.body)
+                yield case
+
+
 BUILDERS: list[Callable[[Config], Iterator[Case]]] = [
     authentication_cases,
     bad_input_cases,
@@ -668,6 +776,7 @@ BUILDERS: list[Callable[[Config], Iterator[Case]]] = [
     known_forms,
     tolerated_cases,
     protocol_cases,
+    cross_user_cases,
 ]
 
 

@@ -13,45 +13,63 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import spec
-from contract_tests.model import Exchange, Finding, Kind
+from contract_tests.config import Config
+from contract_tests.latency import percentile
+from contract_tests.model import LATENCY_GROUP, Exchange, Finding, Kind, User
 from contract_tests.transport import REDACTED
 
 FAMILIES = ("schema", "semantics", "authentication", "robustness", "consistency")
-ERROR_STATUSES = frozenset({200, 400, 401, 403, 404})  # D7
+# D7: the HTTP statuses of a user-auth, partner-auth or general error code; a request code (200, 230)
+# may come with 200 or any 4xx, the status naming what is wrong with the request (413, 415, ...).
+ERROR_STATUSES = frozenset({200, 400, 401, 403, 404})
 _JSON_MEDIA = re.compile(r"^application/(?:[\w.+-]+\+)?json$", re.IGNORECASE)
 
 
 @dataclass
 class Context:
-    """What checks may consult besides the exchange: the profile and the known user's data."""
+    """What checks may consult besides the exchange: the profile, the secrets, and the sessions each
+    known-good user was answered with so far."""
 
     profile: str
-    baselines: list[list[tuple[str, ...]]] = field(default_factory=list)
-    secrets: tuple[tuple[str, str], ...] = ()  # (what, value): the API key, the known user's token
+    secrets: tuple[tuple[str, str], ...] = ()  # (what, value): the API key, the known users' tokens
+    latency_budget: float | None = None  # milliseconds (--latency-budget)
+    known_latencies: list[float] = field(default_factory=list)  # seconds: each known-good answer, in turn
+    answers: dict[User, list[list[Any]]] = field(default_factory=dict)  # each user's sessions, in order
+    baselines: dict[User, list[list[tuple[str, ...]]]] = field(default_factory=dict)  # their fingerprints
 
-    def remember(self, sessions: Any) -> None:
-        """Record the known user's sessions (from a success to the known-good request)."""
+    def remember(self, sessions: Any, user: User = User.KNOWN) -> None:
+        """Record ``user``'s sessions (from a success to that user's known-good request)."""
         if isinstance(sessions, list):
-            self.baselines.append(fingerprint(sessions))
+            self.answers.setdefault(user, []).append(sessions)
+            self.baselines.setdefault(user, []).append(fingerprint(sessions))
 
-    def is_known_data(self, sessions: Any) -> bool | None:
-        """Whether ``sessions`` are the known user's (None: no baseline to compare with).
+    def is_known_data(self, sessions: Any, user: User = User.KNOWN) -> bool | None:
+        """Whether ``sessions`` are ``user``'s (None: no baseline to compare with).
 
-        Equal to one answer the known user got, or made only of sessions the known user was seen
-        with (a session may start during the run); empty only if the known user's list was empty.
+        Equal to one answer the user got, or made only of sessions the user was seen with (a
+        session may start during the run); empty only if the user's list was empty.
         """
-        if not self.baselines:
+        baselines = self.baselines.get(user)
+        if not baselines:
             return None
         if not isinstance(sessions, list):
             return False
         prints = fingerprint(sessions)
-        if prints in self.baselines:
+        if prints in baselines:
             return True
-        seen = {one for baseline in self.baselines for one in baseline}
+        seen = {one for baseline in baselines for one in baseline}
         return bool(prints) and all(one in seen for one in prints)
+
+    def whose(self, sessions: Any) -> User | None:
+        """The known-good user these sessions belong to, if any (not a list or empty: None)."""
+        if not isinstance(sessions, list) or not sessions:
+            return None
+        return next((user for user in User if self.is_known_data(sessions, user)), None)
 
 
 # Fields a server may compute from its clock (a session in progress grows in energy and cost).
@@ -76,7 +94,59 @@ def fingerprint(sessions: list[Any]) -> list[tuple[str, ...]]:
     return sorted(prints)
 
 
+def _instant(value: Any) -> Any:
+    """A date-time as a point in time (D3: instants are compared across offsets); other values as given."""
+    if not isinstance(value, str):
+        return value
+    try:
+        moment = datetime.fromisoformat(value.upper())
+    except ValueError:
+        return value
+    return moment.timestamp() if moment.tzinfo is not None else value
+
+
+def identifying_fields(session: Any) -> dict[str, Any] | None:
+    """The fields that name a session (D41), as the answer wrote them: its external-session-id; without
+    one, its charging station, connector and session start. None when a session has neither."""
+    if not isinstance(session, dict):
+        return None
+    external = session.get("external-session-id")
+    if isinstance(external, str) and external:
+        return {"external-session-id": external}
+    interval = session.get("session-interval")
+    start = interval.get("start") if isinstance(interval, dict) else None
+    named = {
+        "charging-station-id": session.get("charging-station-id"),
+        "connector-id": session.get("connector-id"),
+        "session-interval.start": start,
+    }
+    return named if None not in named.values() else None
+
+
+def session_identity(session: Any) -> tuple[tuple[str, Any], ...] | None:
+    """A session's name (D41) as a comparable value: equal for the same session in any two answers."""
+    named = identifying_fields(session)
+    if named is None:
+        return None
+    return tuple((key, json.dumps(_instant(value), sort_keys=True)) for key, value in named.items())
+
+
 CheckFunction = Callable[[Context, Exchange], Iterator[Finding]]
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What a check needs from the run's options; without it the check is skipped, saying ``missing``."""
+
+    missing: str
+    met: Callable[[Config], bool]
+
+
+LATENCY_BUDGET = Needs("no --latency-budget", lambda config: config.latency_budget is not None)
+SECOND_USER = Needs(
+    "no second known-good user (--second-user-type, --second-user, --second-user-token)",
+    lambda config: config.second_user is not None,
+)
 
 
 # Answers to the call; an answer to another method or path (DENIED) may be anything but data.
@@ -87,7 +157,8 @@ _CALL_KINDS = frozenset(Kind) - {Kind.DENIED}
 class Check:
     """A named rule: ``function`` yields findings for the exchanges of ``kinds`` (None = all; by
     default the answers to the call, not those to another method or path). Only exchanges that got
-    an answer are judged, unless ``needs_answer`` is False."""
+    an answer are judged, unless ``needs_answer`` is False; a check whose ``needs`` the run's options
+    do not meet judges nothing and is reported as skipped."""
 
     name: str
     family: str
@@ -95,9 +166,13 @@ class Check:
     function: CheckFunction
     kinds: frozenset[Kind] | None = _CALL_KINDS
     needs_answer: bool = True
+    needs: Needs | None = None  # what the run's options must give, else the check is skipped
+    groups: frozenset[str] | None = None  # the case groups it judges (None: every group)
 
     def applies(self, exchange: Exchange) -> bool:
         if self.kinds is not None and exchange.kind not in self.kinds:
+            return False
+        if self.groups is not None and exchange.case.group not in self.groups:
             return False
         return exchange.answered or not self.needs_answer
 
@@ -199,6 +274,67 @@ def no_foreign_data(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
         )
 
 
+_CROSS = "a request mixing the two known users' identifiers and tokens"
+
+
+def cross_user_auth_refused(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
+    tolerated = exchange.case.expect.user
+    if not _is_success(exchange):
+        yield from _refused(exchange, _CROSS)
+        return
+    if tolerated is not None and ctx.is_known_data(exchange.sessions, tolerated):
+        return  # the identifier owner's own request (D11, D12): the owner's own sessions
+    whose = ctx.whose(exchange.sessions)
+    what = "sessions" if exchange.carries_sessions() else "result code 0"
+    if whose is not None:
+        what = f"the {whose}'s sessions"
+    allowed = f"the {tolerated}'s own sessions or a refusal" if tolerated else "a refusal"
+    yield Finding(
+        f"{_CROSS} was answered with {what} (HTTP {exchange.response.status}); only {allowed} may answer it",
+        "$.user.sessions" if exchange.carries_sessions() else "$.result.code",
+        exchange.sessions if exchange.carries_sessions() else exchange.result_code,
+    )
+
+
+def no_cross_user_data(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
+    user = exchange.case.expect.user
+    sessions = exchange.sessions if exchange.result_code == 0 else None
+    if user is None or not isinstance(sessions, list):
+        return
+    theirs = {
+        identity
+        for answer in ctx.answers.get(user.other, [])
+        for session in answer
+        if (identity := session_identity(session)) is not None
+    }
+    for index, session in enumerate(sessions):
+        if session_identity(session) in theirs:
+            named = identifying_fields(session) or {}
+            yield Finding(
+                f"the {user} was answered with a session the {user.other} was answered with too "
+                f"(the same {', '.join(named)})",
+                spec.json_path(["user", "sessions", index]),
+                named,
+            )
+
+
+def answer_belongs_to_asker(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
+    user = exchange.case.expect.user
+    if user is None or not _is_success(exchange):
+        return  # success-answered says it
+    mine = ctx.is_known_data(exchange.sessions, user)
+    if mine is None:
+        yield Finding(f"cannot tell whose sessions these are (no answer to the {user} alone)", warning=True)
+    elif not mine:
+        whose = ctx.whose(exchange.sessions)
+        what = f"the {whose}'s sessions" if whose else f"sessions the {user} was never answered with"
+        yield Finding(
+            f"the {user}'s request, sent while the {user.other}'s were in flight, was answered with {what}",
+            "$.user.sessions",
+            exchange.sessions,
+        )
+
+
 def not_the_call_no_data(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
     if _is_success(exchange):
         what = "sessions" if exchange.carries_sessions() else "result code 0"
@@ -234,6 +370,19 @@ def success_answered(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
         yield Finding("user.sessions is not a list", "$.user.sessions", exchange.sessions)
 
 
+def known_good_latency(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
+    if ctx.latency_budget is None or not ctx.known_latencies:
+        return
+    p95 = percentile(ctx.known_latencies, 95) * 1000
+    if p95 > ctx.latency_budget:
+        yield Finding(
+            f"the known-good answers' 95th percentile took {p95:.0f} ms over {len(ctx.known_latencies)} "
+            f"answers, above --latency-budget {ctx.latency_budget:g} ms",
+            "p95_ms",
+            round(p95, 1),
+        )
+
+
 # --- schema -------------------------------------------------------------------------------------
 
 
@@ -241,7 +390,13 @@ def _needs_json(exchange: Exchange) -> bool:
     status = exchange.response.status
     if status >= 500:
         return False
-    return status < 400 or exchange.kind in {Kind.KNOWN, Kind.USER_AUTH, Kind.PARTNER_AUTH}
+    return status < 400 or exchange.kind in {
+        Kind.KNOWN,
+        Kind.CONCURRENT,
+        Kind.USER_AUTH,
+        Kind.PARTNER_AUTH,
+        Kind.CROSS_USER,
+    }
 
 
 def json_body(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
@@ -373,6 +528,57 @@ def code_zero_iff_sessions(ctx: Context, exchange: Exchange) -> Iterator[Finding
         )
 
 
+_SETTLED_FIELDS = ("energy-consumed", "cost", "currency", "session-interval", "charging-interval")
+
+
+def _finished(session: Any) -> bool:
+    interval = session.get("session-interval") if isinstance(session, dict) else None
+    return isinstance(interval, dict) and interval.get("end") is not None
+
+
+def _settled(value: Any) -> Any:
+    """A settled field's value as compared across answers: numbers and decimal strings by value, intervals
+    by instant (D3), nulls as omissions (D5)."""
+    if isinstance(value, dict):
+        return {key: _instant(item) for key, item in value.items() if item is not None}
+    if isinstance(value, str):
+        try:
+            return Decimal(value)
+        except InvalidOperation:
+            return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return Decimal(repr(value))
+    return value
+
+
+def finished_sessions_stable(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
+    user = exchange.case.expect.user
+    sessions = exchange.sessions if exchange.result_code == 0 else None
+    if user is None or not isinstance(sessions, list):
+        return
+    first_seen: dict[tuple[tuple[str, Any], ...], dict[str, Any]] = {}
+    for answer in ctx.answers.get(user, []):
+        for session in answer:
+            if _finished(session) and (identity := session_identity(session)) is not None:
+                first_seen.setdefault(identity, session)
+    for index, session in enumerate(sessions):
+        identity = session_identity(session) if _finished(session) else None
+        earlier = first_seen.get(identity) if identity is not None else None
+        if earlier is None:
+            continue
+        named = ", ".join(f"{key} {value}" for key, value in (identifying_fields(session) or {}).items())
+        for key in _SETTLED_FIELDS:
+            before, now = earlier.get(key), session.get(key)
+            if _settled(before) != _settled(now):
+                yield Finding(
+                    f"a finished session ({named}) changed its {key} between two answers to the {user}'s "
+                    f"same request: {json.dumps(before)}, then {json.dumps(now)} (D44)",
+                    spec.json_path(["user", "sessions", index, key]),
+                    now,
+                    warning=True,
+                )
+
+
 def status_matches_result(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
     status = exchange.response.status
     code = exchange.result_code
@@ -420,7 +626,7 @@ CHECKS: list[Check] = [
         '"200 OK: The request was processed successfully." / "0 Success": the known-good user gets '
         "HTTP 200, result.code the integer 0 and user.sessions a list (D1).",
         success_answered,
-        frozenset({Kind.KNOWN}),
+        frozenset({Kind.KNOWN, Kind.CONCURRENT}),
     ),
     Check(
         "json-body",
@@ -504,9 +710,18 @@ CHECKS: list[Check] = [
     Check(
         "status-matches-result",
         "consistency",
-        'Success is "200 OK"; a result-coded error comes with HTTP 200, 400, 401, 403 or 404 (D7); '
-        "an invalid-request code (200, 230) with 200 or a 4xx.",
+        'Success is "200 OK"; a user-auth, partner-auth or general error code comes with HTTP 200, 400, '
+        "401, 403 or 404, a request code (200, 230) with 200 or any 4xx (D7).",
         status_matches_result,
+    ),
+    Check(
+        "finished-sessions-stable",
+        "consistency",
+        "A session that has ended keeps its energy, cost, currency and intervals between two answers to the "
+        "same known-good request a few seconds apart: a change is a warning, not a failure (D44). Sessions "
+        "are matched by their name (D41).",
+        finished_sessions_stable,
+        frozenset({Kind.KNOWN}),
     ),
     Check(
         "user-auth-refused",
@@ -528,6 +743,38 @@ CHECKS: list[Check] = [
         frozenset({Kind.PARTNER_AUTH}),
     ),
     Check(
+        "cross-user-auth-refused",
+        "authentication",
+        "With a second known-good user (D40): one user's identifier with the other's token, also under "
+        "another identifier-type, is refused with a user-auth code (140-145) or a general one (100-102, D8), "
+        "never with either user's sessions; where D11 (identifier-type token: the token field is ignored) "
+        "or D12 (a card without a token) makes the request the identifier owner's own, that user's own "
+        "sessions may answer it, and no one else's.",
+        cross_user_auth_refused,
+        frozenset({Kind.CROSS_USER}),
+        needs=SECOND_USER,
+    ),
+    Check(
+        "no-cross-user-data",
+        "authentication",
+        "With a second known-good user: what the two users are answered with never shares a session. A "
+        "session is named by its external-session-id or, without one, by its charging station, connector "
+        "and session start as an instant (D41).",
+        no_cross_user_data,
+        frozenset({Kind.KNOWN}),
+        needs=SECOND_USER,
+    ),
+    Check(
+        "answer-belongs-to-asker",
+        "authentication",
+        "With a second known-good user: the two users' known-good requests interleaved from several threads "
+        "(--concurrency) are each answered with the asker's own sessions, as that user alone was answered "
+        "(fields that move with the clock and nulls aside, D24), never the other's (D42).",
+        answer_belongs_to_asker,
+        frozenset({Kind.CONCURRENT}),
+        needs=SECOND_USER,
+    ),
+    Check(
         "no-foreign-data",
         "authentication",
         "A request the server may accept (unknown fields, D15; another Content-Type, D18; an altered "
@@ -535,6 +782,18 @@ CHECKS: list[Check] = [
         "from the known user's are a leak (D24).",
         no_foreign_data,
         frozenset({Kind.LENIENT}),
+    ),
+    Check(
+        "known-good-latency",
+        "robustness",
+        "With --latency-budget MS: the known-good requests, sent one at a time, are answered in at most MS "
+        "milliseconds at the 95th percentile (nearest rank); judged once, after every other known-good "
+        "request. Opt-in: the document sets no time limit, and a time is the network's and the load's as "
+        "much as the server's (D43).",
+        known_good_latency,
+        frozenset({Kind.KNOWN}),
+        needs=LATENCY_BUDGET,
+        groups=frozenset({LATENCY_GROUP}),
     ),
     Check(
         "bad-input-rejected",

@@ -2,9 +2,9 @@
 
 Every option also reads ``CONTRACT_<NAME>`` from the environment (the command line wins), so a
 secret never has to appear on a command line. A loopback target given no credentials is judged with
-the local mock's demo key and user (``DEMO_CREDENTIALS``); any other target needs them. Exit status:
-0 the target keeps the contract; 1 violations found; 2 the run could not judge (unreachable,
-credentials refused, bad options).
+the local mock's demo key and two of its users (``DEMO_CREDENTIALS``); any other target needs them.
+Exit status: 0 the target keeps the contract; 1 violations found; 2 the run could not judge
+(unreachable, credentials refused, bad options).
 """
 
 from __future__ import annotations
@@ -92,6 +92,14 @@ OPTIONS: list[Option] = [
     Option("--identifier-type", str, "the known-good user's identifier-type", spec.IDENTIFIER_TYPES),
     Option("--identifier", str, "the known-good user's identifier"),
     Option("--token", str, "the known-good user's token (omit if the user has none)"),
+    Option(
+        "--second-user-type",
+        str,
+        "a second known-good user, another person: its identifier-type (enables the checks across two users)",
+        spec.IDENTIFIER_TYPES,
+    ),
+    Option("--second-user", str, "the second known-good user's identifier"),
+    Option("--second-user-token", str, "the second known-good user's token (omit if it has none)"),
     Option("--path", str, "the call's path"),
     Option("--profile", str, "validation profile", spec.PROFILES),
     Option("--seed", int, "seed for generated cases; a failure's replay line repeats it"),
@@ -100,10 +108,21 @@ OPTIONS: list[Option] = [
     Option("--rate-limit", _non_negative, "requests per second at most (0: no limit)"),
     Option("--timeout", _positive, "seconds to wait for one answer"),
     Option(
+        "--concurrency",
+        _positive_int,
+        "requests in flight at once when the two users' requests are interleaved (within --rate-limit)",
+    ),
+    Option(
         "--retries", int, "retries per request on 429/503 (honouring Retry-After) or a dropped connection"
+    ),
+    Option(
+        "--latency-budget",
+        _positive,
+        "milliseconds: fail when the known-good answers' 95th percentile takes longer (off by default)",
     ),
     Option("--junitxml", str, "write JUnit XML here (one test case per check)"),
     Option("--report", str, "write the JSON report here"),
+    Option("--html", str, "write the report as one self-contained HTML page here (opens offline)"),
 ]
 
 
@@ -119,7 +138,7 @@ def parser() -> argparse.ArgumentParser:
         description=f"Judge an implementation of OIOI {spec.CALL} from its base URL. "
         "Each option also reads CONTRACT_<OPTION> (e.g. CONTRACT_API_KEY). A loopback target "
         "(localhost, 127.0.0.0/8, ::1) given no credentials is judged with the local mock's demo "
-        "key and user; any other needs them. "
+        "key and two of its users; any other needs them. "
         "Exit: 0 keeps the contract, 1 violations found, 2 could not judge.",
     )
     for option in OPTIONS:
@@ -148,17 +167,18 @@ def _given(option: Option, given: Mapping[str, Any], environ: Mapping[str, str])
     return raw, option.flag
 
 
-_OUTPUTS = [option for option in OPTIONS if option.field in {"junitxml", "report"}]
+_OUTPUTS = [option for option in OPTIONS if option.field in {"junitxml", "report", "html"}]
+Outputs = tuple[str | None, str | None, str | None]
 
 
-def _outputs(given: Mapping[str, Any], environ: Mapping[str, str]) -> tuple[str | None, str | None]:
-    """Where the JUnit XML and the JSON report go (None: not asked for)."""
-    junitxml, report = (_given(option, given, environ)[0] or None for option in _OUTPUTS)
-    return junitxml, report
+def _outputs(given: Mapping[str, Any], environ: Mapping[str, str]) -> Outputs:
+    """Where the JUnit XML, the JSON report and the HTML page go (None: not asked for)."""
+    junitxml, report, html = (_given(option, given, environ)[0] or None for option in _OUTPUTS)
+    return junitxml, report, html
 
 
 def _outputs_alone(argv: Sequence[str] | None) -> dict[str, Any]:
-    """--junitxml and --report read on their own (no abbreviations), when the other options did not
+    """--junitxml, --report and --html read on their own (no abbreviations), when the other options did not
     parse: a refused command line still writes its reports, saying why."""
     alone = _Raising(add_help=False, allow_abbrev=False)
     for option in _OUTPUTS:
@@ -200,19 +220,48 @@ def _config(args: argparse.Namespace, environ: Mapping[str, str]) -> tuple[Confi
         raise CannotJudge(
             "bad options: missing " + ", ".join(f"{option.flag} (or {option.env})" for option in missing)
         )
-    if values.get("token") == "":
-        values["token"] = None
+    for token in ("token", "second_user_token"):
+        if values.get(token) == "":
+            values[token] = None
+    _check_second_user(values)
     return Config(**values, quiet=args.quiet), demo
+
+
+_BY_FIELD = {option.field: option for option in OPTIONS}
+_SECOND_USER = [_BY_FIELD[name] for name in ("second_user_type", "second_user", "second_user_token")]
+
+
+def _named(*options: Option) -> str:
+    return " and ".join(f"{option.flag} (or {option.env})" for option in options)
+
+
+def _check_second_user(values: dict[str, Any]) -> None:
+    """The second user is given whole (its token optional) and is not the known user again."""
+    kind, identifier, token = _SECOND_USER
+    if (kind.field in values) != (identifier.field in values):
+        raise CannotJudge(f"bad options: a second user needs both {_named(kind, identifier)}")
+    if token.field in values and identifier.field not in values:
+        raise CannotJudge(f"bad options: {token.flag} without a second user: give {_named(kind, identifier)}")
+    if (values.get(kind.field), values.get(identifier.field)) == (
+        values.get("identifier_type"),
+        values.get("identifier"),
+    ):
+        raise CannotJudge(
+            f"bad options: the second user is the known user again; give another person in {kind.flag} "
+            f"and {identifier.flag}"
+        )
 
 
 def _no_credentials(base_url: str) -> str:
     options = [option for option in OPTIONS if option.field in DEMO_CREDENTIALS]
-    needed = ", ".join(option.env for option in options if option.required)
-    if_any = ", ".join(option.env for option in options if not option.required)
+    first = [option for option in options if option not in _SECOND_USER]
+    needed = ", ".join(option.env for option in first if option.required)
+    if_any = ", ".join(option.env for option in first if not option.required)
+    second = ", ".join(option.env for option in _SECOND_USER)
     return (
-        f"bad options: no credentials given for {base_url}, and the demo key and user go to loopback "
-        f"targets only (localhost, 127.0.0.0/8, ::1): set {needed} and, if the user has one, {if_any} "
-        f"(or give {', '.join(option.flag for option in options)})"
+        f"bad options: no credentials given for {base_url}, and the demo key and users go to loopback "
+        f"targets only (localhost, 127.0.0.0/8, ::1): set {needed} and, if the user has one, {if_any}; "
+        f"for the checks across two users also {second} (or give {', '.join(o.flag for o in options)})"
     )
 
 
@@ -230,14 +279,15 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         if demo:
             print(
                 f"contract suite: no credentials given: judging {config.base_url} (a loopback target) "
-                f"with the demo key, as the demo user ({config.identifier_type} {config.identifier})",
+                f"with the demo key, as the demo user ({config.identifier_type} {config.identifier}) "
+                f"and a second demo user ({config.second_user_type} {config.second_user})",
                 file=sys.stderr,
             )
         result = runner.run(config)
     except CannotJudge as exc:
         return _cannot_judge(exc, target, outputs)
     try:
-        report.write(result, config.junitxml, config.report)
+        report.write(result, config.junitxml, config.report, config.html)
     except ReportNotWritten as exc:
         _print_console(result, None, config.quiet)
         print(f"contract suite: cannot write the report {exc}", file=sys.stderr)
@@ -253,7 +303,7 @@ def _print_console(result: runner.Report, json_path: str | None, quiet: bool) ->
     print(text)
 
 
-def _cannot_judge(reason: CannotJudge, target: str | None, outputs: tuple[str | None, str | None]) -> int:
+def _cannot_judge(reason: CannotJudge, target: str | None, outputs: Outputs) -> int:
     """Say why the run cannot judge, on stderr and in the reports asked for (replacing older ones)."""
     print(f"contract suite: cannot judge the target: {reason}", file=sys.stderr)
     try:

@@ -9,16 +9,32 @@ from enum import StrEnum
 from typing import Any
 
 
+class User(StrEnum):
+    """One of the known-good users a run is given: the known user, and optionally a second one."""
+
+    KNOWN = "known user"  # --identifier-type, --identifier, --token
+    SECOND = "second user"  # --second-user-type, --second-user, --second-user-token
+
+    @property
+    def other(self) -> User:
+        return User.SECOND if self is User.KNOWN else User.KNOWN
+
+
 class Kind(StrEnum):
     """What a correct server does with a case; the checks read this to know which rules apply."""
 
-    KNOWN = "known"  # the known-good user: must succeed
+    KNOWN = "known"  # a known-good user (``Expect.user``): must succeed with that user's sessions
     USER_AUTH = "user-auth"  # wrong/missing token, unknown user: must be refused
     PARTNER_AUTH = "partner-auth"  # missing/wrong/malformed API key: must be refused
     BAD_INPUT = "bad-input"  # malformed request: must be rejected
     LENIENT = "lenient"  # a server may accept (then only with the known user's data) or reject
     DENIED = "denied"  # not the call (another method or path) and no valid key: anything but data
+    CROSS_USER = "cross-user"  # one known user's identifier with the other's token: refused (D40)
+    CONCURRENT = "concurrent"  # a known-good request among the other user's, in flight: its user's data
 
+
+# The group of the run's last known-good request: the latency budget is judged on it (D43).
+LATENCY_GROUP = "latency"
 
 # Result-code families a refusal may use, per kind. A general code (100-102) may stand in for any
 # specific one (D8).
@@ -29,10 +45,13 @@ ANY_ERROR_FAMILIES = frozenset({"user-auth", "general", "partner-auth", "request
 
 @dataclass(frozen=True)
 class Expect:
-    """A case's expectation: its kind and the result-code families a refusal may use."""
+    """A case's expectation: its kind, the result-code families a refusal may use, and ``user``: the
+    known-good user whose sessions a success holds (KNOWN) or may hold instead of a refusal
+    (CROSS_USER; None: none may)."""
 
     kind: Kind
     families: frozenset[str] = ANY_ERROR_FAMILIES
+    user: User | None = User.KNOWN
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Writers for a run's report: the console blocks, JUnit XML (one test case per check) and JSON."""
+"""Writers for a run's report: the console blocks, JUnit XML (one test case per check), JSON, and the
+HTML page of ``contract_tests.html_report``."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import spec
+from contract_tests import html_report
 from contract_tests.errors import ReportNotWritten
 from contract_tests.model import Failure
-from contract_tests.runner import Report
+from contract_tests.runner import KNOWN_GOOD, Report
 
 SHOWN_PER_CHECK = 3
 SHOWN_PER_CHECK_IN_JUNIT = 20
@@ -73,6 +75,13 @@ def console(report: Report, json_path: str | None = None) -> str:
         distinct = Counter((remark.source, remark.message) for remark in report.warnings)
         for (source, message), count in distinct.most_common(8):
             lines.append(f"  {source}: {message}" + (f" (x{count})" if count > 1 else ""))
+    skipped: dict[str, list[str]] = {}
+    for result in report.results:
+        if result.skipped:
+            skipped.setdefault(result.skipped, []).append(result.check.name)
+    for reason, names in skipped.items():
+        lines += ["", f"skipped ({reason}): {', '.join(names)}"]
+    lines += ["", *latency_table(report)]
     failed = sum(1 for result in report.results if result.failures)
     lines += [
         "",
@@ -86,6 +95,19 @@ def console(report: Report, json_path: str | None = None) -> str:
         lines.append(f"INCOMPLETE: {report.incomplete}")
     lines.append("RESULT: " + ("FAIL (exit 1)" if report.exit_code else "PASS (exit 0)"))
     return "\n".join(lines)
+
+
+def latency_table(report: Report) -> list[str]:
+    budget = report.config.latency_budget
+    lines = [
+        "answer times (ms)" + (f", --latency-budget {budget:g} ms on {KNOWN_GOOD} p95" if budget else ""),
+        f"  {'group':<16}{'answers':>8}{'p50':>9}{'p95':>9}{'max':>9}",
+    ]
+    for group, row in report.latency_rows().items():
+        lines.append(
+            f"  {group:<16}{row['count']:>8}{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}{row['max_ms']:>9.1f}"
+        )
+    return lines
 
 
 def junit(report: Report, json_path: str | None = None) -> bytes:
@@ -113,7 +135,7 @@ def junit(report: Report, json_path: str | None = None) -> bytes:
             )
             element.text = text
         elif not result.applied:
-            ET.SubElement(case, "skipped", message="no exchange this check applies to")
+            ET.SubElement(case, "skipped", message=result.skipped or "no exchange this check applies to")
         ET.SubElement(case, "system-out").text = f"rule: {check.rule}\napplied to {result.applied} exchanges"
     document: bytes = ET.tostring(suite, encoding="utf-8", xml_declaration=True)
     return document
@@ -125,6 +147,7 @@ def as_json(report: Report) -> dict[str, Any]:
         "target": config.url,
         "profile": config.profile,
         "seed": config.seed,
+        "users": [user.value for user in config.users],
         "exit_code": report.exit_code,
         "incomplete": report.incomplete or None,
         "requests": report.requests,
@@ -132,6 +155,7 @@ def as_json(report: Report) -> dict[str, Any]:
         "duration_seconds": round(report.duration, 3),
         "requests_per_second": round(report.requests_per_second, 2),
         "phases": report.phases,
+        "latency": {"budget_ms": config.latency_budget, "by_group": report.latency_rows()},
         "coverage": {
             "statuses": {str(k): v for k, v in sorted(report.statuses.items())},
             "result_codes": dict(sorted(report.codes.items())),
@@ -146,8 +170,9 @@ def as_json(report: Report) -> dict[str, Any]:
                 "family": r.check.family,
                 "rule": r.check.rule,
                 "applied": r.applied,
-                "outcome": "failed" if r.failures else ("passed" if r.applied else "skipped"),
+                "outcome": r.outcome,
                 "failures": len(r.failures),
+                **({"skipped": r.skipped} if r.skipped else {}),
             }
             for r in report.results
         ],
@@ -177,7 +202,11 @@ def cannot_judge_json(reason: str, target: str | None) -> dict[str, Any]:
 
 
 def write_cannot_judge(
-    reason: str, target: str | None, junit_path: str | None, json_path: str | None
+    reason: str,
+    target: str | None,
+    junit_path: str | None,
+    json_path: str | None,
+    html_path: str | None = None,
 ) -> None:
     """Write the reports asked for (and their folders) of a run that could not judge; ReportNotWritten
     if one cannot be written."""
@@ -185,14 +214,20 @@ def write_cannot_judge(
         _write(json_path, _json_bytes(cannot_judge_json(reason, target)))
     if junit_path:
         _write(junit_path, cannot_judge_junit(reason))
+    if html_path:
+        _write(html_path, html_report.cannot_judge_page(reason, target))
 
 
-def write(report: Report, junit_path: str | None, json_path: str | None) -> None:
+def write(
+    report: Report, junit_path: str | None, json_path: str | None, html_path: str | None = None
+) -> None:
     """Write the reports asked for (and their folders); ReportNotWritten if one cannot be written."""
     if json_path:
         _write(json_path, _json_bytes(as_json(report)))
     if junit_path:
         _write(junit_path, junit(report, json_path))
+    if html_path:
+        _write(html_path, html_report.page(report, json_path))
 
 
 def _write(path: str, content: bytes) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,19 +13,29 @@ from contract_tests import cases, explore
 from contract_tests.checks import CHECKS, Check, Context
 from contract_tests.config import Config
 from contract_tests.errors import CannotJudge, OutOfTime
-from contract_tests.model import Case, Exchange, Failure, Kind, Remark, Request
+from contract_tests.latency import summary
+from contract_tests.model import Case, Exchange, Failure, Kind, Remark, Request, User
 from contract_tests.transport import Client, curl, redact
 
+KNOWN_GOOD = "known-good"  # the answer times' row of the known-good requests sent one at a time
+STABILITY_GAP = 2.0  # seconds at least between the first known-good answers and their repeats (D44)
 CURL_LIMIT = 20_000  # characters of a request body kept in a failure (a 1 MB case would bloat reports)
 
 
 @dataclass
 class CheckResult:
-    """How one check fared over the run."""
+    """How one check fared over the run; ``skipped``: why it judged nothing, when the options said so."""
 
     check: Check
     applied: int = 0
     failures: list[Failure] = field(default_factory=list)
+    skipped: str = ""
+
+    @property
+    def outcome(self) -> str:
+        if self.failures:
+            return "failed"
+        return "passed" if self.applied else "skipped"
 
 
 @dataclass
@@ -37,6 +48,8 @@ class Report:
     statuses: Counter[int] = field(default_factory=Counter)
     codes: Counter[str] = field(default_factory=Counter)
     by_group: dict[str, Counter[str]] = field(default_factory=dict)
+    latencies: dict[str, list[float]] = field(default_factory=dict)  # seconds per answer, by case group
+    known_latencies: list[float] = field(default_factory=list)  # the known-good answers sent one at a time
     phases: dict[str, int] = field(default_factory=dict)
     requests: int = 0
     retries: int = 0
@@ -55,6 +68,13 @@ class Report:
     def requests_per_second(self) -> float:
         return self.requests / self.duration if self.duration > 0 else 0.0
 
+    def latency_rows(self) -> dict[str, dict[str, float]]:
+        """Answer times by case group, then the known-good answers the budget is judged on."""
+        rows = {group: summary(seconds) for group, seconds in self.latencies.items() if seconds}
+        if self.known_latencies:
+            rows[KNOWN_GOOD] = summary(self.known_latencies)
+        return rows
+
 
 class Judge:
     """Applies every check to every exchange and keeps the tally."""
@@ -62,8 +82,21 @@ class Judge:
     def __init__(self, config: Config, client: Client) -> None:
         self.config = config
         self.client = client
-        self.context = Context(config.profile, secrets=config.secrets())
-        self.report = Report(config, [CheckResult(check) for check in CHECKS])
+        self.report = Report(
+            config,
+            [
+                CheckResult(check, skipped=check.needs.missing)
+                if check.needs is not None and not check.needs.met(config)
+                else CheckResult(check)
+                for check in CHECKS
+            ],
+        )
+        self.context = Context(
+            config.profile,
+            secrets=config.secrets(),
+            latency_budget=config.latency_budget,
+            known_latencies=self.report.known_latencies,
+        )
 
     def exchange(self, case: Case) -> Exchange:
         url = self.config.url_for(self.config.path if case.path is None else case.path)
@@ -74,11 +107,22 @@ class Judge:
         self.judge(self.exchange(case))
 
     def judge(self, exchange: Exchange) -> None:
-        self._count(exchange)
-        if exchange.kind is Kind.KNOWN and exchange.result_code == 0:
-            self.context.remember(exchange.sessions)
+        self.judge_together([exchange])
+
+    def judge_together(self, exchanges: list[Exchange]) -> None:
+        """Judge exchanges whose known-good answers each check may compare with the others'."""
+        for exchange in exchanges:
+            if exchange.kind is Kind.KNOWN and exchange.result_code == 0 and exchange.case.expect.user:
+                self.context.remember(exchange.sessions, exchange.case.expect.user)
+        for exchange in exchanges:
+            self._count(exchange)
+            if exchange.kind is Kind.KNOWN and exchange.answered:
+                self.context.known_latencies.append(exchange.response.elapsed)
+            self._check(exchange)
+
+    def _check(self, exchange: Exchange) -> None:
         for result in self.report.results:
-            if not result.check.applies(exchange):
+            if result.skipped or not result.check.applies(exchange):
                 continue
             result.applied += 1
             for finding in result.check.function(self.context, exchange):
@@ -118,12 +162,20 @@ class Judge:
         label = repr(code) if code is not None else "none"
         report.codes[label] += 1
         report.by_group.setdefault(exchange.case.group, Counter())[f"{status}/{label}"] += 1
+        if exchange.answered:
+            report.latencies.setdefault(exchange.case.group, []).append(exchange.response.elapsed)
 
 
-def preflight(judge: Judge) -> Exchange:
-    """Send the known-good request; raise CannotJudge when the target cannot be judged at all."""
+_OPTIONS = {
+    User.KNOWN: "--api-key, --identifier-type, --identifier and --token",
+    User.SECOND: "--second-user-type, --second-user and --second-user-token",
+}
+
+
+def preflight(judge: Judge, user: User = User.KNOWN) -> Exchange:
+    """Send ``user``'s known-good request; raise CannotJudge when the target cannot be judged at all."""
     config = judge.config
-    exchange = judge.exchange(cases.success_case(config))
+    exchange = judge.exchange(cases.success_case(config, user))
     response = exchange.response
     where = f"POST {config.url}"
     if not exchange.answered:
@@ -138,13 +190,24 @@ def preflight(judge: Judge) -> Exchange:
     )
     if family in {"user-auth", "partner-auth"} or response.status in {401, 403}:
         message = exchange.body.get("result", {}).get("message") if exchange.is_json_object else None
+        whose = "known-good" if user is User.KNOWN else "second user's"
         raise CannotJudge(
-            f"the known-good credentials were refused: HTTP {response.status}, result code {code!r}"
-            f" ({message or 'no message'}); check --api-key, --identifier-type, --identifier and --token"
+            f"the {whose} credentials were refused: HTTP {response.status}, result code {code!r}"
+            f" ({message or 'no message'}); check {_OPTIONS[user]}"
         )
     if response.status in {404, 405} and code != 0:
         raise CannotJudge(f"nothing answers {where} (HTTP {response.status}): check --base-url and --path")
     return exchange
+
+
+def concurrently(judge: Judge, sent: list[Case]) -> int:
+    """Send ``sent`` from ``--concurrency`` threads (the client's rate limit still holds), then judge
+    every answer; returns how many were sent."""
+    with ThreadPoolExecutor(judge.config.concurrency) as pool:
+        exchanges = list(pool.map(judge.exchange, sent))
+    for exchange in exchanges:
+        judge.judge(exchange)
+    return len(exchanges)
 
 
 def run(config: Config) -> Report:
@@ -155,16 +218,24 @@ def run(config: Config) -> Report:
     report = judge.report
     try:
         try:
-            judge.judge(preflight(judge))
+            known = [preflight(judge, user) for user in config.users]
         except OutOfTime as exc:
-            raise CannotJudge(f"--max-time {config.max_time:g} s ran out before the first answer") from exc
+            raise CannotJudge(f"--max-time {config.max_time:g} s ran out before the first answers") from exc
+        judge.judge_together(known)  # each user's answer is compared with the other's
+        first_answers = time.monotonic()
         fixed = cases.fixed_cases(config)
         for case in fixed:
             judge.send(case)
         judge.send(cases.success_case(config))  # again: the known user's data, for comparisons
-        report.phases["fixed"] = len(fixed) + 2
+        report.phases["fixed"] = len(known) + len(fixed) + 1
+        report.phases["concurrent"] = concurrently(judge, cases.concurrent_cases(config))
         for name, explorer in explore.EXPLORERS:
             report.phases[name] = explorer(config, judge.send)
+        client.wait(first_answers + STABILITY_GAP - time.monotonic())  # finished sessions may not drift
+        repeated = cases.repeated_cases(config)
+        for case in repeated:
+            judge.send(case)
+        report.phases["repeated"] = len(repeated)
     except OutOfTime:
         report.incomplete = f"stopped after --max-time {config.max_time:g} s; later cases were not sent"
         report.warnings.append(Remark("runner", "-", report.incomplete))

@@ -1,7 +1,9 @@
 """HTTP to the target, politely: a rate limit, an overall deadline, retries that honour Retry-After.
 
 Only this module talks to the network. A request that gets no answer yields a ``Response`` with
-``error`` set (status 0), so the checks can judge it like any other answer.
+``error`` set (status 0), so the checks can judge it like any other answer. One ``Client`` may send
+from several threads at once: they share its rate limit, deadline and count, each with its own
+connection.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import re
 import shlex
 import socket
 import ssl
+import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field
@@ -48,14 +51,24 @@ class Client:
     timeout: float
     retries: int
     deadline: float
-    session: requests.Session = field(default_factory=requests.Session)
     sent: int = 0
     _next_slot: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _local: threading.local = field(default_factory=threading.local)  # one connection per thread
+
+    @property
+    def session(self) -> requests.Session:
+        """This thread's HTTP session (requests' sessions are not shared safely across threads)."""
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        return session
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
 
-    def _wait(self, seconds: float) -> None:
+    def wait(self, seconds: float) -> None:
+        """Sleep ``seconds``; OutOfTime instead if the deadline comes first."""
         if seconds > self.remaining():
             raise OutOfTime("the time budget (--max-time) is spent")
         if seconds > 0:
@@ -63,25 +76,33 @@ class Client:
 
     def _pace(self) -> None:
         if self.rate_limit > 0:
-            self._wait(self._next_slot - time.monotonic())
-            self._next_slot = max(self._next_slot, time.monotonic()) + 1.0 / self.rate_limit
+            with self._lock:  # each request takes the next free slot, whichever thread sends it
+                slot = max(self._next_slot, time.monotonic())
+                self._next_slot = slot + 1.0 / self.rate_limit
+            self.wait(slot - time.monotonic())
         elif self.remaining() <= 0:
             raise OutOfTime("the time budget (--max-time) is spent")
 
     def _once(self, request: Request) -> Response:
         self._pace()
-        self.sent += 1
+        with self._lock:
+            self.sent += 1
         started = time.monotonic()
+        timeout = min(self.timeout, max(0.1, self.remaining()))
         try:
             answer = self.session.request(
                 request.method,
                 request.url,
                 headers=request.headers,
                 data=iter([request.body]) if request.chunked else request.body,
-                timeout=min(self.timeout, max(0.1, self.remaining())),
+                timeout=timeout,
                 allow_redirects=False,
             )
             body = answer.content
+        except requests.Timeout as exc:
+            if timeout < self.timeout:  # cut short by --max-time: the suite's limit, not the server's fault
+                raise OutOfTime("the time budget (--max-time) ran out while waiting for an answer") from exc
+            return Response(0, {}, b"", time.monotonic() - started, error=_describe(exc, self.timeout))
         except requests.RequestException as exc:
             return Response(0, {}, b"", time.monotonic() - started, error=_describe(exc, self.timeout))
         return Response(answer.status_code, dict(answer.headers), body, time.monotonic() - started)
@@ -95,7 +116,7 @@ class Client:
                 break
             backoff = min(MAX_BACKOFF, 0.25 * 2**attempt)
             hinted = retry_after(response.headers.get("Retry-After") or response.headers.get("retry-after"))
-            self._wait(min(MAX_BACKOFF, hinted) if hinted is not None else backoff)
+            self.wait(min(MAX_BACKOFF, hinted) if hinted is not None else backoff)
             response = self._once(request)
             response = Response(
                 response.status,

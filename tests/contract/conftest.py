@@ -17,8 +17,16 @@ import pytest
 from tests.servers.reference import API_KEY, USERS
 
 ROOT = Path(__file__).resolve().parents[2]
-ADA = USERS[0]
+ADA, GRACE = USERS[0], USERS[-1]
 KNOWN_ADA = ["--identifier-type", "username", "--identifier", ADA["identifier"], "--token", ADA["token"]]
+SECOND_GRACE = [
+    "--second-user-type",
+    "username",
+    "--second-user",
+    GRACE["identifier"],
+    "--second-user-token",
+    GRACE["token"],
+]
 # Small and unthrottled: these targets are local processes (defaults are for staging).
 FAST = ["--max-examples", "10", "--rate-limit", "0", "--timeout", "2", "--retries", "2"]
 
@@ -59,6 +67,7 @@ class Run:
     stderr: str
     report: dict[str, Any] | None
     junit: str | None
+    html: str | None
 
     def failed_checks(self) -> set[str]:
         assert self.report is not None, self.stderr
@@ -73,16 +82,17 @@ def run_suite(
     *args: str,
     env: dict[str, str] | None = None,
     timeout: float = 120,
-    outputs: Sequence[str] = ("--report", "--junitxml"),
+    outputs: Sequence[str] = ("--report", "--junitxml", "--html"),
 ) -> Run:
-    """Run ``python -m contract_tests ARGS --report ... --junitxml ...`` and collect what it wrote.
+    """Run ``python -m contract_tests ARGS --report ... --junitxml ... --html ...`` and collect what it
+    wrote.
 
-    ``outputs``: which of ``--report`` and ``--junitxml`` to give (into ``tmp_path``).
+    ``outputs``: which of ``--report``, ``--junitxml`` and ``--html`` to give (into ``tmp_path``).
     """
-    report, junit = tmp_path / "report.json", tmp_path / "junit.xml"
-    report.unlink(missing_ok=True)
-    junit.unlink(missing_ok=True)
-    paths = {"--report": report, "--junitxml": junit}
+    report, junit, html = tmp_path / "report.json", tmp_path / "junit.xml", tmp_path / "report.html"
+    for path in (report, junit, html):
+        path.unlink(missing_ok=True)
+    paths = {"--report": report, "--junitxml": junit, "--html": html}
     done = subprocess.run(
         [
             sys.executable,
@@ -104,6 +114,7 @@ def run_suite(
         done.stderr,
         json.loads(report.read_text("utf-8")) if report.exists() else None,
         junit.read_text("utf-8") if junit.exists() else None,
+        html.read_text("utf-8") if html.exists() else None,
     )
 
 
@@ -113,5 +124,16 @@ def reference() -> Iterator[str]:
         yield url
 
 
-def ada_args(url: str, *extra: str) -> list[str]:
-    return ["--base-url", url, "--api-key", API_KEY, *KNOWN_ADA, *FAST, *extra]
+def ada_args(url: str, *extra: str, second: bool = True) -> list[str]:
+    """The suite's options for a proof server: Ada, and Grace as the second user unless ``second`` is
+    False."""
+    return [
+        "--base-url",
+        url,
+        "--api-key",
+        API_KEY,
+        *KNOWN_ADA,
+        *(SECOND_GRACE if second else []),
+        *FAST,
+        *extra,
+    ]

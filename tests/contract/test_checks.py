@@ -1,7 +1,9 @@
 """Every check on recorded exchanges (tests/contract/exchanges/*.json): adding a case is adding a file.
 
 Each file gives the case kind, the answer (status, Content-Type, body or raw text), optionally the
-known user's sessions and the secrets (API key, token), and exactly which checks fail and which warn.
+known user's sessions (``baseline``; ``baselines`` by user: "known user", "second user"), the user the
+case is for or whose own data it tolerates (``user``; null: nobody's), the secrets (API key, token),
+and exactly which checks fail and which warn.
 """
 
 from __future__ import annotations
@@ -25,15 +27,22 @@ from contract_tests.model import (
     Kind,
     Request,
     Response,
+    User,
 )
 
 EXCHANGES = sorted((Path(__file__).parent / "exchanges").glob("*.json"))
-FAMILIES = {Kind.USER_AUTH: USER_AUTH_FAMILIES, Kind.PARTNER_AUTH: PARTNER_AUTH_FAMILIES}
+FAMILIES = {
+    Kind.USER_AUTH: USER_AUTH_FAMILIES,
+    Kind.PARTNER_AUTH: PARTNER_AUTH_FAMILIES,
+    Kind.CROSS_USER: USER_AUTH_FAMILIES,
+}
 
 
 def _exchange(data: dict[str, Any]) -> Exchange:
     kind = Kind(data["kind"])
-    case = Case("recorded", "recorded", {}, b"{}", Expect(kind, FAMILIES.get(kind, ANY_ERROR_FAMILIES)))
+    user = data.get("user", User.KNOWN.value)
+    expect = Expect(kind, FAMILIES.get(kind, ANY_ERROR_FAMILIES), None if user is None else User(user))
+    case = Case("recorded", "recorded", {}, b"{}", expect)
     raw = data["raw"].encode() if "raw" in data else json.dumps(data["body"]).encode()
     response = Response(data["status"], {"Content-Type": data["content_type"]}, raw, 0.01)
     sent = data.get("request", {})  # what the request sent, where a check depends on it
@@ -48,6 +57,8 @@ def test_recorded_exchange(path: Path) -> None:
     context = Context(data["profile"], secrets=tuple(tuple(pair) for pair in data.get("secrets", [])))
     if "baseline" in data:
         context.remember(data["baseline"])
+    for user, sessions in data.get("baselines", {}).items():
+        context.remember(sessions, User(user))
     exchange = _exchange(data)
     failed, warned = set(), set()
     for check in CHECKS:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from contract_tests import CHECKS
+from contract_tests.checks import SECOND_USER
 from tests.contract.conftest import ada_args, reference_server, run_suite
 
 pytestmark = pytest.mark.slow
@@ -34,6 +35,21 @@ def test_a_correct_server_passes(server_args: list[str], suite_args: list[str], 
     assert "RESULT: PASS (exit 0)" in run.stdout
 
 
+def test_without_a_second_user_the_checks_across_users_are_skipped_and_said_so(
+    reference: str, tmp_path: Path
+) -> None:
+    run = run_suite(tmp_path, *ada_args(reference, "--max-examples", "3", second=False))
+    assert run.code == 0, run.explain()
+    assert run.report is not None
+    assert run.report["users"] == ["known user"]
+    needing = {check.name for check in CHECKS if check.needs is SECOND_USER}
+    skipped = {c["name"]: c.get("skipped") for c in run.report["checks"] if c["outcome"] == "skipped"}
+    assert needing and needing <= skipped.keys()
+    assert {skipped[name] for name in needing} == {SECOND_USER.missing}
+    assert f"skipped ({SECOND_USER.missing}): " in run.stdout
+    assert not {"cross-user", "concurrency"} & run.report["coverage"]["by_group"].keys()
+
+
 def test_lenient_forms_fail_the_strict_profile(tmp_path: Path) -> None:
     with reference_server("--forms", "lenient") as url:
         run = run_suite(tmp_path, *ada_args(url, "--profile", "strict"))
@@ -53,15 +69,20 @@ def test_the_report_accounts_for_what_was_observed(reference: str, tmp_path: Pat
     assert report["requests"] >= sum(coverage["statuses"].values())  # retries count as requests
     assert report["requests_per_second"] > 0
     assert [check["name"] for check in report["checks"]] == [check.name for check in CHECKS]
+    assert report["users"] == ["known user", "second user"]
+    assert "cross-user" in coverage["by_group"]
     # Tolerant reader: the reference's extra fields are warnings, not failures.
     assert any(
         w["source"] == "unknown-fields" and w["path"].endswith("tariff-id") for w in report["warnings"]
     )
     assert set(report["phases"]) == {
         "fixed",
+        "concurrent",
         "hypothesis-valid",
         "hypothesis-invalid",
         "schemathesis-positive",
         "schemathesis-negative",
+        "repeated",
     }
     assert report["phases"]["hypothesis-invalid"] == 10
+    assert report["phases"]["concurrent"] == coverage["by_group"]["concurrency"]["200/0"] > 0

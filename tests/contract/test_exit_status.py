@@ -3,6 +3,7 @@ saying why; CONTRACT_* env."""
 
 from __future__ import annotations
 
+import html
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -27,6 +28,9 @@ def assert_reports_say_why(run: Run, said: str, target: str | None = None) -> No
     assert (suite.get("tests"), suite.get("errors"), suite.get("failures")) == ("1", "1", "0")
     error = suite.find("testcase/error")
     assert error is not None and said in error.get("message", "")
+    assert run.html is not None, run.explain()
+    assert "CANNOT JUDGE (exit 2)" in run.html
+    assert html.escape(run.report["reason"]) in run.html
 
 
 def test_an_unreachable_target_exits_2_naming_the_url_and_the_reason(tmp_path: Path) -> None:
@@ -45,8 +49,12 @@ def test_an_unreachable_target_exits_2_naming_the_url_and_the_reason(tmp_path: P
         (["--token", "0" * 32], "result code 145"),
         (["--identifier", "nobody@example.org"], "result code 144"),
         (["--path", "/api/v9/request"], "HTTP 404"),
+        (
+            ["--second-user-token", "0" * 32],
+            "the second user's credentials were refused: HTTP 401, result code 145",
+        ),
     ],
-    ids=["wrong-api-key", "wrong-token", "unknown-user", "wrong-path"],
+    ids=["wrong-api-key", "wrong-token", "unknown-user", "wrong-path", "wrong-second-user-token"],
 )
 def test_refused_credentials_exit_2(reference: str, change: list[str], said: str, tmp_path: Path) -> None:
     run = run_suite(tmp_path, *ada_args(reference), *change)
@@ -93,7 +101,7 @@ def test_a_remote_target_without_credentials_is_refused_before_any_request(tmp_p
 @pytest.mark.parametrize(
     ("args", "written"),
     [
-        (["--bogus"], True),  # the paths come from CONTRACT_REPORT and CONTRACT_JUNITXML
+        (["--bogus"], True),  # the paths come from CONTRACT_REPORT, CONTRACT_JUNITXML and CONTRACT_HTML
         (["--report"], False),  # no path: nothing can be written
     ],
     ids=["unknown-option", "report-without-a-path"],
@@ -101,14 +109,18 @@ def test_a_remote_target_without_credentials_is_refused_before_any_request(tmp_p
 def test_a_refused_command_line_writes_the_reports_it_can(
     args: list[str], written: bool, tmp_path: Path
 ) -> None:
-    env = {"CONTRACT_REPORT": str(tmp_path / "report.json"), "CONTRACT_JUNITXML": str(tmp_path / "junit.xml")}
+    env = {
+        "CONTRACT_REPORT": str(tmp_path / "report.json"),
+        "CONTRACT_JUNITXML": str(tmp_path / "junit.xml"),
+        "CONTRACT_HTML": str(tmp_path / "report.html"),
+    }
     run = run_suite(tmp_path, *args, env=env if written else {}, outputs=())
     assert run.code == 2, run.explain()
     assert "bad options" in run.stderr
     if written:
         assert_reports_say_why(run, "unrecognized arguments: --bogus")
     else:
-        assert (run.report, run.junit) == (None, None)
+        assert (run.report, run.junit, run.html) == (None, None, None)
         assert "Traceback" not in run.stderr
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -61,6 +62,7 @@ def make_contract(tmp_path: Path, *assignments: str, env: dict[str, str]) -> tup
             "PYTHONPATH": str(ROOT),
             "CONTRACT_REPORT": str(report),
             "CONTRACT_JUNITXML": str(tmp_path / "j.xml"),
+            "CONTRACT_HTML": str(tmp_path / "report.html"),
         }
         | env,
         capture_output=True,
@@ -76,6 +78,24 @@ def test_make_contract_judges_contract_base_url(reference: str, tmp_path: Path) 
     code, output, report = make_contract(tmp_path, env={"CONTRACT_BASE_URL": reference, **ADA, **QUICK})
     assert code == 0, output
     assert report is not None and report["target"] == f"{reference}/api/v4/request", output
+
+
+def test_make_contract_writes_its_three_reports_in_one_folder() -> None:
+    outer = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONTRACT_") and k not in outer}
+    database = subprocess.run(
+        ["make", "--no-print-directory", "-p", "-n", "-o", ".venv/.installed", "contract"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    ).stdout
+    defaults = dict(re.findall(r"^(CONTRACT_(?:JUNITXML|REPORT|HTML)) [:?]?= (\S+)$", database, re.MULTILINE))
+    assert defaults.keys() == {"CONTRACT_JUNITXML", "CONTRACT_REPORT", "CONTRACT_HTML"}, database[-3000:]
+    assert {str(Path(path).parent) for path in defaults.values()} == {"reports"}
+    assert Path(defaults["CONTRACT_HTML"]).suffix == ".html"
 
 
 def test_base_url_on_make_s_command_line_names_the_target_too(reference: str, tmp_path: Path) -> None:

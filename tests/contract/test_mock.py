@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from contract_tests.checks import SECOND_USER
 from mockserver.serving.process import start_mock
 from tests.contract.conftest import FAST, run_suite
 
@@ -14,6 +15,14 @@ pytestmark = pytest.mark.slow
 
 DEMO_KEY = "demo-key"
 DEMO_TOKEN = "87d4e3085af04671834ebeb127df33bf"  # fixtures/users.yaml, user "demo"
+ANNA = [  # fixtures/users.yaml, user "anna": the second known-good user of every run here
+    "--second-user-type",
+    "username",
+    "--second-user",
+    "anna.lindqvist@example.se",
+    "--second-user-token",
+    "5f2b9c1e7a3d4f60b8e1c2d3a4b5c6d7",
+]
 
 
 @pytest.fixture(scope="module", params=["call-page", "http"])
@@ -33,8 +42,10 @@ def mock(request: pytest.FixtureRequest) -> Iterator[str]:
     ids=["username", "rfid", "evco-id-without-token", "token"],
 )
 def test_the_mock_keeps_the_contract(mock: str, user: list[str], tmp_path: Path) -> None:
-    run = run_suite(tmp_path, "--base-url", mock, "--api-key", DEMO_KEY, *user, *FAST)
+    run = run_suite(tmp_path, "--base-url", mock, "--api-key", DEMO_KEY, *user, *ANNA, *FAST)
     assert run.code == 0, run.explain()
+    assert run.report is not None
+    assert not [c["name"] for c in run.report["checks"] if c.get("skipped") == SECOND_USER.missing]
 
 
 def test_the_local_mock_is_judged_as_its_demo_user_when_no_credentials_are_given(
@@ -43,4 +54,5 @@ def test_the_local_mock_is_judged_as_its_demo_user_when_no_credentials_are_given
     run = run_suite(tmp_path, "--base-url", mock, *FAST)
     assert run.code == 0, run.explain()
     assert "no credentials given" in run.stderr and "demo@example.com" in run.stderr
+    assert "anna.lindqvist@example.se" in run.stderr
     assert DEMO_KEY not in run.stderr + run.stdout

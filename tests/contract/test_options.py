@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
-from contract_tests.cli import config_from
+from contract_tests.cli import OPTIONS, config_from
 from contract_tests.config import DEMO_CREDENTIALS, is_loopback
 from contract_tests.errors import CannotJudge
+from contract_tests.model import User
 from mockserver.settings import DEMO_API_KEY
+from tests.contract.conftest import ROOT
 
 LOOPBACK = [
     "http://127.0.0.1:8080",
@@ -40,10 +43,24 @@ def test_every_other_target_is_not_loopback(url: str) -> None:
 @pytest.mark.parametrize("url", LOOPBACK)
 def test_a_loopback_target_without_credentials_gets_the_demo_ones(url: str) -> None:
     config = config_from(["--base-url", url], {})
-    assert (config.api_key, config.identifier_type, config.identifier, config.token) == tuple(
-        DEMO_CREDENTIALS[field] for field in ("api_key", "identifier_type", "identifier", "token")
-    )
+    assert {field: getattr(config, field) for field in DEMO_CREDENTIALS} == DEMO_CREDENTIALS
+    assert config.users == (User.KNOWN, User.SECOND)
     assert config.api_key == DEMO_API_KEY  # the key the mock accepts by default
+
+
+def test_the_demo_users_are_two_people_of_the_mock_s_directory() -> None:
+    directory = yaml.safe_load((ROOT / "fixtures" / "users.yaml").read_text("utf-8"))["users"]
+    demo = config_from(["--base-url", LOOPBACK[0]], {})
+    found = []
+    for user in demo.users:
+        sent = demo.identity(user)
+        found += [
+            person["id"]
+            for person in directory
+            if person["identifiers"].get(sent["identifier-type"]) == sent["identifier"]
+            and person["token"] == sent["token"]
+        ]
+    assert len(found) == 2 and len(set(found)) == 2, found
 
 
 @pytest.mark.parametrize("url", REMOTE)
@@ -53,6 +70,8 @@ def test_a_remote_target_without_credentials_is_refused_naming_the_variables(url
     message = str(refused.value)
     assert f"no credentials given for {url}" in message
     for variable in ("CONTRACT_API_KEY", "CONTRACT_IDENTIFIER_TYPE", "CONTRACT_IDENTIFIER", "CONTRACT_TOKEN"):
+        assert variable in message
+    for variable in ("CONTRACT_SECOND_USER_TYPE", "CONTRACT_SECOND_USER", "CONTRACT_SECOND_USER_TOKEN"):
         assert variable in message
 
 
@@ -66,6 +85,40 @@ def test_credentials_given_in_part_are_never_completed_with_the_demo_ones(url: s
         config_from(["--base-url", url], {"CONTRACT_API_KEY": "k"})
 
 
+SECOND = ["--second-user-type", "username", "--second-user", "grace@example.org"]
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (SECOND[:2], "a second user needs both --second-user-type (or CONTRACT_SECOND_USER_TYPE) and "),
+        (SECOND[2:], "a second user needs both"),
+        (["--second-user-token", "t0ken-of-nobody"], "--second-user-token without a second user"),
+        (["--second-user-type", "username", "--second-user", "ada@example.org"], "the known user again"),
+    ],
+    ids=["type-alone", "identifier-alone", "token-alone", "the-known-user-again"],
+)
+def test_a_second_user_is_given_whole_and_is_another_person(args: list[str], said: str) -> None:
+    with pytest.raises(CannotJudge, match=r"^bad options: ") as refused:
+        config_from(["--base-url", REMOTE[0], "--api-key", "k", *ADA, *args], {})
+    assert said in str(refused.value)
+
+
+def test_a_second_user_reads_the_environment_too() -> None:
+    env = {"CONTRACT_SECOND_USER_TYPE": "rfid", "CONTRACT_SECOND_USER": "04A1B2C3D4E5F6"}
+    config = config_from(["--base-url", REMOTE[0], "--api-key", "k", *ADA], env)
+    assert config.users == (User.KNOWN, User.SECOND)
+    assert config.identity(User.SECOND) == {"identifier-type": "rfid", "identifier": "04A1B2C3D4E5F6"}
+    assert config_from(["--base-url", REMOTE[0], "--api-key", "k", *ADA], {}).users == (User.KNOWN,)
+
+
 def test_given_credentials_are_used_on_a_loopback_target_too() -> None:
     config = config_from(["--base-url", LOOPBACK[0], "--api-key", "k", *ADA], {})
     assert (config.api_key, config.identifier, config.token) == ("k", "ada@example.org", None)
+
+
+def test_every_option_and_its_variable_is_documented_on_the_ci_page() -> None:
+    page = (ROOT / "docs" / "ci.md").read_text("utf-8")
+    for option in OPTIONS:
+        assert f"`{option.flag}`" in page, option.flag
+        assert f"`{option.env}`" in page, option.env

@@ -67,8 +67,10 @@ def test_a_report_that_cannot_be_written_exits_2_after_the_verdict(reference: st
 def test_the_reports_folders_are_created(target: str, reference: str, tmp_path: Path) -> None:
     url = reference if target == "reference" else f"http://127.0.0.1:{free_port()}"
     report, junit = tmp_path / "new" / "report.json", tmp_path / "other" / "new" / "junit.xml"
-    paths = ["--report", str(report), "--junitxml", str(junit)]
+    page = tmp_path / "third" / "report.html"
+    paths = ["--report", str(report), "--junitxml", str(junit), "--html", str(page)]
     run = run_suite(tmp_path, *ada_args(url, "--max-examples", "3", *paths), outputs=())
     assert run.code == (0 if target == "reference" else 2), run.explain()
     assert json.loads(report.read_text("utf-8"))["exit_code"] == run.code
     assert junit.read_text("utf-8").startswith("<?xml")
+    assert page.read_text("utf-8").startswith("<!DOCTYPE html>")

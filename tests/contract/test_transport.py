@@ -6,6 +6,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 
@@ -130,6 +131,26 @@ def test_the_rate_limit_spaces_requests(scripted: tuple[str, list]) -> None:
     for _ in range(4):
         client.send(_request(url))
     assert time.monotonic() - started >= 0.3  # 4 requests at 10/s: 3 gaps of 100 ms at least
+
+
+def test_threads_share_the_rate_limit_and_the_count(scripted: tuple[str, list]) -> None:
+    url, _ = scripted
+    client = _client(rate_limit=10.0)
+    started = time.monotonic()
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: client.send(_request(url)), range(8)))
+    assert [answer.status for answer in answers] == [200] * 8
+    assert client.sent == 8
+    # 8 requests at 10/s from 4 threads: 7 gaps of 100 ms at least, as from one thread
+    assert time.monotonic() - started >= 0.7
+
+
+def test_an_answer_still_awaited_when_the_time_budget_ends_is_not_judged(scripted: tuple[str, list]) -> None:
+    url, script = scripted
+    script += [(200, {}, 1.0)]
+    client = _client(timeout=5.0, budget=0.5)  # the budget, not the time-out, ends the wait
+    with pytest.raises(OutOfTime, match="ran out while waiting for an answer"):
+        client.send(_request(url))
 
 
 def test_the_time_budget_stops_sending(scripted: tuple[str, list]) -> None:

@@ -41,6 +41,9 @@ class Mutant:
     check: str  # the check of contract_tests that must name it
     what: str
     hooks: Hooks
+    alone: bool = False  # no other check can see the defect: the suite must name this check only
+    suite_args: tuple[str, ...] = ()  # what the suite must be told to see the defect (e.g. a budget)
+    warns: bool = False  # the check only warns: the suite exits 0 and lists the warning
 
 
 # --- Building blocks shared by several families ---------------------------------------------------
@@ -356,6 +359,33 @@ def _any_type_token_for_username(user: dict[str, Any], users: list[dict[str, Any
     return record  # found under any identifier-type; the token is checked only for usernames
 
 
+def _any_users_token(user: dict[str, Any], users: list[dict[str, Any]]) -> dict[str, Any]:
+    kind, ident, token = user["identifier-type"], user["identifier"], user.get("token")
+    record = next((u for u in users if u["identifier-type"] == kind and u["identifier"] == ident), None)
+    if record is not None and record["token"] and token in {u["token"] for u in users if u["token"]}:
+        return record  # "is this a valid token?" asked of every user's tokens, not of this user's
+    return find_user(user, users)
+
+
+def _station_join_leak(user: dict[str, Any], users: list[dict[str, Any]]) -> dict[str, Any]:
+    record = find_user(user, users)
+    if record is users[0] or not record["sessions"]:
+        return record
+    # the history joined on a station both used: one of Ada's sessions comes along
+    return record | {"sessions": [*record["sessions"], users[0]["sessions"][1]]}
+
+
+def _one_slot_for_all() -> Callable[[dict[str, Any], list[dict[str, Any]]], dict[str, Any]]:
+    slot: dict[str, dict[str, Any]] = {}  # shared by every request thread: the defect
+
+    def find(user: dict[str, Any], users: list[dict[str, Any]]) -> dict[str, Any]:
+        slot["found"] = find_user(user, users)
+        time.sleep(0.05)  # loading the history; meanwhile another request may take the slot
+        return slot["found"]
+
+    return find
+
+
 def _prefix_lookup(user: dict[str, Any], users: list[dict[str, Any]]) -> dict[str, Any]:
     wanted = user["identifier"].rstrip("%*")  # LIKE 'x%': the stored id starts with what was sent
     record = next((u for u in users if wanted and u["identifier"].startswith(wanted)), None)
@@ -449,6 +479,25 @@ def _charging_before_session(session: dict[str, Any]) -> None:
     start = session["session-interval"].get("start")
     if start:
         session["charging-interval"]["start"] = start[:11] + "00:00:01" + start[19:]
+
+
+def _energy_recounted() -> Callable[[dict[str, Any]], dict[str, Any]]:
+    answered = [0]  # a meter reading added on every answer, even to sessions that have ended
+
+    def success(body: dict[str, Any]) -> dict[str, Any]:
+        answered[0] += 1
+        body = json.loads(json.dumps(body))
+        for session in body["user"]["sessions"]:
+            if session["session-interval"].get("end") and "energy-consumed" in session:
+                session["energy-consumed"] = round(session["energy-consumed"] + answered[0] / 1000, 3)
+        return body
+
+    return success
+
+
+def _slowly(body: dict[str, Any]) -> dict[str, Any]:
+    time.sleep(0.15)  # every history is read from a cold store
+    return body
 
 
 def _lower(value: Any) -> Any:
@@ -734,6 +783,27 @@ MUTANTS: dict[str, Mutant] = {
         "user-auth-refused",
         "lookup ignores identifier-type; the token is checked only for username",
         with_hooks(find=_any_type_token_for_username),
+    ),
+    "token-accepted-across-users": Mutant(
+        "authentication",
+        "cross-user-auth-refused",
+        "a user's identifier is accepted with any user's token",
+        with_hooks(find=_any_users_token),
+        alone=True,
+    ),
+    "session-leaks-across-users": Mutant(
+        "authentication",
+        "no-cross-user-data",
+        "every other user's history also lists one of Ada's sessions",
+        with_hooks(find=_station_join_leak),
+        alone=True,
+    ),
+    "answers-swapped-under-concurrency": Mutant(
+        "authentication",
+        "answer-belongs-to-asker",
+        "the user found is kept in one slot all request threads share: overlapping requests swap answers",
+        with_hooks(find=_one_slot_for_all()),
+        alone=True,
     ),
     "identifier-prefix-lookup": Mutant(
         "authentication",
@@ -1021,6 +1091,23 @@ MUTANTS: dict[str, Mutant] = {
                 "<a href=/login>login</a>" if b.get("result", {}).get("code") == 210 else json.dumps(b)
             ),
         ),
+    ),
+    "finished-sessions-drift": Mutant(
+        "consistency",
+        "finished-sessions-stable",
+        "ended sessions gain energy on every answer",
+        with_hooks(success=_energy_recounted()),
+        alone=True,
+        warns=True,
+    ),
+    # --- Answer times ---------------------------------------------------------------------------
+    "slow-answers": Mutant(
+        "robustness",
+        "known-good-latency",
+        "every success takes 150 ms, judged with a budget of 100 ms",
+        with_hooks(success=_slowly),
+        alone=True,
+        suite_args=("--latency-budget", "100"),
     ),
     # --- Secrets: what an error answer must not quote ---------------------------------------------
     "expected-token-in-error": Mutant(

@@ -58,7 +58,8 @@ def _session(
     return session
 
 
-# Users: one per identifier-type. Ada is the documented known-good user for the tests.
+# Users: one per identifier-type, and a second username. Ada is the known-good user of the tests,
+# Grace (the last) their second known-good user.
 USERS: list[dict[str, Any]] = [
     {
         "identifier-type": "username",
@@ -127,6 +128,34 @@ USERS: list[dict[str, Any]] = [
         "identifier": "c0ffee00c0ffee00c0ffee00c0ffee00",
         "token": None,
         "sessions": [],
+    },
+    {
+        "identifier-type": "username",
+        "identifier": "grace@example.org",
+        "token": "3c9d2e7f1a4b6c8d0e2f4a6b8c0d2e4f",
+        "sessions": [
+            _session(
+                11,
+                "+09:00",
+                start="06:00:00",
+                end="07:30:00",
+                charge=("06:00:20", "07:10:00"),
+                energy=18.25,
+                cost="1840.00",
+                currency="JPY",
+                address="1-1 Marunouchi, Chiyoda, Tokyo",
+            ),
+            _session(
+                12,
+                "+02:00",
+                start="21:00:00",
+                end=None,
+                charge=("21:01:00", None),
+                energy=None,
+                cost="0.00",
+                currency="CHF",
+            ),
+        ],
     },
 ]
 
