@@ -6,8 +6,9 @@ It never imports the mock: it knows a target only through HTTP. Public API:
 - ``run(config) -> Report`` with ``Config``: one run, for callers that want the report as a value.
 - ``CHECKS``: every rule enforced, each a plain function with a name, a family and the rule it quotes.
 
-Layers (each imports only those above it): ``model``/``config``/``errors`` -> ``transport``,
-``checks``, ``cases``, ``strategies`` -> ``explore`` -> ``runner`` -> ``report`` -> ``cli``.
+Layers (each imports only those above it): ``model``/``config``/``errors``/``latency`` ->
+``transport``, ``checks``, ``cases``, ``strategies`` -> ``explore`` -> ``runner`` -> ``html_report``
+-> ``report`` -> ``cli``.
 """
 
 from __future__ import annotations

@@ -56,3 +56,16 @@ def test_the_local_mock_is_judged_as_its_demo_user_when_no_credentials_are_given
     assert "no credentials given" in run.stderr and "demo@example.com" in run.stderr
     assert "anna.lindqvist@example.se" in run.stderr
     assert DEMO_KEY not in run.stderr + run.stdout
+
+
+def test_the_default_run_judges_the_mock_as_both_demo_users(tmp_path: Path) -> None:
+    """Every option at its default, as ``make contract`` against ``make serve``: the whole suite, with
+    the two demo users. Its duration is printed (``pytest -s``), not judged."""
+    with start_mock(["--log-format", "off"]) as running:
+        run = run_suite(tmp_path, "--base-url", running.base, timeout=600)
+    assert run.code == 0, run.explain()
+    assert run.report is not None
+    assert run.report["users"] == ["known user", "second user"]
+    assert run.report["incomplete"] is None
+    assert not [c["name"] for c in run.report["checks"] if c.get("skipped") == SECOND_USER.missing]
+    print(f"the default run took {run.report['duration_seconds']} s for {run.report['requests']} requests")
