@@ -2,8 +2,8 @@
 
 Every answer is below 500 (a scenario that asks for a 5xx is never sent; an unknown transfer coding may
 get the 501 HTTP prescribes), an answer the mock labels JSON is JSON with an ``error`` when it refuses,
-and the internal-error counter of /__mock/health does not move. A server may also close a connection it
-cannot parse without answering.
+every refusal under gunicorn is JSON (its own too), and the internal-error counter of /__mock/health does
+not move. A server may also close a connection it cannot parse without answering.
 
 Fixed cases first (broken chunked bodies, digits that are not ASCII, many session ids, an oversized
 list of problems, a key and sessions named on the query string), then ``GENERATED`` requests that
@@ -51,6 +51,13 @@ def mock(request: pytest.FixtureRequest) -> Iterator[ServerProcess]:
         yield server
 
 
+@pytest.fixture
+def errors_in_json(request: pytest.FixtureRequest) -> bool:
+    """Whether even the server's own refusals (a request it cannot read) are JSON: gunicorn's are; granian
+    answers those itself, with an empty body."""
+    return bool(request.node.callspec.params["mock"] == "gunicorn")
+
+
 def internal_errors(server: ServerProcess) -> int:
     found: int = requests.get(f"{server.base}/__mock/health", timeout=10).json()["internal-errors"]
     return found
@@ -70,12 +77,14 @@ class Sent:
         return any(coding.strip().lower() not in ("chunked", "") for coding in self.codings)
 
 
-def judge(sent: Sent, got: Exchange) -> list[str]:
+def judge(sent: Sent, got: Exchange, errors_in_json: bool = False) -> list[str]:
     """What is wrong with the answers to ``sent``: an empty list when nothing is."""
     wrong = []
     for reply in got.replies:
         if reply.status >= 500 and not (reply.status == 501 and sent.unknown_coding):
             wrong.append(f"status {reply.status}: {reply.body[:300]!r}")
+        if errors_in_json and reply.status >= 400 and not reply.json:
+            wrong.append(f"status {reply.status} not in JSON: {reply.body[:300]!r}")
         if reply.json and not sent.head and reply.status >= 200:
             try:
                 body = json.loads(reply.body)
@@ -88,8 +97,9 @@ def judge(sent: Sent, got: Exchange) -> list[str]:
     return wrong
 
 
-def send(server: ServerProcess, sent: Sent) -> list[str]:
-    return judge(sent, exchange(server.host_port, sent.data, complete=sent.complete, head=sent.head))
+def send(server: ServerProcess, sent: Sent, errors_in_json: bool = False) -> list[str]:
+    got = exchange(server.host_port, sent.data, complete=sent.complete, head=sent.head)
+    return judge(sent, got, errors_in_json)
 
 
 def well_framed(method: str, target: str, headers: dict[str, str] | None = None, body: bytes = b"") -> Sent:
@@ -195,9 +205,9 @@ FIXED: dict[str, Sent] = {
 
 
 @pytest.mark.parametrize("name", FIXED)
-def test_a_hostile_request_gets_no_5xx(mock: ServerProcess, name: str) -> None:
+def test_a_hostile_request_gets_no_5xx(mock: ServerProcess, errors_in_json: bool, name: str) -> None:
     before = internal_errors(mock)
-    assert send(mock, FIXED[name]) == []
+    assert send(mock, FIXED[name], errors_in_json) == []
     assert internal_errors(mock) == before
 
 
@@ -539,7 +549,7 @@ def assemble(request_: Drawn) -> Sent:
 
 
 @pytest.mark.parametrize("framing", FRAMINGS)
-def test_generated_requests_get_no_5xx(mock: ServerProcess, framing: str) -> None:
+def test_generated_requests_get_no_5xx(mock: ServerProcess, errors_in_json: bool, framing: str) -> None:
     before = internal_errors(mock)
     failures: list[str] = []
 
@@ -554,7 +564,7 @@ def test_generated_requests_get_no_5xx(mock: ServerProcess, framing: str) -> Non
     @given(drawn(framing))
     def one(request_: Drawn) -> None:
         sent = assemble(request_)
-        wrong = send(mock, sent)
+        wrong = send(mock, sent, errors_in_json)
         if wrong:
             failures.append(f"{sent.data[:1000]!r}\n  -> {'; '.join(wrong)}")
 
@@ -571,3 +581,5 @@ def test_the_judge_catches_a_5xx_and_json_that_is_not() -> None:
     assert judge(Sent(b""), got) != []
     got = Exchange([Reply(501, {}, b"")], b"", True)
     assert judge(Sent(b"", codings=("gzip",)), got) == [] and judge(Sent(b""), got) != []
+    got = Exchange([Reply(400, {"content-type": "text/html"}, b"<html>")], b"", True)
+    assert judge(Sent(b""), got) == [] and judge(Sent(b""), got, errors_in_json=True) != []
