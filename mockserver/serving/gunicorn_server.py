@@ -157,7 +157,43 @@ def _stopping(head_only: bool) -> bytes:
     return "\r\n".join([*lines, "", ""]).encode("latin-1") + (b"" if head_only else answer.body)
 
 
-class MockWorker(ThreadWorker):  # type: ignore[misc]
+class JsonErrors:
+    """A gunicorn worker whose own answers, to a request it cannot read (a header it refuses, an unknown
+    transfer coding), are JSON like every other error of the mock instead of an HTML page: gunicorn's
+    status and message, the mock's error shape."""
+
+    def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
+        super().handle_error(req, _JsonReply(client, exc), addr, exc)  # type: ignore[misc]
+
+
+class _JsonReply:
+    """The client's socket, except that the error page gunicorn writes to it goes out as JSON."""
+
+    def __init__(self, sock: Any, error: BaseException) -> None:
+        self._sock = sock
+        self._error = error
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+    def sendall(self, data: bytes) -> None:
+        self._sock.sendall(_as_json(data, self._error))
+
+
+def _as_json(page: bytes, error: BaseException) -> bytes:
+    """gunicorn's whole error response ``page`` as the mock's: the same status, a JSON body."""
+    try:
+        _, code, reason = page.split(b"\r\n", 1)[0].decode("latin-1").split(" ", 2)
+        status = int(code)
+    except ValueError:
+        return page
+    answer = answers.http_error(status, reason, "request", str(error) or reason)
+    line, headers = answers.head(answer)
+    lines = [f"HTTP/1.1 {line}", *(f"{name}: {value}" for name, value in headers), "Connection: close"]
+    return "\r\n".join([*lines, "", ""]).encode("latin-1") + answer.body
+
+
+class MockWorker(JsonErrors, ThreadWorker):  # type: ignore[misc]
     """gthread with a bounded stop.
 
     On SIGTERM gthread stops accepting connections and waits for the requests in flight. A latency
