@@ -10,6 +10,8 @@ Every server is a real process on a free loopback port, started and stopped here
 - ``hot``: ``python -m mockserver``, the demo user's request again and again (bench/hot.lua);
 - ``cold``: ``python -m mockserver --any-user``, every request a user never seen (bench/cold.lua);
 - ``scenario``: the hot request with ``X-Mock-Scenario: result-102`` (a scripted result code);
+- ``hot-slow``: the hot request again while ``SLOW_CLIENTS`` other connections hold the mock with a
+  body they never finish (the latency a client sees beside slow ones);
 - with ``--peers``: Stoplight Prism 5 on spec/openapi.yaml, dynamic (``-d``) and static.
 
 It prints requests/s, p50 and p99 per target, the ratios to the baseline (and to Prism), the
@@ -37,6 +39,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import orjson
 
@@ -48,6 +51,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PRISM_DIR = ROOT / ".bench" / "prism"
 PRISM_BIN = PRISM_DIR / "node_modules" / ".bin" / "prism"
 PRISM_PACKAGE = "@stoplight/prism-cli@5"
+SLOW_CLIENTS = 200  # connections that hold the mock during the hot-slow run
 PROTOCOL = settings.PROTOCOL_PATHS[0]
 _BENCH_LINE = re.compile(r"^BENCH (\{.*\})$", re.MULTILINE)
 
@@ -259,16 +263,41 @@ class Load:
         return Load(self.wrk, self.threads, self.connections, duration)
 
 
-def measure(load: Load, server: Server, name: str, script: str, env: dict[str, str] | None = None) -> Result:
+def measure(
+    load: Load, server: Server, name: str, script: str, env: dict[str, str] | None = None, *, slow: int = 0
+) -> Result:
     """A warm-up run (not counted), then the measured run; worker memory and the server's CPU time
-    (its whole process tree) before and after."""
-    load.shorter(WARMUP).run(name, server.base, script, env)
-    before = server.worker_rss_kib()
-    ticks = server.cpu_ticks()
-    result = load.run(name, server.base, script, env)
-    result.cpu_s = cpu_seconds(ticks, server.cpu_ticks())
+    (its whole process tree) before and after. With ``slow``, that many slow clients hold connections
+    to the server through both runs."""
+    with slow_clients(server, slow):
+        load.shorter(WARMUP).run(name, server.base, script, env)
+        before = server.worker_rss_kib()
+        ticks = server.cpu_ticks()
+        result = load.run(name, server.base, script, env)
+        result.cpu_s = cpu_seconds(ticks, server.cpu_ticks())
     server.rss[name] = before + server.worker_rss_kib()
     return result
+
+
+@contextlib.contextmanager
+def slow_clients(server: Server, count: int) -> Iterator[None]:
+    """``count`` connections that send a request head announcing a 1000-byte body, 10 bytes of it,
+    and nothing more, open until the block ends."""
+    head = (
+        f"POST {PROTOCOL} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: key={settings.DEMO_API_KEY}\r\n"
+        'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"user-get-'
+    ).encode()
+    parts = urlsplit(server.base)
+    opened: list[socket.socket] = []
+    try:
+        for _ in range(count):
+            sock = socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 80), timeout=10)
+            opened.append(sock)
+            sock.sendall(head)
+        yield
+    finally:
+        for sock in opened:
+            sock.close()
 
 
 WARMUP = "2s"
@@ -310,13 +339,15 @@ def run(args: argparse.Namespace) -> int:
             (base, "baseline", "hot.lua", {}),
             (ceiling, "ceiling", "hot.lua", {}),
             (mock, "hot", "hot.lua", {}),
+            (mock, "hot-slow", "hot.lua", {}),
             (mock, "scenario", "hot.lua", {"BENCH_SCENARIO": "result-102"}),
             (cold, "cold", "cold.lua", {}),
         ]
         # Rounds alternate the targets, so a neighbour's load on a shared machine hits them alike.
         for _ in range(args.rounds):
             for server, name, script, env in plan:
-                rounds.setdefault(name, []).append(measure(load, server, name, script, env))
+                slow = SLOW_CLIENTS if name == "hot-slow" else 0
+                rounds.setdefault(name, []).append(measure(load, server, name, script, env, slow=slow))
         notes.append(_logged(mock, sum(r.requests for r in rounds["hot"]), args.log_format))
         notes += _memory(mock) + _memory(cold)
         if args.soak > 0:
@@ -420,6 +451,11 @@ def peers(load: Load, logs: Path) -> dict[str, Result]:
     return out
 
 
+def _ratio(value: float, other: float) -> float:
+    """``value / other``; NaN when ``other`` is 0 (a run with no answers)."""
+    return value / other if other else float("nan")
+
+
 def print_table(results: dict[str, Result], load: Load, rounds: int, server: str) -> None:
     base = results["baseline"]
     print()
@@ -451,12 +487,16 @@ def print_table(results: dict[str, Result], load: Load, rounds: int, server: str
         "CPU us/req: server processes' CPU time during the measured run / requests "
         "(robust to a neighbour's load; lower is better)"
     )
+    silent = [result.name for result in results.values() if result.requests == 0]
+    if silent:  # wrk counts no error for a request that was never answered
+        print(f"no answer at all during the run: {', '.join(silent)}")
     print()
     targets = [
         ("hot / baseline req/s", results["hot"].rps / base.rps, ">= 0.90"),
         ("cold / baseline req/s", results["cold"].rps / base.rps, ">= 0.50"),
         ("hot p99 / baseline p99", results["hot"].p99_ms / base.p99_ms, "<= 2.00"),
         ("cold p99 / baseline p99", results["cold"].p99_ms / base.p99_ms, "<= 2.00"),
+        ("hot-slow p99 / hot p99", _ratio(results["hot-slow"].p99_ms, results["hot"].p99_ms), "(no target)"),
     ]
     dynamic = results.get("prism-dynamic")
     if dynamic is not None:
