@@ -12,7 +12,9 @@ Every server is a real process on a free loopback port, started and stopped here
 - ``scenario``: the hot request with ``X-Mock-Scenario: result-102`` (a scripted result code);
 - ``hot-slow``: the hot request again while ``SLOW_CLIENTS`` other connections hold the mock with a
   body they never finish (the latency a client sees beside slow ones);
-- with ``--peers``: Stoplight Prism 5 on spec/openapi.yaml, dynamic (``-d``) and static.
+- with ``--peers``: Stoplight Prism 5 on spec/openapi.yaml, dynamic (``-d``) and static;
+- with ``--memory N``: a fresh mock's resident memory after N distinct admin sessions, and a fresh
+  ``--any-user`` mock's after N users never seen before.
 
 It prints requests/s, p50 and p99 per target, the ratios to the baseline (and to Prism), the
 server's CPU time per request during the measured run ("CPU us/req": utime + stime from /proc of
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import http.client
 import json
 import os
 import re
@@ -35,6 +38,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -352,6 +356,9 @@ def run(args: argparse.Namespace) -> int:
         notes += _memory(mock) + _memory(cold)
         if args.soak > 0:
             notes += soak(load, cold, args.soak)
+        if args.memory > 0:
+            stack.close()  # the servers above stop first: the memory runs have the machine to themselves
+            notes += memory(args, logs, args.memory)
         if args.peers:
             for name, result in peers(load, logs).items():
                 rounds[name] = [result]
@@ -432,6 +439,85 @@ def soak(load: Load, server: Server, seconds: int) -> list[str]:
             f"{result.cpu_us_per_request:5.0f} CPU us/req, RSS {rss}"
         )
     return lines
+
+
+def memory(args: argparse.Namespace, logs: Path, count: int) -> list[str]:
+    """Resident memory of fresh mocks' workers after ``count`` distinct admin sessions, and after
+    ``count`` users never seen before."""
+    runs = [
+        ("admin sessions", "mock-sessions", mock_argv(args), _session_request),
+        ("cold users", "mock-cold-users", mock_argv(args, "--any-user"), _cold_request),
+    ]
+    lines = []
+    for label, name, argv, request in runs:
+        with serving(name, argv, logs, process.answers_health) as server:
+            time.sleep(WARM_SECONDS)  # the workers' generator pools are built and frozen
+            before = server.worker_rss_kib()
+            started = time.monotonic()
+            answered, failed = send_each(server, count, request)
+            seconds = time.monotonic() - started
+            after = server.worker_rss_kib()
+        shown = ", ".join(f"{b / 1024:.1f} -> {a / 1024:.1f}" for b, a in zip(before, after, strict=True))
+        lines.append(
+            f"memory: {answered} {label} (each distinct) in {seconds:.0f} s, {failed} not answered 2xx; "
+            f"RSS per worker (MiB, before -> after): {shown}"
+        )
+    return lines
+
+
+WARM_SECONDS = 3.0
+MEMORY_CLIENTS = 4  # connections (each in a thread of its own) that send the memory runs' requests
+MEMORY_SECONDS = 900.0  # the longest one memory run may take
+
+
+def _session_request(number: int) -> bytes:
+    return (
+        f"GET /__mock/scenarios/scripts HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"X-Mock-Session: bench-{number:010d}\r\n\r\n"
+    ).encode()
+
+
+def _cold_request(number: int) -> bytes:
+    user = {"identifier-type": "rfid", "identifier": f"C{number:013d}"}
+    body = orjson.dumps({spec.CALL: {"user": user}})
+    head = (
+        f"POST {PROTOCOL} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: key={settings.DEMO_API_KEY}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+def send_each(server: Server, count: int, request: Callable[[int], bytes]) -> tuple[int, int]:
+    """Send ``request(n)`` for every n below ``count`` over ``MEMORY_CLIENTS`` keep-alive connections,
+    each answer read before the next request; (answered 2xx, not) when done or ``MEMORY_SECONDS`` pass."""
+    parts = urlsplit(server.base)
+    deadline = time.monotonic() + MEMORY_SECONDS
+    tally = [0, 0]
+    lock = threading.Lock()
+
+    def client(first: int) -> None:
+        connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
+        try:
+            connection.connect()
+            assert connection.sock is not None
+            for number in range(first, count, MEMORY_CLIENTS):
+                if time.monotonic() > deadline:
+                    return
+                connection.sock.sendall(request(number))
+                response = http.client.HTTPResponse(connection.sock, method="GET")
+                response.begin()
+                response.read()
+                with lock:
+                    tally[0 if 200 <= response.status < 300 else 1] += 1
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=client, args=(first,)) for first in range(MEMORY_CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(MEMORY_SECONDS + 60)
+    return tally[0], tally[1]
 
 
 def peers(load: Load, logs: Path) -> dict[str, Result]:
@@ -532,6 +618,13 @@ def parser() -> argparse.ArgumentParser:
     soak = int(env("BENCH_SOAK", "0"))
     out.add_argument("--soak", type=int, default=soak, help="seconds of a cold run sampling RSS [BENCH_SOAK]")
     out.add_argument("--peers", action="store_true", help="also Stoplight Prism (into .bench/prism)")
+    out.add_argument(
+        "--memory",
+        type=int,
+        default=int(env("BENCH_MEMORY", "0")),
+        metavar="N",
+        help="RSS after N distinct admin sessions and after N cold users [BENCH_MEMORY]",
+    )
     return out
 
 
