@@ -12,7 +12,11 @@ Every server is a real process on a free loopback port, started and stopped here
 - ``scenario``: the hot request with ``X-Mock-Scenario: result-102`` (a scripted result code);
 - ``hot-slow``: the hot request again while ``SLOW_CLIENTS`` other connections hold the mock with a
   body they never finish (the latency a client sees beside slow ones);
-- with ``--peers``: Stoplight Prism 5 on spec/openapi.yaml, dynamic (``-d``) and static;
+- with ``--peers``: Stoplight Prism 5 on spec/openapi.yaml, dynamic (``-d``) and static, and WireMock 3
+  (its standalone jar, from the npm package ``wiremock``) answering the hot request from a static stub
+  with the mock's own bytes, measured after a longer warm-up (its JIT compiler needs one): ``wiremock``
+  set up as WireMock advises for performance tests (no request journal, no request logging), and
+  ``wiremock-journal`` keeping a journal of as many requests as one of the mock's sessions does;
 - with ``--memory N``: a fresh mock's resident memory after N distinct admin sessions, and a fresh
   ``--any-user`` mock's after N users never seen before.
 
@@ -28,6 +32,7 @@ root). Nothing here is asserted: the figures are for people to read.
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import http.client
 import json
@@ -55,6 +60,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PRISM_DIR = ROOT / ".bench" / "prism"
 PRISM_BIN = PRISM_DIR / "node_modules" / ".bin" / "prism"
 PRISM_PACKAGE = "@stoplight/prism-cli@5"
+WIREMOCK_DIR = ROOT / ".bench" / "wiremock"
+WIREMOCK_PACKAGE = "wiremock@3"
+WIREMOCK_WARMUP = "15s"  # before WireMock's measured run, beyond every target's own warm-up
 SLOW_CLIENTS = 200  # connections that hold the mock during the hot-slow run
 PROTOCOL = settings.PROTOCOL_PATHS[0]
 _BENCH_LINE = re.compile(r"^BENCH (\{.*\})$", re.MULTILINE)
@@ -176,21 +184,41 @@ def ensure_wrk() -> str:
     raise SystemExit("bench: wrk is not installed; install it (Debian/Ubuntu: sudo apt-get install -y wrk)")
 
 
-def ensure_prism() -> Path:
-    """Prism 5 in .bench/prism (npm install --prefix), installed on first use."""
-    if PRISM_BIN.exists():
-        return PRISM_BIN
+def npm_install(package: str, folder: Path) -> None:
+    """``npm install --prefix folder package``: a peer installed into .bench/, on first use."""
     npm = shutil.which("npm")
     if npm is None:
-        raise SystemExit("bench: --peers needs npm (Node.js) to install Stoplight Prism")
-    print(f"installing {PRISM_PACKAGE} into {PRISM_DIR.relative_to(ROOT)} ...", flush=True)
-    PRISM_DIR.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(
-        [npm, "install", "--no-audit", "--no-fund", "--prefix", str(PRISM_DIR), PRISM_PACKAGE], check=False
-    )
-    if done.returncode != 0 or not PRISM_BIN.exists():
-        raise SystemExit(f"bench: npm install {PRISM_PACKAGE} failed (exit {done.returncode})")
+        raise SystemExit(f"bench: --peers needs npm (Node.js) to install {package}")
+    print(f"installing {package} into {folder.relative_to(ROOT)} ...", flush=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    argv = [npm, "install", "--no-audit", "--no-fund", "--prefix", str(folder), package]
+    done = subprocess.run(argv, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"bench: npm install {package} failed (exit {done.returncode})")
+
+
+def ensure_prism() -> Path:
+    """Prism 5 in .bench/prism, installed on first use."""
+    if not PRISM_BIN.exists():
+        npm_install(PRISM_PACKAGE, PRISM_DIR)
+    if not PRISM_BIN.exists():
+        raise SystemExit(f"bench: npm install {PRISM_PACKAGE} installed no {PRISM_BIN}")
     return PRISM_BIN
+
+
+def ensure_wiremock() -> list[str]:
+    """The command that starts WireMock: java and the standalone jar the npm package ``wiremock``
+    bundles (in .bench/wiremock, installed on first use)."""
+    java = shutil.which("java")
+    if java is None:
+        raise SystemExit("bench: --peers needs Java to run WireMock (Debian: apt-get install default-jre)")
+    pattern = "node_modules/wiremock/build/*.jar"
+    if not list(WIREMOCK_DIR.glob(pattern)):
+        npm_install(WIREMOCK_PACKAGE, WIREMOCK_DIR)
+    jars = sorted(WIREMOCK_DIR.glob(pattern))
+    if not jars:
+        raise SystemExit(f"bench: npm install {WIREMOCK_PACKAGE} installed no {WIREMOCK_DIR / pattern}")
+    return [java, "-jar", str(jars[-1])]
 
 
 # -- servers ------------------------------------------------------------------------------------
@@ -215,18 +243,12 @@ def serving(name: str, argv: Sequence[str], logs: Path, ready: process.Ready) ->
 
 
 @contextlib.contextmanager
-def prism(name: str, dynamic: bool, document: Path, logs: Path) -> Iterator[Server]:
-    """Prism mocking ``document`` on a free port; ready when the port answers."""
-    port = process.free_port()
-    argv = [str(ensure_prism()), "mock", "-h", "127.0.0.1", "-p", str(port), *(["-d"] if dynamic else [])]
+def peer(name: str, argv: Sequence[str], port: int, logs: Path) -> Iterator[Server]:
+    """A peer started with ``argv`` to listen on 127.0.0.1:``port``; ready when the port answers."""
     log = logs / f"{name}.log"
     with log.open("wb") as sink:
         started = subprocess.Popen(
-            [*argv, str(document)],
-            cwd=ROOT,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            list(argv), cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
         )
     try:
         deadline = time.monotonic() + 60
@@ -235,10 +257,44 @@ def prism(name: str, dynamic: bool, document: Path, logs: Path) -> Iterator[Serv
                 break
             time.sleep(0.25)
         else:
-            raise SystemExit(f"bench: prism did not start: {log.read_text(errors='replace')[-2000:]}")
+            raise SystemExit(f"bench: {name} did not start: {log.read_text(errors='replace')[-2000:]}")
         yield Server(name, f"http://127.0.0.1:{port}", started, log)
     finally:
         process.stop(started, GRACE)
+
+
+def prism(name: str, dynamic: bool, document: Path, logs: Path) -> contextlib.AbstractContextManager[Server]:
+    """Prism mocking ``document`` on a free port."""
+    port = process.free_port()
+    argv = [str(ensure_prism()), "mock", "-h", "127.0.0.1", "-p", str(port), *(["-d"] if dynamic else [])]
+    return peer(name, [*argv, str(document)], port, logs)
+
+
+def wiremock(name: str, body: bytes, logs: Path, journal: bool) -> contextlib.AbstractContextManager[Server]:
+    """WireMock on a free port with one static stub: the hot request answered with ``body`` (the mock's
+    own bytes, as the baseline sends them). Without ``journal`` as WireMock advises for performance
+    tests (no request journal, no request logging); with it, a journal bounded as one of the mock's
+    sessions is (``--journal-size``)."""
+    root = logs / name
+    (root / "mappings").mkdir(parents=True, exist_ok=True)
+    (root / "__files").mkdir(exist_ok=True)
+    stub = {
+        "request": {"method": "POST", "urlPath": PROTOCOL},
+        "response": {
+            "status": 200,
+            "base64Body": base64.b64encode(body).decode(),
+            "headers": {"Content-Type": "application/json"},
+        },
+    }
+    (root / "mappings" / "hot.json").write_bytes(orjson.dumps(stub))
+    port = process.free_port()
+    argv = [*ensure_wiremock(), "--port", str(port), "--bind-address", "127.0.0.1", "--root-dir", str(root)]
+    argv.append("--disable-banner")
+    if journal:
+        argv += ["--max-request-journal-entries", str(settings.default("MOCK_JOURNAL_SIZE"))]
+    else:
+        argv += ["--no-request-journal", "--disable-request-logging"]
+    return peer(name, argv, port, logs)
 
 
 # -- load ---------------------------------------------------------------------------------------
@@ -360,7 +416,7 @@ def run(args: argparse.Namespace) -> int:
             stack.close()  # the servers above stop first: the memory runs have the machine to themselves
             notes += memory(args, logs, args.memory)
         if args.peers:
-            for name, result in peers(load, logs).items():
+            for name, result in peers(load, logs, body.read_bytes()).items():
                 rounds[name] = [result]
     print_table({name: median(found) for name, found in rounds.items()}, load, args.rounds, args.server)
     for line in notes:
@@ -520,9 +576,14 @@ def send_each(server: Server, count: int, request: Callable[[int], bytes]) -> tu
     return tally[0], tally[1]
 
 
-def peers(load: Load, logs: Path) -> dict[str, Result]:
-    """Prism on spec/openapi.yaml, dynamic then static; the bundled document if the file refs fail."""
+def peers(load: Load, logs: Path, body: bytes) -> dict[str, Result]:
+    """Prism on spec/openapi.yaml, dynamic then static (the bundled document if the file refs fail);
+    WireMock with a static stub answering ``body``."""
     out: dict[str, Result] = {}
+    for name, journal in (("wiremock", False), ("wiremock-journal", True)):
+        with wiremock(name, body, logs, journal) as server:
+            load.shorter(WIREMOCK_WARMUP).run(name, server.base, "hot.lua")
+            out[name] = measure(load, server, name, "hot.lua")
     document = spec.openapi_path()
     bundled = logs / "openapi.bundled.json"
     bundled.write_bytes(orjson.dumps(spec.openapi_document()))
@@ -584,10 +645,14 @@ def print_table(results: dict[str, Result], load: Load, rounds: int, server: str
         ("cold p99 / baseline p99", results["cold"].p99_ms / base.p99_ms, "<= 2.00"),
         ("hot-slow p99 / hot p99", _ratio(results["hot-slow"].p99_ms, results["hot"].p99_ms), "(no target)"),
     ]
+    warm = results.get("wiremock")
+    if warm is not None:
+        targets.append(("hot / wiremock req/s", _ratio(results["hot"].rps, warm.rps), ">= 1.00"))
+        targets.append(("hot p99 / wiremock p99", _ratio(results["hot"].p99_ms, warm.p99_ms), "< 1.00"))
     dynamic = results.get("prism-dynamic")
     if dynamic is not None:
-        targets.append(("hot / prism -d req/s", results["hot"].rps / dynamic.rps, ">= 10.00"))
-        targets.append(("hot p99 / prism -d p99", results["hot"].p99_ms / dynamic.p99_ms, "< 1.00"))
+        targets.append(("hot / prism -d req/s", _ratio(results["hot"].rps, dynamic.rps), ">= 20.00"))
+        targets.append(("hot p99 / prism -d p99", _ratio(results["hot"].p99_ms, dynamic.p99_ms), "< 1.00"))
     static = results.get("prism-static")
     if static is not None:
         targets.append(("hot / prism static req/s", results["hot"].rps / static.rps, "(no target)"))
@@ -617,7 +682,7 @@ def parser() -> argparse.ArgumentParser:
     out.add_argument("--rounds", type=int, default=rounds, help="alternating rounds; medians [BENCH_ROUNDS]")
     soak = int(env("BENCH_SOAK", "0"))
     out.add_argument("--soak", type=int, default=soak, help="seconds of a cold run sampling RSS [BENCH_SOAK]")
-    out.add_argument("--peers", action="store_true", help="also Stoplight Prism (into .bench/prism)")
+    out.add_argument("--peers", action="store_true", help="also Prism and WireMock (into .bench/)")
     out.add_argument(
         "--memory",
         type=int,
