@@ -1,7 +1,8 @@
 """The benchmark's baseline: a bare Flask app answering every POST with the same fixed bytes.
 
-It runs on the mock's own server stack (``mockserver.serving.gunicorn_server.stack``: gunicorn
-gthread, same workers and threads; or granian with ``--server granian``), so the ratio mock /
+It runs on the mock's own server stack (``mockserver.serving.gunicorn_server.stack``: gunicorn with
+the mock's gevent worker, same workers and connections; or granian with ``--server granian``, same
+blocking threads), so the ratio mock /
 baseline measures what the mock adds on top of Flask and its server, nothing else.
 ``python -m bench.baseline --port 0 --workers 2`` prints "listening on URL".
 
@@ -22,6 +23,7 @@ from typing import Any
 from flask import Flask, Response
 from gunicorn.app.base import BaseApplication
 
+from mockserver import settings
 from mockserver.serving.gunicorn_server import stack
 from mockserver.serving.process import free_port
 from mockserver.serving.startup import base_url, listening
@@ -68,9 +70,9 @@ def create(body: bytes | None, raw: bool) -> WsgiApp:
 
 class Baseline(BaseApplication):  # type: ignore[misc]
     def __init__(
-        self, host: str, port: int, workers: int, threads: int, body: bytes | None, *, raw: bool = False
+        self, host: str, port: int, workers: int, connections: int, body: bytes | None, *, raw: bool = False
     ) -> None:
-        self.settings = stack(host, port, workers, threads)
+        self.settings = stack(host, port, workers, connections)
         self.body = body
         self.raw = raw
         super().__init__()
@@ -134,12 +136,18 @@ def _granian(host: str, port: int, workers: int, threads: int, body: Path | None
     server.serve()
 
 
+def _default(flag: str) -> Any:
+    """The mock's own default of a server option (the settings table)."""
+    return next(each.default for each in settings.FLAGS if each.flag == flag)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.baseline", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8090)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=_default("threads"), help="granian")
+    parser.add_argument("--connections", type=int, default=_default("connections"), help="gunicorn")
     parser.add_argument("--body", type=Path, help="file with the bytes to answer (default: the example)")
     parser.add_argument("--server", default="gunicorn", choices=("gunicorn", "granian"))
     parser.add_argument("--raw", action="store_true", help="a plain WSGI callable instead of Flask (ceiling)")
@@ -148,7 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _granian(args.host, args.port, args.workers, args.threads, args.body, raw=args.raw)
         return 0
     body = args.body.read_bytes() if args.body else None
-    Baseline(args.host, args.port, args.workers, args.threads, body, raw=args.raw).run()
+    Baseline(args.host, args.port, args.workers, args.connections, body, raw=args.raw).run()
     return 0
 
 

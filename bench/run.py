@@ -10,7 +10,15 @@ Every server is a real process on a free loopback port, started and stopped here
 - ``hot``: ``python -m mockserver``, the demo user's request again and again (bench/hot.lua);
 - ``cold``: ``python -m mockserver --any-user``, every request a user never seen (bench/cold.lua);
 - ``scenario``: the hot request with ``X-Mock-Scenario: result-102`` (a scripted result code);
-- with ``--peers``: Stoplight Prism 5 on spec/openapi.yaml, dynamic (``-d``) and static.
+- ``hot-slow``: the hot request again while ``SLOW_CLIENTS`` other connections hold the mock with a
+  body they never finish (the latency a client sees beside slow ones);
+- with ``--peers``: Stoplight Prism 5 on spec/openapi.yaml, dynamic (``-d``) and static, and WireMock 3
+  (its standalone jar, from the npm package ``wiremock``) answering the hot request from a static stub
+  with the mock's own bytes, measured after a longer warm-up (its JIT compiler needs one): ``wiremock``
+  set up as WireMock advises for performance tests (no request journal, no request logging), and
+  ``wiremock-journal`` keeping a journal of as many requests as one of the mock's sessions does;
+- with ``--memory N``: a fresh mock's resident memory after N distinct admin sessions, and a fresh
+  ``--any-user`` mock's after N users never seen before.
 
 It prints requests/s, p50 and p99 per target, the ratios to the baseline (and to Prism), the
 server's CPU time per request during the measured run ("CPU us/req": utime + stime from /proc of
@@ -24,7 +32,9 @@ root). Nothing here is asserted: the figures are for people to read.
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
+import http.client
 import json
 import os
 import re
@@ -33,10 +43,12 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import orjson
 
@@ -48,6 +60,10 @@ ROOT = Path(__file__).resolve().parent.parent
 PRISM_DIR = ROOT / ".bench" / "prism"
 PRISM_BIN = PRISM_DIR / "node_modules" / ".bin" / "prism"
 PRISM_PACKAGE = "@stoplight/prism-cli@5"
+WIREMOCK_DIR = ROOT / ".bench" / "wiremock"
+WIREMOCK_PACKAGE = "wiremock@3"
+WIREMOCK_WARMUP = "15s"  # before WireMock's measured run, beyond every target's own warm-up
+SLOW_CLIENTS = 200  # connections that hold the mock during the hot-slow run
 PROTOCOL = settings.PROTOCOL_PATHS[0]
 _BENCH_LINE = re.compile(r"^BENCH (\{.*\})$", re.MULTILINE)
 
@@ -168,21 +184,41 @@ def ensure_wrk() -> str:
     raise SystemExit("bench: wrk is not installed; install it (Debian/Ubuntu: sudo apt-get install -y wrk)")
 
 
-def ensure_prism() -> Path:
-    """Prism 5 in .bench/prism (npm install --prefix), installed on first use."""
-    if PRISM_BIN.exists():
-        return PRISM_BIN
+def npm_install(package: str, folder: Path) -> None:
+    """``npm install --prefix folder package``: a peer installed into .bench/, on first use."""
     npm = shutil.which("npm")
     if npm is None:
-        raise SystemExit("bench: --peers needs npm (Node.js) to install Stoplight Prism")
-    print(f"installing {PRISM_PACKAGE} into {PRISM_DIR.relative_to(ROOT)} ...", flush=True)
-    PRISM_DIR.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(
-        [npm, "install", "--no-audit", "--no-fund", "--prefix", str(PRISM_DIR), PRISM_PACKAGE], check=False
-    )
-    if done.returncode != 0 or not PRISM_BIN.exists():
-        raise SystemExit(f"bench: npm install {PRISM_PACKAGE} failed (exit {done.returncode})")
+        raise SystemExit(f"bench: --peers needs npm (Node.js) to install {package}")
+    print(f"installing {package} into {folder.relative_to(ROOT)} ...", flush=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    argv = [npm, "install", "--no-audit", "--no-fund", "--prefix", str(folder), package]
+    done = subprocess.run(argv, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"bench: npm install {package} failed (exit {done.returncode})")
+
+
+def ensure_prism() -> Path:
+    """Prism 5 in .bench/prism, installed on first use."""
+    if not PRISM_BIN.exists():
+        npm_install(PRISM_PACKAGE, PRISM_DIR)
+    if not PRISM_BIN.exists():
+        raise SystemExit(f"bench: npm install {PRISM_PACKAGE} installed no {PRISM_BIN}")
     return PRISM_BIN
+
+
+def ensure_wiremock() -> list[str]:
+    """The command that starts WireMock: java and the standalone jar the npm package ``wiremock``
+    bundles (in .bench/wiremock, installed on first use)."""
+    java = shutil.which("java")
+    if java is None:
+        raise SystemExit("bench: --peers needs Java to run WireMock (Debian: apt-get install default-jre)")
+    pattern = "node_modules/wiremock/build/*.jar"
+    if not list(WIREMOCK_DIR.glob(pattern)):
+        npm_install(WIREMOCK_PACKAGE, WIREMOCK_DIR)
+    jars = sorted(WIREMOCK_DIR.glob(pattern))
+    if not jars:
+        raise SystemExit(f"bench: npm install {WIREMOCK_PACKAGE} installed no {WIREMOCK_DIR / pattern}")
+    return [java, "-jar", str(jars[-1])]
 
 
 # -- servers ------------------------------------------------------------------------------------
@@ -207,18 +243,12 @@ def serving(name: str, argv: Sequence[str], logs: Path, ready: process.Ready) ->
 
 
 @contextlib.contextmanager
-def prism(name: str, dynamic: bool, document: Path, logs: Path) -> Iterator[Server]:
-    """Prism mocking ``document`` on a free port; ready when the port answers."""
-    port = process.free_port()
-    argv = [str(ensure_prism()), "mock", "-h", "127.0.0.1", "-p", str(port), *(["-d"] if dynamic else [])]
+def peer(name: str, argv: Sequence[str], port: int, logs: Path) -> Iterator[Server]:
+    """A peer started with ``argv`` to listen on 127.0.0.1:``port``; ready when the port answers."""
     log = logs / f"{name}.log"
     with log.open("wb") as sink:
         started = subprocess.Popen(
-            [*argv, str(document)],
-            cwd=ROOT,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            list(argv), cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
         )
     try:
         deadline = time.monotonic() + 60
@@ -227,10 +257,44 @@ def prism(name: str, dynamic: bool, document: Path, logs: Path) -> Iterator[Serv
                 break
             time.sleep(0.25)
         else:
-            raise SystemExit(f"bench: prism did not start: {log.read_text(errors='replace')[-2000:]}")
+            raise SystemExit(f"bench: {name} did not start: {log.read_text(errors='replace')[-2000:]}")
         yield Server(name, f"http://127.0.0.1:{port}", started, log)
     finally:
         process.stop(started, GRACE)
+
+
+def prism(name: str, dynamic: bool, document: Path, logs: Path) -> contextlib.AbstractContextManager[Server]:
+    """Prism mocking ``document`` on a free port."""
+    port = process.free_port()
+    argv = [str(ensure_prism()), "mock", "-h", "127.0.0.1", "-p", str(port), *(["-d"] if dynamic else [])]
+    return peer(name, [*argv, str(document)], port, logs)
+
+
+def wiremock(name: str, body: bytes, logs: Path, journal: bool) -> contextlib.AbstractContextManager[Server]:
+    """WireMock on a free port with one static stub: the hot request answered with ``body`` (the mock's
+    own bytes, as the baseline sends them). Without ``journal`` as WireMock advises for performance
+    tests (no request journal, no request logging); with it, a journal bounded as one of the mock's
+    sessions is (``--journal-size``)."""
+    root = logs / name
+    (root / "mappings").mkdir(parents=True, exist_ok=True)
+    (root / "__files").mkdir(exist_ok=True)
+    stub = {
+        "request": {"method": "POST", "urlPath": PROTOCOL},
+        "response": {
+            "status": 200,
+            "base64Body": base64.b64encode(body).decode(),
+            "headers": {"Content-Type": "application/json"},
+        },
+    }
+    (root / "mappings" / "hot.json").write_bytes(orjson.dumps(stub))
+    port = process.free_port()
+    argv = [*ensure_wiremock(), "--port", str(port), "--bind-address", "127.0.0.1", "--root-dir", str(root)]
+    argv.append("--disable-banner")
+    if journal:
+        argv += ["--max-request-journal-entries", str(settings.default("MOCK_JOURNAL_SIZE"))]
+    else:
+        argv += ["--no-request-journal", "--disable-request-logging"]
+    return peer(name, argv, port, logs)
 
 
 # -- load ---------------------------------------------------------------------------------------
@@ -259,16 +323,41 @@ class Load:
         return Load(self.wrk, self.threads, self.connections, duration)
 
 
-def measure(load: Load, server: Server, name: str, script: str, env: dict[str, str] | None = None) -> Result:
+def measure(
+    load: Load, server: Server, name: str, script: str, env: dict[str, str] | None = None, *, slow: int = 0
+) -> Result:
     """A warm-up run (not counted), then the measured run; worker memory and the server's CPU time
-    (its whole process tree) before and after."""
-    load.shorter(WARMUP).run(name, server.base, script, env)
-    before = server.worker_rss_kib()
-    ticks = server.cpu_ticks()
-    result = load.run(name, server.base, script, env)
-    result.cpu_s = cpu_seconds(ticks, server.cpu_ticks())
+    (its whole process tree) before and after. With ``slow``, that many slow clients hold connections
+    to the server through both runs."""
+    with slow_clients(server, slow):
+        load.shorter(WARMUP).run(name, server.base, script, env)
+        before = server.worker_rss_kib()
+        ticks = server.cpu_ticks()
+        result = load.run(name, server.base, script, env)
+        result.cpu_s = cpu_seconds(ticks, server.cpu_ticks())
     server.rss[name] = before + server.worker_rss_kib()
     return result
+
+
+@contextlib.contextmanager
+def slow_clients(server: Server, count: int) -> Iterator[None]:
+    """``count`` connections that send a request head announcing a 1000-byte body, 10 bytes of it,
+    and nothing more, open until the block ends."""
+    head = (
+        f"POST {PROTOCOL} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: key={settings.DEMO_API_KEY}\r\n"
+        'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"user-get-'
+    ).encode()
+    parts = urlsplit(server.base)
+    opened: list[socket.socket] = []
+    try:
+        for _ in range(count):
+            sock = socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 80), timeout=10)
+            opened.append(sock)
+            sock.sendall(head)
+        yield
+    finally:
+        for sock in opened:
+            sock.close()
 
 
 WARMUP = "2s"
@@ -310,19 +399,24 @@ def run(args: argparse.Namespace) -> int:
             (base, "baseline", "hot.lua", {}),
             (ceiling, "ceiling", "hot.lua", {}),
             (mock, "hot", "hot.lua", {}),
+            (mock, "hot-slow", "hot.lua", {}),
             (mock, "scenario", "hot.lua", {"BENCH_SCENARIO": "result-102"}),
             (cold, "cold", "cold.lua", {}),
         ]
         # Rounds alternate the targets, so a neighbour's load on a shared machine hits them alike.
         for _ in range(args.rounds):
             for server, name, script, env in plan:
-                rounds.setdefault(name, []).append(measure(load, server, name, script, env))
+                slow = SLOW_CLIENTS if name == "hot-slow" else 0
+                rounds.setdefault(name, []).append(measure(load, server, name, script, env, slow=slow))
         notes.append(_logged(mock, sum(r.requests for r in rounds["hot"]), args.log_format))
         notes += _memory(mock) + _memory(cold)
         if args.soak > 0:
             notes += soak(load, cold, args.soak)
+        if args.memory > 0:
+            stack.close()  # the servers above stop first: the memory runs have the machine to themselves
+            notes += memory(args, logs, args.memory)
         if args.peers:
-            for name, result in peers(load, logs).items():
+            for name, result in peers(load, logs, body.read_bytes()).items():
                 rounds[name] = [result]
     print_table({name: median(found) for name, found in rounds.items()}, load, args.rounds, args.server)
     for line in notes:
@@ -403,9 +497,93 @@ def soak(load: Load, server: Server, seconds: int) -> list[str]:
     return lines
 
 
-def peers(load: Load, logs: Path) -> dict[str, Result]:
-    """Prism on spec/openapi.yaml, dynamic then static; the bundled document if the file refs fail."""
+def memory(args: argparse.Namespace, logs: Path, count: int) -> list[str]:
+    """Resident memory of fresh mocks' workers after ``count`` distinct admin sessions, and after
+    ``count`` users never seen before."""
+    runs = [
+        ("admin sessions", "mock-sessions", mock_argv(args), _session_request),
+        ("cold users", "mock-cold-users", mock_argv(args, "--any-user"), _cold_request),
+    ]
+    lines = []
+    for label, name, argv, request in runs:
+        with serving(name, argv, logs, process.answers_health) as server:
+            time.sleep(WARM_SECONDS)  # the workers' generator pools are built and frozen
+            before = server.worker_rss_kib()
+            started = time.monotonic()
+            answered, failed = send_each(server, count, request)
+            seconds = time.monotonic() - started
+            after = server.worker_rss_kib()
+        shown = ", ".join(f"{b / 1024:.1f} -> {a / 1024:.1f}" for b, a in zip(before, after, strict=True))
+        lines.append(
+            f"memory: {answered} {label} (each distinct) in {seconds:.0f} s, {failed} not answered 2xx; "
+            f"RSS per worker (MiB, before -> after): {shown}"
+        )
+    return lines
+
+
+WARM_SECONDS = 3.0
+MEMORY_CLIENTS = 4  # connections (each in a thread of its own) that send the memory runs' requests
+MEMORY_SECONDS = 900.0  # the longest one memory run may take
+
+
+def _session_request(number: int) -> bytes:
+    return (
+        f"GET /__mock/scenarios/scripts HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"X-Mock-Session: bench-{number:010d}\r\n\r\n"
+    ).encode()
+
+
+def _cold_request(number: int) -> bytes:
+    user = {"identifier-type": "rfid", "identifier": f"C{number:013d}"}
+    body = orjson.dumps({spec.CALL: {"user": user}})
+    head = (
+        f"POST {PROTOCOL} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: key={settings.DEMO_API_KEY}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+def send_each(server: Server, count: int, request: Callable[[int], bytes]) -> tuple[int, int]:
+    """Send ``request(n)`` for every n below ``count`` over ``MEMORY_CLIENTS`` keep-alive connections,
+    each answer read before the next request; (answered 2xx, not) when done or ``MEMORY_SECONDS`` pass."""
+    parts = urlsplit(server.base)
+    deadline = time.monotonic() + MEMORY_SECONDS
+    tally = [0, 0]
+    lock = threading.Lock()
+
+    def client(first: int) -> None:
+        connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
+        try:
+            connection.connect()
+            assert connection.sock is not None
+            for number in range(first, count, MEMORY_CLIENTS):
+                if time.monotonic() > deadline:
+                    return
+                connection.sock.sendall(request(number))
+                response = http.client.HTTPResponse(connection.sock, method="GET")
+                response.begin()
+                response.read()
+                with lock:
+                    tally[0 if 200 <= response.status < 300 else 1] += 1
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=client, args=(first,)) for first in range(MEMORY_CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(MEMORY_SECONDS + 60)
+    return tally[0], tally[1]
+
+
+def peers(load: Load, logs: Path, body: bytes) -> dict[str, Result]:
+    """Prism on spec/openapi.yaml, dynamic then static (the bundled document if the file refs fail);
+    WireMock with a static stub answering ``body``."""
     out: dict[str, Result] = {}
+    for name, journal in (("wiremock", False), ("wiremock-journal", True)):
+        with wiremock(name, body, logs, journal) as server:
+            load.shorter(WIREMOCK_WARMUP).run(name, server.base, "hot.lua")
+            out[name] = measure(load, server, name, "hot.lua")
     document = spec.openapi_path()
     bundled = logs / "openapi.bundled.json"
     bundled.write_bytes(orjson.dumps(spec.openapi_document()))
@@ -418,6 +596,11 @@ def peers(load: Load, logs: Path) -> dict[str, Result]:
             with prism(name, dynamic, bundled, logs) as server:
                 out[name] = measure(load, server, name, "hot.lua")
     return out
+
+
+def _ratio(value: float, other: float) -> float:
+    """``value / other``; NaN when ``other`` is 0 (a run with no answers)."""
+    return value / other if other else float("nan")
 
 
 def print_table(results: dict[str, Result], load: Load, rounds: int, server: str) -> None:
@@ -451,17 +634,25 @@ def print_table(results: dict[str, Result], load: Load, rounds: int, server: str
         "CPU us/req: server processes' CPU time during the measured run / requests "
         "(robust to a neighbour's load; lower is better)"
     )
+    silent = [result.name for result in results.values() if result.requests == 0]
+    if silent:  # wrk counts no error for a request that was never answered
+        print(f"no answer at all during the run: {', '.join(silent)}")
     print()
     targets = [
         ("hot / baseline req/s", results["hot"].rps / base.rps, ">= 0.90"),
         ("cold / baseline req/s", results["cold"].rps / base.rps, ">= 0.50"),
         ("hot p99 / baseline p99", results["hot"].p99_ms / base.p99_ms, "<= 2.00"),
         ("cold p99 / baseline p99", results["cold"].p99_ms / base.p99_ms, "<= 2.00"),
+        ("hot-slow p99 / hot p99", _ratio(results["hot-slow"].p99_ms, results["hot"].p99_ms), "(no target)"),
     ]
+    warm = results.get("wiremock")
+    if warm is not None:
+        targets.append(("hot / wiremock req/s", _ratio(results["hot"].rps, warm.rps), ">= 1.00"))
+        targets.append(("hot p99 / wiremock p99", _ratio(results["hot"].p99_ms, warm.p99_ms), "< 1.00"))
     dynamic = results.get("prism-dynamic")
     if dynamic is not None:
-        targets.append(("hot / prism -d req/s", results["hot"].rps / dynamic.rps, ">= 10.00"))
-        targets.append(("hot p99 / prism -d p99", results["hot"].p99_ms / dynamic.p99_ms, "< 1.00"))
+        targets.append(("hot / prism -d req/s", _ratio(results["hot"].rps, dynamic.rps), ">= 20.00"))
+        targets.append(("hot p99 / prism -d p99", _ratio(results["hot"].p99_ms, dynamic.p99_ms), "< 1.00"))
     static = results.get("prism-static")
     if static is not None:
         targets.append(("hot / prism static req/s", results["hot"].rps / static.rps, "(no target)"))
@@ -482,7 +673,8 @@ def parser() -> argparse.ArgumentParser:
     out.add_argument("--threads", type=int, default=2, help="wrk threads (-t)")
     out.add_argument("--connections", type=int, default=32, help="wrk connections (-c)")
     out.add_argument("--workers", type=int, default=int(env("BENCH_WORKERS", "2")), help="server workers")
-    out.add_argument("--server-threads", type=int, default=16, help="threads per server worker (gthread)")
+    threads = next(each.default for each in settings.FLAGS if each.flag == "threads")
+    out.add_argument("--server-threads", type=int, default=threads, help="granian: threads per worker")
     server = env("BENCH_SERVER", "gunicorn")
     out.add_argument("--server", default=server, choices=("gunicorn", "granian"), help="[BENCH_SERVER]")
     out.add_argument("--log-format", default="json", choices=("json", "text", "off"), help="the mock's log")
@@ -490,7 +682,14 @@ def parser() -> argparse.ArgumentParser:
     out.add_argument("--rounds", type=int, default=rounds, help="alternating rounds; medians [BENCH_ROUNDS]")
     soak = int(env("BENCH_SOAK", "0"))
     out.add_argument("--soak", type=int, default=soak, help="seconds of a cold run sampling RSS [BENCH_SOAK]")
-    out.add_argument("--peers", action="store_true", help="also Stoplight Prism (into .bench/prism)")
+    out.add_argument("--peers", action="store_true", help="also Prism and WireMock (into .bench/)")
+    out.add_argument(
+        "--memory",
+        type=int,
+        default=int(env("BENCH_MEMORY", "0")),
+        metavar="N",
+        help="RSS after N distinct admin sessions and after N cold users [BENCH_MEMORY]",
+    )
     return out
 
 

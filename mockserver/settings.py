@@ -189,7 +189,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "workers",
         None,
-        "gunicorn worker processes (0: automatic - 1 with memory state, whose scripts and journal live "
+        "worker processes (0: automatic - 1 with memory state, whose scripts and journal live "
         "in one process; one per CPU with --state redis)",
         "int",
         0,
@@ -198,7 +198,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "threads",
         None,
-        "threads per worker (gunicorn gthread; granian blocking threads)",
+        "granian: threads per worker that run the app (a latency scenario holds one while it sleeps)",
         "int",
         16,
         refuse=_integer(1),
@@ -206,10 +206,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "server",
         None,
-        "gunicorn (every scenario) or granian (several times the throughput; needs 'pip install granian'; "
-        "the connection-breaking scenarios answer 500 there)",
+        "gunicorn (gevent workers: every scenario, unhurt by slow clients) or granian (several times the "
+        "throughput; needs 'pip install granian'; the connection-breaking scenarios answer 500 there)",
         default="gunicorn",
         choices=("gunicorn", "granian"),
+    ),
+    Setting(
+        "connections",
+        None,
+        "gunicorn: connections one worker serves at once (gevent); more wait to be accepted",
+        "int",
+        1000,
+        refuse=_integer(1),
     ),
     Setting(
         "answer-cache",

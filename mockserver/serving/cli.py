@@ -108,7 +108,8 @@ def options(argv: Sequence[str] | None, env: Mapping[str, str]) -> Options:
     users.load(merged["MOCK_USERS_FILE"], bool(merged["MOCK_ANY_USER"]))
     scenario_files.load(merged["MOCK_SCENARIO_FILES"])  # a bad file stops the start here, not in each worker
     workers = args["workers"] or automatic_workers(merged["MOCK_STATE"])
-    return Options(args["host"], args["port"], workers, args["threads"], config, args["server"])
+    chosen = (args["host"], args["port"], workers, args["threads"], config, args["server"])
+    return Options(*chosen, connections=args["connections"])
 
 
 def _check_clock(now: str | None) -> None:

@@ -1,11 +1,12 @@
 """Serving with granian (``--server granian``), an optional Rust HTTP server for more throughput.
 
-Measured on a 2-core machine (README, "Performance"): the hot path serves ~4-6 times the requests
-of gunicorn gthread, the cold path ~2 times. What it gives up: a WSGI app under granian has no
-access to the client's socket, so the scenarios that break the connection (reset, close) answer
-500 with a message saying so. Every worker process calls ``app()``, which reads the configuration
-the CLI checked from one environment variable (workers are separate processes: this is how the
-value reaches them).
+Measured on a 2-core machine (docs/performance.md, "Which server"): the hot path serves several times
+the requests of gunicorn's gevent worker, the cold path about twice as many. What it gives up: a WSGI
+app under granian has no access to the client's socket (nor the client's port, to find it by), so the
+scenarios that break the connection (reset, close) answer 500 with a message saying so; and it calls
+the app before a request's body is in, so a body never finished holds one of its threads. Every worker
+process calls ``app()``, which reads the configuration the CLI checked from one environment variable
+(workers are separate processes: this is how the value reaches them).
 """
 
 from __future__ import annotations

@@ -1,8 +1,17 @@
-"""Serving with gunicorn (the default): gthread workers, no control socket, the banner once ready.
+"""Serving with gunicorn (the default): gevent workers, no control socket, the banner once ready.
+
+Why gevent (docs/performance.md, "Which server"): every connection is a greenlet, not a thread, so
+clients that send nothing, dribble their head or never finish their body hold a greenlet each and
+nobody else waits for them (gthread's 16 threads were all taken by 16 such clients); a client that has
+not sent its whole request head within ``KEEPALIVE_SECONDS`` is closed; latency and slow-dribble
+scenarios sleep cooperatively, without a thread each; and the client socket is in the environ, so
+``reset`` and ``empty-response`` work. The worker is monkey-patched by gunicorn when it starts (socket,
+threading, time, ...): redis-py and the request log's flusher run on it unchanged.
 
 A stop is bounded (``MockWorker``): on SIGTERM the requests in flight have ``CUT_AFTER_SECONDS`` to be
 answered; whatever still runs then (a long latency or dribble scenario) is cut with a 503 and a log
-line, and the worker exits before gunicorn's graceful timeout would have it killed.
+line, its sleep interrupted, and the worker exits before gunicorn's graceful timeout would have it
+killed.
 """
 
 from __future__ import annotations
@@ -12,12 +21,15 @@ import os
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
+import gevent
+from gevent.monkey import MonkeyPatchWarning
 from gunicorn.app.base import BaseApplication
-from gunicorn.workers.gthread import ThreadWorker
+from gunicorn.workers.ggevent import GeventWorker
 
 from mockserver import answers, create_app
 from mockserver.answers import Answer
@@ -35,37 +47,84 @@ WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 GRACEFUL_SECONDS = 5  # after SIGTERM, how long the master waits for its workers before it kills them
 CUT_AFTER_SECONDS = GRACEFUL_SECONDS - 1  # when a stopping worker cuts what is still in flight
+KEEPALIVE_SECONDS = 5  # an idle keep-alive connection, or a request head not complete by then, is closed
 
 
-def stack(host: str, port: int, workers: int, threads: int) -> dict[str, Any]:
-    """The gunicorn settings the mock serves with (bench/baseline.py serves the baseline with the same).
+class Worker(GeventWorker):  # type: ignore[misc]
+    """gunicorn's gevent worker, fair between keep-alive connections.
 
-    gthread, chosen by measurement (README, "Performance"): threads keep latency scenarios from
-    holding a whole worker, and keep-alive connections are served without a new connection each.
+    gevent's worker serves a keep-alive connection in a loop, and reads the next request without
+    yielding when its bytes are already there: a client that sends its next request at once is served
+    again and again while the other connections wait. Measured with wrk (-c32, one worker): p99 70-200
+    ms against 10-15 ms in most runs once each request ends with a yield to the other connections.
     """
+
+    def patch(self) -> None:
+        # The master imported ssl (through redis) before it forked this worker, which gevent warns of.
+        # The sync redis client reads ssl's names when it connects, so it gets the patched ones; the one
+        # module gevent names (redis.asyncio) is never used by the mock.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "Monkey-patching ssl after ssl", MonkeyPatchWarning)
+            super().patch()
+
+    def handle_request(self, listener_name: Any, req: Any, sock: Any, addr: Any) -> Any:
+        handled = super().handle_request(listener_name, req, sock, addr)
+        gevent.sleep(0)  # the other connections that are ready go first
+        return handled
+
+    def run(self) -> None:
+        try:
+            super().run()
+        except SystemExit as stop:  # a quick stop (SIGINT, SIGQUIT) ends the run this way
+            self.leave(stop.code)
+        self.leave(0)
+
+    def leave(self, code: object) -> NoReturn:
+        """End the worker process now that it has stopped serving, its output written.
+
+        Not through the interpreter's shutdown: under gevent's patches that prints a traceback as it
+        tears down the logging module's lock after gevent's own thread module.
+        """
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code if isinstance(code, int) else (0 if code is None else 1))
+
+
+def stack(host: str, port: int, workers: int, connections: int) -> dict[str, Any]:
+    """The gunicorn settings the mock serves with (bench/baseline.py serves the baseline with the same)."""
     return {
         "bind": [f"{bracket(host)}:{port}"],
         "workers": workers,
-        "worker_class": "gthread",
-        "threads": threads,
+        "worker_class": Worker,
+        "worker_connections": connections,
         # gunicorn >= 25 opens a control socket under $HOME unless told not to.
         "control_socket_disable": True,
         "accesslog": None,  # the app writes one structured line per request itself
         "errorlog": "-",
         "loglevel": "warning",
-        "keepalive": 5,
+        # gevent's worker reads each request head within this time, or closes the connection
+        "keepalive": KEEPALIVE_SECONDS,
         "graceful_timeout": GRACEFUL_SECONDS,
-        "timeout": 120,  # worker heartbeat; long latency scenarios sleep in threads, not here
+        "timeout": 120,  # worker heartbeat; the scenarios' sleeps yield to the event loop
     }
 
 
 @dataclass
 class _Running:
-    """One request a worker thread is answering."""
+    """One request being answered, and the greenlet answering it."""
 
     environ: dict[str, Any]
     since: float
+    task: Any = field(default_factory=gevent.getcurrent)
     answering: bool = False  # the app has begun its answer (start_response)
+
+
+@dataclass(frozen=True)
+class Cut:
+    """What a cut ended: one log event per request, and the greenlets that were answering them."""
+
+    events: list[dict[str, Any]]
+    tasks: list[Any]
 
 
 class InFlight:
@@ -98,12 +157,12 @@ class InFlight:
         with self._lock:
             self._running.pop(key, None)
 
-    def cut(self, why: str) -> list[dict[str, Any]]:
+    def cut(self, why: str) -> Cut:
         """End every request in flight now: a 503 to those not yet answering, a closed connection for
-        those whose answer is under way. Their log events, one each."""
+        those whose answer is under way. Their log events, one each, and their greenlets."""
         with self._lock:
             running, self._running = list(self._running.values()), {}
-            return [_cut(request, why) for request in running]
+            return Cut([_cut(request, why) for request in running], [request.task for request in running])
 
 
 class _Body:
@@ -193,14 +252,19 @@ def _as_json(page: bytes, error: BaseException) -> bytes:
     return "\r\n".join([*lines, "", ""]).encode("latin-1") + answer.body
 
 
-class MockWorker(JsonErrors, ThreadWorker):  # type: ignore[misc]
-    """gthread with a bounded stop.
+class MockWorker(JsonErrors, Worker):
+    """The fair gevent worker with a bounded stop, and the app's work kept off its event loop.
 
-    On SIGTERM gthread stops accepting connections and waits for the requests in flight. A latency
-    scenario sleeps in its request's thread for up to a minute, and nothing interrupts a sleep: the
-    worker outlived the master's graceful timeout and was killed, its client left with an empty reply.
-    This worker cuts what is still in flight ``CUT_AFTER_SECONDS`` after SIGTERM, and at once on a
-    quick stop (SIGINT, SIGQUIT), then exits without waiting for the threads that still sleep.
+    On SIGTERM gunicorn's worker stops accepting connections and waits for the requests in flight up to
+    the graceful timeout, then the master kills it: a latency scenario may sleep for a minute, and its
+    client was left with an empty reply. This worker cuts what is still in flight ``CUT_AFTER_SECONDS``
+    after SIGTERM, and at once on a quick stop (SIGINT, SIGQUIT): each client gets a 503 or a closed
+    connection, the greenlets answering them are killed (their sleeps end there, nothing more of them is
+    journalled or logged), and the worker exits.
+
+    Two things block an OS thread, and here the worker's one thread serves every connection: the
+    generator's warm-up (~1 s of CPU) and the request log's writes to stderr (a pipe nobody reads blocks
+    them for ever). Both run in gevent's thread pool instead.
     """
 
     wsgi: Any  # the Flask app once loaded; then the InFlight in front of it
@@ -216,27 +280,49 @@ class MockWorker(JsonErrors, ThreadWorker):  # type: ignore[misc]
     def handle_exit(self, sig: int, frame: Any) -> None:
         if self.alive:  # the first SIGTERM
             why = f"still running {CUT_AFTER_SECONDS} s after the server was told to stop"
-            timer = threading.Timer(CUT_AFTER_SECONDS, self.cut_and_exit, (why,))
-            timer.daemon = True
-            timer.start()
+            gevent.spawn_later(CUT_AFTER_SECONDS, self.cut_and_exit, why)
         super().handle_exit(sig, frame)
 
     def handle_quit(self, sig: int, frame: Any) -> None:
-        self.cut_and_exit("running when the server was told to stop at once")
+        gevent.spawn(self.cut_and_exit, "running when the server was told to stop at once")
         super().handle_quit(sig, frame)
 
     def cut_and_exit(self, why: str) -> None:
-        """Cut the requests in flight; if there were any, log them and end the process now (a normal
-        exit would wait for their threads, still asleep)."""
-        events = self.in_flight.cut(why)
-        if not events:
+        """Cut the requests in flight; if there were any, log them, end their greenlets and the worker
+        now (gunicorn's own stop would wait for them until the master kills the worker)."""
+        cut = self.in_flight.cut(why)
+        if not cut.events:
             return
-        for event in events:
+        for event in cut.events:
             self.request_log.write(event)
+        gevent.killall(cut.tasks, timeout=1)  # GreenletExit in their sleeps: nothing more of theirs runs
+        self.leave(0)
+
+    def leave(self, code: object) -> NoReturn:
         self.request_log.flush()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(0)
+        super().leave(code)
+
+
+class OffLoopStream:
+    """A text stream whose writes run in gevent's thread pool, for the request log.
+
+    A stream that stops taking lines (stderr is a pipe nobody reads) then blocks a pool thread, and the
+    worker goes on answering; its lines wait in the log's bounded queue (``request_log``).
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        written: int = gevent.get_hub().threadpool.apply(self.stream.write, (text,))
+        return written
+
+    def flush(self) -> None:
+        gevent.get_hub().threadpool.apply(self.stream.flush)
+
+
+def _in_thread_pool(work: Callable[[], None]) -> None:
+    gevent.get_hub().threadpool.spawn(work)
 
 
 class MockApplication(BaseApplication):  # type: ignore[misc]
@@ -248,14 +334,15 @@ class MockApplication(BaseApplication):  # type: ignore[misc]
 
     def load_config(self) -> None:
         chosen = self.chosen
-        for key, value in stack(chosen.host, chosen.port, chosen.workers, chosen.threads).items():
+        for key, value in stack(chosen.host, chosen.port, chosen.workers, chosen.connections).items():
             self.cfg.set(key, value)
         self.cfg.set("worker_class", MockWorker)
         self.cfg.set("proc_name", "mockserver")
         self.cfg.set("when_ready", self._banner)
 
     def load(self) -> Flask:
-        return warming(create_app(self.chosen.config))
+        config = {**self.chosen.config, "MOCK_LOG_STREAM": OffLoopStream(sys.stderr)}
+        return warming(create_app(config), start=_in_thread_pool)
 
     def _banner(self, server: Any) -> None:
         host, port = server.LISTENERS[0].getsockname()[:2]

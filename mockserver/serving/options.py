@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from mockserver import settings
+
 
 @dataclass(frozen=True)
 class Options:
@@ -14,3 +16,4 @@ class Options:
     threads: int
     config: dict[str, Any]
     server: str = "gunicorn"
+    connections: int = next(each.default for each in settings.FLAGS if each.flag == "connections")

@@ -14,6 +14,7 @@ import ipaddress
 import re
 import socket
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from mockserver import settings
@@ -27,11 +28,16 @@ if TYPE_CHECKING:
     from mockserver.serving.options import Options
 
 
-def warming(app: Flask) -> Flask:
-    """``app``, its generator's pools being built in a background thread (each worker calls this)."""
+def warming(app: Flask, start: Callable[[Callable[[], None]], None] | None = None) -> Flask:
+    """``app``, its generator's pools being built in the background (each worker calls this): in a
+    thread of its own, or by ``start`` (gevent's worker gives it an OS thread of its thread pool)."""
     generator = app.extensions["mock.runtime"].generator
-    threading.Thread(target=_warm, args=(generator,), name="mock-warm-pools", daemon=True).start()
+    (start or _in_thread)(lambda: _warm(generator))
     return app
+
+
+def _in_thread(work: Callable[[], None]) -> None:
+    threading.Thread(target=work, name="mock-warm-pools", daemon=True).start()
 
 
 def _warm(generator: Generator) -> None:
@@ -60,7 +66,8 @@ def banner(chosen: Options, host: str, port: int, server: str) -> None:
     any_user = bool(config.get("MOCK_ANY_USER"))
     directory = users.load(config.get("MOCK_USERS_FILE", settings.DEFAULT_USERS_FILE), any_user)
     demo = docs.demo_user(directory)
-    size = f"{server}, workers {chosen.workers}, threads {chosen.threads}"
+    per_worker = f"threads {chosen.threads}" if server == "granian" else f"connections {chosen.connections}"
+    size = f"{server}, workers {chosen.workers}, {per_worker}"
     lines = [listening("mockserver", bound, size, local=base)]
     network = network_urls(host, port)
     if network is not None:
