@@ -201,7 +201,7 @@ class MemoryStore(Store):
             if len(ring) < self.journal_size:
                 self._held += 1
             ring.appendleft(data)
-            # Never this session's own ring: it is the most recent, and one ring fits in the total.
+            # Never the ring just written to: it is the most recent, and one ring fits in the total.
             while self._held > self.journal_total:
                 victim, dropped = self._journals.popitem(last=False)
                 self._held -= len(dropped)
