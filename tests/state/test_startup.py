@@ -33,7 +33,7 @@ def run(args: list[str]) -> subprocess.CompletedProcess[str]:
         ("foo://x", "use 'memory' or a Redis URL"),
         ("redis://127.0.0.1:notaport/0", "Port could not be cast to integer"),
         ("redis://127.0.0.1:6379/notadb", "the path is the database number"),
-        ("redis://127.0.0.1:6379/0?colour=blue", "an unknown query parameter"),
+        ("redis://127.0.0.1:6379/0?colour=blue", "unknown query parameter 'colour' (a Redis URL takes"),
         ("unix://", "give the socket's path"),
     ],
 )
