@@ -146,7 +146,9 @@ def load(path: str | Path | None, any_user: bool) -> Directory:
     source = Path(path)
     try:
         data = yaml.safe_load(source.read_text("utf-8"))
-    except (OSError, yaml.YAMLError) as error:
+    except OSError as error:
+        raise ConfigError(f"{source}: cannot read users file: {error.strerror or error}") from error
+    except yaml.YAMLError as error:
         raise ConfigError(f"{source}: cannot read users file: {error}") from error
     if not isinstance(data, dict) or not isinstance(data.get("users"), list):
         raise ConfigError(f"{source}: expected a mapping with a 'users' list")

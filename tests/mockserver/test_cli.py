@@ -150,6 +150,10 @@ def test_main_reports_config_errors(capsys: pytest.CaptureFixture[str]) -> None:
         ),
         ([], {"MOCKSERVER_NOW": "later"}, "--now (MOCKSERVER_NOW)", "'later' is not an RFC 3339"),
         ([], {"MOCKSERVER_SEED": "many"}, "--seed (MOCKSERVER_SEED)", "'many' is not an integer"),
+        ([], {"MOCKSERVER_SEED": "٣"}, "--seed (MOCKSERVER_SEED)", "'٣' is not an integer"),  # str.isdigit
+        (["--port", "١٢"], {}, "--port (MOCKSERVER_PORT)", "'١٢' is not an integer"),  # int() takes it
+        (["--journal-size", "1_000"], {}, "--journal-size (MOCKSERVER_JOURNAL_SIZE)", "'1_000' is not an"),
+        (["--users", "/no/such/users.yaml"], {}, "--users (MOCKSERVER_USERS)", "/no/such/users.yaml: cannot"),
         ([], {"MOCKSERVER_ANY_USER": "maybe"}, "--any-user (MOCKSERVER_ANY_USER)", "'maybe': use one of"),
         ([], {"MOCKSERVER_STATUS_MAPPING": "rest"}, "--status-mapping (MOCKSERVER_STATUS_MAPPING)", "'rest'"),
         (
@@ -172,10 +176,23 @@ def test_refusals_name_the_flag_and_its_variable(
     assert said.count("\n") == 1 and "MOCK_" not in said  # one line, no config key
 
 
-def test_unknown_choice_exits_with_usage() -> None:
-    with pytest.raises(SystemExit) as caught:
-        cli.options(["--status-mapping", "rest"], {})
-    assert caught.value.code == 2
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["--status-mapping", "rest"], "argument --status-mapping: invalid choice: 'rest'"),
+        (["--no-such-flag"], "unrecognized arguments: --no-such-flag"),
+        (["--port"], "argument --port: expected one argument"),
+    ],
+)
+def test_a_bad_command_line_is_one_line_pointing_at_help(
+    argv: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(argv, {}) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"mockserver: {said}") and err.endswith(
+        "(python -m mockserver --help lists every flag)\n"
+    )
+    assert err.count("\n") == 1  # not the whole usage
 
 
 def test_bad_scenario_files_stop_the_start(tmp_path: Path) -> None:
