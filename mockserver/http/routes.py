@@ -19,12 +19,14 @@ from werkzeug.sansio.utils import get_host
 import spec
 from mockserver import answers
 from mockserver.answers import Answer
-from mockserver.http import delivery, docs, records
+from mockserver.http import admin, delivery, docs, records
 from mockserver.http.incoming import UnreadableBody, decimal
 from mockserver.http.runtime import Runtime
+from mockserver.scenarios.engine import Engine
 from mockserver.scenarios.selector import Selector
+from mockserver.scenarios.state import StateUnavailable
 
-HEALTH_PATH = "/__mock/health"  # 200 once the app answers (process.start_mock waits for it)
+HEALTH_PATH = "/__mock/health"  # answered once the app runs (process.start_mock waits for it)
 
 
 def runtime() -> Runtime:
@@ -80,10 +82,20 @@ def served_from() -> str:
 
 
 def health() -> Response:
+    """200 ``ok``; 503 ``state-unavailable`` (with the reason) while the Redis the state lives in does not
+    answer, when every request that needs it answers 503 too: a load balancer can take the mock out."""
     rt = runtime()
     counted = rt.counters.totals()
+    engine: Engine = current_app.extensions[admin.EXTENSION]
+    try:
+        engine.store.ping()
+        problem = None
+    except StateUnavailable as error:
+        problem = str(error)
     body = {
-        "status": "ok",
+        "status": "ok" if problem is None else "state-unavailable",
+        "state": engine.store.kind,
+        "state-reachable": problem is None,
         "any-user": rt.directory.any_user,
         "status-mapping": rt.mapping,
         "seed": rt.generator.seed,
@@ -92,7 +104,10 @@ def health() -> Response:
         "self-check-failures": counted["self_check_failures"],
         "counted-across": counted.across,
     }
-    return Response(orjson.dumps(body), 200, content_type=answers.JSON)
+    if problem is None:
+        return Response(orjson.dumps(body), 200, content_type=answers.JSON)
+    headers = {"Retry-After": str(admin.RETRY_AFTER_SECONDS)}
+    return Response(orjson.dumps({**body, "error": problem}), 503, headers, content_type=answers.JSON)
 
 
 def catalog_page() -> Response:

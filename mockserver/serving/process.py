@@ -78,11 +78,12 @@ Ready = Callable[[ServerProcess], bool]
 
 
 def answers_health(server: ServerProcess) -> bool:
-    """The mock answers ``GET /__mock/health`` with 200 (its banner comes before its workers boot)."""
+    """The mock answers ``GET /__mock/health`` (its banner comes before its workers boot): 200, or 503
+    while its Redis does not answer, which a mock started before its Redis rightly says."""
     connection = http.client.HTTPConnection(server.host, server.port, timeout=2)
     try:
         connection.request("GET", HEALTH_PATH)
-        return connection.getresponse().status == 200
+        return connection.getresponse().status in {200, 503}
     except (OSError, http.client.HTTPException):
         return False
     finally:
