@@ -8,6 +8,7 @@ shape and journalled like a protocol request, so a client with a wrong URL shows
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -157,7 +158,12 @@ def _log(response: Response) -> Response:
     entry = g.get("mock_entry")
     started = g.get("mock_started", time.perf_counter())
     if entry is None:
-        line = {"method": request.method, "path": request.path, "status": response.status_code}
+        line = {
+            "time": datetime.now(UTC).isoformat(timespec="milliseconds"),  # as records.entry stamps it
+            "method": request.method,
+            "path": request.path,
+            "status": response.status_code,
+        }
         line["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)
     else:
         line = records.log_line(entry, started)

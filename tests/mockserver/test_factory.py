@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -221,6 +222,19 @@ def test_one_log_line_per_request(fmt: str) -> None:
         assert first["identifier-type"] == "username" and first["duration_ms"] >= 0
     else:
         assert "result=144" in lines[1] and "identifier-type=rfid" in lines[1]
+
+
+def test_every_log_line_has_the_time_a_protocol_line_has() -> None:
+    stream = io.StringIO()
+    app = create_app({"MOCK_LOG_FORMAT": "json", "MOCK_LOG_STREAM": stream, "MOCK_NOW": NOW})
+    _post(app, DEMO)
+    app.test_client().get("/__mock/health")
+    app.test_client().get("/no/such/path")
+    app.extensions["mock.runtime"].log.flush()
+    lines = [orjson.loads(line) for line in stream.getvalue().splitlines()]
+    assert [line["path"] for line in lines] == ["/api/v4/request", "/__mock/health", "/no/such/path"]
+    for line in lines:
+        assert datetime.fromisoformat(line["time"]).tzinfo is not None, line
 
 
 def test_self_check_logs_violations() -> None:
