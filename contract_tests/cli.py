@@ -22,8 +22,7 @@ import spec
 from contract_tests import report, runner
 from contract_tests.config import DEMO_CREDENTIALS, Config, is_loopback
 from contract_tests.errors import CannotJudge, ReportNotWritten
-
-EXIT_PASS, EXIT_FAIL, EXIT_CANNOT_JUDGE = 0, 1, 2
+from contract_tests.runner import EXIT_CANNOT_JUDGE
 
 
 def _positive_int(text: str) -> int:
@@ -293,7 +292,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         print(f"contract suite: cannot write the report {exc}", file=sys.stderr)
         return EXIT_CANNOT_JUDGE
     _print_console(result, config.report, config.quiet)
-    return EXIT_FAIL if result.exit_code else EXIT_PASS
+    return result.exit_code
 
 
 def _print_console(result: runner.Report, json_path: str | None, quiet: bool) -> None:
