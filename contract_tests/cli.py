@@ -124,6 +124,8 @@ OPTIONS: list[Option] = [
     Option("--html", str, "write the report as one self-contained HTML page here (opens offline)"),
 ]
 
+_BY_FIELD = {option.field: option for option in OPTIONS}
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:  # argparse exits 2 too; say it our way
@@ -176,11 +178,11 @@ def _outputs(given: Mapping[str, Any], environ: Mapping[str, str]) -> Outputs:
     return junitxml, report, html
 
 
-def _outputs_alone(argv: Sequence[str] | None) -> dict[str, Any]:
-    """--junitxml, --report and --html read on their own (no abbreviations), when the other options did not
-    parse: a refused command line still writes its reports, saying why."""
+def _read_alone(argv: Sequence[str] | None) -> dict[str, Any]:
+    """--junitxml, --report, --html and --base-url read on their own (no abbreviations), when the other
+    options did not parse: a refused command line still writes its reports, saying why and of what."""
     alone = _Raising(add_help=False, allow_abbrev=False)
-    for option in _OUTPUTS:
+    for option in [*_OUTPUTS, _BY_FIELD["base_url"]]:
         alone.add_argument(option.flag, dest=option.field)
     try:
         return vars(alone.parse_known_args(argv)[0])
@@ -226,7 +228,6 @@ def _config(args: argparse.Namespace, environ: Mapping[str, str]) -> tuple[Confi
     return Config(**values, quiet=args.quiet), demo
 
 
-_BY_FIELD = {option.field: option for option in OPTIONS}
 _SECOND_USER = [_BY_FIELD[name] for name in ("second_user_type", "second_user", "second_user_token")]
 
 
@@ -270,8 +271,11 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     try:
         args = parser().parse_args(argv)
     except CannotJudge as exc:
-        return _cannot_judge(exc, None, _outputs(_outputs_alone(argv), environ))
-    outputs, target = _outputs(vars(args), environ), None
+        alone = _read_alone(argv)
+        target = _given(_BY_FIELD["base_url"], alone, environ)[0]
+        return _cannot_judge(exc, target, _outputs(alone, environ))
+    outputs = _outputs(vars(args), environ)
+    target = _given(_BY_FIELD["base_url"], vars(args), environ)[0]  # as given, until the options are read
     try:
         config, demo = _config(args, environ)
         target = config.url
@@ -309,4 +313,5 @@ def _cannot_judge(reason: CannotJudge, target: str | None, outputs: Outputs) -> 
         report.write_cannot_judge(str(reason), target, *outputs)
     except ReportNotWritten as exc:
         print(f"contract suite: cannot write the report {exc}", file=sys.stderr)
+    print(f"RESULT: CANNOT JUDGE (exit {EXIT_CANNOT_JUDGE})")  # the last line, as on every other exit
     return EXIT_CANNOT_JUDGE

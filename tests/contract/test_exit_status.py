@@ -23,6 +23,7 @@ def assert_reports_say_why(run: Run, said: str, target: str | None = None) -> No
     assert (run.report["target"], run.report["exit_code"]) == (target, 2)
     assert said in run.report["reason"], run.report
     assert run.report["reason"] in run.stderr
+    assert run.stdout.rstrip().splitlines()[-1] == "RESULT: CANNOT JUDGE (exit 2)", run.explain()
     assert run.junit is not None, run.explain()
     suite = ET.fromstring(run.junit)
     assert (suite.get("tests"), suite.get("errors"), suite.get("failures")) == ("1", "1", "0")
@@ -86,14 +87,15 @@ def test_bad_options_exit_2(args: list[str], said: str, tmp_path: Path) -> None:
     assert run.code == 2, run.explain()
     assert "bad options" in run.stderr
     assert said in run.stderr
-    assert_reports_say_why(run, said)
+    given = args[args.index("--base-url") + 1] if "--base-url" in args else None
+    assert_reports_say_why(run, said, target=given)  # the target as given, though the options were refused
 
 
 def test_a_remote_target_without_credentials_is_refused_before_any_request(tmp_path: Path) -> None:
     url = "http://staging.invalid"  # never resolves: any request would report it unreachable
     run = run_suite(tmp_path, "--base-url", url, *FAST)
     assert run.code == 2, run.explain()
-    assert_reports_say_why(run, f"no credentials given for {url}")
+    assert_reports_say_why(run, f"no credentials given for {url}", target=url)
     assert "CONTRACT_API_KEY" in run.stderr
     assert "unreachable" not in run.stderr
 
