@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,23 +25,46 @@ from contract_tests.config import DEMO_CREDENTIALS, Config, is_loopback
 from contract_tests.errors import CannotJudge, ReportNotWritten
 from contract_tests.runner import EXIT_CANNOT_JUDGE
 
+# ASCII only: int() and float() also take other scripts' digits ("١٢") and underscores ("1_000").
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
+
+def _integer(text: str) -> int:
+    if not _INTEGER.fullmatch(text.strip()):
+        raise ValueError("not an integer (ASCII digits)")
+    return int(text)
+
+
+def _number(text: str) -> float:
+    if not _DECIMAL.fullmatch(text.strip()):
+        raise ValueError("not a number (ASCII digits, e.g. 2.5)")
+    return float(text)
+
 
 def _positive_int(text: str) -> int:
-    value = int(text)
+    value = _integer(text)
     if value < 1:
         raise ValueError("must be at least 1")
     return value
 
 
+def _non_negative_int(text: str) -> int:
+    value = _integer(text)
+    if value < 0:
+        raise ValueError("must be at least 0")
+    return value
+
+
 def _non_negative(text: str) -> float:
-    value = float(text)
+    value = _number(text)
     if not value >= 0:
         raise ValueError("must be a number >= 0")
     return value
 
 
 def _positive(text: str) -> float:
-    value = float(text)
+    value = _number(text)
     if not value > 0:
         raise ValueError("must be a number > 0")
     return value
@@ -101,7 +125,7 @@ OPTIONS: list[Option] = [
     Option("--second-user-token", str, "the second known-good user's token (omit if it has none)"),
     Option("--path", str, "the call's path"),
     Option("--profile", str, "validation profile", spec.PROFILES),
-    Option("--seed", int, "seed for generated cases; a failure's replay line repeats it"),
+    Option("--seed", _integer, "seed for generated cases; a failure's replay line repeats it"),
     Option("--max-examples", _positive_int, "examples per property-based explorer"),
     Option("--max-time", _positive, "overall time limit in seconds; the run stops sending after it"),
     Option("--rate-limit", _non_negative, "requests per second at most (0: no limit)"),
@@ -112,7 +136,9 @@ OPTIONS: list[Option] = [
         "requests in flight at once when the two users' requests are interleaved (within --rate-limit)",
     ),
     Option(
-        "--retries", int, "retries per request on 429/503 (honouring Retry-After) or a dropped connection"
+        "--retries",
+        _non_negative_int,
+        "retries per request on 429/503 (honouring Retry-After) or a dropped connection",
     ),
     Option(
         "--latency-budget",
