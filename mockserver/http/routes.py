@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 from flask import Flask, Response, current_app, g, request
-from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException, RequestTimeout
 from werkzeug.sansio.utils import get_host
 
 import spec
@@ -141,8 +141,10 @@ def http_error(error: HTTPException) -> Response:
 
 
 def unreadable_body(error: UnreadableBody) -> Response:
-    """A body the server could not decode (a broken chunked encoding): 400, answered as any HTTP error."""
-    return http_error(BadRequest(f"the body could not be read ({error})"))
+    """A body the server could not decode (a broken chunked encoding: 400) or that stopped arriving (408),
+    answered as any HTTP error."""
+    refusal = RequestTimeout if error.status == RequestTimeout.code else BadRequest
+    return http_error(refusal(f"the body could not be read ({error})"))
 
 
 def internal_error(error: Exception) -> Response:
