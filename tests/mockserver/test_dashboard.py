@@ -412,6 +412,11 @@ def test_the_session_picker_starts_at_the_default_session_and_opens_another(page
     options = [o.get_attribute("value") for o in page.all("#known-sessions option")]
     assert options == ["default", "dashboard-picker"]
 
+    page.fill("#session", "no spaces ²")
+    page.driver.find_element("css selector", "#session-form button").click()
+    error = page.until(lambda: page.text("#requests-error"), "the mock's refusal of the id")
+    assert "400" in error and "$.query.session" in error
+
 
 @needs_chromium
 def test_the_tabs_follow_the_keyboard(page: Page) -> None:

@@ -93,11 +93,13 @@
       const token = sessionStorage.getItem(TOKEN_KEY);
       const headers = { Accept: "application/json" };
       if (token) headers.Authorization = `Bearer ${token}`;
-      if (state.session !== DEFAULT_SESSION) headers["X-Mock-Session"] = state.session;
       if (body !== undefined) headers["Content-Type"] = "application/json";
+      // The session goes as ?session=: any text travels in a query, and the mock names a bad id.
+      const url = new URL(ADMIN + path, location.origin);
+      if (state.session !== DEFAULT_SESSION) url.searchParams.set("session", state.session);
       let response;
       try {
-        response = await fetch(ADMIN + path, {
+        response = await fetch(url, {
           method,
           headers,
           body: body === undefined ? undefined : JSON.stringify(body),
