@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 from mockserver import settings
-from mockserver.http import admin, routes
+from mockserver.http import admin, dashboard, routes
 from mockserver.http.endpoint import ProtocolEndpoint
 from mockserver.http.runtime import Runtime
 
@@ -22,5 +22,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["mock.runtime"] = Runtime.from_config(app.config)
     routes.init_app(app)
     admin.init_app(app)  # the scenario engine: its selector, scenario files and the admin API
+    dashboard.init_app(app)  # /__mock/ui: a page that uses the admin API
     app.wsgi_app = ProtocolEndpoint(app, app.wsgi_app)  # type: ignore[method-assign]
     return app

@@ -1,0 +1,45 @@
+"""A real headless chromium driven by selenium (Debian ``chromium`` and ``chromium-driver``), for tests
+that look at a page the way a person would: the contract suite's HTML report, the mock's dashboard."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None or CHROMEDRIVER is None, reason="chromium is not installed"
+)
+
+
+@contextlib.contextmanager
+def chromium(profile: Path, size: tuple[int, int] = (1280, 1000)) -> Iterator[Any]:
+    """A headless chromium that keeps to itself: a fresh profile, no background traffic; quit at the end."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    options = Options()
+    options.binary_location = str(CHROMIUM)
+    for argument in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--window-size={size[0]},{size[1]}",
+        f"--user-data-dir={profile}",
+    ):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=str(CHROMEDRIVER)))
+    try:
+        yield driver
+    finally:
+        driver.quit()
