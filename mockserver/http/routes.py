@@ -7,6 +7,7 @@ shape and journalled like a protocol request, so a client with a wrong URL shows
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import UTC, datetime
 from functools import cache
@@ -58,15 +59,26 @@ def _response(answer: Answer) -> Response:
 
 # -- other endpoints ----------------------------------------------------------------------------
 @cache
-def _openapi_document() -> dict[str, Any]:
-    return spec.openapi_document()  # spec's bundled document, copied once; never changed here
+def _openapi_document(paths: tuple[str, ...]) -> dict[str, Any]:
+    """spec's bundled document with the call at each of ``paths`` (D21: the mock answers it at every
+    protocol path), built once per set of paths and never changed afterwards."""
+    document = spec.openapi_document()
+    ((canonical, item),) = document["paths"].items()
+    served = {}
+    for path in paths:
+        operation = dict(item["post"])
+        if path != canonical:  # operation ids are unique in a document
+            operation["operationId"] += "At" + "".join(part.title() for part in re.split(r"\W+", path))
+        served[path] = {**item, "post": operation}
+    return {**document, "paths": served}
 
 
 def openapi() -> Response:
-    """The OpenAPI document, its ``servers`` naming the URL the request reached the mock at, so that a
-    tool reading it calls this mock wherever it listens."""
+    """The OpenAPI document of this mock: the call at every path it answers it at, ``servers`` naming
+    the URL the request reached the mock at, so that a tool reading it calls this mock wherever it
+    listens."""
     here = {"url": served_from(), "description": "the mock server this document came from"}
-    document = {**_openapi_document(), "servers": [here]}
+    document = {**_openapi_document(runtime().paths), "servers": [here]}
     return Response(orjson.dumps(document), 200, content_type=answers.JSON)
 
 

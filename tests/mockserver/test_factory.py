@@ -14,6 +14,8 @@ from mockserver import create_app
 from mockserver.errors import ConfigError, StateUnavailable
 from mockserver.scenarios.selector import NoScripts, RequestContext
 from mockserver.scenarios.state import ScriptStep
+from mockserver.settings import PROTOCOL_PATHS
+from tests.mockserver.conftest import assert_the_call_at_every_path
 
 from .conftest import DEMO, KEY, NOW
 
@@ -202,9 +204,16 @@ def test_the_protocol_endpoint_has_its_own_catch_all() -> None:
 def test_openapi_and_health(client: Any) -> None:
     served = client.get("/openapi.json").get_json()
     assert served.pop("servers")[0]["url"] == "http://localhost"
-    assert served == {k: v for k, v in spec.openapi_document().items() if k != "servers"}
+    assert_the_call_at_every_path(served, PROTOCOL_PATHS)
     health = client.get("/__mock/health").get_json()
     assert health["status"] == "ok" and health["internal-errors"] == 0
+
+
+def test_openapi_names_every_path_the_call_is_answered_at() -> None:
+    app = create_app({"MOCK_LOG_FORMAT": "off", "MOCK_PATHS": ["/oioi/request"]})
+    assert_the_call_at_every_path(
+        app.test_client().get("/openapi.json").get_json(), [*PROTOCOL_PATHS, "/oioi/request"]
+    )
 
 
 @pytest.mark.parametrize("fmt", ["json", "text"])
