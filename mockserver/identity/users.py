@@ -33,7 +33,7 @@ PLAUSIBLE: Mapping[str, re.Pattern[str]] = {
     "username": re.compile(
         r"[A-Za-z0-9._%+-]+(@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*)?", re.ASCII
     ),  # e-mail or handle
-    "rfid": re.compile(r"[0-9A-Fa-f]+", re.ASCII),  # a card's UID in hex
+    "rfid": re.compile(r"[A-Za-z0-9]+", re.ASCII),  # a card's UID in hex, or a readable test card: SLOW1
     "evco-id": re.compile(r"[A-Za-z0-9]+([*-][A-Za-z0-9]+)*", re.ASCII),  # DE*8PS*156456730*9, DE-8PS-...
     "token": re.compile(r"[A-Za-z0-9._~+/=-]+", re.ASCII),  # hex, base64 or URL-safe
 }

@@ -98,6 +98,7 @@ def test_any_user_http_sample_is_valid_and_repeats() -> None:
         ("username", "' OR '1'='1", False),
         ("username", "../../etc/passwd", False),
         ("rfid", "04A1B2C3D4E5F6", True),
+        ("rfid", "SLOW1", True),
         ("rfid", "04A1B2C3D4E5F²", False),  # "²".isdigit() is True
         ("rfid", "a\u0000b", False),
         ("evco-id", "DE*8PS*156456730*9", True),
