@@ -11,7 +11,9 @@ Public API (everything else is private):
 - ``result_codes()``: the documented result codes, their families and HTTP status per mapping.
 - ``check_invariants(body)``: the rules JSON Schema cannot express (see ``spec.invariants``).
 - ``openapi_path()`` / ``openapi_document()``: the OpenAPI 3.1 file, and a copy with every
-  schema file bundled under ``components/schemas`` (for serving as one document).
+  schema file and example bundled in (for serving as one document).
+- ``fixture(name)``: a file of ``fixtures/`` the programs read at run time (the demo users, the example
+  scenario files, the document's examples), as package data: ``fixture("users.yaml")``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from spec._codes import STATUS_MAPPINGS, ResultCode, result_codes
+from spec._fixtures import fixture
 from spec._formats import FORMATS, PROFILES, format_checker, iso4217_codes, parse_date_time
 from spec._openapi import openapi_document, openapi_path
 from spec._problems import Problem, from_errors, headline, json_path, leaf_errors
@@ -39,6 +42,7 @@ __all__ = [
     "Problem",
     "ResultCode",
     "check_invariants",
+    "fixture",
     "format_checker",
     "headline",
     "iso4217_codes",
