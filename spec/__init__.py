@@ -14,6 +14,8 @@ Public API (everything else is private):
   schema file and example bundled in (for serving as one document).
 - ``fixture(name)``: a file of ``fixtures/`` the programs read at run time (the demo users, the example
   scenario files, the document's examples), as package data: ``fixture("users.yaml")``.
+- ``DISTRIBUTION``: the name of the distribution this ``spec`` belongs to; the programs check it at start,
+  since another distribution may install a module of the same name (ARCHITECTURE.md, "What a wheel holds").
 """
 
 from __future__ import annotations
@@ -29,8 +31,11 @@ from spec._registry import SCHEMA_NAMES, closed_validator, load_schema, unexpect
 from spec._vocabulary import CALL, IDENTIFIER_LENGTH, IDENTIFIER_TYPES, TOKEN_LENGTH
 from spec.invariants import INVARIANTS, check_invariants
 
+DISTRIBUTION = "oioi-recent-sessions-kit"
+
 __all__ = [
     "CALL",
+    "DISTRIBUTION",
     "FORMATS",
     "IDENTIFIER_LENGTH",
     "IDENTIFIER_TYPES",
