@@ -1,15 +1,18 @@
 """``python -m contract_tests`` and the ``oioi-contract`` command: see ``contract_tests.cli``.
 
 Before anything imports ``spec``, ``main`` checks that the module of that name is this kit's (the same
-check as the mock's; ARCHITECTURE.md, "What a wheel holds"): otherwise one line and exit 2, "cannot judge".
+check as the mock's; ARCHITECTURE.md, "What a wheel holds"), and that the suite's own tools, the
+``contract`` extra, are installed: otherwise one line and exit 2, "cannot judge".
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 
 DISTRIBUTION = "oioi-recent-sessions-kit"
+TOOLS = ("requests", "hypothesis", "schemathesis")  # the ``contract`` extra of pyproject.toml
 
 
 def shadowed_spec() -> str | None:
@@ -27,8 +30,17 @@ def shadowed_spec() -> str | None:
     )
 
 
+def missing_tools() -> str | None:
+    """Which of the suite's tools are not installed, and how to get them; None when all are."""
+    missing = [name for name in TOOLS if importlib.util.find_spec(name) is None]
+    if not missing:
+        return None
+    how = f"install the kit with its contract extra ({DISTRIBUTION}[contract])"
+    return f"{', '.join(missing)} not installed: {how}"
+
+
 def main() -> int:
-    problem = shadowed_spec()
+    problem = shadowed_spec() or missing_tools()
     if problem is not None:
         print(f"contract suite: cannot judge the target: {problem}", file=sys.stderr)
         return 2

@@ -116,6 +116,13 @@ def test_the_programs_look_for_the_distribution_that_spec_names() -> None:
     assert mock.DISTRIBUTION == suite.DISTRIBUTION == spec.DISTRIBUTION == PYPROJECT["project"]["name"]
 
 
+def test_the_suite_looks_for_the_tools_of_its_extra() -> None:
+    from contract_tests import __main__ as suite
+
+    extra = PYPROJECT["project"]["optional-dependencies"]["contract"]
+    assert list(suite.TOOLS) == [re.split(r"[<>=\[ ]", requirement)[0] for requirement in extra]
+
+
 def test_the_wheel_lists_every_package_folder() -> None:
     """``packages`` is a list (a mapped package cannot be discovered): a new folder must be added to it."""
     tool = PYPROJECT["tool"]["setuptools"]
@@ -318,11 +325,15 @@ def test_the_installed_mock_answers_the_demo_users_and_serves_the_examples(
 @pytest.mark.slow
 @pytest.mark.timeout(BUILD_AND_INSTALL_SECONDS)  # the first of them builds and installs
 def test_the_installed_contract_suite_passes_the_installed_mock(installs: dict[str, Install]) -> None:
-    install = installs[INSTALLS[0]]
+    install, without_extra = installs[INSTALLS[0]], installs[INSTALLS[1]]
     with serving([str(install.bin / "oioi-mock")], install.work) as server:
         done = call([str(install.bin / "oioi-contract"), "--base-url", server.base], install.work, 600)
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
-    assert "RESULT: PASS" in done.stdout
+        assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+        assert "RESULT: PASS" in done.stdout
+        bare = call([str(without_extra.bin / "oioi-contract"), "--base-url", server.base], without_extra.work)
+    assert bare.returncode == 2, bare.stderr  # without the contract extra: one line saying how to get it
+    [line] = bare.stderr.splitlines()
+    assert line.endswith("install the kit with its contract extra (oioi-recent-sessions-kit[contract])"), line
 
 
 OTHER_SPEC = {
