@@ -2,20 +2,39 @@
 
 It never imports the mock: it knows a target only through HTTP. Public API:
 
-- ``main(argv)``: the command line (``python -m contract_tests --help``); returns the exit status.
+- ``main(argv)``: the command line (``python -m contract_tests --help``, or ``oioi-contract``); returns
+  the exit status.
 - ``run(config) -> Report`` with ``Config``: one run, for callers that want the report as a value.
 - ``CHECKS``: every rule enforced, each a plain function with a name, a family and the rule it quotes.
 
 Layers (each imports only those above it): ``model``/``config``/``errors``/``latency`` ->
 ``transport``, ``checks``, ``cases``, ``strategies`` -> ``explore`` -> ``runner`` -> ``html_report``
--> ``report`` -> ``cli``.
+-> ``report`` -> ``cli``. The public names are imported on first use, so that the command can check
+which ``spec`` it got before anything imports it (``contract_tests.__main__``).
 """
 
 from __future__ import annotations
 
-from contract_tests.checks import CHECKS
-from contract_tests.cli import main
-from contract_tests.config import Config
-from contract_tests.runner import Report, run
+import importlib
+from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:
+    from contract_tests.checks import CHECKS
+    from contract_tests.cli import main
+    from contract_tests.config import Config
+    from contract_tests.runner import Report, run
+
+_PUBLIC = {
+    "CHECKS": "contract_tests.checks",
+    "Config": "contract_tests.config",
+    "Report": "contract_tests.runner",
+    "main": "contract_tests.cli",
+    "run": "contract_tests.runner",
+}
 __all__ = ["CHECKS", "Config", "Report", "main", "run"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PUBLIC:
+        return getattr(importlib.import_module(_PUBLIC[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

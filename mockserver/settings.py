@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -19,7 +18,7 @@ import spec
 from mockserver.errors import ConfigError
 
 DEMO_API_KEY = "demo-key"
-DEFAULT_USERS_FILE = str(Path(__file__).resolve().parent.parent / "fixtures" / "users.yaml")
+DEFAULT_USERS_FILE = str(spec.fixture("users.yaml"))  # the demo users, package data (spec.fixture)
 PROTOCOL_PATHS = ("/api/v4/request", "/api/v3/request")
 LOG_FORMATS = ("json", "text", "off")
 ENV_PREFIX = "MOCKSERVER_"

@@ -11,7 +11,11 @@ Public API (everything else is private):
 - ``result_codes()``: the documented result codes, their families and HTTP status per mapping.
 - ``check_invariants(body)``: the rules JSON Schema cannot express (see ``spec.invariants``).
 - ``openapi_path()`` / ``openapi_document()``: the OpenAPI 3.1 file, and a copy with every
-  schema file bundled under ``components/schemas`` (for serving as one document).
+  schema file and example bundled in (for serving as one document).
+- ``fixture(name)``: a file of ``fixtures/`` the programs read at run time (the demo users, the example
+  scenario files, the document's examples), as package data: ``fixture("users.yaml")``.
+- ``DISTRIBUTION``: the name of the distribution this ``spec`` belongs to; the programs check it at start,
+  since another distribution may install a module of the same name (ARCHITECTURE.md, "What a wheel holds").
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from spec._codes import STATUS_MAPPINGS, ResultCode, result_codes
+from spec._fixtures import fixture
 from spec._formats import FORMATS, PROFILES, format_checker, iso4217_codes, parse_date_time
 from spec._openapi import openapi_document, openapi_path
 from spec._problems import Problem, from_errors, headline, json_path, leaf_errors
@@ -26,8 +31,11 @@ from spec._registry import SCHEMA_NAMES, closed_validator, load_schema, unexpect
 from spec._vocabulary import CALL, IDENTIFIER_LENGTH, IDENTIFIER_TYPES, TOKEN_LENGTH
 from spec.invariants import INVARIANTS, check_invariants
 
+DISTRIBUTION = "oioi-recent-sessions-kit"
+
 __all__ = [
     "CALL",
+    "DISTRIBUTION",
     "FORMATS",
     "IDENTIFIER_LENGTH",
     "IDENTIFIER_TYPES",
@@ -39,6 +47,7 @@ __all__ = [
     "Problem",
     "ResultCode",
     "check_invariants",
+    "fixture",
     "format_checker",
     "headline",
     "iso4217_codes",

@@ -1,24 +1,30 @@
-"""The OpenAPI 3.1 document: its path, and a bundled copy (one self-contained document)."""
+"""The OpenAPI 3.1 document: its path, and a bundled copy (one self-contained document).
+
+Both are package data, read with ``importlib.resources``: ``openapi.yaml`` of ``spec``, and the example
+files its ``externalValue``s name relative to it, ``../fixtures/...`` (``spec._fixtures``).
+"""
 
 from __future__ import annotations
 
 import copy
 import json
 from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from spec._fixtures import fixture
 from spec._registry import SCHEMA_NAMES, load_schema
 from spec._walk import map_refs
 
-SPEC_DIR = Path(__file__).resolve().parent
+FIXTURES = "../fixtures/"  # how openapi.yaml names fixtures/, beside spec/ in a checkout
 
 
 def openapi_path() -> Path:
-    """Path of spec/openapi.yaml; its schema refs are relative to it."""
-    return SPEC_DIR / "openapi.yaml"
+    """Path of spec/openapi.yaml (a file wherever pip installs the kit); its refs are relative to it."""
+    return Path(str(resources.files("spec").joinpath("openapi.yaml")))
 
 
 def _rewrite(node: Any, here: str) -> Any:
@@ -46,10 +52,10 @@ def _bundled() -> dict[str, Any]:
 def _inline_examples(node: Any) -> None:
     if isinstance(node, dict):
         external = node.get("externalValue")
-        example_file = SPEC_DIR / external if isinstance(external, str) else None
-        # The example files live in fixtures/, beside spec/ in a checkout; an installed wheel has none.
-        if example_file is not None and example_file.is_file():
-            node["value"] = json.loads(example_file.read_text("utf-8"))
+        if isinstance(external, str):
+            if not external.startswith(FIXTURES):
+                raise ValueError(f"openapi.yaml: externalValue {external!r} is not under {FIXTURES}")
+            node["value"] = json.loads(fixture(external.removeprefix(FIXTURES)).read_text("utf-8"))
             del node["externalValue"]
         for value in node.values():
             _inline_examples(value)

@@ -2,9 +2,12 @@
 
 - sh blocks that talk to the documented address run in order, as one bash script each, against a real
   mock (one per page); the QA page runs twice on the same mock, as a user re-running it would.
-- a ``.venv/bin/python -m mockserver ...`` line starts that server for real (on a free port) and waits
-  until it answers; ``--help`` lines must exit 0.
-- a ``.venv/bin/python -m contract_tests ...`` line judges a real mock and must exit 0.
+- a ``.venv/bin/python -m mockserver ...`` or ``oioi-mock ...`` line starts that server for real (on a
+  free port) and waits until it answers; ``--help`` lines must exit 0.
+- a ``.venv/bin/python -m contract_tests ...`` or ``oioi-contract ...`` line judges a real mock and must
+  exit 0. ``oioi-*`` lines run the console commands of the environment the tests run in.
+- ``pip`` and ``pipx`` lines (installing the kit) run in ``tests/test_package.py``, which installs it
+  by exactly those lines into fresh environments outside the checkout.
 - ``make`` lines must be targets make accepts (``make -n``, nothing is run).
 - pycon blocks are doctests, run from the checkout's root; YAML scenario files load.
 """
@@ -12,24 +15,30 @@
 from __future__ import annotations
 
 import doctest
+import os
 import re
 import shlex
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
 from mockserver import settings
 from mockserver.scenarios import scenario_files
-from mockserver.serving.process import start_mock
+from mockserver.serving.process import answers_health, start, start_mock
+from mockserver.serving.startup import banner_complete
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 DOCUMENTED = "127.0.0.1:8080"
 VENV_PYTHON = ".venv/bin/python"
+BIN = Path(sys.executable).parent  # the console commands of the environment the tests run in
+COMMANDS = {"oioi-mock": "mockserver", "oioi-contract": "contract_tests"}  # pyproject's [project.scripts]
+INSTALLERS = ("pip", "pipx")  # lines run by tests/test_package.py
 REPEATED = {"qa.md"}  # pages whose blocks must give the same results when run again
 
 
@@ -87,39 +96,43 @@ def test_every_curl_block_runs_against_a_real_mock(page: Path) -> None:
                 assert '"code":100' not in done.stdout.replace(" ", ""), done.stdout  # no internal error
 
 
-MOCK_LINES = [
-    pytest.param(words[3:], id=f"{_id(page)}: {shlex.join(words)}")
-    for page in PAGES
-    for words in commands(page)
-    if words[:3] == [VENV_PYTHON, "-m", "mockserver"]
-]
+def program_lines(package: str) -> list[Any]:
+    """The lines that run ``package`` (``.venv/bin/python -m package`` or its console command), each as
+    the command the tests run it with and its arguments."""
+    found = []
+    for page in PAGES:
+        for words in commands(page):
+            if words[:3] == [VENV_PYTHON, "-m", package]:
+                command, args = [sys.executable, "-m", package], words[3:]
+            elif COMMANDS.get(words[0]) == package:
+                command, args = [str(BIN / words[0])], words[1:]
+            else:
+                continue
+            found.append(pytest.param(command, args, id=f"{_id(page)}: {shlex.join(words)}"))
+    return found
 
 
-@pytest.mark.parametrize("args", MOCK_LINES)
-def test_every_mockserver_command_starts_a_server(args: list[str]) -> None:
+@pytest.mark.parametrize(("command", "args"), program_lines("mockserver"))
+def test_every_mockserver_command_starts_a_server(command: list[str], args: list[str]) -> None:
     if "--help" in args:
-        done = subprocess.run([sys.executable, "-m", "mockserver", *args], capture_output=True, check=False)
+        done = subprocess.run([*command, *args], capture_output=True, check=False)
         assert done.returncode == 0, done.stderr
         return
-    with start_mock([*args, "--host", "127.0.0.1", "--port", "0", "--log-format", "off"]) as server:
+    argv = [*command, *args, "--host", "127.0.0.1", "--port", "0", "--log-format", "off"]
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(settings.ENV_PREFIX)}
+    with start(argv, ready=answers_health, complete=banner_complete, env=environ) as server:
         assert server.port > 0
 
 
-CONTRACT_LINES = [
-    pytest.param(words[3:], id=f"{_id(page)}: contract_tests")
-    for page in PAGES
-    for words in commands(page)
-    if words[:3] == [VENV_PYTHON, "-m", "contract_tests"]
-]
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize("args", CONTRACT_LINES)
-def test_every_contract_command_passes_against_the_mock(args: list[str], tmp_path: Path) -> None:
+@pytest.mark.parametrize(("command", "args"), program_lines("contract_tests"))
+def test_every_contract_command_passes_against_the_mock(
+    command: list[str], args: list[str], tmp_path: Path
+) -> None:
     with start_mock(["--host", "127.0.0.1", "--log-format", "off"]) as server:
         argv = [arg.replace(f"http://{DOCUMENTED}", server.base) for arg in args]
         done = subprocess.run(
-            [sys.executable, "-m", "contract_tests", *argv],
+            [*command, *argv],
             capture_output=True,
             text=True,
             cwd=tmp_path,
@@ -153,11 +166,12 @@ def test_every_make_command_is_a_target(args: list[str]) -> None:
 
 def test_every_other_command_is_one_of_the_kinds_above() -> None:
     """A command this module does not know how to run would be documentation nobody checks."""
-    known = ("curl", "make", "for", "done", "do")
+    known = ("curl", "make", "for", "done", "do", *COMMANDS, *INSTALLERS)
     for page in PAGES:
         for words in commands(page):
             runs_python = words[0] == VENV_PYTHON
             assert words[0] in known or runs_python or words[0].startswith("-"), (_id(page), words)
+            assert words[0] not in INSTALLERS or page.name == "operations.md", (_id(page), words)
             if runs_python:
                 assert words[2] in {"mockserver", "contract_tests", "bench.run"}, (_id(page), words)
 

@@ -54,6 +54,27 @@ def test_examples_point_at_the_fixture_files() -> None:
         assert spec.problems(example["value"], "request") == []
 
 
+def test_the_bundle_carries_every_example_file_as_its_value() -> None:
+    raw = yaml.safe_load(spec.openapi_path().read_text("utf-8"))
+    external = [node["externalValue"] for node in examples(raw)]
+    inlined = examples(spec.openapi_document())
+    assert external, "openapi.yaml names no example file"
+    assert all("externalValue" not in node for node in inlined)
+    for name, node in zip(external, inlined, strict=True):
+        assert node["value"] == json.loads((spec.openapi_path().parent / name).read_text("utf-8")), name
+
+
+def examples(node: object) -> list[dict[str, object]]:
+    """Every Example Object of ``node``: the entries of its ``examples`` maps, in document order."""
+    if isinstance(node, dict):
+        own = node.get("examples")
+        found = list(own.values()) if isinstance(own, dict) else []
+        return found + [example for value in node.values() for example in examples(value)]
+    if isinstance(node, list):
+        return [example for item in node for example in examples(item)]
+    return []
+
+
 def test_schemathesis_loads_the_file_and_the_bundle() -> None:
     for schema in (
         schemathesis.openapi.from_path(str(spec.openapi_path())),
@@ -67,3 +88,5 @@ def test_package_data_is_where_the_loader_looks() -> None:
     root = Path(spec.__file__).parent
     for name in spec.SCHEMA_NAMES:
         assert (root / "schemas" / f"{name}.json").is_file()
+    checkout = root.parent / "fixtures"  # spec.fixture reads this folder in a checkout, its copy in a wheel
+    assert spec.fixture("users.yaml").read_bytes() == (checkout / "users.yaml").read_bytes()
