@@ -5,6 +5,19 @@ Public API: ``create_app(config)``. Run it with ``python -m mockserver`` (see ``
 
 from __future__ import annotations
 
-from mockserver.app import create_app
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mockserver.app import create_app
 
 __all__ = ["create_app"]
+
+
+def __getattr__(name: str) -> Any:
+    """``create_app`` on first use: the pytest plugin (``mockserver.testing``) is loaded in every pytest
+    run of an environment the package is installed in, and need not import Flask for it."""
+    if name == "create_app":
+        from mockserver.app import create_app
+
+        return create_app
+    raise AttributeError(f"module 'mockserver' has no attribute {name!r}")
