@@ -60,6 +60,10 @@ class RecentSessions:
         self.sleep = sleep
         self.http = requests.Session()
 
+    def close(self) -> None:
+        """Close the kept-alive connections."""
+        self.http.close()
+
     def fetch(self, identifier_type: str, identifier: str, token: str | None = None) -> Outcome:
         outcome, code = self._with_retries(identifier_type, identifier, token)
         if code == TOKEN_NOT_VALID and self.relogin is not None:

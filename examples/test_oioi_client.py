@@ -7,6 +7,8 @@ slept, so a test proves which pauses the client chose without waiting for them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from examples.oioi_client import Outcome, RecentSessions
@@ -35,8 +37,10 @@ class App:
 
 
 @pytest.fixture
-def app(mock_session: Session) -> App:
-    return App(mock_session)
+def app(mock_session: Session) -> Iterator[App]:
+    made = App(mock_session)
+    yield made
+    made.client.close()
 
 
 def test_a_first_answer_of_102_is_retried_after_a_back_off(mock_session: Session, app: App) -> None:
@@ -77,8 +81,10 @@ def test_a_second_145_after_relogin_means_the_user_must_log_in(mock_session: Ses
 
 
 def test_a_slow_answer_hits_the_client_time_out(mock_session: Session) -> None:
-    mock_session.script(["latency-fixed; ms=3000"])
-    outcome = App(mock_session, timeout=0.5).fetch()
+    mock_session.script(["latency-fixed; ms=2000"])
+    impatient = App(mock_session, timeout=0.5)
+    outcome = impatient.fetch()
+    impatient.client.close()
     assert outcome.state == "timed-out"
 
 

@@ -5,6 +5,9 @@
 - a ``.venv/bin/python -m mockserver ...`` line starts that server for real (on a free port) and waits
   until it answers; ``--help`` lines must exit 0.
 - a ``.venv/bin/python -m contract_tests ...`` line judges a real mock and must exit 0.
+- a ``.venv/bin/python -m pytest ...`` line runs from the checkout's root and must exit 0 (the
+  documented address: a real mock).
+- python blocks of the QA page are excerpts of ``examples/``, verbatim.
 - ``make`` lines must be targets make accepts (``make -n``, nothing is run).
 - pycon blocks are doctests, run from the checkout's root; YAML scenario files load.
 """
@@ -18,6 +21,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -87,15 +91,17 @@ def test_every_curl_block_runs_against_a_real_mock(page: Path) -> None:
                 assert '"code":100' not in done.stdout.replace(" ", ""), done.stdout  # no internal error
 
 
-MOCK_LINES = [
-    pytest.param(words[3:], id=f"{_id(page)}: {shlex.join(words)}")
-    for page in PAGES
-    for words in commands(page)
-    if words[:3] == [VENV_PYTHON, "-m", "mockserver"]
-]
+def module_lines(module: str, named: bool = True) -> list[Any]:
+    """The arguments of every ``.venv/bin/python -m MODULE ...`` line, as test parameters."""
+    return [
+        pytest.param(words[3:], id=f"{_id(page)}: {shlex.join(words) if named else module}")
+        for page in PAGES
+        for words in commands(page)
+        if words[:3] == [VENV_PYTHON, "-m", module]
+    ]
 
 
-@pytest.mark.parametrize("args", MOCK_LINES)
+@pytest.mark.parametrize("args", module_lines("mockserver"))
 def test_every_mockserver_command_starts_a_server(args: list[str]) -> None:
     if "--help" in args:
         done = subprocess.run([sys.executable, "-m", "mockserver", *args], capture_output=True, check=False)
@@ -105,28 +111,34 @@ def test_every_mockserver_command_starts_a_server(args: list[str]) -> None:
         assert server.port > 0
 
 
-CONTRACT_LINES = [
-    pytest.param(words[3:], id=f"{_id(page)}: contract_tests")
-    for page in PAGES
-    for words in commands(page)
-    if words[:3] == [VENV_PYTHON, "-m", "contract_tests"]
-]
+def run_against_a_mock(command: list[str], cwd: Path) -> None:
+    """``python -m COMMAND`` with the documented address replaced by a real mock's; it must exit 0."""
+    with start_mock(["--host", "127.0.0.1", "--log-format", "off"]) as server:
+        argv = [arg.replace(f"http://{DOCUMENTED}", server.base) for arg in command]
+        done = subprocess.run(
+            [sys.executable, "-m", *argv], capture_output=True, text=True, cwd=cwd, timeout=600, check=False
+        )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("args", CONTRACT_LINES)
+@pytest.mark.parametrize("args", module_lines("contract_tests", named=False))
 def test_every_contract_command_passes_against_the_mock(args: list[str], tmp_path: Path) -> None:
-    with start_mock(["--host", "127.0.0.1", "--log-format", "off"]) as server:
-        argv = [arg.replace(f"http://{DOCUMENTED}", server.base) for arg in args]
-        done = subprocess.run(
-            [sys.executable, "-m", "contract_tests", *argv],
-            capture_output=True,
-            text=True,
-            cwd=tmp_path,
-            timeout=600,
-            check=False,
-        )
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    run_against_a_mock(["contract_tests", *args], tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("args", module_lines("pytest"))
+def test_every_pytest_command_passes(args: list[str]) -> None:
+    run_against_a_mock(["pytest", "-p", "no:cacheprovider", *args], ROOT)
+
+
+def test_the_qa_pages_python_blocks_are_excerpts_of_the_examples() -> None:
+    examples = "\n".join(path.read_text("utf-8") for path in sorted((ROOT / "examples").glob("*.py")))
+    excerpts = blocks(ROOT / "docs" / "qa.md", "python")
+    assert excerpts
+    for excerpt in excerpts:
+        assert excerpt in examples, excerpt
 
 
 def make_lines(page: Path) -> list[list[str]]:
@@ -159,7 +171,7 @@ def test_every_other_command_is_one_of_the_kinds_above() -> None:
             runs_python = words[0] == VENV_PYTHON
             assert words[0] in known or runs_python or words[0].startswith("-"), (_id(page), words)
             if runs_python:
-                assert words[2] in {"mockserver", "contract_tests", "bench.run"}, (_id(page), words)
+                assert words[2] in {"mockserver", "contract_tests", "bench.run", "pytest"}, (_id(page), words)
 
 
 BENCH_LINES = [words[3:] for page in PAGES for words in commands(page) if words[2:3] == ["bench.run"]]
