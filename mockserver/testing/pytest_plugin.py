@@ -5,7 +5,8 @@ Fixtures:
 - ``mock_server`` (session scope): a ``MockServer`` started for the run with the flags of the ini
   option ``mock_args`` and the command-line option ``--mock-args`` (in that order) and the
   ``MOCKSERVER_*`` variables of the environment; or, with ``--mock-url URL`` (ini ``mock_url``), the mock
-  already running there (``--mock-admin-token`` if its admin API wants one). Under pytest-xdist the
+  already running there. ``--mock-admin-token``: the admin token, sent as a bearer token (a mock the run
+  starts is given it too). Under pytest-xdist the
   controller starts the one mock and every worker attaches to it.
 - ``mock_session`` (function scope): a session of its own for the test, named after its node id and
   the xdist worker, reset before and after the test. When the test fails, its report gets a section
@@ -42,7 +43,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--mock-url", default=None, help="use the mock running at this URL instead of starting one"
     )
-    group.addoption("--mock-admin-token", default=None, help="the admin token of the mock at --mock-url")
+    group.addoption(
+        "--mock-admin-token",
+        default=None,
+        help="the mock's admin token, sent as a bearer token (a mock the run starts is given it)",
+    )
     group.addoption(
         "--mock-args", default="", help="flags of `python -m mockserver` for the mock the run starts"
     )
@@ -61,7 +66,8 @@ def _start(config: pytest.Config) -> MockServer:
 
     args = [*config.getini("mock_args"), *shlex.split(config.getoption("--mock-args") or "")]
     env = {name: value for name, value in os.environ.items() if name.startswith(ENV_PREFIX)}
-    return MockServer(args=args, env=env).start()
+    token = config.getoption("--mock-admin-token")
+    return MockServer(args=args, env=env, **({"admin_token": token} if token else {})).start()
 
 
 @pytest.hookimpl(optionalhook=True)
