@@ -16,6 +16,8 @@ __all__ = ["create_app"]
 
 
 def __getattr__(name: str) -> Any:
+    """``create_app`` on first use: the pytest plugin (``mockserver.testing``) is loaded in every pytest
+    run of an environment the package is installed in, and need not import Flask for it."""
     if name == "create_app":
         from mockserver.app import create_app
 

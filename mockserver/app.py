@@ -11,6 +11,7 @@ from mockserver import settings
 from mockserver.http import admin, dashboard, routes
 from mockserver.http.endpoint import ProtocolEndpoint
 from mockserver.http.runtime import Runtime
+from mockserver.http.session_prefix import SessionPrefix
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -23,5 +24,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     routes.init_app(app)
     admin.init_app(app)  # the scenario engine: its selector, scenario files and the admin API
     dashboard.init_app(app)  # /__mock/ui: a page that uses the admin API
-    app.wsgi_app = ProtocolEndpoint(app, app.wsgi_app)  # type: ignore[method-assign]
+    endpoint = ProtocolEndpoint(app, app.wsgi_app)
+    app.wsgi_app = SessionPrefix(endpoint)  # type: ignore[method-assign]
     return app

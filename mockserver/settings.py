@@ -106,8 +106,12 @@ def _extra_paths(value: Any) -> str | None:
     if isinstance(value, str) or not isinstance(value, list | tuple):
         return f"{value!r}: give a list of paths"
     for path in value:
-        if not isinstance(path, str) or not path.startswith("/") or path.startswith("/__mock"):
-            return f"{path!r} must start with '/' and not with '/__mock'"
+        if (
+            not isinstance(path, str)
+            or not path.startswith("/")
+            or path.startswith(("/__mock", "/sessions/"))
+        ):
+            return f"{path!r} must start with '/' and not with '/__mock' or '/sessions/' (session base URLs)"
     return None
 
 

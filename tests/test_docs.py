@@ -8,6 +8,9 @@
   exit 0. ``oioi-*`` lines run the console commands of the environment the tests run in.
 - ``pip`` and ``pipx`` lines (installing the kit) run in ``tests/test_package.py``, which installs it
   by exactly those lines into fresh environments outside the checkout.
+- a ``.venv/bin/python -m pytest ...`` line runs from the checkout's root and must exit 0 (the
+  documented address: a real mock).
+- python blocks of the QA page are excerpts of ``examples/``, verbatim.
 - ``make`` lines must be targets make accepts (``make -n``, nothing is run).
 - pycon blocks are doctests, run from the checkout's root; YAML scenario files load.
 """
@@ -124,22 +127,36 @@ def test_every_mockserver_command_starts_a_server(command: list[str], args: list
         assert server.port > 0
 
 
+def run_against_a_mock(command: list[str], args: list[str], cwd: Path) -> None:
+    """``command`` with ``args``, the documented address replaced by a real mock's; it must exit 0."""
+    with start_mock(["--host", "127.0.0.1", "--log-format", "off"]) as server:
+        argv = [arg.replace(f"http://{DOCUMENTED}", server.base) for arg in args]
+        done = subprocess.run(
+            [*command, *argv], capture_output=True, text=True, cwd=cwd, timeout=600, check=False
+        )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(("command", "args"), program_lines("contract_tests"))
 def test_every_contract_command_passes_against_the_mock(
     command: list[str], args: list[str], tmp_path: Path
 ) -> None:
-    with start_mock(["--host", "127.0.0.1", "--log-format", "off"]) as server:
-        argv = [arg.replace(f"http://{DOCUMENTED}", server.base) for arg in args]
-        done = subprocess.run(
-            [*command, *argv],
-            capture_output=True,
-            text=True,
-            cwd=tmp_path,
-            timeout=600,
-            check=False,
-        )
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    run_against_a_mock(command, args, tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("command", "args"), program_lines("pytest"))
+def test_every_pytest_command_passes(command: list[str], args: list[str]) -> None:
+    run_against_a_mock(command, ["-p", "no:cacheprovider", *args], ROOT)
+
+
+def test_the_qa_pages_python_blocks_are_excerpts_of_the_examples() -> None:
+    examples = "\n".join(path.read_text("utf-8") for path in sorted((ROOT / "examples").glob("*.py")))
+    excerpts = blocks(ROOT / "docs" / "qa.md", "python")
+    assert excerpts
+    for excerpt in excerpts:
+        assert excerpt in examples, excerpt
 
 
 def make_lines(page: Path) -> list[list[str]]:
@@ -173,7 +190,7 @@ def test_every_other_command_is_one_of_the_kinds_above() -> None:
             assert words[0] in known or runs_python or words[0].startswith("-"), (_id(page), words)
             assert words[0] not in INSTALLERS or page.name == "operations.md", (_id(page), words)
             if runs_python:
-                assert words[2] in {"mockserver", "contract_tests", "bench.run"}, (_id(page), words)
+                assert words[2] in {"mockserver", "contract_tests", "bench.run", "pytest"}, (_id(page), words)
 
 
 BENCH_LINES = [words[3:] for page in PAGES for words in commands(page) if words[2:3] == ["bench.run"]]

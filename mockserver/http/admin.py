@@ -24,17 +24,17 @@ from mockserver.scenarios.engine import Engine
 from mockserver.scenarios.scenario_files import ScenarioFileError
 from mockserver.scenarios.state import (
     DEFAULT_SESSION,
+    SESSION_HEADER,
     StateUnavailable,
     TooManyScripts,
     journal,
     make_store,
-    valid_session,
+    session_problem,
 )
 from mockserver.scenarios.state.schemas import first_problems
 from spec import Problem, json_path
 
 EXTENSION = "mock.state"
-SESSION_HEADER = "X-Mock-Session"
 DEFAULT_LIMIT = 100
 RETRY_AFTER_SECONDS = 1
 ADMIN_SCHEMA = "admin.schema.json#/$defs/"
@@ -125,9 +125,8 @@ def _session() -> str:
         (json_path(["headers", SESSION_HEADER]), header),
         (json_path(["query", "session"]), query),
     ):
-        if value is not None and not valid_session(value):
-            message = "a session id is 1 to 128 characters of A-Z a-z 0-9 . _ : @ / + = -"
-            raise AdminError(400, f"{where}: {message}", [Problem(where, message)])
+        if (problem := session_problem(value, where)) is not None:
+            raise AdminError.naming([problem])
     if header is not None and query is not None and header != query:
         where = json_path(["query", "session"])
         raise AdminError(
@@ -280,7 +279,8 @@ _SCRIPT_HELP = {
     '{"match": {"identifier": "..."}, '
     '"sequence": [{"scenario": "result-102", "times": 2}, {"scenario": "ok"}]}',
     "precedence": "identifier > identifier-type > call, then the oldest script",
-    "isolation": "send X-Mock-Session: <run id> on protocol and admin requests",
+    "isolation": "send X-Mock-Session: <run id> on protocol and admin requests, "
+    "or use the base URL /sessions/<run id> for both",
 }
 
 

@@ -53,7 +53,7 @@ from mockserver.identity.users import Resolution
 from mockserver.scenarios import behaviour, effects
 from mockserver.scenarios.behaviour import Behaviour, Compositions
 from mockserver.scenarios.selector import RequestContext, Selector
-from mockserver.scenarios.state.base import ScriptStep
+from mockserver.scenarios.state.base import SESSION_HEADER, ScriptStep, session_problem
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -193,12 +193,19 @@ def decide(
 def parse(rt: Runtime, incoming: Incoming, files: Compositions | None, now: datetime) -> Parsed:
     """Step 2: the checks in the order a client sees their errors; Rejected at the first that fails."""
     auth.check(incoming.authorization, rt.keys)
+    _check_session(incoming.session)
     header = behaviour.from_header(incoming.scenario, files)
     moment = _moment(incoming.now, now)
     parsing.check_content_type(incoming.mimetype, incoming.params)
     if incoming.too_big:
         raise parsing.too_large(rt.max_body)
     return Parsed(rt.verdicts.parse(incoming.raw), header, moment)
+
+
+def _check_session(value: str | None) -> None:
+    problem = session_problem(value, spec.json_path(["headers", SESSION_HEADER]))
+    if problem is not None:
+        raise Rejected(400, 230, f"Invalid request format: {problem.message}", [problem])
 
 
 def _moment(text: str | None, now: datetime) -> datetime:

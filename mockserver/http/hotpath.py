@@ -6,7 +6,8 @@ clock's hour (histories are generated per hour, see ``clock``) and the app's see
 endpoint (``protocol``) looks every plain request up here first; the first such request is answered
 in full and its answer stored (``keeper``); the next ones are sent as they are.
 
-Never from the cache: requests with ``X-Mock-Scenario`` or ``X-Mock-Now``, bodies over
+Never from the cache: requests with ``X-Mock-Scenario`` or ``X-Mock-Now``, or with an
+``X-Mock-Session`` that is not a usable session id, bodies over
 ``parsing.CACHED_BODY_BYTES``, chunked bodies, answers that a scenario shaped (including a
 directory user's own scenario), answers that failed ``--self-check``, and 503s. A scripted step
 always wins: the selector is asked on every hit (memory store: one dict lookup under a lock; Redis:
@@ -28,6 +29,7 @@ from mockserver import answers
 from mockserver.answers import Answer
 from mockserver.http.incoming import FailedInput, GuardedInput, UnreadableBody, decimal
 from mockserver.identity.parsing import CACHED_BODY_BYTES, Call
+from mockserver.scenarios.state.base import valid_session
 
 # Headers that make an answer depend on more than the key.
 _BYPASS = ("HTTP_X_MOCK_SCENARIO", "HTTP_X_MOCK_NOW", "HTTP_TRANSFER_ENCODING")
@@ -121,6 +123,9 @@ def base_key(environ: dict[str, Any]) -> BaseKey | None:
     if environ.get("REQUEST_METHOD") != "POST":
         return None
     if any(name in environ for name in _BYPASS):
+        return None
+    session = environ.get("HTTP_X_MOCK_SESSION")
+    if session is not None and not valid_session(session):  # refused in full, never from the cache
         return None
     length = decimal(environ.get("CONTENT_LENGTH"))
     if length is None or not 0 < length <= CACHED_BODY_BYTES:

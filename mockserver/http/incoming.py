@@ -23,6 +23,7 @@ class Incoming:
     authorization: str | None
     scenario: str | None
     now: str | None
+    session: str | None
     mimetype: str
     params: dict[str, str]
     raw: bytes  # at most max_body bytes
@@ -37,6 +38,7 @@ class Incoming:
             authorization=environ.get("HTTP_AUTHORIZATION"),
             scenario=environ.get("HTTP_X_MOCK_SCENARIO"),
             now=environ.get("HTTP_X_MOCK_NOW"),
+            session=environ.get("HTTP_X_MOCK_SESSION"),
             mimetype=mimetype,
             params=params,
             raw=raw,

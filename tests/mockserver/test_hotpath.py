@@ -23,6 +23,7 @@ from mockserver.errors import Rejected
 from mockserver.http import hotpath
 from mockserver.http.endpoint import ProtocolEndpoint
 from mockserver.http.hotpath import AnswerCache, CachedAnswer
+from mockserver.http.session_prefix import SessionPrefix
 from mockserver.identity import parsing
 
 from .conftest import DEMO, KEY, NOW
@@ -95,11 +96,11 @@ def test_cached_verdicts_are_the_same_verdicts() -> None:
 # -- cache hits answer like Flask -------------------------------------------------------------
 def test_the_endpoint_is_installed_and_its_cache_can_be_switched_off() -> None:
     on = create_app({"MOCK_LOG_FORMAT": "off"})
-    assert isinstance(on.wsgi_app, ProtocolEndpoint)
+    assert isinstance(on.wsgi_app, SessionPrefix) and isinstance(on.wsgi_app.wsgi_app, ProtocolEndpoint)
     assert [post(on.test_client(), body_of(DEMO)).status_code for _ in range(2)] == [200, 200]
     assert stats(on)["hits"] == 1
     off = create_app({"MOCK_LOG_FORMAT": "off", "MOCK_ANSWER_CACHE": False})
-    assert isinstance(off.wsgi_app, ProtocolEndpoint)
+    assert isinstance(off.wsgi_app, SessionPrefix) and isinstance(off.wsgi_app.wsgi_app, ProtocolEndpoint)
     client = off.test_client()
     assert [post(client, body_of(DEMO)).status_code for _ in range(2)] == [200, 200]
     assert stats(off)["entries"] == 0 and stats(off)["hits"] == 0

@@ -27,6 +27,7 @@ def test_a_setting_is_named_by_its_key_or_by_its_flag_and_variable() -> None:
         ({"MOCK_JOURNAL_SIZE": 0}, "MOCK_JOURNAL_SIZE: 0 is out of range"),
         ({"MOCK_MAX_BODY_BYTES": "big"}, "MOCK_MAX_BODY_BYTES: 'big' is not an integer"),
         ({"MOCK_PATHS": ["api/v5"]}, "MOCK_PATHS: 'api/v5' must start with '/'"),
+        ({"MOCK_PATHS": ["/sessions/x"]}, "MOCK_PATHS: '/sessions/x' must start with '/' and not with"),
         ({"MOCK_API_KEYS": [""]}, "MOCK_API_KEYS: every API key must be a non-empty string"),
         ({"MOCK_STATUS_MAPPING": "rest"}, "MOCK_STATUS_MAPPING: 'rest': use one of"),
         ({"MOCK_STATE": "foo://x"}, "MOCK_STATE: 'foo://x': use 'memory' or a Redis URL"),

@@ -23,9 +23,8 @@ class Ctx:
 def test_session_ids() -> None:
     assert session_of(None) == session_of("") == "default"
     assert session_of("run-42") == "run-42"
-    odd = session_of("has spaces {and braces}")
-    assert odd.startswith("invalid-") and odd == session_of("has spaces {and braces}")
-    assert odd != session_of("has spaces {and braces}!")
+    # the endpoint refuses such a header (400); its journal entry goes to the default session
+    assert session_of("has spaces {and braces}") == "default"
 
 
 def test_pick_takes_a_step_and_record_bounds_the_body() -> None:

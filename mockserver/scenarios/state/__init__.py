@@ -21,10 +21,12 @@ from redis.connection import Connection, parse_url
 from mockserver.scenarios.state.base import (
     DEFAULT_JOURNAL_SIZE,
     DEFAULT_MAX_SCRIPTS,
+    SESSION_HEADER,
     NewScript,
     ScriptStep,
     SessionJournal,
     Store,
+    session_problem,
     valid_session,
 )
 from mockserver.scenarios.state.errors import BadStateUrl, StateUnavailable, TooManyScripts
@@ -35,6 +37,7 @@ from mockserver.settings import is_memory
 
 __all__ = [
     "DEFAULT_SESSION",
+    "SESSION_HEADER",
     "BadStateUrl",
     "MemoryStore",
     "NewScript",
@@ -48,6 +51,7 @@ __all__ = [
     "TooManyScripts",
     "check_url",
     "make_store",
+    "session_problem",
     "valid_session",
 ]
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import spec
 from mockserver import settings
 from mockserver.scenarios.state.counters import Counters, LocalCounters
 from mockserver.scenarios.state.model import Script, StoredScript
@@ -18,9 +19,24 @@ DEFAULT_JOURNAL_SIZE: int = settings.default("MOCK_JOURNAL_SIZE")
 DEFAULT_MAX_SCRIPTS: int = settings.default("MOCK_MAX_SCRIPTS")
 
 
+SESSION_HEADER = "X-Mock-Session"
+SESSION_RULE = "a session id is 1 to 128 characters of A-Z a-z 0-9 . _ : @ / + = -"
+
+
 def valid_session(value: str) -> bool:
     """True when ``value`` may be used as an ``X-Mock-Session`` id."""
     return SESSION_PATTERN.fullmatch(value) is not None
+
+
+def session_problem(value: str | None, where: str) -> spec.Problem | None:
+    """The problem with a session id a client sent at ``where`` (None: absent or usable).
+
+    The one check of every place a session id arrives: the ``X-Mock-Session`` header of a protocol or
+    an admin request, ``?session=`` of an admin request, and a session base URL's path.
+    """
+    if value is None or valid_session(value):
+        return None
+    return spec.Problem(where, f"{value[:140]!r}: {SESSION_RULE}")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,140 @@
+"""The pytest plugin (entry point ``pytest11``): one mock for the run, one isolated session per test.
+
+Fixtures:
+
+- ``mock_server`` (session scope): a ``MockServer`` started for the run with the flags of the ini
+  option ``mock_args`` and the command-line option ``--mock-args`` (in that order) and the
+  ``MOCKSERVER_*`` variables of the environment; or, with ``--mock-url URL`` (ini ``mock_url``), the mock
+  already running there. ``--mock-admin-token``: the admin token, sent as a bearer token (a mock the run
+  starts is given it too). Under pytest-xdist the
+  controller starts the one mock and every worker attaches to it.
+- ``mock_session`` (function scope): a session of its own for the test, named after its node id and
+  the xdist worker, reset before and after the test. When the test fails, its report gets a section
+  with the session's journal: what the app sent and what it got.
+
+Nothing starts until a test asks for a fixture (except under xdist, where the controller starts the
+mock before the workers: they cannot share one they start themselves).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shlex
+from collections.abc import Generator, Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from mockserver.testing.server import MockServer
+    from mockserver.testing.session import Session
+
+URL_KEY = "oioi_mock_url"  # how the xdist controller hands its mock's URL to the workers
+ENV_PREFIX = "MOCKSERVER_"
+_STARTED = pytest.StashKey["MockServer"]()
+_NOT_IN_A_NAME = re.compile(r"[^A-Za-z0-9._:@+=-]+")
+SECTION = "mock session journal"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("oioi-mock", "the OIOI mock (mockserver.testing)")
+    group.addoption(
+        "--mock-url", default=None, help="use the mock running at this URL instead of starting one"
+    )
+    group.addoption(
+        "--mock-admin-token",
+        default=None,
+        help="the mock's admin token, sent as a bearer token (a mock the run starts is given it)",
+    )
+    group.addoption(
+        "--mock-args", default="", help="flags of `python -m mockserver` for the mock the run starts"
+    )
+    parser.addini("mock_url", "use the mock running at this URL instead of starting one", default="")
+    parser.addini("mock_args", "flags of `python -m mockserver` for the mock the run starts", type="args")
+
+
+def _url(config: pytest.Config) -> str | None:
+    workerinput: dict[str, Any] = getattr(config, "workerinput", {})
+    found = workerinput.get(URL_KEY) or config.getoption("--mock-url") or config.getini("mock_url")
+    return str(found) if found else None
+
+
+def _start(config: pytest.Config) -> MockServer:
+    from mockserver.testing.server import MockServer
+
+    args = [*config.getini("mock_args"), *shlex.split(config.getoption("--mock-args") or "")]
+    env = {name: value for name, value in os.environ.items() if name.startswith(ENV_PREFIX)}
+    token = config.getoption("--mock-admin-token")
+    return MockServer(args=args, env=env, **({"admin_token": token} if token else {})).start()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist, on the controller: start the run's one mock, and hand its URL to each worker."""
+    config: pytest.Config = node.config
+    if _url(config) is None and _STARTED not in config.stash:
+        config.stash[_STARTED] = _start(config)
+    if _STARTED in config.stash:
+        node.workerinput[URL_KEY] = config.stash[_STARTED].url
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    started = config.stash.get(_STARTED, None)
+    if started is not None:
+        started.stop()
+
+
+@pytest.fixture(scope="session")
+def mock_server(pytestconfig: pytest.Config) -> Iterator[MockServer]:
+    """The run's mock: started for it, or the one at ``--mock-url`` (or the xdist controller's)."""
+    from mockserver.testing.server import MockServer
+
+    url = _url(pytestconfig)
+    if url is not None:
+        yield MockServer.attach(url, admin_token=pytestconfig.getoption("--mock-admin-token"))
+        return
+    with _start(pytestconfig) as started:
+        yield started
+
+
+def session_name(nodeid: str, worker: str) -> str:
+    """A session id for test ``nodeid`` on ``worker``: readable, one path segment, at most 128 characters.
+
+    ``/`` becomes ``.``, other characters a session id cannot hold become ``-``; a name changed that way
+    or cut short ends in a hash of the node id, so two tests never share a session.
+    """
+    dotted = f"{worker}.{nodeid}".replace("/", ".")
+    readable = _NOT_IN_A_NAME.sub("-", dotted)
+    if readable == dotted and len(readable) <= 128:
+        return readable
+    digest = hashlib.sha256(nodeid.encode("utf-8", "replace")).hexdigest()[:10]
+    return f"{readable[:117]}-{digest}"
+
+
+@pytest.fixture
+def mock_session(mock_server: MockServer, request: pytest.FixtureRequest) -> Iterator[Session]:
+    """A session of the run's mock for this test alone: ``base_url`` for the app, scripts, journal, verify."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    session = mock_server.session(session_name(request.node.nodeid, worker))
+    session.reset()
+    yield session
+    session.reset()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    """A failed test that used ``mock_session`` gets the session's journal in its report."""
+    report = yield
+    funcargs: dict[str, Any] = getattr(item, "funcargs", {})
+    session = funcargs.get("mock_session")
+    if report.failed and session is not None and call.when != "teardown":
+        from mockserver.testing.admin import AdminError
+
+        try:
+            text = session.journal_text()
+        except (AdminError, OSError) as error:
+            text = f"the journal of session {session.name!r} could not be read: {error}"
+        report.sections.append((f"{SECTION}: {session.name}", text))
+    return report
