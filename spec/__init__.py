@@ -9,6 +9,7 @@ Public API (everything else is private):
 - ``CALL``, ``IDENTIFIER_TYPES``, ``IDENTIFIER_LENGTH``, ``TOKEN_LENGTH``: the call's vocabulary,
   read from the schemas (every package takes them from here).
 - ``result_codes()``: the documented result codes, their families and HTTP status per mapping.
+- ``parse_json(body)``: a JSON text every client reads the same way, or ``NOT_JSON`` and why.
 - ``check_invariants(body)``: the rules JSON Schema cannot express (see ``spec.invariants``).
 - ``openapi_path()`` / ``openapi_document()``: the OpenAPI 3.1 file, and a copy with every
   schema file bundled under ``components/schemas`` (for serving as one document).
@@ -20,6 +21,7 @@ from typing import Any
 
 from spec._codes import STATUS_MAPPINGS, ResultCode, result_codes
 from spec._formats import FORMATS, PROFILES, format_checker, iso4217_codes, parse_date_time
+from spec._json import NOT_JSON, parse_json
 from spec._openapi import openapi_document, openapi_path
 from spec._problems import Problem, from_errors, headline, json_path, leaf_errors
 from spec._registry import SCHEMA_NAMES, closed_validator, load_schema, unexpected_names, validator
@@ -32,6 +34,7 @@ __all__ = [
     "IDENTIFIER_LENGTH",
     "IDENTIFIER_TYPES",
     "INVARIANTS",
+    "NOT_JSON",
     "PROFILES",
     "SCHEMA_NAMES",
     "STATUS_MAPPINGS",
@@ -47,6 +50,7 @@ __all__ = [
     "openapi_document",
     "openapi_path",
     "parse_date_time",
+    "parse_json",
     "problems",
     "result_codes",
     "unknown_fields",
