@@ -14,6 +14,7 @@ from mockserver.http.hotpath import AnswerCache
 from mockserver.http.request_log import RequestLog
 from mockserver.identity import users
 from mockserver.identity.parsing import Verdicts
+from mockserver.proxy.forward import Upstream
 from mockserver.scenarios.effects import Delays
 from mockserver.scenarios.state.counters import Counters, LocalCounters
 
@@ -38,6 +39,10 @@ class Runtime:
     # Counts of what must never happen (``internal_errors``, ``self_check_failures``); the state store's
     # counters, which add up across workers, once the scenario engine is installed.
     counters: Counters = field(default_factory=LocalCounters)
+    # Proxy mode (--upstream): where requests go, how answers are judged.
+    upstream: Upstream | None = None
+    profile: str = "strict"
+    strict: bool = False
 
     def count(self, name: str) -> None:
         self.counters.add(name)
@@ -68,4 +73,12 @@ class Runtime:
             max_body=config["MOCK_MAX_BODY_BYTES"],
             log=RequestLog(config["MOCK_LOG_FORMAT"], config["MOCK_LOG_STREAM"]),
             paths=tuple(dict.fromkeys([*settings.PROTOCOL_PATHS, *config["MOCK_PATHS"]])),
+            upstream=_upstream(config),
+            profile=config["MOCK_UPSTREAM_PROFILE"],
+            strict=bool(config["MOCK_UPSTREAM_STRICT"]),
         )
+
+
+def _upstream(config: Mapping[str, Any]) -> Upstream | None:
+    url = config["MOCK_UPSTREAM"]
+    return None if not url else Upstream(url, float(config["MOCK_UPSTREAM_TIMEOUT"]))

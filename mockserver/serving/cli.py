@@ -47,6 +47,11 @@ def _from_env(flag: Setting, env: Mapping[str, str]) -> Any:
             return int(text)
         except ValueError:
             raise SettingError(flag, f"{text!r} is not an integer", command_line=True) from None
+    if flag.kind == "float":
+        try:
+            return float(text)
+        except ValueError:
+            raise SettingError(flag, f"{text!r} is not a number", command_line=True) from None
     if flag.kind == "bool":
         lowered = text.strip().lower()
         if lowered not in _TRUE | _FALSE:
@@ -75,7 +80,7 @@ def parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
             out.add_argument(name, action="append", default=None, metavar=str(flag.flag).upper(), help=text)
             out.set_defaults(**{_dest(flag) + "_env": default})
         else:
-            kind = int if flag.kind == "int" else str
+            kind = {"int": int, "float": float}.get(flag.kind, str)
             out.add_argument(name, type=kind, default=default, choices=flag.choices, help=text)
     return out
 
