@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import urllib3
-from urllib3.exceptions import HTTPError, TimeoutError
+from urllib3.exceptions import HTTPError, NewConnectionError, TimeoutError
 
 import spec
 from mockserver import answers
@@ -97,6 +97,8 @@ class Upstream:
                 preload_content=True,
                 decode_content=False,
             )
+        except NewConnectionError as error:  # refused: a subclass of the time-outs in urllib3 2
+            return Reply(0, seconds=time.perf_counter() - started, failure=f"down: {error}")
         except TimeoutError as error:
             return Reply(0, seconds=time.perf_counter() - started, failure=f"timeout: {error}")
         except HTTPError as error:
