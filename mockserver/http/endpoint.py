@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from mockserver import answers
 from mockserver.answers import Answer
 from mockserver.data import clock
+from mockserver.data.reshape import reshape
 from mockserver.errors import Rejected, StateUnavailable
 from mockserver.http import hotpath, proxying, records
 from mockserver.http.delivery import (
@@ -203,6 +204,11 @@ def build(
     home = user.country if user else None
 
     def success(variant: str, count: int | None) -> Answer:
+        if user is not None and user.answer is not None:  # a recorded user: the answer as recorded
+            if variant == "normal" and count is None:
+                return answers.success(user.answer)
+            shaped = reshape(rt.generator, key, anchor, user.answer, variant=variant, count=count)
+            return answers.success(user.answer if shaped is None else shaped)
         if count is None and user is not None:
             count = user.sessions
         return answers.success(rt.generator.body(key, anchor, variant, count, home))

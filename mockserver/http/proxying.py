@@ -117,6 +117,8 @@ def decide(
         got = validation.read_answer(reply.status, reply.content_type, reply.body, rt.profile)
         judged = validation.answer_violations(got)
         found += judged
+        if rt.recorder is not None and call is not None and got.is_success and not judged:
+            rt.recorder.keep(call, reply.body)
         if rt.strict and judged:
             problems = [v.problem() for v in judged]
             why = f"the upstream's answer breaks the contract: {problems[0].path}: {problems[0].message}"

@@ -15,6 +15,7 @@ from mockserver.http.request_log import RequestLog
 from mockserver.identity import users
 from mockserver.identity.parsing import Verdicts
 from mockserver.proxy.forward import Upstream
+from mockserver.proxy.record import Recorder
 from mockserver.scenarios.effects import Delays
 from mockserver.scenarios.state.counters import Counters, LocalCounters
 
@@ -43,6 +44,7 @@ class Runtime:
     upstream: Upstream | None = None
     profile: str = "strict"
     strict: bool = False
+    recorder: Recorder | None = None
 
     def count(self, name: str) -> None:
         self.counters.add(name)
@@ -58,7 +60,7 @@ class Runtime:
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Runtime:
         seed = config["MOCK_SEED"]
-        return cls(
+        runtime = cls(
             keys=tuple(config["MOCK_API_KEYS"]),
             directory=users.load(config["MOCK_USERS_FILE"], bool(config["MOCK_ANY_USER"])),
             generator=Generator(seed, config["MOCK_CACHE_SIZE"]),
@@ -77,6 +79,11 @@ class Runtime:
             profile=config["MOCK_UPSTREAM_PROFILE"],
             strict=bool(config["MOCK_UPSTREAM_STRICT"]),
         )
+        if config["MOCK_RECORD"]:
+            runtime.recorder = Recorder(
+                config["MOCK_RECORD"], bool(config["MOCK_ANONYMISE"]), runtime.generator
+            )
+        return runtime
 
 
 def _upstream(config: Mapping[str, Any]) -> Upstream | None:

@@ -39,7 +39,7 @@ HOP_BY_HOP = frozenset(
 )
 # The mock's own server writes these on every answer: the upstream's are not repeated.
 SERVER_OWN = frozenset({"date", "server"})
-MOCK_PREFIX = "x-mock-"
+OWN_HEADERS_PREFIX = "x-mock-"
 POOL_SIZE = 32  # connections kept open to the upstream, per worker
 
 
@@ -112,7 +112,7 @@ class Upstream:
 
 def _forwarded(name: str) -> bool:
     low = name.lower()
-    return low not in HOP_BY_HOP and not low.startswith(MOCK_PREFIX)
+    return low not in HOP_BY_HOP and not low.startswith(OWN_HEADERS_PREFIX)
 
 
 def request_headers(environ: Mapping[str, Any]) -> dict[str, str]:
