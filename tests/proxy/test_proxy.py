@@ -22,6 +22,7 @@ import spec
 from mockserver.serving.process import ServerProcess, free_port, start_mock
 from tests.contract.conftest import reference_server
 from tests.servers.reference import API_KEY, USERS
+from tests.state.redis_server import RedisServer
 
 pytestmark = pytest.mark.slow
 
@@ -344,3 +345,23 @@ def test_an_upstream_that_never_answers_gives_504_result_102() -> None:
         silent.close()
     assert (got.status, got.json()["result"]["code"]) == (504, 102)
     assert "--upstream-timeout" in got.json()["error"]
+
+
+# --- several workers, shared state ---------------------------------------------------------------
+
+
+def test_the_violations_of_every_worker_are_listed_together_with_redis_state() -> None:
+    redis = RedisServer()
+    redis.start()
+    try:
+        broken = reference_server("--mutation", "end-before-start")
+        with broken as upstream, proxy(upstream, "--workers", "2", "--state", redis.url) as server:
+            counts = [
+                post(server.base, envelope(ADA), {"X-Mock-Session": "workers"}).violations for _ in range(8)
+            ]
+            listed = admin(server, "/__mock/violations?session=workers")
+    finally:
+        redis.stop()
+    assert min(counts) > 0
+    assert listed["count"] == sum(counts)
+    assert "interval-end-not-before-start" in {row["rule"] for row in listed["by-rule"]}
