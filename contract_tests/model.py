@@ -154,10 +154,7 @@ class Exchange:
 
     def carries_sessions(self) -> bool:
         """Sessions anywhere a client would look for them: ``user.sessions`` or a top-level ``sessions``."""
-        if not isinstance(self.body, dict):
-            return False
-        user = self.body.get("user")
-        return "sessions" in self.body or (isinstance(user, dict) and "sessions" in user)
+        return spec.answer_rules.carries_sessions(self.body)
 
 
 @dataclass(frozen=True)

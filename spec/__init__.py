@@ -10,6 +10,7 @@ Public API (everything else is private):
   read from the schemas (every package takes them from here).
 - ``result_codes()``: the documented result codes, their families and HTTP status per mapping.
 - ``parse_json(body)``: a JSON text every client reads the same way, or ``NOT_JSON`` and why.
+- ``answer_rules``: rules of a whole answer (Content-Type, result code vs sessions and status).
 - ``check_invariants(body)``: the rules JSON Schema cannot express (see ``spec.invariants``).
 - ``openapi_path()`` / ``openapi_document()``: the OpenAPI 3.1 file, and a copy with every
   schema file bundled under ``components/schemas`` (for serving as one document).
@@ -19,11 +20,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from spec import answer_rules
 from spec._codes import STATUS_MAPPINGS, ResultCode, result_codes
 from spec._formats import FORMATS, PROFILES, format_checker, iso4217_codes, parse_date_time
 from spec._json import NOT_JSON, parse_json
 from spec._openapi import openapi_document, openapi_path
-from spec._problems import Problem, from_errors, headline, json_path, leaf_errors
+from spec._problems import Problem, from_errors, headline, json_path, leaf_errors, value_at
 from spec._registry import SCHEMA_NAMES, closed_validator, load_schema, unexpected_names, validator
 from spec._vocabulary import CALL, IDENTIFIER_LENGTH, IDENTIFIER_TYPES, TOKEN_LENGTH
 from spec.invariants import INVARIANTS, check_invariants
@@ -41,6 +43,7 @@ __all__ = [
     "TOKEN_LENGTH",
     "Problem",
     "ResultCode",
+    "answer_rules",
     "check_invariants",
     "format_checker",
     "headline",
@@ -55,6 +58,7 @@ __all__ = [
     "result_codes",
     "unknown_fields",
     "validator",
+    "value_at",
 ]
 
 

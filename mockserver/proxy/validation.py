@@ -7,7 +7,6 @@ thing, so a violation seen here and a failure of ``oioi-contract`` read alike.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -15,10 +14,10 @@ from typing import Any
 import spec
 from mockserver.errors import Rejected
 from mockserver.identity import parsing
+from spec import answer_rules
 
 REQUEST, ANSWER = "request", "answer"
 SIDES = (REQUEST, ANSWER)
-_JSON_MEDIA = re.compile(r"^application/(?:[\w.+-]+\+)?json$", re.IGNORECASE)
 _VALUE_CHARS = 200  # a value quoted in a violation is cut to this many characters
 
 
@@ -29,6 +28,11 @@ class Violation:
     path: str
     message: str
     value: Any = None
+
+    @classmethod
+    def at(cls, side: str, rule: str, problem: spec.Problem, body: Any, message: str = "") -> Violation:
+        """A violation of ``problem``, quoting the value of ``body`` at its path."""
+        return cls(side, rule, problem.path, message or problem.message, spec.value_at(body, problem.path))
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -49,17 +53,6 @@ def _short(value: Any) -> Any:
     if isinstance(value, dict | list):
         return _short(repr(value)) if len(repr(value)) > _VALUE_CHARS else value
     return value
-
-
-def at(body: Any, path: str) -> Any:
-    """The value at a JSON path of ``spec.json_path``'s simple form, or None when absent."""
-    node = body
-    for key, index in re.findall(r"\.([\w-]+)|\[(\d+)\]", path):
-        try:
-            node = node[int(index)] if index else node[key]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return node
 
 
 # --- the request ---------------------------------------------------------------------------------
@@ -111,7 +104,9 @@ def _request_body(sent: Sent) -> Iterator[Violation]:
         parsing.parse(sent.raw)
     except Rejected as reason:
         for found in reason.problems:
-            yield Violation(REQUEST, "request-schema", found.path, found.message, at(body, found.path))
+            yield Violation(
+                REQUEST, "request-schema", found.path, found.message, spec.value_at(body, found.path)
+            )
 
 
 REQUEST_CHECKS: list[Callable[[Sent], Iterator[Violation]]] = [_method, _content_type, _request_body]
@@ -141,7 +136,7 @@ class Got:
 
     @property
     def is_success(self) -> bool:
-        return self.code == 0 and not isinstance(self.code, bool)
+        return answer_rules.is_success_code(self.code)
 
 
 def read_answer(status: int, content_type: str, raw: bytes, profile: str) -> Got:
@@ -162,20 +157,11 @@ def _json_body(got: Got) -> Iterator[Violation]:
 
 
 def _json_content_type(got: Got) -> Iterator[Violation]:
-    if not isinstance(got.body, dict):
-        return
-    media, _, params = got.content_type.partition(";")
-    if not _JSON_MEDIA.match(media.strip()):
-        why = "a JSON body sent with a Content-Type that is not JSON"
-        yield Violation(ANSWER, "json-content-type", "headers.Content-Type", why, got.content_type or None)
-    match = re.search(r"charset\s*=\s*\"?([\w-]+)", params, re.IGNORECASE)
-    if match and match.group(1).lower().replace("_", "-") not in {"utf-8", "utf8"}:
-        why = "JSON declared in a charset other than UTF-8"
-        yield Violation(ANSWER, "json-content-type", "headers.Content-Type", why, got.content_type)
-
-
-def _documented(code: Any) -> bool:
-    return isinstance(code, int) and not isinstance(code, bool) and code in spec.result_codes()
+    if isinstance(got.body, dict):
+        for problem in answer_rules.json_content_type(got.content_type):
+            yield Violation(
+                ANSWER, "json-content-type", problem.path, problem.message, got.content_type or None
+            )
 
 
 def _result_code(got: Got) -> Iterator[Violation]:
@@ -183,7 +169,7 @@ def _result_code(got: Got) -> Iterator[Violation]:
         return
     if "result" not in got.body:
         yield Violation(ANSWER, "result-code-documented", "$.result", "the body has no result")
-    elif not _documented(got.code):
+    elif not answer_rules.documented(got.code):
         why = f"result code {got.code!r} is not one the protocol documents (D17)"
         yield Violation(ANSWER, "result-code-documented", "$.result.code", why, got.code)
 
@@ -194,7 +180,9 @@ def _schema(got: Got) -> Iterator[Violation]:
     name = "response-success" if got.is_success else "response-error"
     for problem in spec.problems(got.body, name, got.profile):
         message = f"{problem.message} ({name}, {got.profile} profile)"
-        yield Violation(ANSWER, "response-schema", problem.path, message, at(got.body, problem.path))
+        yield Violation(
+            ANSWER, "response-schema", problem.path, message, spec.value_at(got.body, problem.path)
+        )
 
 
 def _invariants(got: Got) -> Iterator[Violation]:
@@ -203,48 +191,20 @@ def _invariants(got: Got) -> Iterator[Violation]:
     for invariant in spec.INVARIANTS:
         rule = invariant.__name__.replace("_", "-")
         for problem in invariant(got.body):
-            yield Violation(ANSWER, rule, problem.path, problem.message, at(got.body, problem.path))
-
-
-def _sessions(body: Any) -> Any:
-    user = body.get("user") if isinstance(body, dict) else None
-    return user.get("sessions") if isinstance(user, dict) else None
+            yield Violation(
+                ANSWER, rule, problem.path, problem.message, spec.value_at(got.body, problem.path)
+            )
 
 
 def _code_vs_sessions(got: Got) -> Iterator[Violation]:
-    if not isinstance(got.body, dict) or "result" not in got.body:
-        return
-    rule = "code-zero-iff-sessions"
-    if got.is_success:
-        if _sessions(got.body) is None:
-            yield Violation(ANSWER, rule, "$.user.sessions", "result code 0 without user.sessions")
-        for key in ("error", "problems"):
-            if got.body.get(key) not in (None, "", []):
-                why = f"result code 0 with {key}: a success that also reports an error"
-                yield Violation(ANSWER, rule, f"$.{key}", why, got.body[key])
-    elif _sessions(got.body) not in (None, []) or "sessions" in got.body:
-        why = f"result code {got.code!r} with sessions: an error body never carries sessions"
-        yield Violation(ANSWER, rule, "$.user.sessions", why)
-
-
-_ERROR_STATUSES = frozenset({200, 400, 401, 403, 404})  # D7
+    if isinstance(got.body, dict) and got.status < 500:
+        for problem in answer_rules.code_zero_iff_sessions(got.body):
+            yield Violation.at(ANSWER, "code-zero-iff-sessions", problem, got.body)
 
 
 def _status_vs_result(got: Got) -> Iterator[Violation]:
-    code, status = got.code, got.status
-    if status >= 500 or not _documented(code):
-        return
-    rule, family = "status-matches-result", spec.result_codes()[code].family
-    if code == 0:
-        if status != 200:
-            yield Violation(ANSWER, rule, "$.result.code", f"result code 0 with HTTP {status} (D7)", code)
-    elif family == "request":
-        if not (status == 200 or 400 <= status < 500):
-            why = f"result code {code} with HTTP {status}; expected 200 or a 4xx (D7)"
-            yield Violation(ANSWER, rule, "$.result.code", why, code)
-    elif status not in _ERROR_STATUSES:
-        why = f"result code {code} with HTTP {status}; expected one of {sorted(_ERROR_STATUSES)} (D7)"
-        yield Violation(ANSWER, rule, "$.result.code", why, code)
+    for problem in answer_rules.status_matches_result(got.status, got.code):
+        yield Violation(ANSWER, "status-matches-result", problem.path, f"{problem.message} (D7)", got.code)
 
 
 ANSWER_CHECKS: list[Callable[[Got], Iterator[Violation]]] = [
