@@ -114,10 +114,10 @@ def decide(
     answer = build(rt, call, upstream, chosen, clock.anchor(moment))
     reply = upstream.reply
     if reply is not None and reply.failure is None:
-        got = validation.read_answer(reply.status, reply.content_type, reply.body, rt.profile)
-        judged = validation.answer_violations(got)
+        verdict = rt.verdicts_of_answers.judge(reply.status, reply.content_type, reply.body, rt.profile)
+        judged = list(verdict.violations)
         found += judged
-        if rt.recorder is not None and call is not None and got.is_success and not judged:
+        if rt.recorder is not None and call is not None and verdict.success and not judged:
             rt.recorder.keep(call, reply.body)
         if rt.strict and judged:
             problems = [v.problem() for v in judged]

@@ -16,11 +16,14 @@ from mockserver.identity import users
 from mockserver.identity.parsing import Verdicts
 from mockserver.proxy.forward import Upstream
 from mockserver.proxy.record import Recorder
+from mockserver.proxy.validation import AnswerVerdicts
 from mockserver.scenarios.effects import Delays
 from mockserver.scenarios.state.counters import Counters, LocalCounters
 
 # The hot path's cache of final answers holds at most this many bytes of bodies (per worker).
 ANSWER_CACHE_BYTES = 32 * 1024 * 1024
+# Proxy mode: how many distinct upstream answers keep their verdict (each at most CACHED_ANSWER_BYTES).
+ANSWER_VERDICTS = 512
 
 
 @dataclass
@@ -45,6 +48,7 @@ class Runtime:
     profile: str = "strict"
     strict: bool = False
     recorder: Recorder | None = None
+    verdicts_of_answers: AnswerVerdicts = field(default_factory=lambda: AnswerVerdicts(ANSWER_VERDICTS))
 
     def count(self, name: str) -> None:
         self.counters.add(name)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import spec
@@ -221,3 +222,37 @@ ANSWER_CHECKS: list[Callable[[Got], Iterator[Violation]]] = [
 
 def answer_violations(got: Got) -> list[Violation]:
     return [found for check in ANSWER_CHECKS for found in check(got)]
+
+
+# Answers up to this size are judged once per distinct bytes (the cache's memory: size x this, at most).
+CACHED_ANSWER_BYTES = 16 * 1024
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the proxy needs of a judged answer: whether it is a success, and its violations."""
+
+    success: bool
+    violations: tuple[Violation, ...]
+
+
+def _verdict(status: int, content_type: str, raw: bytes, profile: str) -> Verdict:
+    got = read_answer(status, content_type, raw, profile)
+    return Verdict(got.is_success, tuple(answer_violations(got)))
+
+
+class AnswerVerdicts:
+    """``answer_violations`` with a bounded LRU cache per (status, Content-Type, body, profile).
+
+    The verdict on given bytes never changes, and an app polling one user gets the same answer again and
+    again; validating a success with jsonschema costs milliseconds (about 15 for a history of 8 sessions),
+    a cached verdict microseconds. Larger answers are judged every time.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._cached = lru_cache(maxsize=size)(_verdict)
+
+    def judge(self, status: int, content_type: str, raw: bytes, profile: str) -> Verdict:
+        if len(raw) <= CACHED_ANSWER_BYTES:
+            return self._cached(status, content_type, raw, profile)
+        return _verdict(status, content_type, raw, profile)
