@@ -41,6 +41,7 @@ HOP_BY_HOP = frozenset(
 SERVER_OWN = frozenset({"date", "server"})
 OWN_HEADERS_PREFIX = "x-mock-"
 POOL_SIZE = 32  # connections kept open to the upstream, per worker
+MAX_ANSWER_BYTES = 16 * 1024 * 1024  # a larger answer is a failure of the upstream (502), never held whole
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,10 @@ class Upstream:
         target = self.base_path + path + (f"?{query}" if query else "")
         sent = {name: value for name, value in headers.items() if _forwarded(name)}
         started = time.perf_counter()
+
+        def failed(why: str) -> Reply:
+            return Reply(0, seconds=time.perf_counter() - started, failure=why)
+
         try:
             response = self._pool.urlopen(
                 method,
@@ -94,17 +99,22 @@ class Upstream:
                 timeout=urllib3.Timeout(total=self.timeout),
                 redirect=False,
                 retries=False,
-                preload_content=True,
+                preload_content=False,
                 decode_content=False,
             )
+            data = response.read(MAX_ANSWER_BYTES + 1)
         except NewConnectionError as error:  # refused: a subclass of the time-outs in urllib3 2
-            return Reply(0, seconds=time.perf_counter() - started, failure=f"down: {error}")
+            return failed(f"down: {error}")
         except TimeoutError as error:
-            return Reply(0, seconds=time.perf_counter() - started, failure=f"timeout: {error}")
+            return failed(f"timeout: {error}")
         except HTTPError as error:
-            return Reply(0, seconds=time.perf_counter() - started, failure=f"down: {error}")
+            return failed(f"down: {error}")
+        if len(data) > MAX_ANSWER_BYTES:  # never held whole: the connection is dropped unread
+            response.close()
+            return failed(f"down: its answer is larger than {MAX_ANSWER_BYTES} bytes")
+        response.release_conn()
         got = {name.lower(): value for name, value in response.headers.items()}
-        return Reply(response.status, got, response.data or b"", time.perf_counter() - started)
+        return Reply(response.status, got, data, time.perf_counter() - started)
 
     def close(self) -> None:
         self._pool.close()
@@ -132,7 +142,9 @@ def as_answer(reply: Reply, timeout: float) -> Answer:
         if reply.failure.startswith("timeout"):
             why = f"the upstream did not answer within --upstream-timeout {timeout:g} s ({reply.failure})"
             return Answer(504, answers.error_body(102, why), 102)
-        return Answer(502, answers.error_body(100, f"the upstream cannot be reached ({reply.failure})"), 100)
+        return Answer(
+            502, answers.error_body(100, f"the upstream gave no usable answer ({reply.failure})"), 100
+        )
     kept = {
         name.title(): value
         for name, value in reply.headers.items()

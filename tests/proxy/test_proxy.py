@@ -7,8 +7,10 @@ a broken one, strict mode, scenarios over real answers, an upstream that is down
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import socket
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -331,6 +333,34 @@ def test_an_upstream_that_is_down_answers_502_result_100() -> None:
     assert (got.status, got.json()["result"]["code"]) == (502, 100)
     assert entry["upstream"]["failure"].startswith("down")
     assert (entry["status"], entry["result"]) == (502, 100)
+
+
+def _endless(server: socket.socket) -> None:
+    """Answer one connection with a 64 MiB Content-Length and zeros until the reader hangs up."""
+    connection, _ = server.accept()
+    with connection:
+        connection.recv(65536)
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 67108864\r\n\r\n"
+        with contextlib.suppress(OSError):
+            connection.sendall(head)
+            for _ in range(1024):
+                connection.sendall(b"0" * 65536)
+
+
+def test_an_answer_too_large_to_hold_is_a_502_result_100() -> None:
+    endless = socket.socket()
+    endless.bind(("127.0.0.1", 0))
+    endless.listen(8)
+    sender = threading.Thread(target=_endless, args=(endless,), daemon=True)
+    sender.start()
+    try:
+        with proxy(f"http://127.0.0.1:{endless.getsockname()[1]}") as server:
+            got = post(server.base, envelope(ADA))
+    finally:
+        endless.close()
+        sender.join(timeout=30)
+    assert (got.status, got.json()["result"]["code"]) == (502, 100)
+    assert "larger than" in got.json()["error"]
 
 
 def test_an_upstream_that_never_answers_gives_504_result_102() -> None:
