@@ -86,7 +86,7 @@ def decide(
         limit=rt.max_body,
         profile=rt.profile,
     )
-    found = validation.request_violations(sent)
+    found = _without_token(validation.request_violations(sent), incoming.raw)
     call = _call(rt, incoming.raw)
     ctx = records.context(call, incoming.raw, environ)
     try:
@@ -125,6 +125,17 @@ def decide(
             answer = Answer(502, answers.error_body(100, why, problems), 100)
     name = chosen.name if chosen is not None else None
     return _judged(Decision(ctx, answer, name, step), reply, found)
+
+
+def _without_token(found: list[Violation], raw: bytes) -> list[Violation]:
+    """The request's violations with its token never repeated, in a message or as a value."""
+    clean = records.token_cleaner(raw)
+    if clean is None:
+        return found
+    return [
+        replace(v, message=clean(v.message), value=clean(v.value) if isinstance(v.value, str) else v.value)
+        for v in found
+    ]
 
 
 def _call(rt: Runtime, raw: bytes) -> Call | None:

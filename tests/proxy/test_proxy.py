@@ -185,6 +185,29 @@ def test_a_bad_request_is_forwarded_and_named(proxied: ServerProcess, rule: str)
     assert entry["upstream"] is not None  # forwarded all the same: the upstream's answer is the app's
 
 
+LONG_SECRET = "s3cr3t" * 50  # 300 characters: over the schema's 255, so its field is a violation
+SECRET_REQUESTS = {
+    "a token too long": {
+        "identifier-type": "username",
+        "identifier": "ada@example.org",
+        "token": LONG_SECRET,
+    },
+    "a token identifier too long": {"identifier-type": "token", "identifier": LONG_SECRET},
+}
+
+
+@pytest.mark.parametrize("user", SECRET_REQUESTS.values(), ids=SECRET_REQUESTS.keys())
+def test_a_violation_never_repeats_the_token(proxied: ServerProcess, user: dict[str, Any]) -> None:
+    session = {"X-Mock-Session": "secret"}
+    got = post(proxied.base, orjson.dumps({spec.CALL: {"user": user}}), session)
+    assert got.violations >= 1
+    listed = admin(proxied, "/__mock/violations?session=secret&rule=request-schema")
+    assert listed["count"] >= 1
+    (entry,) = admin(proxied, "/__mock/requests?session=secret")["requests"]
+    assert LONG_SECRET not in orjson.dumps([listed["violations"], entry["violations"]]).decode()
+    admin(proxied, "/__mock/requests?session=secret", "DELETE")
+
+
 def test_violations_refuse_an_unknown_filter_or_side(proxied: ServerProcess) -> None:
     host, port = proxied.host_port
     for query, path in (("colour=red", "$.query.colour"), ("side=both", "$.query.side")):
