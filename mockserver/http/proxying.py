@@ -29,6 +29,7 @@ from mockserver.identity import parsing
 from mockserver.identity.parsing import Call
 from mockserver.proxy import forward, validation
 from mockserver.proxy.forward import Reply, Upstream
+from mockserver.proxy.record import Recorder
 from mockserver.proxy.validation import Violation
 from mockserver.scenarios import behaviour, effects
 from mockserver.scenarios.behaviour import Compositions
@@ -118,13 +119,21 @@ def decide(
         judged = list(verdict.violations)
         found += judged
         if rt.recorder is not None and call is not None and verdict.success and not judged:
-            rt.recorder.keep(call, reply.body)
+            _record(rt, rt.recorder, call, reply.body)
         if rt.strict and judged:
             problems = [v.problem() for v in judged]
             why = f"the upstream's answer breaks the contract: {problems[0].path}: {problems[0].message}"
             answer = Answer(502, answers.error_body(100, why, problems), 100)
     name = chosen.name if chosen is not None else None
     return _judged(Decision(ctx, answer, name, step), reply, found)
+
+
+def _record(rt: Runtime, recorder: Recorder, call: Call, body: bytes) -> None:
+    """Keep the answer; a directory that cannot be written is logged, the app's answer goes on."""
+    try:
+        recorder.keep(call, body)
+    except OSError as error:
+        rt.log.write({"event": "record-failed", "directory": str(recorder.directory), "error": str(error)})
 
 
 def _without_token(found: list[Violation], raw: bytes) -> list[Violation]:

@@ -150,7 +150,10 @@ def as_answer(reply: Reply, timeout: float) -> Answer:
         for name, value in reply.headers.items()
         if name not in HOP_BY_HOP and name not in SERVER_OWN and name != "content-type"
     }
-    return Answer(reply.status, reply.body, result_code(reply), reply.content_type or None, kept)
+    # the upstream's, not the mock's: --self-check leaves it alone (the proxy's validation judges it)
+    return Answer(
+        reply.status, reply.body, result_code(reply), reply.content_type or None, kept, deliberate=True
+    )
 
 
 def result_code(reply: Reply) -> int | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -110,3 +111,17 @@ def test_anonymise_replaces_identifiers_addresses_and_external_ids(reference: st
         for user in users:
             reply = post(mock.base, replay_request(user), {"Authorization": "key=demo-key"})
             assert reply.body == (directory / user["recorded"]).read_bytes()
+
+
+def test_a_directory_that_cannot_be_written_is_logged_and_traffic_goes_on(
+    reference: str, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory", "utf-8")
+    with proxy(reference, "--record", str(blocker / "world"), "--log-format", "json") as server:
+        reply = post(server.base, envelope(ADA))
+        assert reply.status == 200
+        deadline = time.monotonic() + 30  # the request log is written in batches
+        while '"event":"record-failed"' not in server.stderr() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert '"event":"record-failed"' in server.stderr()
