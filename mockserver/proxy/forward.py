@@ -40,6 +40,9 @@ HOP_BY_HOP = frozenset(
 # The mock's own server writes these on every answer: the upstream's are not repeated.
 SERVER_OWN = frozenset({"date", "server"})
 OWN_HEADERS_PREFIX = "x-mock-"
+# Not passed on: the mock reads every answer (validation, data scenarios), so it asks for one without a
+# content coding (``Accept-Encoding: identity``) whatever the app accepts.
+READS_ANSWER = frozenset({"accept-encoding"})
 POOL_SIZE = 32  # connections kept open to the upstream, per worker
 MAX_ANSWER_BYTES = 16 * 1024 * 1024  # a larger answer is a failure of the upstream (502), never held whole
 
@@ -85,6 +88,7 @@ class Upstream:
         """Send one request on; a Reply always (``failure`` set when the upstream did not answer)."""
         target = self.base_path + path + (f"?{query}" if query else "")
         sent = {name: value for name, value in headers.items() if _forwarded(name)}
+        sent["Accept-Encoding"] = "identity"
         started = time.perf_counter()
 
         def failed(why: str) -> Reply:
@@ -122,7 +126,7 @@ class Upstream:
 
 def _forwarded(name: str) -> bool:
     low = name.lower()
-    return low not in HOP_BY_HOP and not low.startswith(OWN_HEADERS_PREFIX)
+    return low not in HOP_BY_HOP and low not in READS_ANSWER and not low.startswith(OWN_HEADERS_PREFIX)
 
 
 def request_headers(environ: Mapping[str, Any]) -> dict[str, str]:
