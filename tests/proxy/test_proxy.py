@@ -330,9 +330,15 @@ def test_the_partner_key_goes_upstream(proxied: ServerProcess) -> None:
     assert post(proxied.base, envelope(ADA)).json()["result"]["code"] == 0
 
 
-def test_mock_headers_are_not_forwarded() -> None:
+def test_mock_headers_and_hop_by_hop_headers_are_not_forwarded() -> None:
     with start_mock(["--port", "0", "--log-format", "off"]) as upstream, proxy(upstream.base) as server:
-        headers = {"Authorization": "key=demo-key", "X-Mock-Session": "kept-here"}
+        headers = {
+            "Authorization": "key=demo-key",
+            "X-Mock-Session": "kept-here",
+            "Accept-Encoding": "gzip",
+            "Keep-Alive": "timeout=5",
+            "X-App-Version": "4.2",
+        }
         user = {
             "identifier-type": "username",
             "identifier": "demo@example.com",
@@ -343,6 +349,9 @@ def test_mock_headers_are_not_forwarded() -> None:
         assert admin(upstream, "/__mock/requests?session=kept-here")["count"] == 0
         (entry,) = admin(upstream, "/__mock/requests")["requests"]
         assert not any(name.lower().startswith("x-mock-") for name in entry["headers"])
+        assert "Keep-Alive" not in entry["headers"]
+        assert entry["headers"]["Accept-Encoding"] == "identity"
+        assert entry["headers"]["X-App-Version"] == "4.2"  # the app's own headers go on
         assert admin(server, "/__mock/requests?session=kept-here")["count"] == 1
 
 
