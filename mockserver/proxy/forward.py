@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+import orjson
 import urllib3
 from urllib3.exceptions import HTTPError, NewConnectionError, TimeoutError
 
-import spec
 from mockserver import answers
 from mockserver.answers import Answer
 
@@ -161,8 +161,12 @@ def as_answer(reply: Reply, timeout: float) -> Answer:
 
 
 def result_code(reply: Reply) -> int | None:
-    """The integer ``result.code`` of the upstream's body, when it has one."""
-    body, _ = spec.parse_json(reply.body) if reply.body else (spec.NOT_JSON, "")
+    """The integer ``result.code`` of the upstream's body, when it has one (for the journal: the strict
+    reading of the body is the validation's)."""
+    try:
+        body = orjson.loads(reply.body) if reply.body else None
+    except orjson.JSONDecodeError:
+        return None
     result = body.get("result") if isinstance(body, dict) else None
     code = result.get("code") if isinstance(result, dict) else None
     return code if isinstance(code, int) and not isinstance(code, bool) else None
