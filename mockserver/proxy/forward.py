@@ -25,6 +25,7 @@ from mockserver.answers import Answer
 HOP_BY_HOP = frozenset(
     {
         "connection",
+        "expect",
         "keep-alive",
         "proxy-authenticate",
         "proxy-authorization",
