@@ -304,6 +304,20 @@ def test_malformed_json_breaks_the_real_answer(proxied: ServerProcess) -> None:
         orjson.loads(got.body)
 
 
+def test_latency_delivers_the_real_answer(proxied: ServerProcess, reference: str) -> None:
+    headers = {"X-Mock-Scenario": "latency-fixed; ms=50", "X-Mock-Session": "latency"}
+    got = post(proxied.base, envelope(ADA), headers)
+    assert (got.status, got.body) == (200, post(reference, envelope(ADA)).body)
+    (entry,) = admin(proxied, "/__mock/requests?session=latency")["requests"]
+    assert entry["scenario"] == "latency-fixed"
+
+
+def test_truncated_cuts_the_real_answer(proxied: ServerProcess) -> None:
+    with pytest.raises(http.client.IncompleteRead) as cut:
+        post(proxied.base, envelope(ADA), {"X-Mock-Scenario": "truncated"})
+    assert cut.value.partial and cut.value.expected
+
+
 def test_reset_breaks_the_connection(proxied: ServerProcess) -> None:
     with pytest.raises((ConnectionError, http.client.HTTPException)):
         post(proxied.base, envelope(ADA), {"X-Mock-Scenario": "reset"})
