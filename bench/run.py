@@ -10,6 +10,10 @@ Every server is a real process on a free loopback port, started and stopped here
 - ``hot``: ``python -m mockserver``, the demo user's request again and again (bench/hot.lua);
 - ``cold``: ``python -m mockserver --any-user``, every request a user never seen (bench/cold.lua);
 - ``scenario``: the hot request with ``X-Mock-Scenario: result-102`` (a scripted result code);
+- ``proxy``: ``python -m mockserver --upstream <the hot mock>``, the hot request through proxy mode
+  (forwarded, both sides validated) to the same mock ``hot`` calls directly; ``proxy-1`` and ``hot-1``
+  the same one request at a time (one connection), where the difference of the p50s is what proxy mode
+  adds to a request on loopback;
 - ``hot-slow``: the hot request again while ``SLOW_CLIENTS`` other connections hold the mock with a
   body they never finish (the latency a client sees beside slow ones);
 - with ``--peers``: Stoplight Prism 5 on spec/openapi.yaml, dynamic (``-d``) and static, and WireMock 3
@@ -322,6 +326,10 @@ class Load:
     def shorter(self, duration: str) -> Load:
         return Load(self.wrk, self.threads, self.connections, duration)
 
+    def one_at_a_time(self) -> Load:
+        """The same run on one connection: each request's own latency, without queueing."""
+        return Load(self.wrk, 1, 1, self.duration)
+
 
 def measure(
     load: Load, server: Server, name: str, script: str, env: dict[str, str] | None = None, *, slow: int = 0
@@ -395,6 +403,7 @@ def run(args: argparse.Namespace) -> int:
         ceiling = stack.enter_context(serving("ceiling", [*baseline_argv, "--raw"], logs, accepts))
         mock = stack.enter_context(serving("mock", mock_argv(args), logs, answers))
         cold = stack.enter_context(serving("mock-any-user", mock_argv(args, "--any-user"), logs, answers))
+        proxy = stack.enter_context(serving("proxy", mock_argv(args, "--upstream", mock.base), logs, answers))
         plan = [
             (base, "baseline", "hot.lua", {}),
             (ceiling, "ceiling", "hot.lua", {}),
@@ -402,12 +411,16 @@ def run(args: argparse.Namespace) -> int:
             (mock, "hot-slow", "hot.lua", {}),
             (mock, "scenario", "hot.lua", {"BENCH_SCENARIO": "result-102"}),
             (cold, "cold", "cold.lua", {}),
+            (proxy, "proxy", "hot.lua", {}),
+            (mock, "hot-1", "hot.lua", {}),
+            (proxy, "proxy-1", "hot.lua", {}),
         ]
         # Rounds alternate the targets, so a neighbour's load on a shared machine hits them alike.
         for _ in range(args.rounds):
             for server, name, script, env in plan:
                 slow = SLOW_CLIENTS if name == "hot-slow" else 0
-                rounds.setdefault(name, []).append(measure(load, server, name, script, env, slow=slow))
+                used = load.one_at_a_time() if name.endswith("-1") else load
+                rounds.setdefault(name, []).append(measure(used, server, name, script, env, slow=slow))
         notes.append(_logged(mock, sum(r.requests for r in rounds["hot"]), args.log_format))
         notes += _memory(mock) + _memory(cold)
         if args.soak > 0:
@@ -644,6 +657,8 @@ def print_table(results: dict[str, Result], load: Load, rounds: int, server: str
         ("hot p99 / baseline p99", results["hot"].p99_ms / base.p99_ms, "<= 2.00"),
         ("cold p99 / baseline p99", results["cold"].p99_ms / base.p99_ms, "<= 2.00"),
         ("hot-slow p99 / hot p99", _ratio(results["hot-slow"].p99_ms, results["hot"].p99_ms), "(no target)"),
+        ("proxy / hot req/s", _ratio(results["proxy"].rps, results["hot"].rps), "(no target)"),
+        ("proxy-1 p50 - hot-1 p50 ms", results["proxy-1"].p50_ms - results["hot-1"].p50_ms, "<= 1.00"),
     ]
     warm = results.get("wiremock")
     if warm is not None:

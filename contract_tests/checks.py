@@ -10,7 +10,6 @@ spec/DECISIONS.md (Dn). ``Check.kinds`` lists the case kinds it judges (None = e
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,12 +21,9 @@ from contract_tests.config import Config
 from contract_tests.latency import percentile
 from contract_tests.model import LATENCY_GROUP, Exchange, Finding, Kind, User
 from contract_tests.transport import REDACTED
+from spec import answer_rules
 
 FAMILIES = ("schema", "semantics", "authentication", "robustness", "consistency")
-# D7: the HTTP statuses of a user-auth, partner-auth or general error code; a request code (200, 230)
-# may come with 200 or any 4xx, the status naming what is wrong with the request (413, 415, ...).
-ERROR_STATUSES = frozenset({200, 400, 401, 403, 404})
-_JSON_MEDIA = re.compile(r"^application/(?:[\w.+-]+\+)?json$", re.IGNORECASE)
 
 
 @dataclass
@@ -183,8 +179,7 @@ def _is_success(exchange: Exchange) -> bool:
     return (code == 0 and not isinstance(code, bool)) or exchange.carries_sessions()
 
 
-def _documented(code: Any) -> bool:
-    return isinstance(code, int) and not isinstance(code, bool) and code in spec.result_codes()
+_documented = answer_rules.documented
 
 
 def _family(code: Any) -> str | None:
@@ -414,18 +409,8 @@ def json_body(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
 def json_content_type(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
     if not exchange.is_json_object:
         return
-    media, _, params = exchange.response.content_type.partition(";")
-    if not _JSON_MEDIA.match(media.strip()):
-        yield Finding(
-            "a JSON body sent with a Content-Type that is not JSON",
-            "Content-Type",
-            exchange.response.content_type or None,
-        )
-    match = re.search(r"charset\s*=\s*\"?([\w-]+)", params, re.IGNORECASE)
-    if match and match.group(1).lower().replace("_", "-") not in {"utf-8", "utf8"}:
-        yield Finding(
-            "JSON declared in a charset other than UTF-8", "Content-Type", exchange.response.content_type
-        )
+    for problem in answer_rules.json_content_type(exchange.response.content_type):
+        yield Finding(problem.message, "Content-Type", exchange.response.content_type or None)
 
 
 def result_code_documented(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
@@ -478,15 +463,7 @@ def integers_as_integers(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
                 )
 
 
-def _at(body: Any, path: str) -> Any:
-    """The value at a JSON path of ``spec.json_path``'s simple form, or None when absent."""
-    node = body
-    for key, index in re.findall(r"\.([\w-]+)|\[(\d+)\]", path):
-        try:
-            node = node[int(index)] if index else node[key]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return node
+_at = spec.value_at
 
 
 # --- semantics (the spec's invariants, one check each) ------------------------------------------
@@ -510,22 +487,8 @@ def _invariant(invariant: spec.invariants.Invariant, rule: str) -> Check:
 def code_zero_iff_sessions(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
     if not exchange.is_json_object or exchange.response.status >= 500:
         return
-    code = exchange.result_code
-    body = exchange.body
-    if code == 0 and not isinstance(code, bool):
-        if exchange.sessions is None:
-            where = " (sessions at the top level instead)" if "sessions" in body else ""
-            yield Finding(f"result code 0 without user.sessions{where}", "$.user.sessions", None)
-        for key in ("error", "problems"):
-            if body.get(key) not in (None, "", []):
-                yield Finding(
-                    f"result code 0 with {key}: a success that also reports an error", f"$.{key}", body[key]
-                )
-    elif exchange.carries_sessions():
-        path = "$.sessions" if "sessions" in body else "$.user.sessions"
-        yield Finding(
-            f"result code {code!r} with sessions: an error body never carries sessions", path, _at(body, path)
-        )
+    for problem in answer_rules.code_zero_iff_sessions(exchange.body):
+        yield Finding(problem.message, problem.path, _at(exchange.body, problem.path))
 
 
 _SETTLED_FIELDS = ("energy-consumed", "cost", "currency", "session-interval", "charging-interval")
@@ -580,25 +543,8 @@ def finished_sessions_stable(ctx: Context, exchange: Exchange) -> Iterator[Findi
 
 
 def status_matches_result(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
-    status = exchange.response.status
-    code = exchange.result_code
-    if status >= 500 or not _documented(code):
-        return
-    family = _family(code)
-    if code == 0:
-        if status != 200:
-            yield Finding(f"result code 0 with HTTP {status}; success is HTTP 200", "$.result.code", code)
-    elif family == "request":
-        if not (status == 200 or 400 <= status < 500):
-            yield Finding(
-                f"result code {code} with HTTP {status}; expected 200 or a 4xx", "$.result.code", code
-            )
-    elif status not in ERROR_STATUSES:
-        yield Finding(
-            f"result code {code} with HTTP {status}; expected one of {sorted(ERROR_STATUSES)}",
-            "$.result.code",
-            code,
-        )
+    for problem in answer_rules.status_matches_result(exchange.response.status, exchange.result_code):
+        yield Finding(problem.message, problem.path, exchange.result_code)
 
 
 _AUTH_KINDS = frozenset({Kind.USER_AUTH})

@@ -23,7 +23,7 @@ from contract_tests import strategies
 from contract_tests.cases import JSON_HEADERS
 from contract_tests.config import Config
 from contract_tests.errors import OutOfTime
-from contract_tests.model import ANY_ERROR_FAMILIES, Case, Expect, Kind, parse_json
+from contract_tests.model import ANY_ERROR_FAMILIES, Case, Expect, Kind
 from spec.strategies import FORMAT_STRATEGIES
 
 Send = Callable[[Case], None]
@@ -145,7 +145,7 @@ def _schemathesis(mode: GenerationMode, config: Config, send: Send) -> int:
                 raw = Case.json_body(body)
             except (TypeError, ValueError):
                 return None  # not representable as JSON: nothing a client could send
-        value, problem = parse_json(raw)
+        value, problem = spec.parse_json(raw)
         expect = BAD if problem else classify(value, config)
         return Case(
             f"schemathesis/{mode.value}#{index}",

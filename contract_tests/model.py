@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+
+import spec
 
 
 class User(StrEnum):
@@ -107,52 +108,6 @@ class Response:
         return ""
 
 
-NOT_JSON = object()
-
-
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if math.isinf(value):
-        raise ValueError(f"the number {text[:40]} is out of range for any client (RFC 8259 section 6)")
-    return value
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    value: dict[str, Any] = {}
-    for key, item in pairs:
-        if key in value:
-            raise ValueError(
-                f"the key {key!r} appears twice in one object: clients disagree on which counts "
-                "(RFC 8259 section 4)"
-            )
-        value[key] = item
-    return value
-
-
-def parse_json(body: bytes) -> tuple[Any, str]:
-    """(value, "") for a JSON text in UTF-8, else (NOT_JSON, why).
-
-    Not JSON a client can rely on: NaN and Infinity, numbers that overflow a double, duplicate keys.
-    """
-
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return NOT_JSON, f"not UTF-8: {exc}"
-    if text.startswith("\ufeff"):
-        return NOT_JSON, "starts with a byte-order mark"
-    try:
-        return json.loads(
-            text, parse_constant=_no_constants, parse_float=_finite, object_pairs_hook=_unique_keys
-        ), ""
-    except ValueError as exc:
-        return NOT_JSON, f"not JSON: {exc}"
-
-
 @dataclass
 class Exchange:
     """A case, the request sent for it and the answer (None when the time budget ran out first)."""
@@ -165,9 +120,9 @@ class Exchange:
 
     def __post_init__(self) -> None:
         if self.response.error:
-            self.body, self.json_problem = NOT_JSON, self.response.error
+            self.body, self.json_problem = spec.NOT_JSON, self.response.error
         else:
-            self.body, self.json_problem = parse_json(self.response.body)
+            self.body, self.json_problem = spec.parse_json(self.response.body)
 
     @property
     def kind(self) -> Kind:
@@ -199,10 +154,7 @@ class Exchange:
 
     def carries_sessions(self) -> bool:
         """Sessions anywhere a client would look for them: ``user.sessions`` or a top-level ``sessions``."""
-        if not isinstance(self.body, dict):
-            return False
-        user = self.body.get("user")
-        return "sessions" in self.body or (isinstance(user, dict) and "sessions" in user)
+        return spec.answer_rules.carries_sessions(self.body)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,8 @@ class Answer:
 
     ``transport`` acts on the connection before any byte is written (reset, close); ``stream``
     replaces ``body`` with chunks produced while sending; ``deliberate`` marks answers broken on
-    purpose by a scenario (self-check leaves them alone).
+    purpose by a scenario, or not of the mock's making (an upstream's, in proxy mode): self-check leaves
+    them alone.
     """
 
     status: int

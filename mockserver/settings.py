@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import urlsplit
 
 import spec
 from mockserver.errors import ConfigError
@@ -112,6 +113,21 @@ def _extra_paths(value: Any) -> str | None:
             or path.startswith(("/__mock", "/sessions/"))
         ):
             return f"{path!r} must start with '/' and not with '/__mock' or '/sessions/' (session base URLs)"
+    return None
+
+
+def _upstream(value: Any) -> str | None:
+    if value is None:
+        return None
+    parts = urlsplit(str(value))
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        return f"{value!r}: give an http:// or https:// URL with a host (and optionally a base path)"
+    return None
+
+
+def _positive(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 3600:
+        return f"{value!r}: give a number of seconds above 0, at most 3600"
     return None
 
 
@@ -267,6 +283,49 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "reload-scenarios", "MOCK_RELOAD_SCENARIOS", "reload scenario files when they change", "bool", False
     ),
+    Setting(
+        "upstream",
+        "MOCK_UPSTREAM",
+        "proxy mode: forward protocol requests to this server (http://host:port[/base]) and validate both "
+        "sides; scenarios apply over its real answers (docs/proxy.md)",
+        refuse=_upstream,
+    ),
+    Setting(
+        "upstream-timeout",
+        "MOCK_UPSTREAM_TIMEOUT",
+        "proxy mode: seconds the upstream has to answer one request (then 504, result 102)",
+        "float",
+        10.0,
+        refuse=_positive,
+    ),
+    Setting(
+        "upstream-strict",
+        "MOCK_UPSTREAM_STRICT",
+        "proxy mode: a request that breaks the contract is answered 400/230 and never forwarded; an answer "
+        "that breaks it becomes a 502 naming the problems",
+        "bool",
+        False,
+    ),
+    Setting(
+        "upstream-profile",
+        "MOCK_UPSTREAM_PROFILE",
+        "proxy mode: the validation profile the upstream's answers are judged by",
+        default=spec.PROFILES[0],
+        choices=spec.PROFILES,
+    ),
+    Setting(
+        "record",
+        "MOCK_RECORD",
+        "proxy mode: keep each user's last successful upstream answer in this directory, as a users.yaml "
+        "and histories that --users replays (no API key or token is written)",
+    ),
+    Setting(
+        "anonymise",
+        "MOCK_ANONYMISE",
+        "with --record: replace identifiers, addresses and external ids by generated ones",
+        "bool",
+        False,
+    ),
     # Config keys without a flag: for embedding and tests.
     Setting(
         None,
@@ -310,6 +369,10 @@ def check(config: Mapping[str, Any]) -> None:
         problem = each.refusal(config[key])
         if problem is not None:
             raise SettingError(each, problem)
+    if config["MOCK_RECORD"] and not config["MOCK_UPSTREAM"]:
+        raise SettingError(
+            BY_KEY["MOCK_RECORD"], "records what {other} answers: give both", other=BY_KEY["MOCK_UPSTREAM"]
+        )
     size, total = config["MOCK_JOURNAL_SIZE"], config["MOCK_JOURNAL_TOTAL"]
     if is_memory(config["MOCK_STATE"]) and size > total:
         problem = f"{size} is more than the {total} of {{other}}, which all sessions' journals share"

@@ -9,6 +9,8 @@ Public API (everything else is private):
 - ``CALL``, ``IDENTIFIER_TYPES``, ``IDENTIFIER_LENGTH``, ``TOKEN_LENGTH``: the call's vocabulary,
   read from the schemas (every package takes them from here).
 - ``result_codes()``: the documented result codes, their families and HTTP status per mapping.
+- ``parse_json(body)``: a JSON text every client reads the same way, or ``NOT_JSON`` and why.
+- ``answer_rules``: rules of a whole answer (Content-Type, result code vs sessions and status).
 - ``check_invariants(body)``: the rules JSON Schema cannot express (see ``spec.invariants``).
 - ``openapi_path()`` / ``openapi_document()``: the OpenAPI 3.1 file, and a copy with every
   schema file and example bundled in (for serving as one document).
@@ -22,11 +24,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from spec import answer_rules
 from spec._codes import STATUS_MAPPINGS, ResultCode, result_codes
 from spec._fixtures import fixture
 from spec._formats import FORMATS, PROFILES, format_checker, iso4217_codes, parse_date_time
+from spec._json import NOT_JSON, parse_json
 from spec._openapi import openapi_document, openapi_path
-from spec._problems import Problem, from_errors, headline, json_path, leaf_errors
+from spec._problems import Problem, from_errors, headline, json_path, leaf_errors, value_at
 from spec._registry import SCHEMA_NAMES, closed_validator, load_schema, unexpected_names, validator
 from spec._vocabulary import CALL, IDENTIFIER_LENGTH, IDENTIFIER_TYPES, TOKEN_LENGTH
 from spec.invariants import INVARIANTS, check_invariants
@@ -40,12 +44,14 @@ __all__ = [
     "IDENTIFIER_LENGTH",
     "IDENTIFIER_TYPES",
     "INVARIANTS",
+    "NOT_JSON",
     "PROFILES",
     "SCHEMA_NAMES",
     "STATUS_MAPPINGS",
     "TOKEN_LENGTH",
     "Problem",
     "ResultCode",
+    "answer_rules",
     "check_invariants",
     "fixture",
     "format_checker",
@@ -56,10 +62,12 @@ __all__ = [
     "openapi_document",
     "openapi_path",
     "parse_date_time",
+    "parse_json",
     "problems",
     "result_codes",
     "unknown_fields",
     "validator",
+    "value_at",
 ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +33,17 @@ def json_path(parts: Iterable[Any]) -> str:
         else:
             out += "[" + _quote(str(part)) + "]"
     return out
+
+
+def value_at(instance: Any, path: str) -> Any:
+    """The value at a JSON path of ``json_path``'s simple form (names and indices), or None when absent."""
+    node = instance
+    for key, index in re.findall(r"\.([\w-]+)|\[(\d+)\]", path):
+        try:
+            node = node[int(index)] if index else node[key]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
 
 
 def _quote(text: str) -> str:

@@ -10,12 +10,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import spec
-from mockserver.errors import ConfigError
+from mockserver.errors import ConfigError, Rejected
 
 # The moments a clock may be pinned to: a history reaches up to ten years back from its anchor, and its
 # times are epoch seconds after 1970; the anchor's hour plus any zone's offset must stay in year 9999.
 EARLIEST = datetime(1980, 1, 1, tzinfo=UTC)
 LATEST = datetime(9999, 12, 31, tzinfo=UTC)
+NOW_HEADER = "X-Mock-Now"
 RANGE = f"{EARLIEST:%Y-%m-%dT%H:%M:%SZ} to {LATEST:%Y-%m-%dT%H:%M:%SZ}"
 
 
@@ -55,3 +56,16 @@ def now(pin: datetime | None) -> datetime:
 def anchor(moment: datetime) -> datetime:
     """The start of the hour of ``moment`` (UTC): the reference time of generated histories."""
     return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def requested(text: str | None, now: datetime) -> datetime:
+    """The moment a request asks for with ``X-Mock-Now`` (``now`` without one); Rejected if unreadable."""
+    if text is None:
+        return now
+    try:
+        return parse_now(text)
+    except ValueError as error:
+        path = f"headers.{NOW_HEADER}"
+        raise Rejected(
+            400, 230, f"Invalid request format: {error}", [spec.Problem(path, str(error))]
+        ) from None

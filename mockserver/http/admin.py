@@ -19,6 +19,8 @@ from flask import Blueprint, Flask, Response, current_app, request
 
 from mockserver.http import docs
 from mockserver.http.incoming import UnreadableBody, decimal
+from mockserver.proxy import violations
+from mockserver.proxy.validation import SIDES
 from mockserver.scenarios import catalog
 from mockserver.scenarios.engine import Engine
 from mockserver.scenarios.scenario_files import ScenarioFileError
@@ -356,6 +358,38 @@ def _limit(raw: str | None, most: int, problems: list[Problem]) -> int:
         return number
     problems.append(Problem(json_path(["query", "limit"]), f"{raw!r}: give an integer from 1 to {most}"))
     return 0
+
+
+@bp.get("/violations")
+def list_violations() -> Response:
+    """Proxy mode: the contract violations of the session's journalled requests, summarised by rule."""
+    session = _session()
+    engine = _engine()
+    allowed = {"session", "limit", *violations.FILTERS}
+    problems = [
+        Problem(json_path(["query", name]), f"unknown filter; filters: {', '.join(sorted(allowed))}")
+        for name in sorted(set(request.args) - allowed)
+    ]
+    side = request.args.get("side")
+    if side is not None and side not in SIDES:
+        problems.append(Problem(json_path(["query", "side"]), f"{side!r}: use one of {', '.join(SIDES)}"))
+    limit = _limit(request.args.get("limit"), engine.store.journal_size, problems)
+    if problems:
+        raise AdminError.naming(problems)
+    wanted = {name: request.args[name] for name in violations.FILTERS if name in request.args}
+    kept = engine.store.read_journal(session)
+    found = violations.listed(kept.entries, wanted)
+    body: dict[str, Any] = {
+        "session": session,
+        "proxy": current_app.extensions["mock.runtime"].upstream is not None,
+        "count": len(found),
+        "returned": min(limit, len(found)),
+        "by-rule": violations.summary(found),
+        "evicted": kept.evicted,
+    }
+    if kept.evicted:
+        body["message"] = f"{_evicted(session)}; the violations listed are not the whole history"
+    return _json({**body, "violations": found[:limit]})
 
 
 @bp.delete("/requests")

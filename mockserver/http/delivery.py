@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.exceptions import HTTPException
 
+import spec
 from mockserver import answers
 from mockserver.answers import Answer
-from mockserver.errors import StateUnavailable
+from mockserver.errors import Rejected, StateUnavailable
 from mockserver.http import hotpath, records, selfcheck
+from mockserver.http.incoming import Incoming, UnreadableBody
 from mockserver.scenarios import transport
 from mockserver.scenarios.selector import RequestContext, Selector
 from mockserver.scenarios.state.base import ScriptStep
@@ -38,6 +40,20 @@ class Decision:
     scenario: str | None = None
     step: ScriptStep | None = None
     keep: hotpath.Keeper | None = None
+    extra: dict[str, Any] | None = None  # more for the journal entry (proxy mode: upstream, violations)
+
+
+def read(rt: Runtime, environ: dict[str, Any]) -> Incoming | Decision:
+    """Step 1: what the endpoint reads of the request, or the answer to one that cannot be read."""
+    try:
+        return Incoming.read(environ, rt.max_body)
+    except HTTPException as error:  # e.g. a client that sent less than its Content-Length
+        return Decision(records.context(None, b"", environ), http_exception(error))
+    except UnreadableBody as error:  # e.g. a chunk size that is not hexadecimal, a body that stopped
+        why = f"the body could not be read ({error})"
+        problems = [spec.Problem("$", why, "encoding")]
+        reason = Rejected(error.status, 230, f"Invalid request format: {why}", problems)  # 400, or 408
+        return Decision(records.context(None, b"", environ), answers.rejected(reason))
 
 
 def unavailable(error: StateUnavailable) -> Answer:
@@ -83,6 +99,8 @@ def deliver(
         started=started,
         step=decision.step,
     )
+    if decision.extra:
+        entry.update(decision.extra)
     replaced = journal(selector, entry)
     if replaced is not None:
         answer, keep, broken = replaced, None, False

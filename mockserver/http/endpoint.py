@@ -29,24 +29,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from werkzeug.exceptions import HTTPException
-
 import spec
 from mockserver import answers
 from mockserver.answers import Answer
 from mockserver.data import clock
+from mockserver.data.reshape import reshape
 from mockserver.errors import Rejected, StateUnavailable
-from mockserver.http import hotpath, records
+from mockserver.http import hotpath, proxying, records
 from mockserver.http.delivery import (
     Decision,
     deliver,
-    http_exception,
     internal_error,
     journal,
+    read,
     send,
     unavailable,
 )
-from mockserver.http.incoming import Incoming, UnreadableBody, guard
+from mockserver.http.incoming import Incoming, guard
 from mockserver.identity import auth, parsing
 from mockserver.identity.parsing import Call
 from mockserver.identity.users import Resolution
@@ -60,7 +59,6 @@ if TYPE_CHECKING:
 
     from mockserver.http.runtime import Runtime
 
-NOW_HEADER = "X-Mock-Now"
 ALLOWED = ("POST",)
 
 StartResponse = Callable[..., Any]
@@ -94,6 +92,10 @@ class ProtocolEndpoint:
     ) -> Iterable[bytes]:
         rt = self.runtime
         selector: Selector = self.app.extensions["mock.selector"]
+        files: Compositions | None = self.app.extensions.get("mock.scenario_files")
+        if rt.upstream is not None:  # proxy mode: every answer is the upstream's, never a cached one
+            decision = proxying.decide(rt, environ, selector=selector, files=files, step=None)
+            return deliver(rt, selector, environ, start_response, decision, started=started)
         base = hotpath.base_key(environ) if rt.answers.entries else None  # --no-answer-cache: no key
         step = None
         if base is not None and (hot := rt.answers.get((*base, self._hour()))) is not None:
@@ -105,7 +107,6 @@ class ProtocolEndpoint:
             else:
                 if step is None:
                     return self._send_cached(environ, start_response, ctx, hot, started=started)
-        files: Compositions | None = self.app.extensions.get("mock.scenario_files")
         decision = decide(rt, environ, selector=selector, files=files, base=base, step=step)
         return deliver(rt, selector, environ, start_response, decision, started=started)
 
@@ -153,15 +154,9 @@ def decide(
     method = environ.get("REQUEST_METHOD", "")
     if method not in ALLOWED:
         return Decision(records.context(None, b"", environ), answers.method_not_allowed(method, ALLOWED))
-    try:
-        incoming = Incoming.read(environ, rt.max_body)
-    except HTTPException as error:  # e.g. a client that sent less than its Content-Length
-        return Decision(records.context(None, b"", environ), http_exception(error))
-    except UnreadableBody as error:  # e.g. a chunk size that is not hexadecimal
-        why = f"the body could not be read ({error})"
-        problems = [spec.Problem("$", why, "encoding")]
-        reason = Rejected(error.status, 230, f"Invalid request format: {why}", problems)
-        return Decision(records.context(None, b"", environ), answers.rejected(reason))
+    incoming = read(rt, environ)
+    if isinstance(incoming, Decision):
+        return incoming
     # 2. parse
     now = clock.now(rt.pin)
     try:
@@ -195,7 +190,7 @@ def parse(rt: Runtime, incoming: Incoming, files: Compositions | None, now: date
     auth.check(incoming.authorization, rt.keys)
     _check_session(incoming.session)
     header = behaviour.from_header(incoming.scenario, files)
-    moment = _moment(incoming.now, now)
+    moment = clock.requested(incoming.now, now)
     parsing.check_content_type(incoming.mimetype, incoming.params)
     if incoming.too_big:
         raise parsing.too_large(rt.max_body)
@@ -208,18 +203,6 @@ def _check_session(value: str | None) -> None:
         raise Rejected(400, 230, f"Invalid request format: {problem.message}", [problem])
 
 
-def _moment(text: str | None, now: datetime) -> datetime:
-    if text is None:
-        return now
-    try:
-        return clock.parse_now(text)
-    except ValueError as error:
-        path = f"headers.{NOW_HEADER}"
-        raise Rejected(
-            400, 230, f"Invalid request format: {error}", [spec.Problem(path, str(error))]
-        ) from None
-
-
 def build(
     rt: Runtime, call: Call, resolution: Resolution, chosen: Behaviour | None, anchor: datetime
 ) -> Answer:
@@ -229,6 +212,11 @@ def build(
     home = user.country if user else None
 
     def success(variant: str, count: int | None) -> Answer:
+        if user is not None and user.answer is not None:  # a recorded user: the answer as recorded
+            if variant == "normal" and count is None:
+                return answers.success(user.answer)
+            shaped = reshape(rt.generator, key, anchor, user.answer, variant=variant, count=count)
+            return answers.success(user.answer if shaped is None else shaped)
         if count is None and user is not None:
             count = user.sessions
         return answers.success(rt.generator.body(key, anchor, variant, count, home))

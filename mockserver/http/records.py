@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -111,17 +111,29 @@ _remembered_body_text = lru_cache(maxsize=1024)(_body_text)
 def without_token(reason: Rejected, raw: bytes) -> Rejected:
     """``reason`` with the user's token (the ``token`` field, or the identifier of type ``token``) never
     repeated: a refusal that quotes what it refused quotes the token as ``'<redacted>'``."""
-    secrets = sorted({repr(text) for text in _tokens(raw, identifier=True)}, key=len, reverse=True)
-    if not secrets:
+    clean = token_cleaner(raw)
+    if clean is None:
         return reason
+    problems = [spec.Problem(p.path, clean(p.message), p.keyword) for p in reason.problems]
+    return Rejected(reason.status, reason.code, clean(reason.error), problems, reason.headers)
+
+
+def token_cleaner(raw: bytes) -> Callable[[str], str] | None:
+    """What replaces every quoted token of the body ``raw`` (``'...'``, as messages quote values) and
+    every text that is one by ``'<redacted>'``; None when the body has no token."""
+    tokens = set(_tokens(raw, identifier=True))
+    secrets = sorted({repr(text) for text in tokens}, key=len, reverse=True)
+    if not secrets:
+        return None
 
     def clean(message: str) -> str:
+        if message in tokens:
+            return TOKEN_REDACTED
         for secret in secrets:
             message = message.replace(secret, repr(TOKEN_REDACTED))
         return message
 
-    problems = [spec.Problem(p.path, clean(p.message), p.keyword) for p in reason.problems]
-    return Rejected(reason.status, reason.code, clean(reason.error), problems, reason.headers)
+    return clean
 
 
 def _tokens(raw: bytes, *, identifier: bool) -> Iterator[str]:

@@ -14,11 +14,16 @@ from mockserver.http.hotpath import AnswerCache
 from mockserver.http.request_log import RequestLog
 from mockserver.identity import users
 from mockserver.identity.parsing import Verdicts
+from mockserver.proxy.forward import Upstream
+from mockserver.proxy.record import Recorder
+from mockserver.proxy.validation import AnswerVerdicts
 from mockserver.scenarios.effects import Delays
 from mockserver.scenarios.state.counters import Counters, LocalCounters
 
 # The hot path's cache of final answers holds at most this many bytes of bodies (per worker).
 ANSWER_CACHE_BYTES = 32 * 1024 * 1024
+# Proxy mode: how many distinct upstream answers keep their verdict (each at most CACHED_ANSWER_BYTES).
+ANSWER_VERDICTS = 512
 
 
 @dataclass
@@ -38,6 +43,12 @@ class Runtime:
     # Counts of what must never happen (``internal_errors``, ``self_check_failures``); the state store's
     # counters, which add up across workers, once the scenario engine is installed.
     counters: Counters = field(default_factory=LocalCounters)
+    # Proxy mode (--upstream): where requests go, how answers are judged.
+    upstream: Upstream | None = None
+    profile: str = "strict"
+    strict: bool = False
+    recorder: Recorder | None = None
+    verdicts_of_answers: AnswerVerdicts = field(default_factory=lambda: AnswerVerdicts(ANSWER_VERDICTS))
 
     def count(self, name: str) -> None:
         self.counters.add(name)
@@ -53,7 +64,7 @@ class Runtime:
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Runtime:
         seed = config["MOCK_SEED"]
-        return cls(
+        runtime = cls(
             keys=tuple(config["MOCK_API_KEYS"]),
             directory=users.load(config["MOCK_USERS_FILE"], bool(config["MOCK_ANY_USER"])),
             generator=Generator(seed, config["MOCK_CACHE_SIZE"]),
@@ -68,4 +79,17 @@ class Runtime:
             max_body=config["MOCK_MAX_BODY_BYTES"],
             log=RequestLog(config["MOCK_LOG_FORMAT"], config["MOCK_LOG_STREAM"]),
             paths=tuple(dict.fromkeys([*settings.PROTOCOL_PATHS, *config["MOCK_PATHS"]])),
+            upstream=_upstream(config),
+            profile=config["MOCK_UPSTREAM_PROFILE"],
+            strict=bool(config["MOCK_UPSTREAM_STRICT"]),
         )
+        if config["MOCK_RECORD"]:
+            runtime.recorder = Recorder(
+                config["MOCK_RECORD"], bool(config["MOCK_ANONYMISE"]), runtime.generator
+            )
+        return runtime
+
+
+def _upstream(config: Mapping[str, Any]) -> Upstream | None:
+    url = config["MOCK_UPSTREAM"]
+    return None if not url else Upstream(url, float(config["MOCK_UPSTREAM_TIMEOUT"]))

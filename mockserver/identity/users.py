@@ -26,6 +26,10 @@ from mockserver.scenarios import catalog
 
 # A directory user's identifiers: every identifier-type but "token", whose identifier is the user's
 # token (D11) and so comes from the user's ``token``.
+ENTRY_KEYS = frozenset(
+    {"id", "name", "identifiers", "token", "country", "sessions", "scenario", "notes", "recorded"}
+)
+MAX_RECORDED_BYTES = 16 * 1024 * 1024  # one recorded answer
 DIRECTORY_TYPES = tuple(kind for kind in spec.IDENTIFIER_TYPES if kind != "token")
 
 # D13: the form an identifier needs for any-user mode to invent its user (ASCII only: "²".isdigit()).
@@ -50,11 +54,13 @@ class User:
     country: str | None = None
     sessions: int | None = None
     scenario: str | None = None
+    recorded: str | None = None  # a recorded answer's file, as users.yaml names it (D46)
+    answer: bytes | None = None  # its bytes: this user's success, sent as recorded
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "name": self.name, "identifiers": dict(self.identifiers)}
         out["token"] = self.token
-        for key in ("country", "sessions", "scenario"):
+        for key in ("country", "sessions", "scenario", "recorded"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
         return out
@@ -175,7 +181,17 @@ def _user(source: Path, index: int, entry: Any) -> User:
     where = f"{source}: users[{index}]"
     if not isinstance(entry, dict):
         raise ConfigError(f"{where}: expected a mapping")
-    unknown = set(entry) - {"id", "name", "identifiers", "token", "country", "sessions", "scenario", "notes"}
+    unknown = set(entry) - {
+        "id",
+        "name",
+        "identifiers",
+        "token",
+        "country",
+        "sessions",
+        "scenario",
+        "notes",
+        "recorded",
+    }
     if unknown:
         raise ConfigError(f"{where}: unknown keys {sorted(unknown)}")
     user_id, identifiers, token = entry.get("id"), entry.get("identifiers") or {}, entry.get("token")
@@ -204,8 +220,25 @@ def _user(source: Path, index: int, entry: Any) -> User:
             catalog.parse(str(scenario))
         except UnknownScenario as error:
             raise ConfigError(f"{where}.scenario: {error.message}") from None
+    recorded, answer = _recorded(source, where, entry.get("recorded"))
     name = str(entry.get("name") or user_id)
-    return User(user_id, name, dict(identifiers), token, country, sessions, scenario)
+    return User(user_id, name, dict(identifiers), token, country, sessions, scenario, recorded, answer)
+
+
+def _recorded(source: Path, where: str, recorded: Any) -> tuple[str | None, bytes | None]:
+    """A recorded answer (``--record``): its file, relative to the users file, and its bytes."""
+    if recorded is None:
+        return None, None
+    if not isinstance(recorded, str) or not recorded:
+        raise ConfigError(f"{where}.recorded: a file name relative to the users file")
+    path = source.parent / recorded
+    try:
+        answer = path.read_bytes()
+    except OSError as error:
+        raise ConfigError(f"{where}.recorded: cannot read {path}: {error.strerror}") from None
+    if len(answer) > MAX_RECORDED_BYTES:
+        raise ConfigError(f"{where}.recorded: {path} is over {MAX_RECORDED_BYTES} bytes")
+    return recorded, answer
 
 
 def _check_unique(source: Path, users: list[User]) -> None:

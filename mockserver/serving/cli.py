@@ -31,6 +31,7 @@ from mockserver.settings import Setting, SettingError
 
 _TRUE = {"1", "true", "yes", "on"}
 _INTEGER = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 _FALSE = {"0", "false", "no", "off", ""}
 
 
@@ -46,6 +47,8 @@ def _from_env(flag: Setting, env: Mapping[str, str]) -> Any:
         return flag.default
     if flag.kind == "int":
         return _integer(flag)(text)
+    if flag.kind == "float":
+        return _number(flag)(text)
     if flag.kind == "bool":
         lowered = text.strip().lower()
         if lowered not in _TRUE | _FALSE:
@@ -65,6 +68,18 @@ def _integer(flag: Setting) -> Callable[[str], int]:
         if not _INTEGER.fullmatch(text.strip()):
             raise SettingError(flag, f"{text!r} is not an integer (ASCII digits)", command_line=True)
         return int(text)
+
+    return parse
+
+
+def _number(flag: Setting) -> Callable[[str], float]:
+    """A decimal number in ASCII (``float`` also takes "١٢", "1_0" and "nan"), else a refusal naming
+    ``flag``."""
+
+    def parse(text: str) -> float:
+        if not _DECIMAL.fullmatch(text.strip()):
+            raise SettingError(flag, f"{text!r} is not a number (ASCII digits, e.g. 2.5)", command_line=True)
+        return float(text)
 
     return parse
 
@@ -92,8 +107,9 @@ def parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
             out.add_argument(name, action="append", default=None, metavar=str(flag.flag).upper(), help=text)
             out.set_defaults(**{_dest(flag) + "_env": default})
         else:
-            kind = _integer(flag) if flag.kind == "int" else str
-            out.add_argument(name, type=kind, default=default, choices=flag.choices, help=text)
+            kind = {"int": _integer, "float": _number}.get(flag.kind)
+            parse = kind(flag) if kind is not None else str
+            out.add_argument(name, type=parse, default=default, choices=flag.choices, help=text)
     return out
 
 

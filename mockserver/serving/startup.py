@@ -73,8 +73,15 @@ def banner(chosen: Options, host: str, port: int, server: str) -> None:
     if network is not None:
         found = "    ".join(network) or "none found (no address but loopback)"
         lines.append(f"  network:    {found}")
+    upstream = config.get("MOCK_UPSTREAM")
+    if upstream:  # proxy mode: the upstream judges the key the app sends
+        lines += [
+            f"  upstream:   {upstream}    (proxy mode; violations: {base}/__mock/violations)",
+            "  API key:    the app's own, forwarded to the upstream",
+        ]
+    else:
+        lines.append(f"  API key:    {key}    (send 'Authorization: key={key}')")
     lines += [
-        f"  API key:    {key}    (send 'Authorization: key={key}')",
         "  demo user:  " + ", ".join(f"{k} {v}" for k, v in demo.items()),
         f"  catalogue:  {base}/__mock/catalog    spec: {base}/openapi.json",
         f"  try:        {docs.curl(base, docs.shown_key(key, network is None), demo)}",  # LAST_LABEL

@@ -33,7 +33,9 @@ def test_every_flag_maps_to_config() -> None:
         "--now", "2024-01-01T00:00:00Z", "--log-format", "text", "--self-check", "--path", "/x",
         "--max-body-bytes", "10", "--state", "memory", "--scenarios", FLAKY, "--scenarios", EDGES,
         "--journal-size", "5", "--journal-total", "500", "--reload-scenarios",
-        "--workers", "2", "--threads", "3", "--port", "0",
+        "--workers", "2", "--threads", "3", "--port", "0", "--upstream", "http://staging.example:8080/oioi",
+        "--upstream-timeout", "2.5", "--upstream-strict", "--upstream-profile", "lenient", "--record", "rec",
+        "--anonymise",
     ]  # fmt: skip
     chosen = cli.options(argv, {})
     assert chosen.config == {
@@ -53,6 +55,12 @@ def test_every_flag_maps_to_config() -> None:
         "MOCK_JOURNAL_TOTAL": 500,
         "MOCK_RELOAD_SCENARIOS": True,
         "MOCK_ANSWER_CACHE": True,
+        "MOCK_UPSTREAM": "http://staging.example:8080/oioi",
+        "MOCK_UPSTREAM_TIMEOUT": 2.5,
+        "MOCK_UPSTREAM_STRICT": True,
+        "MOCK_UPSTREAM_PROFILE": "lenient",
+        "MOCK_RECORD": "rec",
+        "MOCK_ANONYMISE": True,
     }
     assert (chosen.workers, chosen.threads, chosen.port) == (2, 3, 0)
     assert cli.options(["--no-answer-cache"], {}).config["MOCK_ANSWER_CACHE"] is False

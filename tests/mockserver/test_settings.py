@@ -31,6 +31,13 @@ def test_a_setting_is_named_by_its_key_or_by_its_flag_and_variable() -> None:
         ({"MOCK_API_KEYS": [""]}, "MOCK_API_KEYS: every API key must be a non-empty string"),
         ({"MOCK_STATUS_MAPPING": "rest"}, "MOCK_STATUS_MAPPING: 'rest': use one of"),
         ({"MOCK_STATE": "foo://x"}, "MOCK_STATE: 'foo://x': use 'memory' or a Redis URL"),
+        ({"MOCK_UPSTREAM": "staging.example.com"}, "MOCK_UPSTREAM: 'staging.example.com': give an http://"),
+        ({"MOCK_UPSTREAM": "ftp://staging"}, "MOCK_UPSTREAM: 'ftp://staging': give an http://"),
+        ({"MOCK_UPSTREAM": "http://h/?x=1"}, "MOCK_UPSTREAM: 'http://h/?x=1': give an http://"),
+        ({"MOCK_UPSTREAM_TIMEOUT": 0}, "MOCK_UPSTREAM_TIMEOUT: 0: give a number of seconds above 0"),
+        ({"MOCK_UPSTREAM_TIMEOUT": True}, "MOCK_UPSTREAM_TIMEOUT: True: give a number of seconds"),
+        ({"MOCK_UPSTREAM_PROFILE": "loose"}, "MOCK_UPSTREAM_PROFILE: 'loose': use one of strict, lenient"),
+        ({"MOCK_RECORD": "world"}, "MOCK_RECORD: records what MOCK_UPSTREAM answers: give both"),
         (
             {"MOCK_JOURNAL_SIZE": 20, "MOCK_JOURNAL_TOTAL": 10},
             "MOCK_JOURNAL_SIZE: 20 is more than the 10 of MOCK_JOURNAL_TOTAL",

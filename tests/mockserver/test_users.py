@@ -124,6 +124,8 @@ USERS_FILE_ERRORS = [
     ("users: [{id: a, identifiers: {rfid: AA}, country: XX}]", "country"),
     ("users: [{id: a, identifiers: {rfid: AA}, sessions: -1}]", "sessions"),
     ("users: [{identifiers: {rfid: AA}}]", "id"),
+    ("users: [{id: a, identifiers: {rfid: AA}, recorded: missing.json}]", "users[0].recorded: cannot read"),
+    ("users: [{id: a, identifiers: {rfid: AA}, recorded: 7}]", "users[0].recorded: a file name"),
 ]
 
 
@@ -152,3 +154,14 @@ def test_replacement_users_file(tmp_path: Path) -> None:
 def test_every_identifier_type_of_the_schema_has_a_resolution_rule() -> None:
     assert set(users._RULES) == set(spec.IDENTIFIER_TYPES)
     assert "token" not in users.DIRECTORY_TYPES  # D11: a token identifies by the user's token
+
+
+def test_a_recorded_user_is_answered_with_the_recorded_bytes(tmp_path: Path) -> None:
+    recorded = b'{"result": {"code": 0, "message": "Success."},  "user": {"sessions": []}, "extra": 1}'
+    (tmp_path / "ada.json").write_bytes(recorded)
+    (tmp_path / "users.yaml").write_text(
+        "users: [{id: ada, identifiers: {rfid: AA11}, recorded: ada.json}]", "utf-8"
+    )
+    app = _app(MOCK_USERS_FILE=str(tmp_path / "users.yaml"))
+    assert _post(app, {"identifier-type": "rfid", "identifier": "AA11"}).data == recorded
+    assert _post(app, {"identifier-type": "rfid", "identifier": "BB22"}).get_json()["result"]["code"] == 140

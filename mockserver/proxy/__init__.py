@@ -1,0 +1,1 @@
+"""Proxy mode (``--upstream URL``): forward protocol requests, validate both sides, record answers."""
