@@ -9,6 +9,8 @@ from flask import Flask
 
 from mockserver import settings
 from mockserver.http import admin, routes
+from mockserver.http.admin_token import AdminToken
+from mockserver.http.cors import Cors, WsgiApp
 from mockserver.http.endpoint import ProtocolEndpoint
 from mockserver.http.runtime import Runtime
 
@@ -22,5 +24,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["mock.runtime"] = Runtime.from_config(app.config)
     routes.init_app(app)
     admin.init_app(app)  # the scenario engine: its selector, scenario files and the admin API
-    app.wsgi_app = ProtocolEndpoint(app, app.wsgi_app)  # type: ignore[method-assign]
+    wsgi_app: WsgiApp = ProtocolEndpoint(app, app.wsgi_app)
+    log = app.extensions["mock.runtime"].log
+    if app.config["MOCK_ADMIN_TOKEN"] is not None:  # the admin API needs the token (http/admin_token.py)
+        wsgi_app = AdminToken(wsgi_app, app.config["MOCK_ADMIN_TOKEN"], log)
+    if app.config["MOCK_CORS"]:  # outermost: the token's refusals are readable by a page too
+        wsgi_app = Cors(wsgi_app, settings.cors_origins(app.config["MOCK_CORS_ORIGINS"]), log)
+    app.wsgi_app = wsgi_app  # type: ignore[method-assign,assignment]
     return app

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -69,6 +70,8 @@ def run(chosen: Options) -> int:
     port = chosen.port or free_port(chosen.host)  # granian cannot report a port chosen by the system
     os.environ[CONFIG_ENV] = orjson.dumps(chosen.config).decode()
     banner(chosen, chosen.host, port, "granian")
+    tls = chosen.tls
+    https: dict[str, Any] = {} if tls is None else {"ssl_cert": Path(tls.cert), "ssl_key": Path(tls.key)}
     server = Granian(
         f"{__name__}:app",
         address=chosen.host,
@@ -78,6 +81,7 @@ def run(chosen: Options) -> int:
         blocking_threads=chosen.threads,
         factory=True,
         log_level=LogLevels.warning,
+        **https,
     )
     server.serve()
     return 0

@@ -18,6 +18,7 @@ import os
 import selectors
 import shlex
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -63,7 +64,8 @@ class ServerProcess:
 
     @property
     def port(self) -> int:
-        return urlsplit(self.base).port or 80
+        parts = urlsplit(self.base)
+        return parts.port or (443 if parts.scheme == "https" else 80)
 
     @property
     def host_port(self) -> tuple[str, int]:
@@ -78,8 +80,19 @@ Ready = Callable[[ServerProcess], bool]
 
 
 def answers_health(server: ServerProcess) -> bool:
-    """The mock answers ``GET /__mock/health`` with 200 (its banner comes before its workers boot)."""
-    connection = http.client.HTTPConnection(server.host, server.port, timeout=2)
+    """The mock answers ``GET /__mock/health`` with 200 (its banner comes before its workers boot).
+
+    Over HTTPS too, without checking the certificate: this asks whether the process it started is
+    ready, not whether a client would trust it.
+    """
+    connection: http.client.HTTPConnection
+    if urlsplit(server.base).scheme == "https":
+        unchecked = ssl.create_default_context()
+        unchecked.check_hostname = False
+        unchecked.verify_mode = ssl.CERT_NONE
+        connection = http.client.HTTPSConnection(server.host, server.port, timeout=2, context=unchecked)
+    else:
+        connection = http.client.HTTPConnection(server.host, server.port, timeout=2)
     try:
         connection.request("GET", HEALTH_PATH)
         return connection.getresponse().status == 200
