@@ -4,7 +4,6 @@ browser (a headless chromium driven by selenium) with the failed check, its rule
 from __future__ import annotations
 
 import re
-import shutil
 from collections import Counter
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -18,6 +17,7 @@ from contract_tests.config import Config
 from contract_tests.html_report import cannot_judge_page, page
 from contract_tests.model import Failure, Remark
 from contract_tests.runner import CheckResult, Report
+from tests.browser import MISSING, chromium
 from tests.contract.conftest import ada_args, reference_server, run_suite
 
 HOSTILE = '<script>document.title="owned"</script><img src=x onerror="alert(1)">"\'&'
@@ -94,36 +94,14 @@ def test_the_page_needs_nothing_outside_itself() -> None:
 
 # --- in a real browser --------------------------------------------------------------------------
 
-CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 MUTANT = "bad-key-redirect"  # answers a bad key with a redirect to an HTML login page: markup to escape
 CHECK = next(check for check in CHECKS if check.name == "partner-auth-refused")
 
 
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[Any]:
-    """A headless chromium that keeps to itself: a fresh profile, no background traffic."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
-    options = Options()
-    options.binary_location = str(CHROMIUM)
-    for argument in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={tmp_path / 'profile'}",
-    ):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=str(CHROMEDRIVER)))
-    try:
+    with chromium(tmp_path / "profile") as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def _words(text: str) -> str:
@@ -131,7 +109,7 @@ def _words(text: str) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(CHROMIUM is None or CHROMEDRIVER is None, reason="chromium is not installed")
+@pytest.mark.skipif(MISSING, reason="chromium is not installed")
 def test_a_failing_run_s_page_renders_the_failed_check_in_a_browser(browser: Any, tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
 
