@@ -42,10 +42,16 @@ WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 def needs_token(method: str, path: str) -> bool:
-    """Whether a request to ``path`` with ``method`` is an admin call that needs the token."""
-    if not path.startswith(ADMIN_PREFIX):
+    """Whether a request to ``path`` with ``method`` is an admin call that needs the token.
+
+    ``/__mock/`` anywhere in the path counts, not only at its start: a prefix that some middleware in
+    front strips (a session's base URL) never opens the admin API, whichever order they are stacked in.
+    """
+    at = path.find(ADMIN_PREFIX)
+    if at < 0:
         return False
-    return (method, path) not in OPEN and not (method in ("GET", "HEAD") and path.startswith(UI_PREFIX))
+    admin = path[at:]
+    return (method, admin) not in OPEN and not (method in ("GET", "HEAD") and admin.startswith(UI_PREFIX))
 
 
 def presented(environ: dict[str, Any]) -> tuple[str, str] | None:

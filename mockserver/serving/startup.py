@@ -96,7 +96,7 @@ def shown_api_key(key: str) -> str:
     may end up in a terminal's scrollback, a CI log or a screen share)."""
     if key == settings.DEMO_API_KEY:
         return key
-    return f"{'*' * 8} (the key given by --api-key, {len(key)} characters)"
+    return f"{'*' * 8} (your own key, {len(key)} characters)"
 
 
 def admin_line(chosen: Options) -> str:

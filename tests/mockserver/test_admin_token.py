@@ -15,6 +15,7 @@ import pytest
 import requests
 
 import spec
+from mockserver.http import admin_token
 from mockserver.serving.process import ServerProcess, start_mock
 
 from .conftest import DEMO, KEY
@@ -144,3 +145,24 @@ def test_on_loopback_without_a_token_the_admin_api_is_open() -> None:
         assert "open (loopback only" in server.banner
         assert requests.get(server.base + "/__mock/requests", timeout=30).status_code == 200
         assert "warning" not in server.stderr()
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "needed"),
+    [
+        ("GET", "/__mock/requests", True),
+        ("GET", "/sessions/run-1/__mock/requests", True),
+        ("DELETE", "/sessions/run-1/__mock/state", True),
+        ("GET", "/__mock/health", False),
+        ("GET", "/sessions/run-1/__mock/catalog", False),
+        ("POST", "/__mock/health", True),
+        ("GET", "/__mock/ui", False),
+        ("GET", "/__mock/ui/app.js", False),
+        ("DELETE", "/__mock/ui", True),
+        ("POST", "/api/v4/request", False),
+        ("GET", "/openapi.json", False),
+        ("GET", "/__mockery", False),
+    ],
+)
+def test_which_calls_need_the_token(method: str, path: str, needed: bool) -> None:
+    assert admin_token.needs_token(method, path) is needed

@@ -111,7 +111,7 @@ def test_the_banner_masks_a_key_of_your_own_and_never_shows_a_given_admin_token(
     with _mock("off") as server:
         assert KEY not in server.banner and ADMIN not in server.banner
         (line,) = [line for line in server.banner.splitlines() if line.lstrip().startswith("API key:")]
-        assert f"(the key given by --api-key, {len(KEY)} characters)" in line
+        assert f"(your own key, {len(KEY)} characters)" in line
 
 
 @pytest.mark.parametrize("log_format", ["json", "text"])
