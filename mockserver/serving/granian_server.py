@@ -62,7 +62,7 @@ class WithoutProcessEnvironment:
 def run(chosen: Options) -> int:
     try:
         from granian import Granian
-        from granian.constants import Interfaces
+        from granian.constants import Interfaces, SSLProtocols
         from granian.log import LogLevels
     except ModuleNotFoundError:
         print("mockserver: --server granian needs granian: pip install granian", file=sys.stderr)
@@ -71,7 +71,9 @@ def run(chosen: Options) -> int:
     os.environ[CONFIG_ENV] = orjson.dumps(chosen.config).decode()
     banner(chosen, chosen.host, port, "granian")
     tls = chosen.tls
-    https: dict[str, Any] = {} if tls is None else {"ssl_cert": Path(tls.cert), "ssl_key": Path(tls.key)}
+    https: dict[str, Any] = {}
+    if tls is not None:  # TLS 1.2 at least, as gunicorn (granian's own default, 1.3, shuts out older phones)
+        https = {"ssl_cert": Path(tls.cert), "ssl_key": Path(tls.key), "ssl_protocol_min": SSLProtocols.tls12}
     server = Granian(
         f"{__name__}:app",
         address=chosen.host,

@@ -1,8 +1,8 @@
 """HTTPS through real servers and curl: a certificate given, or one made at start with its own CA.
 
 ``--tls-self-signed`` prints where its CA file is; curl trusts the mock with ``--cacert`` and refuses
-it without (exit 60, "SSL certificate problem"), on both servers. The server certificate names every
-address the mock listens on, and its private key is its owner's alone.
+it without (exit 60, "SSL certificate problem"), on both servers, over TLS 1.2 too. The server
+certificate names every address the mock listens on, and its private key is its owner's alone.
 """
 
 from __future__ import annotations
@@ -59,6 +59,8 @@ def test_a_self_signed_mock_is_trusted_with_its_ca_and_refused_without(server: s
         assert f"curl -sS --cacert {ca} https://" in mock.banner
         _trusted_and_refused(mock.base, ca)
         _trusted_and_refused(mock.base.replace("127.0.0.1", "localhost"), ca)
+        older = _curl(mock.base, "--cacert", ca, "--tls-max", "1.2")  # a phone without TLS 1.3
+        assert older.returncode == 0, older.stderr
         key = Path(ca).parent / tls.KEY_FILE
         assert stat.S_IMODE(key.stat().st_mode) == 0o600
         assert "Traceback" not in mock.stderr()  # the refused handshakes are no errors of the mock
