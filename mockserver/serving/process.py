@@ -6,8 +6,9 @@ the same kind of line (the benchmark's baseline): the server binds port 0 and pr
 waits until the server is ready (``answers_health`` for the mock, ``accepts_connections`` for any
 server), keeps stderr in a file for failure messages, and stops the process on the way out: SIGTERM,
 then SIGKILL after a grace period. ``start_mock`` is ``start`` with the mock's command line and
-readiness. The standard library only: the health page is asked with ``http.client``, to which no proxy
-setting of the environment applies (a local process is never reached through a proxy).
+readiness. The standard library only: the health page is asked with ``http.client`` (over HTTPS when
+the banner's URL says so), to which no proxy setting of the environment applies (a local process is
+never reached through a proxy).
 """
 
 from __future__ import annotations

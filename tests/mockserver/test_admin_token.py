@@ -116,14 +116,15 @@ def test_beyond_loopback_without_a_token_one_is_made_printed_and_enforced() -> N
 
 
 @pytest.mark.slow
-def test_every_worker_shares_the_token_made_at_start() -> None:
-    with start_mock(["--host", "0.0.0.0", "--workers", "2"]) as server:
-        bearer = {"Authorization": f"Bearer {_banner_token(server)}"}
-        with requests.Session() as http:  # new connections, spread over both workers by the kernel
-            statuses = {
-                http.get(server.base + "/__mock/state", headers={**bearer, "Connection": "close"}).status_code
-                for _ in range(20)
-            }
+@pytest.mark.parametrize("server", ["gunicorn", "granian"])
+def test_every_worker_shares_the_token_made_at_start(server: str) -> None:
+    with start_mock(["--host", "0.0.0.0", "--workers", "2", "--server", server]) as mock:
+        bearer = {"Authorization": f"Bearer {_banner_token(mock)}", "Connection": "close"}
+        # new connections, spread over both workers by the kernel
+        statuses = {
+            requests.get(mock.base + "/__mock/state", headers=bearer, timeout=30).status_code
+            for _ in range(20)
+        }
         assert statuses == {200}
 
 
