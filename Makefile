@@ -62,5 +62,5 @@ BENCH_SERVER ?= gunicorn
 bench: $(STAMP)  ## hot, cold, scenario paths vs a bare Flask baseline (BENCH_DURATION, BENCH_ROUNDS, BENCH_SOAK)
 	$(BIN)/python -m bench.run --duration $(BENCH_DURATION) --rounds $(BENCH_ROUNDS) --soak $(BENCH_SOAK) --server $(BENCH_SERVER)
 
-bench-peers: $(STAMP)  ## make bench, plus Stoplight Prism 5 (dynamic and static) installed into .bench/prism
+bench-peers: $(STAMP)  ## make bench, plus the peers (Stoplight Prism 5 dynamic and static, WireMock) installed into .bench/
 	$(BIN)/python -m bench.run --duration $(BENCH_DURATION) --rounds $(BENCH_ROUNDS) --soak $(BENCH_SOAK) --server $(BENCH_SERVER) --peers

@@ -260,7 +260,7 @@ def peer(name: str, argv: Sequence[str], port: int, logs: Path) -> Iterator[Serv
             raise SystemExit(f"bench: {name} did not start: {log.read_text(errors='replace')[-2000:]}")
         yield Server(name, f"http://127.0.0.1:{port}", started, log)
     finally:
-        process.stop(started, GRACE)
+        process.stop(started, GRACE, group=True)  # started in a session of its own: it leads its group
 
 
 def prism(name: str, dynamic: bool, document: Path, logs: Path) -> contextlib.AbstractContextManager[Server]:

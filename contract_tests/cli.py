@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,26 +23,48 @@ import spec
 from contract_tests import report, runner
 from contract_tests.config import DEMO_CREDENTIALS, Config, is_loopback
 from contract_tests.errors import CannotJudge, ReportNotWritten
+from contract_tests.runner import EXIT_CANNOT_JUDGE
 
-EXIT_PASS, EXIT_FAIL, EXIT_CANNOT_JUDGE = 0, 1, 2
+# ASCII only: int() and float() also take other scripts' digits ("١٢") and underscores ("1_000").
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
+
+def _integer(text: str) -> int:
+    if not _INTEGER.fullmatch(text.strip()):
+        raise ValueError("not an integer (ASCII digits)")
+    return int(text)
+
+
+def _number(text: str) -> float:
+    if not _DECIMAL.fullmatch(text.strip()):
+        raise ValueError("not a number (ASCII digits, e.g. 2.5)")
+    return float(text)
 
 
 def _positive_int(text: str) -> int:
-    value = int(text)
+    value = _integer(text)
     if value < 1:
         raise ValueError("must be at least 1")
     return value
 
 
+def _non_negative_int(text: str) -> int:
+    value = _integer(text)
+    if value < 0:
+        raise ValueError("must be at least 0")
+    return value
+
+
 def _non_negative(text: str) -> float:
-    value = float(text)
+    value = _number(text)
     if not value >= 0:
         raise ValueError("must be a number >= 0")
     return value
 
 
 def _positive(text: str) -> float:
-    value = float(text)
+    value = _number(text)
     if not value > 0:
         raise ValueError("must be a number > 0")
     return value
@@ -108,7 +131,7 @@ OPTIONS: list[Option] = [
     Option("--second-user-token", str, "the second known-good user's token (omit if it has none)"),
     Option("--path", str, "the call's path"),
     Option("--profile", str, "validation profile", spec.PROFILES),
-    Option("--seed", int, "seed for generated cases; a failure's replay line repeats it"),
+    Option("--seed", _integer, "seed for generated cases; a failure's replay line repeats it"),
     Option("--max-examples", _positive_int, "examples per property-based explorer"),
     Option("--max-time", _positive, "overall time limit in seconds; the run stops sending after it"),
     Option("--rate-limit", _non_negative, "requests per second at most (0: no limit)"),
@@ -125,7 +148,9 @@ OPTIONS: list[Option] = [
         "requests in flight at once when the two users' requests are interleaved (within --rate-limit)",
     ),
     Option(
-        "--retries", int, "retries per request on 429/503 (honouring Retry-After) or a dropped connection"
+        "--retries",
+        _non_negative_int,
+        "retries per request on 429/503 (honouring Retry-After) or a dropped connection",
     ),
     Option(
         "--latency-budget",
@@ -136,6 +161,8 @@ OPTIONS: list[Option] = [
     Option("--report", str, "write the JSON report here"),
     Option("--html", str, "write the report as one self-contained HTML page here (opens offline)"),
 ]
+
+_BY_FIELD = {option.field: option for option in OPTIONS}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -189,11 +216,11 @@ def _outputs(given: Mapping[str, Any], environ: Mapping[str, str]) -> Outputs:
     return junitxml, report, html
 
 
-def _outputs_alone(argv: Sequence[str] | None) -> dict[str, Any]:
-    """--junitxml, --report and --html read on their own (no abbreviations), when the other options did not
-    parse: a refused command line still writes its reports, saying why."""
+def _read_alone(argv: Sequence[str] | None) -> dict[str, Any]:
+    """--junitxml, --report, --html and --base-url read on their own (no abbreviations), when the other
+    options did not parse: a refused command line still writes its reports, saying why and of what."""
     alone = _Raising(add_help=False, allow_abbrev=False)
-    for option in _OUTPUTS:
+    for option in [*_OUTPUTS, _BY_FIELD["base_url"]]:
         alone.add_argument(option.flag, dest=option.field)
     try:
         return vars(alone.parse_known_args(argv)[0])
@@ -239,7 +266,6 @@ def _config(args: argparse.Namespace, environ: Mapping[str, str]) -> tuple[Confi
     return Config(**values, quiet=args.quiet), demo
 
 
-_BY_FIELD = {option.field: option for option in OPTIONS}
 _SECOND_USER = [_BY_FIELD[name] for name in ("second_user_type", "second_user", "second_user_token")]
 
 
@@ -283,8 +309,11 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     try:
         args = parser().parse_args(argv)
     except CannotJudge as exc:
-        return _cannot_judge(exc, None, _outputs(_outputs_alone(argv), environ))
-    outputs, target = _outputs(vars(args), environ), None
+        alone = _read_alone(argv)
+        target = _given(_BY_FIELD["base_url"], alone, environ)[0]
+        return _cannot_judge(exc, target, _outputs(alone, environ))
+    outputs = _outputs(vars(args), environ)
+    target = _given(_BY_FIELD["base_url"], vars(args), environ)[0]  # as given, until the options are read
     try:
         config, demo = _config(args, environ)
         target = config.url
@@ -305,7 +334,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         print(f"contract suite: cannot write the report {exc}", file=sys.stderr)
         return EXIT_CANNOT_JUDGE
     _print_console(result, config.report, config.quiet)
-    return EXIT_FAIL if result.exit_code else EXIT_PASS
+    return result.exit_code
 
 
 def _print_console(result: runner.Report, json_path: str | None, quiet: bool) -> None:
@@ -322,4 +351,5 @@ def _cannot_judge(reason: CannotJudge, target: str | None, outputs: Outputs) -> 
         report.write_cannot_judge(str(reason), target, *outputs)
     except ReportNotWritten as exc:
         print(f"contract suite: cannot write the report {exc}", file=sys.stderr)
+    print(f"RESULT: CANNOT JUDGE (exit {EXIT_CANNOT_JUDGE})")  # the last line, as on every other exit
     return EXIT_CANNOT_JUDGE

@@ -15,7 +15,7 @@ from typing import Any
 
 import spec
 from contract_tests.model import Failure
-from contract_tests.runner import KNOWN_GOOD, CheckResult, Report
+from contract_tests.runner import KNOWN_GOOD, VERDICTS, CheckResult, Report
 
 SHOWN_PER_CHECK = 20  # failures shown per failed check; the JSON report lists every one
 VALUE_LIMIT = 2000  # characters of an offending value shown
@@ -76,9 +76,7 @@ def _document(title: str, body: str) -> bytes:
 
 
 def _verdict(report: Report) -> tuple[str, str]:
-    if report.exit_code:
-        return "FAIL (exit 1)", "fail"
-    return "PASS (exit 0)", "pass"
+    return report.verdict, VERDICTS[report.exit_code].lower()
 
 
 def _summary(report: Report) -> str:

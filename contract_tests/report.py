@@ -93,7 +93,7 @@ def console(report: Report, json_path: str | None = None) -> str:
     ]
     if report.incomplete:
         lines.append(f"INCOMPLETE: {report.incomplete}")
-    lines.append("RESULT: " + ("FAIL (exit 1)" if report.exit_code else "PASS (exit 0)"))
+    lines.append(f"RESULT: {report.verdict}")
     return "\n".join(lines)
 
 

@@ -22,6 +22,10 @@ STABILITY_GAP = 2.0  # seconds at least between the first known-good answers and
 CURL_LIMIT = 20_000  # characters of a request body kept in a failure (a 1 MB case would bloat reports)
 
 
+EXIT_PASS, EXIT_FAIL, EXIT_CANNOT_JUDGE = 0, 1, 2  # the suite's exit statuses (docs/ci.md)
+VERDICTS = {EXIT_PASS: "PASS", EXIT_FAIL: "FAIL", EXIT_CANNOT_JUDGE: "INCOMPLETE"}  # a run's, by exit status
+
+
 @dataclass
 class CheckResult:
     """How one check fared over the run; ``skipped``: why it judged nothing, when the options said so."""
@@ -62,7 +66,13 @@ class Report:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.failures else 0
+        """1 violations found; 2 none, but not every case was sent (--max-time): not judged; 0 keeps it."""
+        return EXIT_FAIL if self.failures else EXIT_CANNOT_JUDGE if self.incomplete else EXIT_PASS
+
+    @property
+    def verdict(self) -> str:
+        """The result line's words: FAIL (exit 1), INCOMPLETE (exit 2) or PASS (exit 0)."""
+        return f"{VERDICTS[self.exit_code]} (exit {self.exit_code})"
 
     @property
     def requests_per_second(self) -> float:

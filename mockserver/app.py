@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 from mockserver import settings
-from mockserver.http import admin, routes
+from mockserver.http import admin, dashboard, routes
 from mockserver.http.admin_token import AdminToken
 from mockserver.http.cors import Cors, WsgiApp
 from mockserver.http.endpoint import ProtocolEndpoint
@@ -24,6 +24,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["mock.runtime"] = Runtime.from_config(app.config)
     routes.init_app(app)
     admin.init_app(app)  # the scenario engine: its selector, scenario files and the admin API
+    dashboard.init_app(app)  # /__mock/ui: a page that uses the admin API
     wsgi_app: WsgiApp = ProtocolEndpoint(app, app.wsgi_app)
     log = app.extensions["mock.runtime"].log
     if app.config["MOCK_ADMIN_TOKEN"] is not None:  # the admin API needs the token (http/admin_token.py)

@@ -1,5 +1,5 @@
-"""A headless chromium driven by selenium, for the tests that need a real browser (Debian's ``chromium``
-and ``chromium-driver``; ``make system-deps`` installs them)."""
+"""A real headless chromium driven by selenium (Debian ``chromium`` and ``chromium-driver``), for tests
+that look at a page the way a person would: the contract suite's HTML report, the mock's dashboard."""
 
 from __future__ import annotations
 
@@ -9,13 +9,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
-MISSING = CHROMIUM is None or CHROMEDRIVER is None  # for pytest.mark.skipif
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None or CHROMEDRIVER is None, reason="chromium is not installed"
+)
 
 
 @contextlib.contextmanager
-def chromium(profile: Path) -> Iterator[Any]:
-    """A headless chromium that keeps to itself: a fresh profile in ``profile``, no background traffic."""
+def chromium(profile: Path, size: tuple[int, int] = (1280, 1000)) -> Iterator[Any]:
+    """A headless chromium that keeps to itself: a fresh profile, no background traffic; quit at the end."""
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
@@ -30,6 +34,7 @@ def chromium(profile: Path) -> Iterator[Any]:
         "--disable-component-update",
         "--disable-sync",
         "--no-first-run",
+        f"--window-size={size[0]},{size[1]}",
         f"--user-data-dir={profile}",
     ):
         options.add_argument(argument)

@@ -181,7 +181,7 @@ def _admin_error(exc: AdminError) -> Response:
 @bp.errorhandler(UnreadableBody)
 def _unreadable(exc: UnreadableBody) -> Response:
     message = f"the body could not be read ({exc})"
-    return _admin_error(AdminError(400, f"$: {message}", [Problem("$", message, "encoding")]))
+    return _admin_error(AdminError(exc.status, f"$: {message}", [Problem("$", message, "encoding")]))
 
 
 @bp.errorhandler(StateUnavailable)

@@ -159,7 +159,8 @@ def decide(
         return Decision(records.context(None, b"", environ), http_exception(error))
     except UnreadableBody as error:  # e.g. a chunk size that is not hexadecimal
         why = f"the body could not be read ({error})"
-        reason = Rejected(400, 230, f"Invalid request format: {why}", [spec.Problem("$", why, "encoding")])
+        problems = [spec.Problem("$", why, "encoding")]
+        reason = Rejected(error.status, 230, f"Invalid request format: {why}", problems)
         return Decision(records.context(None, b"", environ), answers.rejected(reason))
     # 2. parse
     now = clock.now(rt.pin)

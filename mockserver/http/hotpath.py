@@ -26,7 +26,7 @@ from typing import Any
 
 from mockserver import answers
 from mockserver.answers import Answer
-from mockserver.http.incoming import decimal
+from mockserver.http.incoming import FailedInput, GuardedInput, UnreadableBody, decimal
 from mockserver.identity.parsing import CACHED_BODY_BYTES, Call
 
 # Headers that make an answer depend on more than the key.
@@ -125,7 +125,11 @@ def base_key(environ: dict[str, Any]) -> BaseKey | None:
     length = decimal(environ.get("CONTENT_LENGTH"))
     if length is None or not 0 < length <= CACHED_BODY_BYTES:
         return None
-    raw = environ["wsgi.input"].read(length)
+    try:
+        raw = GuardedInput(environ["wsgi.input"]).read(length)
+    except UnreadableBody as error:  # e.g. it stopped arriving: answered when the endpoint reads it
+        environ["wsgi.input"] = FailedInput(error)
+        return None
     environ["wsgi.input"] = BytesIO(raw)
     if len(raw) != length:
         return None

@@ -54,6 +54,14 @@ def _content_type(header: str) -> tuple[str, dict[str, str]]:
 class UnreadableBody(Exception):
     """The body could not be read: a broken chunked encoding, say (the server's reader refused it)."""
 
+    status = 400
+
+
+class BodyTimedOut(UnreadableBody):
+    """The body stopped arriving: the server's socket timed out waiting for the rest of it."""
+
+    status = 408
+
 
 T = TypeVar("T")
 
@@ -72,8 +80,10 @@ class GuardedInput:
     def _guard(self, read: Callable[[], T]) -> T:
         try:
             return read()
-        except HTTPException:
+        except (HTTPException, UnreadableBody):
             raise
+        except TimeoutError as error:
+            raise BodyTimedOut("the rest of the body did not arrive in time") from error
         except Exception as error:  # the server's reader: its exception types are its own
             raise UnreadableBody(f"{type(error).__name__}: {error}") from error
 
@@ -88,6 +98,20 @@ class GuardedInput:
 
     def __iter__(self) -> Iterator[bytes]:
         return iter(self.readline, b"")
+
+
+class FailedInput:
+    """An input stream that could not be read: every read raises the same UnreadableBody again, so the
+    step that reads the body answers for it (the answer cache's look at the body comes first)."""
+
+    def __init__(self, error: UnreadableBody) -> None:
+        self.error = error
+
+    def read(self, size: int = -1) -> bytes:
+        raise self.error
+
+    def readline(self, size: int = -1) -> bytes:
+        raise self.error
 
 
 def guard(environ: dict[str, Any]) -> dict[str, Any]:

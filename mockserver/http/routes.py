@@ -7,24 +7,28 @@ shape and journalled like a protocol request, so a client with a wrong URL shows
 
 from __future__ import annotations
 
+import re
 import time
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
 import orjson
 from flask import Flask, Response, current_app, g, request
-from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException, RequestTimeout
 from werkzeug.sansio.utils import get_host
 
 import spec
 from mockserver import answers
 from mockserver.answers import Answer
-from mockserver.http import delivery, docs, records
+from mockserver.http import admin, delivery, docs, records
 from mockserver.http.incoming import UnreadableBody, decimal
 from mockserver.http.runtime import Runtime
+from mockserver.scenarios.engine import Engine
 from mockserver.scenarios.selector import Selector
+from mockserver.scenarios.state import StateUnavailable
 
-HEALTH_PATH = "/__mock/health"  # 200 once the app answers (process.start_mock waits for it)
+HEALTH_PATH = "/__mock/health"  # answered once the app runs (process.start_mock waits for it)
 
 
 def runtime() -> Runtime:
@@ -55,15 +59,26 @@ def _response(answer: Answer) -> Response:
 
 # -- other endpoints ----------------------------------------------------------------------------
 @cache
-def _openapi_document() -> dict[str, Any]:
-    return spec.openapi_document()  # spec's bundled document, copied once; never changed here
+def _openapi_document(paths: tuple[str, ...]) -> dict[str, Any]:
+    """spec's bundled document with the call at each of ``paths`` (D21: the mock answers it at every
+    protocol path), built once per set of paths and never changed afterwards."""
+    document = spec.openapi_document()
+    ((canonical, item),) = document["paths"].items()
+    served = {}
+    for path in paths:
+        operation = dict(item["post"])
+        if path != canonical:  # operation ids are unique in a document
+            operation["operationId"] += "At" + "".join(part.title() for part in re.split(r"\W+", path))
+        served[path] = {**item, "post": operation}
+    return {**document, "paths": served}
 
 
 def openapi() -> Response:
-    """The OpenAPI document, its ``servers`` naming the URL the request reached the mock at, so that a
-    tool reading it calls this mock wherever it listens."""
+    """The OpenAPI document of this mock: the call at every path it answers it at, ``servers`` naming
+    the URL the request reached the mock at, so that a tool reading it calls this mock wherever it
+    listens."""
     here = {"url": served_from(), "description": "the mock server this document came from"}
-    document = {**_openapi_document(), "servers": [here]}
+    document = {**_openapi_document(runtime().paths), "servers": [here]}
     return Response(orjson.dumps(document), 200, content_type=answers.JSON)
 
 
@@ -80,10 +95,20 @@ def served_from() -> str:
 
 
 def health() -> Response:
+    """200 ``ok``; 503 ``state-unavailable`` (with the reason) while the Redis the state lives in does not
+    answer, when every request that needs it answers 503 too: a load balancer can take the mock out."""
     rt = runtime()
     counted = rt.counters.totals()
+    engine: Engine = current_app.extensions[admin.EXTENSION]
+    try:
+        engine.store.ping()
+        problem = None
+    except StateUnavailable as error:
+        problem = str(error)
     body = {
-        "status": "ok",
+        "status": "ok" if problem is None else "state-unavailable",
+        "state": engine.store.kind,
+        "state-reachable": problem is None,
         "any-user": rt.directory.any_user,
         "status-mapping": rt.mapping,
         "seed": rt.generator.seed,
@@ -92,7 +117,10 @@ def health() -> Response:
         "self-check-failures": counted["self_check_failures"],
         "counted-across": counted.across,
     }
-    return Response(orjson.dumps(body), 200, content_type=answers.JSON)
+    if problem is None:
+        return Response(orjson.dumps(body), 200, content_type=answers.JSON)
+    headers = {"Retry-After": str(admin.RETRY_AFTER_SECONDS)}
+    return Response(orjson.dumps({**body, "error": problem}), 503, headers, content_type=answers.JSON)
 
 
 def catalog_page() -> Response:
@@ -125,8 +153,10 @@ def http_error(error: HTTPException) -> Response:
 
 
 def unreadable_body(error: UnreadableBody) -> Response:
-    """A body the server could not decode (a broken chunked encoding): 400, answered as any HTTP error."""
-    return http_error(BadRequest(f"the body could not be read ({error})"))
+    """A body the server could not decode (a broken chunked encoding: 400) or that stopped arriving (408),
+    answered as any HTTP error."""
+    refusal = RequestTimeout if error.status == RequestTimeout.code else BadRequest
+    return http_error(refusal(f"the body could not be read ({error})"))
 
 
 def internal_error(error: Exception) -> Response:
@@ -142,7 +172,12 @@ def _log(response: Response) -> Response:
     entry = g.get("mock_entry")
     started = g.get("mock_started", time.perf_counter())
     if entry is None:
-        line = {"method": request.method, "path": request.path, "status": response.status_code}
+        line = {
+            "time": datetime.now(UTC).isoformat(timespec="milliseconds"),  # as records.entry stamps it
+            "method": request.method,
+            "path": request.path,
+            "status": response.status_code,
+        }
         line["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)
     else:
         line = records.log_line(entry, started)

@@ -2,13 +2,15 @@
 
 Resolution follows spec/DECISIONS.md D11/D12: a username needs a token (140 without); a known user
 with a wrong token gets 145; an unknown username 144; an unknown rfid, evco-id or token 140. In
-any-user mode every identifier not in the directory is a user with its own generated history.
+any-user mode every identifier not in the directory that has its type's form (``PLAUSIBLE``, D13) is a
+user with its own generated history; one that could not exist is unknown as in the directory mode.
 Magic values (mockserver.identity.magic) come first in every mode.
 """
 
 from __future__ import annotations
 
 import hmac
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +27,16 @@ from mockserver.scenarios import catalog
 # A directory user's identifiers: every identifier-type but "token", whose identifier is the user's
 # token (D11) and so comes from the user's ``token``.
 DIRECTORY_TYPES = tuple(kind for kind in spec.IDENTIFIER_TYPES if kind != "token")
+
+# D13: the form an identifier needs for any-user mode to invent its user (ASCII only: "²".isdigit()).
+PLAUSIBLE: Mapping[str, re.Pattern[str]] = {
+    "username": re.compile(
+        r"[A-Za-z0-9._%+-]+(@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*)?", re.ASCII
+    ),  # e-mail or handle
+    "rfid": re.compile(r"[0-9A-Fa-f]+", re.ASCII),  # a card's UID in hex
+    "evco-id": re.compile(r"[A-Za-z0-9]+([*-][A-Za-z0-9]+)*", re.ASCII),  # DE*8PS*156456730*9, DE-8PS-...
+    "token": re.compile(r"[A-Za-z0-9._~+/=-]+", re.ASCII),  # hex, base64 or URL-safe
+}
 
 
 @dataclass(frozen=True)
@@ -87,7 +99,8 @@ class Directory:
             why = f"magic value {found.value!r}"
             return Resolution(found.outcome.code, anonymous_key, found.outcome.variant, why=why)
         user = self.find(identifier_type, identifier)
-        return _RULES[identifier_type](self, user, token, anonymous_key)
+        invent = self.any_user and PLAUSIBLE[identifier_type].fullmatch(identifier) is not None
+        return _RULES[identifier_type](invent, user, token, anonymous_key)
 
 
 def _success(user: User | None, anonymous_key: str) -> Resolution:
@@ -100,11 +113,11 @@ def _token_matches(user: User, token: str) -> bool:
     return user.token is not None and hmac.compare_digest(user.token.encode(), token.encode())
 
 
-def _by_username(directory: Directory, user: User | None, token: str | None, key: str) -> Resolution:
+def _by_username(invent: bool, user: User | None, token: str | None, key: str) -> Resolution:
     if token is None:
         return Resolution(140, key, why="username without a token")
     if user is None:
-        if directory.any_user:
+        if invent:
             return _success(None, key)
         return Resolution(144, key, why="unknown username")
     if not _token_matches(user, token):
@@ -112,9 +125,9 @@ def _by_username(directory: Directory, user: User | None, token: str | None, key
     return _success(user, key)
 
 
-def _by_card(directory: Directory, user: User | None, token: str | None, key: str) -> Resolution:
+def _by_card(invent: bool, user: User | None, token: str | None, key: str) -> Resolution:
     if user is None:
-        if directory.any_user:
+        if invent:
             return _success(None, key)
         return Resolution(140, key, why="unknown identifier")
     if token is not None and user.token is not None and not _token_matches(user, token):
@@ -122,16 +135,17 @@ def _by_card(directory: Directory, user: User | None, token: str | None, key: st
     return _success(user, key)
 
 
-def _by_token(directory: Directory, user: User | None, token: str | None, key: str) -> Resolution:
+def _by_token(invent: bool, user: User | None, token: str | None, key: str) -> Resolution:
     del token  # D11: with identifier-type "token" the identifier is the token; the field is ignored.
     if user is None:
-        if directory.any_user:
+        if invent:
             return _success(None, key)
         return Resolution(140, key, why="unknown token")
     return _success(user, key)
 
 
-_RULES: dict[str, Callable[[Directory, User | None, str | None, str], Resolution]] = {
+# Each rule: (may any-user mode invent this user, the directory's user, the token, the anonymous key).
+_RULES: dict[str, Callable[[bool, User | None, str | None, str], Resolution]] = {
     "username": _by_username,
     "rfid": _by_card,
     "evco-id": _by_card,
@@ -146,7 +160,9 @@ def load(path: str | Path | None, any_user: bool) -> Directory:
     source = Path(path)
     try:
         data = yaml.safe_load(source.read_text("utf-8"))
-    except (OSError, yaml.YAMLError) as error:
+    except OSError as error:
+        raise ConfigError(f"{source}: cannot read users file: {error.strerror or error}") from error
+    except yaml.YAMLError as error:
         raise ConfigError(f"{source}: cannot read users file: {error}") from error
     if not isinstance(data, dict) or not isinstance(data.get("users"), list):
         raise ConfigError(f"{source}: expected a mapping with a 'users' list")

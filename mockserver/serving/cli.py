@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import errno
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -19,7 +20,7 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from mockserver import settings
 from mockserver.data import clock
@@ -33,6 +34,7 @@ from mockserver.serving.startup import bracket
 from mockserver.settings import Setting, SettingError
 
 _TRUE = {"1", "true", "yes", "on"}
+_INTEGER = re.compile(r"[+-]?[0-9]+")
 _FALSE = {"0", "false", "no", "off", ""}
 
 
@@ -47,10 +49,7 @@ def _from_env(flag: Setting, env: Mapping[str, str]) -> Any:
     if text is None:
         return flag.default
     if flag.kind == "int":
-        try:
-            return int(text)
-        except ValueError:
-            raise SettingError(flag, f"{text!r} is not an integer", command_line=True) from None
+        return _integer(flag)(text)
     if flag.kind == "bool":
         lowered = text.strip().lower()
         if lowered not in _TRUE | _FALSE:
@@ -62,9 +61,27 @@ def _from_env(flag: Setting, env: Mapping[str, str]) -> Any:
     return text
 
 
+def _integer(flag: Setting) -> Callable[[str], int]:
+    """An integer in ASCII digits (``int`` also takes "١٢" and "1_000"), else a refusal naming ``flag``.
+    A SettingError is not one argparse catches: it reaches ``main`` as it is."""
+
+    def parse(text: str) -> int:
+        if not _INTEGER.fullmatch(text.strip()):
+            raise SettingError(flag, f"{text!r} is not an integer (ASCII digits)", command_line=True)
+        return int(text)
+
+    return parse
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        """One line instead of the whole usage: what was wrong, and where the flags are listed."""
+        raise ConfigError(f"{message} (python -m mockserver --help lists every flag)")
+
+
 def parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     """The argument parser, with defaults taken from ``env``."""
-    out = argparse.ArgumentParser(
+    out = _Parser(
         prog="python -m mockserver",
         description="Mock server for the OIOI user-get-recent-sessions call. "
         "Every flag can also be set by the environment variable shown.",
@@ -79,7 +96,7 @@ def parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
             out.add_argument(name, action="append", default=None, metavar=str(flag.flag).upper(), help=text)
             out.set_defaults(**{_dest(flag) + "_env": default})
         else:
-            kind = int if flag.kind == "int" else str
+            kind = _integer(flag) if flag.kind == "int" else str
             out.add_argument(name, type=kind, default=default, choices=flag.choices, help=text)
     return out
 
@@ -109,7 +126,10 @@ def options(argv: Sequence[str] | None, env: Mapping[str, str]) -> Options:
         problem = None if flag.key is not None else flag.refusal(args[_dest(flag)])
         if problem is not None:
             raise SettingError(flag, problem, command_line=True)
-    users.load(merged["MOCK_USERS_FILE"], bool(merged["MOCK_ANY_USER"]))
+    try:
+        users.load(merged["MOCK_USERS_FILE"], bool(merged["MOCK_ANY_USER"]))
+    except ConfigError as error:
+        raise SettingError(settings.setting("MOCK_USERS_FILE"), str(error), command_line=True) from None
     scenario_files.load(merged["MOCK_SCENARIO_FILES"])  # a bad file stops the start here, not in each worker
     workers = args["workers"] or automatic_workers(merged["MOCK_STATE"])
     admin = _admin(args["host"], config, bool(args["admin_open"]))

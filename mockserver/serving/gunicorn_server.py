@@ -3,7 +3,8 @@
 Why gevent (docs/performance.md, "Which server"): every connection is a greenlet, not a thread, so
 clients that send nothing, dribble their head or never finish their body hold a greenlet each and
 nobody else waits for them (gthread's 16 threads were all taken by 16 such clients); a client that has
-not sent its whole request head within ``KEEPALIVE_SECONDS`` is closed; latency and slow-dribble
+not sent its whole request head within ``KEEPALIVE_SECONDS`` is closed, and one whose body stops
+arriving for ``BODY_SECONDS`` is answered 408; latency and slow-dribble
 scenarios sleep cooperatively, without a thread each; and the client socket is in the environ, so
 ``reset`` and ``empty-response`` work. The worker is monkey-patched by gunicorn when it starts (socket,
 threading, time, ...): redis-py and the request log's flusher run on it unchanged.
@@ -49,6 +50,7 @@ WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 GRACEFUL_SECONDS = 5  # after SIGTERM, how long the master waits for its workers before it kills them
 CUT_AFTER_SECONDS = GRACEFUL_SECONDS - 1  # when a stopping worker cuts what is still in flight
 KEEPALIVE_SECONDS = 5  # an idle keep-alive connection, or a request head not complete by then, is closed
+BODY_SECONDS = 10  # a body that stops arriving for this long is answered 408 and its connection closed
 
 
 class Worker(GeventWorker):  # type: ignore[misc]
@@ -69,7 +71,14 @@ class Worker(GeventWorker):  # type: ignore[misc]
             super().patch()
 
     def handle_request(self, listener_name: Any, req: Any, sock: Any, addr: Any) -> Any:
-        handled = super().handle_request(listener_name, req, sock, addr)
+        # Every read and write of this request gives up after a pause of BODY_SECONDS: a client that
+        # never finishes its body (or never reads its answer) does not hold its greenlet for ever.
+        # Sleeps of the latency scenarios are not socket operations: they are not cut.
+        sock.settimeout(BODY_SECONDS)
+        try:
+            handled = super().handle_request(listener_name, req, sock, addr)
+        finally:
+            sock.settimeout(None)  # between requests, the keep-alive wait bounds the connection
         gevent.sleep(0)  # the other connections that are ready go first
         return handled
 

@@ -18,6 +18,7 @@ import http.client
 import os
 import selectors
 import shlex
+import signal
 import socket
 import ssl
 import subprocess
@@ -81,7 +82,8 @@ Ready = Callable[[ServerProcess], bool]
 
 
 def answers_health(server: ServerProcess) -> bool:
-    """The mock answers ``GET /__mock/health`` with 200 (its banner comes before its workers boot).
+    """The mock answers ``GET /__mock/health`` (its banner comes before its workers boot): 200, or 503
+    while its Redis does not answer, which a mock started before its Redis rightly says.
 
     Over HTTPS too, without checking the certificate: this asks whether the process it started is
     ready, not whether a client would trust it.
@@ -96,7 +98,7 @@ def answers_health(server: ServerProcess) -> bool:
         connection = http.client.HTTPConnection(server.host, server.port, timeout=2)
     try:
         connection.request("GET", HEALTH_PATH)
-        return connection.getresponse().status == 200
+        return connection.getresponse().status in {200, 503}
     except (OSError, http.client.HTTPException):
         return False
     finally:
@@ -149,8 +151,9 @@ def start(
     polled until true (None: the banner is enough). ``timeout`` bounds both together; a server that
     exits or misses it raises ServerDidNotStart with its stderr. stderr goes to ``stderr`` when given
     (the file is the caller's and stays) or else to a temporary file, removed at the end. On the way
-    out the process gets SIGTERM, then SIGKILL after ``grace`` seconds. ``new_session`` starts it in
-    a session of its own, out of reach of the terminal's Ctrl-C.
+    out the process gets SIGTERM, then SIGKILL after ``grace`` seconds, and whatever is left of its
+    process group (a worker its server did not stop) is killed. It runs in a process group of its own
+    (out of reach of the terminal's Ctrl-C); ``new_session``, in a session of its own as well.
     """
     deadline = time.monotonic() + timeout
     stderr_path = stderr if stderr is not None else _temporary_file()
@@ -164,6 +167,7 @@ def start(
                 stdout=subprocess.PIPE,
                 stderr=sink,
                 start_new_session=new_session,
+                process_group=None if new_session else 0,  # a group of its own: its workers stop with it
             )
     except BaseException:
         if stderr is None:
@@ -183,7 +187,7 @@ def start(
             launch.wait_ready(running, ready)
         yield running
     finally:
-        stop(process, grace)
+        stop(process, grace, group=True)
         _close_stdout(process, drain, grace)
         if stderr is None:
             stderr_path.unlink(missing_ok=True)
@@ -219,16 +223,22 @@ def start_mock(
         yield running
 
 
-def stop(process: subprocess.Popen[Any], grace: float = 15.0) -> None:
-    """End ``process``: SIGTERM, then SIGKILL if it is still running after ``grace`` seconds; reap it."""
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=grace)
+def stop(process: subprocess.Popen[Any], grace: float = 15.0, group: bool = False) -> None:
+    """End ``process``: SIGTERM, then SIGKILL if it is still running after ``grace`` seconds; reap it.
+
+    ``group``: the process leads a process group of its own (``start`` makes it so); whatever is left of
+    that group once it has ended (a worker its server did not stop) is killed too, not left running.
+    """
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=grace)
+    if group:
+        with contextlib.suppress(ProcessLookupError):  # nothing left: the usual case
+            os.killpg(process.pid, signal.SIGKILL)
 
 
 def _temporary_file() -> Path:

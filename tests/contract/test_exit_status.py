@@ -23,6 +23,7 @@ def assert_reports_say_why(run: Run, said: str, target: str | None = None) -> No
     assert (run.report["target"], run.report["exit_code"]) == (target, 2)
     assert said in run.report["reason"], run.report
     assert run.report["reason"] in run.stderr
+    assert run.stdout.rstrip().splitlines()[-1] == "RESULT: CANNOT JUDGE (exit 2)", run.explain()
     assert run.junit is not None, run.explain()
     suite = ET.fromstring(run.junit)
     assert (suite.get("tests"), suite.get("errors"), suite.get("failures")) == ("1", "1", "0")
@@ -86,14 +87,15 @@ def test_bad_options_exit_2(args: list[str], said: str, tmp_path: Path) -> None:
     assert run.code == 2, run.explain()
     assert "bad options" in run.stderr
     assert said in run.stderr
-    assert_reports_say_why(run, said)
+    given = args[args.index("--base-url") + 1] if "--base-url" in args else None
+    assert_reports_say_why(run, said, target=given)  # the target as given, though the options were refused
 
 
 def test_a_remote_target_without_credentials_is_refused_before_any_request(tmp_path: Path) -> None:
     url = "http://staging.invalid"  # never resolves: any request would report it unreachable
     run = run_suite(tmp_path, "--base-url", url, *FAST)
     assert run.code == 2, run.explain()
-    assert_reports_say_why(run, f"no credentials given for {url}")
+    assert_reports_say_why(run, f"no credentials given for {url}", target=url)
     assert "CONTRACT_API_KEY" in run.stderr
     assert "unreachable" not in run.stderr
 
@@ -146,10 +148,10 @@ def test_every_option_reads_the_environment(reference: str, tmp_path: Path) -> N
     assert run.code == 2, run.explain()
 
 
-def test_max_time_stops_the_run_and_says_so(reference: str, tmp_path: Path) -> None:
+def test_max_time_stops_the_run_and_says_it_could_not_judge(reference: str, tmp_path: Path) -> None:
     run = run_suite(tmp_path, *ada_args(reference), "--rate-limit", "50", "--max-time", "1")
-    assert run.code == 0, run.explain()
+    assert run.code == 2, run.explain()  # no violation seen, but not every case was sent: not a pass
     assert run.report is not None
     assert run.report["incomplete"]
     assert run.report["requests"] <= 52
-    assert "INCOMPLETE" in run.stdout
+    assert "INCOMPLETE" in run.stdout and "RESULT: INCOMPLETE (exit 2)" in run.stdout

@@ -17,7 +17,7 @@ from contract_tests.config import Config
 from contract_tests.html_report import cannot_judge_page, page
 from contract_tests.model import Failure, Remark
 from contract_tests.runner import CheckResult, Report
-from tests.browser import MISSING, chromium
+from tests.browser import chromium, needs_chromium
 from tests.contract.conftest import ada_args, reference_server, run_suite
 
 HOSTILE = '<script>document.title="owned"</script><img src=x onerror="alert(1)">"\'&'
@@ -109,7 +109,7 @@ def _words(text: str) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(MISSING, reason="chromium is not installed")
+@needs_chromium
 def test_a_failing_run_s_page_renders_the_failed_check_in_a_browser(browser: Any, tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
 

@@ -9,15 +9,14 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
 
-from tests.contract.conftest import ROOT
+from tests.contract.conftest import ROOT, http_server
 from tests.servers.reference import API_KEY, USERS
 
 pytestmark = [
@@ -125,15 +124,8 @@ class _Recorder(BaseHTTPRequestHandler):
 def proxy() -> Iterator[tuple[str, list[dict[str, str]]]]:
     """A recording HTTP proxy on loopback: every request for a remote target the suite makes."""
     seen: list[dict[str, str]] = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), type("Recorder", (_Recorder,), {"seen": seen}))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", seen
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with http_server(type("Recorder", (_Recorder,), {"seen": seen})) as url:
+        yield url, seen
 
 
 @pytest.mark.parametrize("assignment", ["CONTRACT_BASE_URL", "BASE_URL"])

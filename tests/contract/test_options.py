@@ -122,3 +122,21 @@ def test_every_option_and_its_variable_is_documented_on_the_ci_page() -> None:
     for option in OPTIONS:
         assert f"`{option.flag}`" in page, option.flag
         assert f"`{option.env}`" in page, option.env
+
+
+@pytest.mark.parametrize(
+    ("option", "text", "said"),
+    [
+        ("--seed", "abc", "'abc': not an integer (ASCII digits)"),
+        ("--seed", "١٢", "'١٢': not an integer"),  # int() takes other scripts' digits
+        ("--max-examples", "1_000", "'1_000': not an integer"),  # and underscores
+        ("--retries", "-1", "'-1': must be at least 0"),
+        ("--max-time", "²", "'²': not a number"),  # "²".isdigit() is True
+        ("--timeout", "nan", "'nan': not a number"),
+        ("--rate-limit", "-1", "'-1': must be a number >= 0"),
+    ],
+)
+def test_numbers_are_ascii_and_refused_by_name(option: str, text: str, said: str) -> None:
+    with pytest.raises(CannotJudge) as refused:
+        config_from(["--base-url", LOOPBACK[0], option, text], {})
+    assert str(refused.value).startswith(f"bad options: {option}: ") and said in str(refused.value)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import ClassVar
 
 import pytest
@@ -17,6 +16,7 @@ from contract_tests.errors import OutOfTime
 from contract_tests.model import Request
 from contract_tests.transport import Client, curl, redact, retry_after
 from mockserver.serving.process import free_port
+from tests.contract.conftest import http_server
 
 
 class _Scripted(BaseHTTPRequestHandler):
@@ -48,16 +48,8 @@ class _Scripted(BaseHTTPRequestHandler):
 @pytest.fixture
 def scripted() -> Iterator[tuple[str, list[tuple[int, dict[str, str], float]]]]:
     script: ClassVar[list[tuple[int, dict[str, str], float]]] = []
-    handler = type("Handler", (_Scripted,), {"script": script})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/api/v4/request", script
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with http_server(type("Handler", (_Scripted,), {"script": script})) as url:
+        yield f"{url}/api/v4/request", script
 
 
 def _client(**overrides: float) -> Client:
@@ -237,17 +229,11 @@ class _Recorder(BaseHTTPRequestHandler):
 
 
 def test_a_chunked_request_carries_no_content_length_and_the_same_body() -> None:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with http_server(_Recorder) as base:
         client = Client(rate_limit=0, timeout=5, retries=0, deadline=time.monotonic() + 30)
-        url = f"http://127.0.0.1:{server.server_port}/api/v4/request"
+        url = f"{base}/api/v4/request"
         for chunked in (True, False):
             client.send(Request("POST", url, {"Content-Type": "application/json"}, b'{"a": 1}', chunked))
-    finally:
-        server.shutdown()
-        server.server_close()
     (chunked_headers, chunked_body), (plain_headers, plain_body) = _Recorder.seen[-2:]
     assert chunked_body == plain_body == b'{"a": 1}'
     assert "Content-Length" not in chunked_headers and chunked_headers["Transfer-Encoding"] == "chunked"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from openapi_spec_validator import validate as validate_openapi
 from werkzeug.test import TestResponse
 
 import spec
@@ -65,3 +66,18 @@ def server() -> Iterator[Running]:
     """A real ``python -m mockserver`` process (gunicorn) on a free port, with a pinned clock."""
     with start_mock(["--now", NOW, "--self-check", "--log-format", "off"]) as running:
         yield running
+
+
+def assert_the_call_at_every_path(served: dict[str, Any], paths: Sequence[str]) -> None:
+    """``served`` is spec's document with the one call at each of ``paths`` (D21), and valid OpenAPI."""
+    document = spec.openapi_document()
+    ((canonical, item),) = document.pop("paths").items()
+    del document["servers"]
+    assert {k: v for k, v in served.items() if k not in {"paths", "servers"}} == document
+    assert list(served["paths"]) == list(paths)
+    for path in paths:
+        operation = served["paths"][path]["post"]
+        assert {**operation, "operationId": item["post"]["operationId"]} == item["post"]
+    assert len({served["paths"][path]["post"]["operationId"] for path in paths}) == len(paths)
+    assert served["paths"][canonical] == item
+    validate_openapi({**served, "servers": [{"url": "http://localhost"}]})

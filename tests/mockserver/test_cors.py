@@ -19,7 +19,7 @@ import requests
 import spec
 from mockserver.http.cors import ALLOWED_HEADERS
 from mockserver.serving.process import ServerProcess, start, start_mock
-from tests.browser import MISSING, chromium
+from tests.browser import chromium, needs_chromium
 
 from .conftest import DEMO, KEY
 
@@ -181,7 +181,7 @@ def _outcome(browser: Any, url: str) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(MISSING, reason="chromium is not installed")
+@needs_chromium
 def test_a_page_from_another_origin_reads_sessions_and_is_refused_when_not_allowed(
     browser: Any, page: str
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -13,6 +14,8 @@ from mockserver import create_app
 from mockserver.errors import ConfigError, StateUnavailable
 from mockserver.scenarios.selector import NoScripts, RequestContext
 from mockserver.scenarios.state import ScriptStep
+from mockserver.settings import PROTOCOL_PATHS
+from tests.mockserver.conftest import assert_the_call_at_every_path
 
 from .conftest import DEMO, KEY, NOW
 
@@ -201,9 +204,16 @@ def test_the_protocol_endpoint_has_its_own_catch_all() -> None:
 def test_openapi_and_health(client: Any) -> None:
     served = client.get("/openapi.json").get_json()
     assert served.pop("servers")[0]["url"] == "http://localhost"
-    assert served == {k: v for k, v in spec.openapi_document().items() if k != "servers"}
+    assert_the_call_at_every_path(served, PROTOCOL_PATHS)
     health = client.get("/__mock/health").get_json()
     assert health["status"] == "ok" and health["internal-errors"] == 0
+
+
+def test_openapi_names_every_path_the_call_is_answered_at() -> None:
+    app = create_app({"MOCK_LOG_FORMAT": "off", "MOCK_PATHS": ["/oioi/request"]})
+    assert_the_call_at_every_path(
+        app.test_client().get("/openapi.json").get_json(), [*PROTOCOL_PATHS, "/oioi/request"]
+    )
 
 
 @pytest.mark.parametrize("fmt", ["json", "text"])
@@ -221,6 +231,19 @@ def test_one_log_line_per_request(fmt: str) -> None:
         assert first["identifier-type"] == "username" and first["duration_ms"] >= 0
     else:
         assert "result=144" in lines[1] and "identifier-type=rfid" in lines[1]
+
+
+def test_every_log_line_has_the_time_a_protocol_line_has() -> None:
+    stream = io.StringIO()
+    app = create_app({"MOCK_LOG_FORMAT": "json", "MOCK_LOG_STREAM": stream, "MOCK_NOW": NOW})
+    _post(app, DEMO)
+    app.test_client().get("/__mock/health")
+    app.test_client().get("/no/such/path")
+    app.extensions["mock.runtime"].log.flush()
+    lines = [orjson.loads(line) for line in stream.getvalue().splitlines()]
+    assert [line["path"] for line in lines] == ["/api/v4/request", "/__mock/health", "/no/such/path"]
+    for line in lines:
+        assert datetime.fromisoformat(line["time"]).tzinfo is not None, line
 
 
 def test_self_check_logs_violations() -> None:

@@ -19,6 +19,7 @@ import spec
 from mockserver import create_app
 from mockserver.data.countries import COUNTRIES
 from mockserver.data.generation import OPTIONAL_FIELDS, VARIANTS, Generator
+from mockserver.identity.users import PLAUSIBLE
 
 from .conftest import KEY
 
@@ -78,10 +79,42 @@ def test_any_user_http_sample_is_valid_and_repeats() -> None:
         request = {"json": {spec.CALL: {"user": user}}, "headers": KEY}
         response = client.post("/api/v4/request", **request)
         body = orjson.loads(response.data)
+        assert client.post("/api/v4/request", **request).data == response.data
+        if PLAUSIBLE[kind].fullmatch(user["identifier"]) is None:  # D13: a user that could not exist
+            assert body["result"]["code"] == (144 if kind == "username" else 140), (user, body)
+            continue
         assert response.status_code == 200
         assert body["result"]["code"] == 0, (user, body)
         assert valid(body) == []
-        assert client.post("/api/v4/request", **request).data == response.data
+
+
+@pytest.mark.parametrize(
+    ("kind", "identifier", "invented"),
+    [
+        ("username", "ada@example.org", True),
+        ("username", "ada.lovelace", True),
+        ("username", "ünïcødé@example.org", False),
+        ("username", "   ", False),
+        ("username", "' OR '1'='1", False),
+        ("username", "../../etc/passwd", False),
+        ("rfid", "04A1B2C3D4E5F6", True),
+        ("rfid", "04A1B2C3D4E5F²", False),  # "²".isdigit() is True
+        ("rfid", "a\u0000b", False),
+        ("evco-id", "DE*8PS*156456730*9", True),
+        ("evco-id", "DE-8PS-156456730-9", True),
+        ("evco-id", "DE**8PS", False),
+        ("evco-id", "\u202eresu", False),
+        ("token", "0f1e2d3c4b5a69788796a5b4c3d2e1f0", True),
+        ("token", "dG9rZW4=", True),
+        ("token", "🔌⚡🚗", False),
+    ],
+)
+def test_any_user_invents_only_identifiers_of_their_form(kind: str, identifier: str, invented: bool) -> None:
+    app = create_app({"MOCK_LOG_FORMAT": "off", "MOCK_ANY_USER": True, "MOCK_USERS_FILE": None})
+    user = {"identifier-type": kind, "identifier": identifier, "token": "0f1e2d3c"}
+    code = app.test_client().post("/api/v4/request", json={spec.CALL: {"user": user}}, headers=KEY).json
+    assert code is not None
+    assert (code["result"]["code"] == 0) is invented, code
 
 
 @pytest.fixture(scope="module")

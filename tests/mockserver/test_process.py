@@ -192,6 +192,23 @@ def test_a_process_that_ignores_sigterm_is_killed_after_the_grace_period(tmp_pat
     assert log.exists()  # the caller's file stays
 
 
+def test_a_worker_its_server_leaves_behind_is_stopped_with_it(tmp_path: Path) -> None:
+    """A server that exits on SIGTERM without stopping its worker: the worker does not outlive the run."""
+    careless = (
+        "import subprocess, sys\n"
+        f"worker = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)'])\n"
+        f"open({str(tmp_path / 'worker')!r}, 'w').write(str(worker.pid))\n"
+    ) + textwrap.dedent(LISTENS)
+    with start(python(careless)) as tiny:
+        worker = int((tmp_path / "worker").read_text())
+        assert not ended(worker)
+    assert tiny.process.returncode == -signal.SIGTERM
+    deadline = time.monotonic() + 10  # SIGKILL is delivered at once; init reaps the orphan soon after
+    while not ended(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert ended(worker)
+
+
 def test_free_port_gives_a_port_that_can_be_bound() -> None:
     port = process.free_port()
     with socket.socket() as sock:

@@ -215,7 +215,7 @@ def test_sigterm_answers_short_requests_and_cuts_long_ones_within_the_bound() ->
         short = pool.submit(post_with_scenario, mock, "latency-fixed; ms=1500")
         long = pool.submit(post_with_scenario, mock, "latency-fixed; ms=30000")
         dribble = pool.submit(post_with_scenario, mock, "slow-dribble; chunks=2; ms=30000")
-        time.sleep(0.7)  # all three in flight: asleep in their threads
+        time.sleep(0.7)  # all three in flight, each asleep in its own greenlet
         stopped = time.monotonic()
         mock.process.send_signal(signal.SIGTERM)
         code = mock.process.wait(timeout=GRACEFUL_SECONDS + 10)

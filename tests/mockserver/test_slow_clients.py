@@ -21,6 +21,7 @@ import orjson
 import pytest
 
 import spec
+from mockserver.serving.gunicorn_server import BODY_SECONDS
 from mockserver.serving.process import ServerProcess, start_mock
 
 from .conftest import DEMO
@@ -151,3 +152,22 @@ def test_a_normal_request_is_answered_while_100_latency_scenarios_sleep() -> Non
         _a_valid_success(answered(mock))
         for future in asleep:
             _a_valid_success(future.result(timeout=ANSWER_SECONDS + 5))
+
+
+@pytest.mark.parametrize("path", ["/api/v4/request", "/__mock/scenarios/script"])
+def test_a_body_that_stops_arriving_is_answered_408_and_its_connection_closed(path: str) -> None:
+    """On the default server an unfinished body holds its greenlet for BODY_SECONDS of silence, not for
+    ever: the client is told, in JSON, what happened, and the connection is closed."""
+    opening = OPENINGS["never finishes its body"].replace(b"/api/v4/request", path.encode())
+    with (
+        _mock("gunicorn") as mock,
+        socket.create_connection(mock.host_port, timeout=BODY_SECONDS + 20) as sock,
+    ):
+        sock.sendall(opening)
+        received = b""
+        while chunk := sock.recv(65536):  # until the server closes the connection
+            received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408 "), received
+    said = orjson.loads(body)
+    assert "the rest of the body did not arrive in time" in said["error"], said

@@ -33,7 +33,7 @@ def run(args: list[str]) -> subprocess.CompletedProcess[str]:
         ("foo://x", "use 'memory' or a Redis URL"),
         ("redis://127.0.0.1:notaport/0", "Port could not be cast to integer"),
         ("redis://127.0.0.1:6379/notadb", "the path is the database number"),
-        ("redis://127.0.0.1:6379/0?colour=blue", "an unknown query parameter"),
+        ("redis://127.0.0.1:6379/0?colour=blue", "unknown query parameter 'colour' (a Redis URL takes"),
         ("unix://", "give the socket's path"),
     ],
 )
@@ -59,6 +59,9 @@ def test_a_redis_that_does_not_answer_yet_is_one_warning_and_the_mock_starts() -
         assert lines[0].startswith(f"mockserver: warning: {NAMED}: state backend {later.url} unavailable")
         assert mock.admin("GET", "/state").json()["reachable"] is False
         assert mock.call("0A01").status_code == 503
+        down = mock.admin("GET", "/health")
+        assert (down.status_code, down.headers["Retry-After"]) == (503, "1")  # a load balancer takes it out
+        assert down.json()["status"] == "state-unavailable" and down.json()["state-reachable"] is False
         later.start()  # it comes up: the mock uses it without a restart
         try:
             deadline = time.monotonic() + 15
@@ -66,5 +69,7 @@ def test_a_redis_that_does_not_answer_yet_is_one_warning_and_the_mock_starts() -
                 time.sleep(0.1)
             assert mock.call("0A03").status_code == 200
             assert mock.admin("GET", "/requests?identifier=0A03").json()["count"] == 1
+            up = mock.admin("GET", "/health").json()
+            assert (up["status"], up["state"], up["state-reachable"]) == ("ok", "redis", True)
         finally:
             later.stop()

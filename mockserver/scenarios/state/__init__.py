@@ -14,7 +14,7 @@ Public API:
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from redis.connection import Connection, parse_url
 
@@ -77,8 +77,13 @@ def check_url(url: str | None) -> None:
         connection(**options)  # builds the connection without opening it
     except ValueError as error:
         raise BadStateUrl(f"{shown!r}: {error}") from None
-    except TypeError as error:  # a query parameter the connection does not take
-        raise BadStateUrl(f"{shown!r}: an unknown query parameter ({error})") from None
+    except TypeError as error:  # a query parameter the connection does not take: name it, not redis-py
+        given = list(parse_qs(parts.query))
+        unknown = [name for name in given if f"'{name}'" in str(error)] or given
+        raise BadStateUrl(
+            f"{shown!r}: unknown query parameter {', '.join(map(repr, unknown))} "
+            "(a Redis URL takes redis-py's connection options, e.g. socket_timeout, health_check_interval)"
+        ) from None
 
 
 def make_store(
