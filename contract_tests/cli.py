@@ -70,6 +70,12 @@ def _positive(text: str) -> float:
     return value
 
 
+def _file(text: str) -> str:
+    if not os.path.isfile(text) or not os.access(text, os.R_OK):
+        raise ValueError("no readable file there")
+    return text
+
+
 def _url(text: str) -> str:
     parts = urlsplit(text)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
@@ -130,6 +136,12 @@ OPTIONS: list[Option] = [
     Option("--max-time", _positive, "overall time limit in seconds; the run stops sending after it"),
     Option("--rate-limit", _non_negative, "requests per second at most (0: no limit)"),
     Option("--timeout", _positive, "seconds to wait for one answer"),
+    Option(
+        "--ca-cert",
+        _file,
+        "an https target's CA certificate file (PEM), e.g. the one the mock's --tls-self-signed prints "
+        "(default: the system's CAs, or the file REQUESTS_CA_BUNDLE names)",
+    ),
     Option(
         "--concurrency",
         _positive_int,

@@ -57,6 +57,7 @@ class Config:
     max_time: float = 300.0
     rate_limit: float = 20.0  # requests per second; 0 = unlimited
     timeout: float = 10.0  # seconds per request
+    ca_cert: str | None = None  # an https target's CA file (None: the system's, or REQUESTS_CA_BUNDLE)
     retries: int = 3  # per request, on 429/503 (honouring Retry-After) and dropped connections
     concurrency: int = 4  # requests in flight at once when the two users' are interleaved (D42)
     latency_budget: float | None = None  # milliseconds; the known-good answers' p95 above it fails (D43)

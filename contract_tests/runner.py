@@ -223,7 +223,10 @@ def concurrently(judge: Judge, sent: list[Case]) -> int:
 def run(config: Config) -> Report:
     """Judge the target; raises CannotJudge when it cannot (exit status 2)."""
     started = time.monotonic()
-    client = Client(config.rate_limit, config.timeout, config.retries, started + config.max_time)
+    deadline = started + config.max_time
+    client = Client(
+        config.rate_limit, config.timeout, config.retries, deadline, verify=config.ca_cert or True
+    )
     judge = Judge(config, client)
     report = judge.report
     try:

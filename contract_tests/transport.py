@@ -51,6 +51,8 @@ class Client:
     timeout: float
     retries: int
     deadline: float
+    # True: the system's CAs, or the bundle REQUESTS_CA_BUNDLE names; a path: that CA file (--ca-cert)
+    verify: bool | str = True
     sent: int = 0
     _next_slot: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -97,6 +99,7 @@ class Client:
                 data=iter([request.body]) if request.chunked else request.body,
                 timeout=timeout,
                 allow_redirects=False,
+                verify=self.verify,  # per request: a session's own would give way to REQUESTS_CA_BUNDLE
             )
             body = answer.content
         except requests.Timeout as exc:
@@ -150,6 +153,10 @@ _REASONS: tuple[tuple[type[BaseException], str, str | None], ...] = (
     (TimeoutError, "timed out", None),
 )
 
+_HINTS: dict[type[BaseException], str] = {
+    ssl.SSLCertVerificationError: "; a CA of your own: give its file with --ca-cert (or REQUESTS_CA_BUNDLE)"
+}
+
 
 def _causes(exc: BaseException) -> list[BaseException]:
     """``exc`` and every exception it wraps: urllib3's ``reason``, its arguments, cause and context."""
@@ -172,7 +179,8 @@ def _reason(exc: BaseException) -> str:
         for cause in causes:
             if isinstance(cause, kind):
                 detail = getattr(cause, attribute, None) if attribute else None
-                return f"{words} ({detail})" if detail else words
+                hint = _HINTS.get(kind, "")
+                return (f"{words} ({detail})" if detail else words) + hint
     for cause in causes:
         if isinstance(cause, OSError) and cause.strerror:
             return cause.strerror

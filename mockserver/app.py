@@ -9,6 +9,8 @@ from flask import Flask
 
 from mockserver import settings
 from mockserver.http import admin, dashboard, routes
+from mockserver.http.admin_token import AdminToken
+from mockserver.http.cors import Cors, WsgiApp
 from mockserver.http.endpoint import ProtocolEndpoint
 from mockserver.http.runtime import Runtime
 from mockserver.http.session_prefix import SessionPrefix
@@ -24,6 +26,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     routes.init_app(app)
     admin.init_app(app)  # the scenario engine: its selector, scenario files and the admin API
     dashboard.init_app(app)  # /__mock/ui: a page that uses the admin API
-    endpoint = ProtocolEndpoint(app, app.wsgi_app)
-    app.wsgi_app = SessionPrefix(endpoint)  # type: ignore[method-assign]
+    wsgi_app: WsgiApp = ProtocolEndpoint(app, app.wsgi_app)
+    log = app.extensions["mock.runtime"].log
+    if app.config["MOCK_ADMIN_TOKEN"] is not None:  # the admin API needs the token (http/admin_token.py)
+        wsgi_app = AdminToken(wsgi_app, app.config["MOCK_ADMIN_TOKEN"], log)
+    wsgi_app = SessionPrefix(wsgi_app)  # /sessions/<id>/...: the path without it, in that session
+    if app.config["MOCK_CORS"]:  # outermost: every refusal is readable by a page too
+        wsgi_app = Cors(wsgi_app, settings.cors_origins(app.config["MOCK_CORS_ORIGINS"]), log)
+    app.wsgi_app = wsgi_app  # type: ignore[method-assign,assignment]
     return app

@@ -24,6 +24,7 @@ PROTOCOL_PATHS = ("/api/v4/request", "/api/v3/request")
 LOG_FORMATS = ("json", "text", "off")
 ENV_PREFIX = "MOCKSERVER_"
 MEMORY_STATE = "memory"
+ADMIN_TOKEN_LEAST = 8  # characters of an admin token at least (a generated one has 43)
 Refusal = Callable[[Any], str | None]  # why a value is unusable, or None when it is fine
 
 
@@ -103,6 +104,32 @@ def _api_keys(value: Any) -> str | None:
     return None
 
 
+def _origins(value: Any) -> str | None:
+    if isinstance(value, str) or not isinstance(value, list | tuple):
+        return f"{value!r}: give a list of origins"
+    for origin in cors_origins(value):
+        scheme, _, rest = origin.partition("://")
+        bad = scheme not in ("http", "https") or not rest or "/" in rest or not rest.isascii()
+        if origin != "*" and bad:
+            return f"{origin!r} is not an origin: give scheme://host[:port] (https://app.example.com) or *"
+    return None
+
+
+def cors_origins(value: Any) -> list[str]:
+    """The origins of a ``MOCK_CORS_ORIGINS`` list, each entry split at commas (``--cors-origin a,b``)."""
+    return [part.strip() for entry in value for part in str(entry).split(",") if part.strip()]
+
+
+def _admin_token(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value or not value.isascii() or not value.isprintable():
+        return "give a non-empty token of printable ASCII characters (it travels in an HTTP header)"
+    if value != value.strip() or len(value) < ADMIN_TOKEN_LEAST:
+        return f"give a token of at least {ADMIN_TOKEN_LEAST} characters, without spaces at its ends"
+    return None
+
+
 def _extra_paths(value: Any) -> str | None:
     if isinstance(value, str) or not isinstance(value, list | tuple):
         return f"{value!r}: give a list of paths"
@@ -149,6 +176,48 @@ SETTINGS: tuple[Setting, ...] = (
         [DEMO_API_KEY],
         env="MOCKSERVER_API_KEYS",
         refuse=_api_keys,
+    ),
+    Setting(
+        "admin-token",
+        "MOCK_ADMIN_TOKEN",
+        "token the admin API under /__mock asks for, sent as 'Authorization: Bearer <TOKEN>' or "
+        "'X-Mock-Admin-Token: <TOKEN>' (default: none on loopback; generated and printed in the banner "
+        "when --host is beyond loopback)",
+        refuse=_admin_token,
+    ),
+    Setting(
+        "admin-open",
+        None,
+        "listen beyond loopback with the admin API open to anyone who reaches the port (no token)",
+        "bool",
+        False,
+    ),
+    Setting(
+        "cors",
+        "MOCK_CORS",
+        "answer browsers' cross-origin requests (CORS) on every path (--no-cors: send no CORS headers)",
+        "bool",
+        True,
+    ),
+    Setting(
+        "cors-origin",
+        "MOCK_CORS_ORIGINS",
+        "an origin browsers may call the mock from, e.g. https://app.example.com (repeatable or "
+        "comma-separated; default: any)",
+        "list",
+        [],
+        env="MOCKSERVER_CORS_ORIGINS",
+        refuse=_origins,
+    ),
+    Setting("tls-cert", None, "serve HTTPS with this certificate file (PEM; with --tls-key)"),
+    Setting("tls-key", None, "the private key file (PEM) of --tls-cert"),
+    Setting(
+        "tls-self-signed",
+        None,
+        "serve HTTPS with a certificate for the addresses the mock listens on, from a CA made at start "
+        "(the banner says where its file is, for curl --cacert or a phone to trust)",
+        "bool",
+        False,
     ),
     Setting(
         "any-user",

@@ -50,9 +50,16 @@ def demo_user(directory: Directory) -> dict[str, str]:
     return {"identifier-type": "rfid", "identifier": "04A2B3C4D5E6F7"}
 
 
-def curl(base: str, key: str, user: dict[str, str], headers: dict[str, str] | None = None) -> str:
+def curl(
+    base: str,
+    key: str,
+    user: dict[str, str],
+    headers: dict[str, str] | None = None,
+    options: list[str] | None = None,
+) -> str:
+    """A curl command for the call (``options``: curl's own, such as ``--cacert FILE``)."""
     body = orjson.dumps({spec.CALL: {"user": user}}).decode()
-    parts = ["curl", "-sS", f"{base}/api/v4/request", "-H", f"Authorization: key={key}"]
+    parts = ["curl", "-sS", *(options or []), f"{base}/api/v4/request", "-H", f"Authorization: key={key}"]
     parts += ["-H", "Content-Type: application/json"]
     for name, value in (headers or {}).items():
         parts += ["-H", f"{name}: {value}"]

@@ -20,6 +20,7 @@ import orjson
 import spec
 from mockserver.answers import Answer
 from mockserver.errors import Rejected
+from mockserver.identity.auth import PREFIX as KEY_PREFIX
 from mockserver.identity.auth import REDACTED
 from mockserver.identity.parsing import CACHED_BODY_BYTES, Call
 from mockserver.scenarios.selector import RequestContext
@@ -29,14 +30,31 @@ if TYPE_CHECKING:
 
 LOGGED = ("time", "method", "path", "call", "identifier-type", "result", "status", "scenario", "session")
 _BODY_HEADERS = {"CONTENT_TYPE": "Content-Type", "CONTENT_LENGTH": "Content-Length"}
-# Headers that carry credentials: the journal and the log keep that they were sent, never their value.
-SECRET_HEADERS = {"Authorization": REDACTED, "Proxy-Authorization": "<redacted>", "Cookie": "<redacted>"}
+SECRET = "<redacted>"
+
+
+def _scheme_kept(value: str) -> str:
+    """An Authorization value redacted, its scheme kept: ``key=<redacted>``, ``Bearer <redacted>``."""
+    if value.strip().startswith(KEY_PREFIX):
+        return REDACTED
+    scheme = value.strip().split(" ", 1)[0]
+    return f"{scheme} {SECRET}" if " " in value.strip() and scheme.isascii() and scheme.isalpha() else SECRET
+
+
+# Headers that carry credentials (the partner's API key, the admin token, a proxy's or a browser's):
+# the journal keeps that they were sent, and how, never their value.
+SECRET_HEADERS: dict[str, Callable[[str], str]] = {
+    "Authorization": _scheme_kept,
+    "Proxy-Authorization": _scheme_kept,
+    "Cookie": lambda _: SECRET,
+    "X-Mock-Admin-Token": lambda _: SECRET,
+}
 _SHADOWED = {"HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"}
 # The user's token in a body: the journal keeps that one was sent, never its value.
 _TOKEN = b'"token"'
 _TOKEN_STRING = re.compile(rb'"token"\s*:\s*("[^"\\]*(?:\\.[^"\\]*)*")')
 _TOKEN_NOT_A_STRING = re.compile(rb'"token"\s*:\s*[\[{]')
-TOKEN_REDACTED = "<redacted>"
+TOKEN_REDACTED = SECRET
 _REDACTED_JSON = orjson.dumps(TOKEN_REDACTED)
 
 
@@ -52,7 +70,8 @@ def headers_of(environ: Mapping[str, Any]) -> dict[str, str]:
                 names[key] = name
         if name is None or (key in _BODY_HEADERS and not value):
             continue
-        out[name] = SECRET_HEADERS.get(name, value)
+        hide = SECRET_HEADERS.get(name)
+        out[name] = value if hide is None else hide(value)
     return out
 
 

@@ -12,20 +12,24 @@ import argparse
 import errno
 import os
 import re
+import secrets
 import shutil
 import socket
 import sys
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, NoReturn
 
 from mockserver import settings
 from mockserver.data import clock
 from mockserver.errors import ConfigError
+from mockserver.http import docs
 from mockserver.identity import users
 from mockserver.scenarios import scenario_files, state
-from mockserver.serving.options import Options
+from mockserver.serving import tls
+from mockserver.serving.options import Options, Tls
 from mockserver.serving.startup import bracket
 from mockserver.settings import Setting, SettingError
 
@@ -144,8 +148,45 @@ def options(argv: Sequence[str] | None, env: Mapping[str, str]) -> Options:
         raise SettingError(settings.setting("MOCK_USERS_FILE"), str(error), command_line=True) from None
     scenario_files.load(merged["MOCK_SCENARIO_FILES"])  # a bad file stops the start here, not in each worker
     workers = args["workers"] or automatic_workers(merged["MOCK_STATE"])
+    admin = _admin(args["host"], config, bool(args["admin_open"]))
     chosen = (args["host"], args["port"], workers, args["threads"], config, args["server"])
-    return Options(*chosen, connections=args["connections"])
+    return Options(
+        *chosen,
+        connections=args["connections"],
+        tls=_tls(args["tls_cert"], args["tls_key"], bool(args["tls_self_signed"])),
+        tls_self_signed=bool(args["tls_self_signed"]),
+        admin=admin,
+    )
+
+
+def _admin(host: str, config: dict[str, Any], admin_open: bool) -> str:
+    """How the admin API is guarded: "token" (given), "generated" (made here, into ``config``, before any
+    worker starts: every worker shares it), "open" (loopback without a token) or "opted-out"
+    (``--admin-open``)."""
+    if config.get("MOCK_ADMIN_TOKEN") is not None:
+        if admin_open:
+            problem = "give either --admin-open or {other}, not both"
+            raise SettingError(_flag("admin-open"), problem, True, settings.setting("MOCK_ADMIN_TOKEN"))
+        return "token"
+    if admin_open:
+        return "opted-out"
+    if docs.is_loopback(host):
+        return "open"
+    config["MOCK_ADMIN_TOKEN"] = secrets.token_urlsafe(32)
+    return "generated"
+
+
+def _tls(cert: str | None, key: str | None, self_signed: bool) -> Tls | None:
+    """The certificate and key given, checked; None without (or with --tls-self-signed, made later)."""
+    if cert is None and key is None:
+        return None
+    if self_signed:
+        raise SettingError(_flag("tls-self-signed"), "give either it or --tls-cert and --tls-key", True)
+    problem = tls.problem(cert, key)
+    if problem is not None:
+        raise SettingError(_flag(problem[0]), problem[1], command_line=True)
+    assert cert is not None and key is not None
+    return Tls(cert, key)
 
 
 def _check_clock(now: str | None) -> None:
@@ -223,18 +264,28 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         named = settings.setting("MOCK_STATE").named(command_line=True)
         warning = f"{named}: {down}; starting anyway (requests that need it answer 503 until it answers)"
         print(f"mockserver: warning: {warning}", file=sys.stderr)
+    if chosen.admin == "opted-out":
+        where = f"{bracket(chosen.host)}:{chosen.port}"
+        warning = f"the admin API (scripts, journal, state) is open to anyone who reaches {where}"
+        print(f"mockserver: warning: --admin-open: {warning}", file=sys.stderr)
     return serve(chosen)
 
 
 def serve(chosen: Options) -> int:
-    """Run the chosen server with a run directory its workers share (``MOCK_RUN_DIR``: /__mock/health's
-    counts of every worker, with memory state), removed when the server stops."""
-    if not settings.is_memory(chosen.config.get("MOCK_STATE")):
+    """Run the chosen server with a run directory (removed when the server stops) for what its workers
+    share: /__mock/health's counts of every worker with memory state (``MOCK_RUN_DIR``), and the CA and
+    certificate ``--tls-self-signed`` makes."""
+    memory = settings.is_memory(chosen.config.get("MOCK_STATE"))
+    if not (memory or chosen.tls_self_signed):
         return SERVERS[chosen.server](chosen)
     run = tempfile.mkdtemp(prefix="mockserver-run-")
     server = os.getpid()
     try:
-        return SERVERS[chosen.server](replace(chosen, config={**chosen.config, "MOCK_RUN_DIR": run}))
+        if memory:
+            chosen = replace(chosen, config={**chosen.config, "MOCK_RUN_DIR": run})
+        if chosen.tls_self_signed:
+            chosen = replace(chosen, tls=tls.self_signed(Path(run), chosen.host))
+        return SERVERS[chosen.server](chosen)
     finally:
         if os.getpid() == server:  # a gunicorn worker leaves through this frame too: it must not remove it
             shutil.rmtree(run, ignore_errors=True)

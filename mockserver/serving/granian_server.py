@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -61,7 +62,7 @@ class WithoutProcessEnvironment:
 def run(chosen: Options) -> int:
     try:
         from granian import Granian
-        from granian.constants import Interfaces
+        from granian.constants import Interfaces, SSLProtocols
         from granian.log import LogLevels
     except ModuleNotFoundError:
         print("mockserver: --server granian needs granian: pip install granian", file=sys.stderr)
@@ -69,6 +70,10 @@ def run(chosen: Options) -> int:
     port = chosen.port or free_port(chosen.host)  # granian cannot report a port chosen by the system
     os.environ[CONFIG_ENV] = orjson.dumps(chosen.config).decode()
     banner(chosen, chosen.host, port, "granian")
+    tls = chosen.tls
+    https: dict[str, Any] = {}
+    if tls is not None:  # TLS 1.2 at least, as gunicorn (granian's own default, 1.3, shuts out older phones)
+        https = {"ssl_cert": Path(tls.cert), "ssl_key": Path(tls.key), "ssl_protocol_min": SSLProtocols.tls12}
     server = Granian(
         f"{__name__}:app",
         address=chosen.host,
@@ -78,6 +83,7 @@ def run(chosen: Options) -> int:
         blocking_threads=chosen.threads,
         factory=True,
         log_level=LogLevels.warning,
+        **https,
     )
     server.serve()
     return 0

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import ssl
 import sys
 import threading
 import time
@@ -82,6 +83,11 @@ class Worker(GeventWorker):  # type: ignore[misc]
         return handled
 
     def run(self) -> None:
+        if self.cfg.is_ssl:
+            # A client that does not trust the certificate (curl without --cacert, a phone before its
+            # CA is installed) ends its handshake, and gevent would print the traceback of each one.
+            hub = gevent.get_hub()
+            hub.NOT_ERROR = (*hub.NOT_ERROR, ssl.SSLError, ConnectionError)
         try:
             super().run()
         except SystemExit as stop:  # a quick stop (SIGINT, SIGQUIT) ends the run this way
@@ -348,6 +354,9 @@ class MockApplication(BaseApplication):  # type: ignore[misc]
         self.cfg.set("worker_class", MockWorker)
         self.cfg.set("proc_name", "mockserver")
         self.cfg.set("when_ready", self._banner)
+        if chosen.tls is not None:
+            self.cfg.set("certfile", chosen.tls.cert)
+            self.cfg.set("keyfile", chosen.tls.key)
 
     def load(self) -> Flask:
         config = {**self.chosen.config, "MOCK_LOG_STREAM": OffLoopStream(sys.stderr)}

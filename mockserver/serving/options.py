@@ -9,6 +9,15 @@ from mockserver import settings
 
 
 @dataclass(frozen=True)
+class Tls:
+    """The certificate chain and key a server serves HTTPS with; ``ca``: the CA made for it, if any."""
+
+    cert: str
+    key: str
+    ca: str | None = None
+
+
+@dataclass(frozen=True)
 class Options:
     host: str
     port: int
@@ -17,3 +26,6 @@ class Options:
     config: dict[str, Any]
     server: str = "gunicorn"
     connections: int = next(each.default for each in settings.FLAGS if each.flag == "connections")
+    tls: Tls | None = None  # HTTPS with these files (--tls-cert, --tls-key; made at start: --tls-self-signed)
+    tls_self_signed: bool = False  # make a CA and a certificate at start (serving.tls)
+    admin: str = "open"  # the admin API: "open", "opted-out", "token" (given), "generated" (in the banner)

@@ -6,8 +6,9 @@ the same kind of line (the benchmark's baseline): the server binds port 0 and pr
 waits until the server is ready (``answers_health`` for the mock, ``accepts_connections`` for any
 server), keeps stderr in a file for failure messages, and stops the process on the way out: SIGTERM,
 then SIGKILL after a grace period. ``start_mock`` is ``start`` with the mock's command line and
-readiness. The standard library only: the health page is asked with ``http.client``, to which no proxy
-setting of the environment applies (a local process is never reached through a proxy).
+readiness. The standard library only: the health page is asked with ``http.client`` (over HTTPS when
+the banner's URL says so), to which no proxy setting of the environment applies (a local process is
+never reached through a proxy).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import selectors
 import shlex
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -64,7 +66,8 @@ class ServerProcess:
 
     @property
     def port(self) -> int:
-        return urlsplit(self.base).port or 80
+        parts = urlsplit(self.base)
+        return parts.port or (443 if parts.scheme == "https" else 80)
 
     @property
     def host_port(self) -> tuple[str, int]:
@@ -80,8 +83,19 @@ Ready = Callable[[ServerProcess], bool]
 
 def answers_health(server: ServerProcess) -> bool:
     """The mock answers ``GET /__mock/health`` (its banner comes before its workers boot): 200, or 503
-    while its Redis does not answer, which a mock started before its Redis rightly says."""
-    connection = http.client.HTTPConnection(server.host, server.port, timeout=2)
+    while its Redis does not answer, which a mock started before its Redis rightly says.
+
+    Over HTTPS too, without checking the certificate: this asks whether the process it started is
+    ready, not whether a client would trust it.
+    """
+    connection: http.client.HTTPConnection
+    if urlsplit(server.base).scheme == "https":
+        unchecked = ssl.create_default_context()
+        unchecked.check_hostname = False
+        unchecked.verify_mode = ssl.CERT_NONE
+        connection = http.client.HTTPSConnection(server.host, server.port, timeout=2, context=unchecked)
+    else:
+        connection = http.client.HTTPConnection(server.host, server.port, timeout=2)
     try:
         connection.request("GET", HEALTH_PATH)
         return connection.getresponse().status in {200, 503}

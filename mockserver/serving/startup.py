@@ -49,7 +49,7 @@ def _warm(generator: Generator) -> None:
     gc.freeze()
 
 
-LISTENING = re.compile(r"listening on (?P<bound>http://[^\s,]+)(?:, locally (?P<local>http://[^\s,]+))?")
+LISTENING = re.compile(r"listening on (?P<bound>https?://[^\s,]+)(?:, locally (?P<local>https?://[^\s,]+))?")
 LAST_LABEL = "try:"  # the label of the banner's last line, the curl command
 # Documentation addresses (RFC 5737, RFC 3849): a UDP socket connected to one shows the address this
 # machine would send from; connecting a UDP socket only picks a route, it sends nothing.
@@ -58,9 +58,10 @@ RESOLVE_SECONDS = 1.0  # the longest the banner waits for this machine's host na
 
 
 def banner(chosen: Options, host: str, port: int, server: str) -> None:
-    """The start-up lines: where, with which key and user, and a curl command to try."""
-    bound = f"http://{bracket(host)}:{port}"
-    base = base_url(host, port)
+    """The start-up lines: where, with which key and user, the admin token, HTTPS's CA, a curl command."""
+    scheme = "https" if chosen.tls is not None else "http"
+    bound = f"{scheme}://{bracket(host)}:{port}"
+    base = base_url(host, port, scheme)
     config = chosen.config
     key = config["MOCK_API_KEYS"][0]
     any_user = bool(config.get("MOCK_ANY_USER"))
@@ -69,7 +70,7 @@ def banner(chosen: Options, host: str, port: int, server: str) -> None:
     per_worker = f"threads {chosen.threads}" if server == "granian" else f"connections {chosen.connections}"
     size = f"{server}, workers {chosen.workers}, {per_worker}"
     lines = [listening("mockserver", bound, size, local=base)]
-    network = network_urls(host, port)
+    network = network_urls(host, port, scheme)
     if network is not None:
         found = "    ".join(network) or "none found (no address but loopback)"
         lines.append(f"  network:    {found}")
@@ -80,13 +81,41 @@ def banner(chosen: Options, host: str, port: int, server: str) -> None:
             "  API key:    the app's own, forwarded to the upstream",
         ]
     else:
-        lines.append(f"  API key:    {key}    (send 'Authorization: key={key}')")
+        lines.append(f"  API key:    {shown_api_key(key)}    (send 'Authorization: key=<API key>')")
+    lines.append(f"  admin:      {admin_line(chosen)}")
+    if chosen.tls is not None and chosen.tls.ca is not None:
+        lines.append(
+            f"  CA file:    {chosen.tls.ca}    (trust it: curl --cacert FILE, or install it on a phone)"
+        )
+    cacert = ["--cacert", chosen.tls.ca] if chosen.tls is not None and chosen.tls.ca is not None else []
     lines += [
         "  demo user:  " + ", ".join(f"{k} {v}" for k, v in demo.items()),
         f"  catalogue:  {base}/__mock/catalog    spec: {base}/openapi.json",
-        f"  try:        {docs.curl(base, docs.shown_key(key, network is None), demo)}",  # LAST_LABEL
-    ]
+        f"  try:        {docs.curl(base, docs.shown_key(key, network is None), demo, options=cacert)}",
+    ]  # LAST_LABEL: the last line
     print("\n".join(lines), flush=True)
+
+
+def shown_api_key(key: str) -> str:
+    """The API key as the banner shows it: the demo key as it is; a key of your own masked (the banner
+    may end up in a terminal's scrollback, a CI log or a screen share)."""
+    if key == settings.DEMO_API_KEY:
+        return key
+    return f"{'*' * 8} (your own key, {len(key)} characters)"
+
+
+def admin_line(chosen: Options) -> str:
+    """How the admin API under /__mock is guarded: a generated token is printed (nobody else knows it);
+    a token given is not."""
+    how = "send 'Authorization: Bearer <token>' or 'X-Mock-Admin-Token: <token>'"
+    if chosen.admin == "generated":
+        token = chosen.config["MOCK_ADMIN_TOKEN"]
+        return f"token {token}    (generated for this run; {how}; set your own with --admin-token)"
+    if chosen.admin == "token":
+        return f"token given by --admin-token (MOCKSERVER_ADMIN_TOKEN); {how}"
+    if chosen.admin == "opted-out":
+        return "OPEN to anyone who reaches the port (--admin-open)"
+    return "open (loopback only; --admin-token TOKEN to require one)"
 
 
 def listening(name: str, base: str, detail: str = "", local: str | None = None) -> str:
@@ -109,10 +138,10 @@ def banner_complete(text: str) -> bool:
     return any(line.lstrip().startswith(LAST_LABEL) for line in text.splitlines())
 
 
-def base_url(host: str, port: int) -> str:
+def base_url(host: str, port: int, scheme: str = "http") -> str:
     """The URL a client uses for a server bound to ``host``: a wildcard address shows as 127.0.0.1."""
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    return f"http://{bracket(shown)}:{port}"
+    return f"{scheme}://{bracket(shown)}:{port}"
 
 
 def bracket(host: str) -> str:
@@ -120,7 +149,7 @@ def bracket(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def network_urls(host: str, port: int) -> list[str] | None:
+def network_urls(host: str, port: int, scheme: str = "http") -> list[str] | None:
     """The URLs other devices on the network (a phone on the same Wi-Fi) use for a server bound to
     ``host``; None when it is bound to loopback, which nothing else can reach.
 
@@ -130,13 +159,15 @@ def network_urls(host: str, port: int) -> list[str] | None:
     try:
         address = ipaddress.ip_address(host)
     except ValueError:  # a host name (granian is given the --host text as it is)
-        return None if host == "localhost" else [f"http://{host}:{port}"]
+        return None if host == "localhost" else [f"{scheme}://{host}:{port}"]
     if address.is_loopback:
         return None
     if not address.is_unspecified:
-        return [f"http://{bracket(host)}:{port}"]
+        return [f"{scheme}://{bracket(host)}:{port}"]
     families = [socket.AF_INET] if address.version == 4 else [socket.AF_INET, socket.AF_INET6]
-    return [f"http://{bracket(found)}:{port}" for family in families for found in interface_addresses(family)]
+    return [
+        f"{scheme}://{bracket(found)}:{port}" for family in families for found in interface_addresses(family)
+    ]
 
 
 def interface_addresses(family: socket.AddressFamily) -> list[str]:

@@ -17,6 +17,7 @@ from mockserver.serving.process import free_port, mock_command
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios"
 FLAKY, EDGES = str(SCENARIOS / "flaky-backend.yaml"), str(SCENARIOS / "data-edge-cases.json")
+USERS = settings.DEFAULT_USERS_FILE  # a file that is no certificate
 
 
 def test_defaults() -> None:
@@ -36,6 +37,8 @@ def test_every_flag_maps_to_config() -> None:
         "--workers", "2", "--threads", "3", "--port", "0", "--upstream", "http://staging.example:8080/oioi",
         "--upstream-timeout", "2.5", "--upstream-strict", "--upstream-profile", "lenient", "--record", "rec",
         "--anonymise",
+        "--admin-token", "s3cret-admin",
+        "--no-cors", "--cors-origin", "https://a.example,https://b.example", "--cors-origin", "http://c.test:81",
     ]  # fmt: skip
     chosen = cli.options(argv, {})
     assert chosen.config == {
@@ -61,9 +64,47 @@ def test_every_flag_maps_to_config() -> None:
         "MOCK_UPSTREAM_PROFILE": "lenient",
         "MOCK_RECORD": "rec",
         "MOCK_ANONYMISE": True,
+        "MOCK_ADMIN_TOKEN": "s3cret-admin",
+        "MOCK_CORS": False,
+        "MOCK_CORS_ORIGINS": ["https://a.example,https://b.example", "http://c.test:81"],
     }
     assert (chosen.workers, chosen.threads, chosen.port) == (2, 3, 0)
+    assert settings.cors_origins(chosen.config["MOCK_CORS_ORIGINS"]) == [
+        "https://a.example",
+        "https://b.example",
+        "http://c.test:81",
+    ]
     assert cli.options(["--no-answer-cache"], {}).config["MOCK_ANSWER_CACHE"] is False
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "admin"),
+    [
+        ([], {}, "open"),
+        (["--host", "::1"], {}, "open"),
+        (["--host", "localhost"], {}, "open"),
+        (["--host", "127.0.0.2"], {}, "open"),
+        (["--host", "0.0.0.0"], {}, "generated"),
+        (["--host", "::"], {}, "generated"),
+        (["--host", "192.168.1.20"], {}, "generated"),
+        (["--host", "mock.example.internal"], {}, "generated"),
+        (["--host", "0.0.0.0", "--admin-open"], {}, "opted-out"),
+        ([], {"MOCKSERVER_ADMIN_OPEN": "yes"}, "opted-out"),
+        (["--host", "0.0.0.0", "--admin-token", "team-token-1"], {}, "token"),
+        (["--host", "0.0.0.0"], {"MOCKSERVER_ADMIN_TOKEN": "team-token-1"}, "token"),
+    ],
+)
+def test_beyond_loopback_the_admin_api_gets_a_token_unless_opted_out(
+    argv: list[str], env: dict[str, str], admin: str
+) -> None:
+    chosen = cli.options(argv, env)
+    assert chosen.admin == admin
+    token = chosen.config.get("MOCK_ADMIN_TOKEN")
+    if admin == "generated":
+        assert token is not None and len(token) >= 40
+        assert cli.options(argv, env).config["MOCK_ADMIN_TOKEN"] != token  # a new one each start
+    else:
+        assert token == ("team-token-1" if admin == "token" else None)
 
 
 def test_workers_are_automatic_unless_given() -> None:
@@ -164,6 +205,56 @@ def test_main_reports_config_errors(capsys: pytest.CaptureFixture[str]) -> None:
         (["--users", "/no/such/users.yaml"], {}, "--users (MOCKSERVER_USERS)", "/no/such/users.yaml: cannot"),
         ([], {"MOCKSERVER_ANY_USER": "maybe"}, "--any-user (MOCKSERVER_ANY_USER)", "'maybe': use one of"),
         ([], {"MOCKSERVER_STATUS_MAPPING": "rest"}, "--status-mapping (MOCKSERVER_STATUS_MAPPING)", "'rest'"),
+        (
+            ["--admin-token", "short"],
+            {},
+            "--admin-token (MOCKSERVER_ADMIN_TOKEN)",
+            "give a token of at least",
+        ),
+        (
+            [],
+            {"MOCKSERVER_ADMIN_TOKEN": "tab\tinside-it"},
+            "--admin-token (MOCKSERVER_ADMIN_TOKEN)",
+            "give a non-empty token of printable ASCII",
+        ),
+        (
+            ["--admin-token", "long-enough-token", "--admin-open"],
+            {},
+            "--admin-open (MOCKSERVER_ADMIN_OPEN)",
+            "give either --admin-open or --admin-token (MOCKSERVER_ADMIN_TOKEN), not both",
+        ),
+        (
+            ["--cors-origin", "https://app.example/path"],
+            {},
+            "--cors-origin (MOCKSERVER_CORS_ORIGINS)",
+            "'https://app.example/path' is not an origin",
+        ),
+        (
+            [],
+            {"MOCKSERVER_CORS_ORIGINS": "https://ok.example, app.example"},
+            "--cors-origin (MOCKSERVER_CORS_ORIGINS)",
+            "'app.example' is not an origin",
+        ),
+        (["--tls-cert", "/nonexistent.pem"], {}, "--tls-key (MOCKSERVER_TLS_KEY)", "give both --tls-cert"),
+        (["--tls-key", "/nonexistent.pem"], {}, "--tls-cert (MOCKSERVER_TLS_CERT)", "give both --tls-cert"),
+        (
+            ["--tls-cert", "/nonexistent.pem", "--tls-key", "/nonexistent-key.pem"],
+            {},
+            "--tls-cert (MOCKSERVER_TLS_CERT)",
+            "cannot read /nonexistent.pem: no such file, or not readable",
+        ),
+        (
+            ["--tls-cert", USERS, "--tls-key", USERS],
+            {},
+            "--tls-cert (MOCKSERVER_TLS_CERT)",
+            f"{USERS} and {USERS} are not a PEM certificate and its private key",
+        ),
+        (
+            ["--tls-cert", USERS, "--tls-key", USERS, "--tls-self-signed"],
+            {},
+            "--tls-self-signed (MOCKSERVER_TLS_SELF_SIGNED)",
+            "give either it or --tls-cert and --tls-key",
+        ),
         (
             ["--port", "70000"],
             {},

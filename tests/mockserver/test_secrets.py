@@ -1,8 +1,10 @@
-"""The API key and users' tokens stay out of what the mock prints, logs, journals and answers.
+"""The API key, the admin token and users' tokens stay out of what the mock prints, logs, journals and
+answers.
 
 Curl commands (the catalogue, GET /__mock/scenarios, the banner's last line) show the demo key only to a
-reader on this machine, otherwise a placeholder; logs (both formats), error bodies and the journal never
-hold a key or a token, whatever the request got wrong."""
+reader on this machine, otherwise a placeholder, and the banner masks a key of your own and never shows
+an admin token you gave; logs (both formats), error bodies and the journal never hold a key or a token,
+whatever the request got wrong."""
 
 from __future__ import annotations
 
@@ -24,6 +26,8 @@ from mockserver.serving.startup import banner
 KEY = "s3cret-partner-key-4711"
 TOKEN = "87d4e3085af04671834ebeb127df33bf"  # the demo user's (fixtures/users.yaml)
 USER = {"identifier-type": "username", "identifier": "demo@example.com"}
+ADMIN = "adm1n-t0ken-of-the-team"
+WRONG_ADMIN = "n0t-the-adm1n-t0ken"
 
 
 def _curl_lines(document: dict[str, object]) -> list[str]:
@@ -99,8 +103,15 @@ AS_IDENTIFIER = [
 
 @contextlib.contextmanager
 def _mock(log_format: str) -> Iterator[ServerProcess]:
-    with start_mock(["--api-key", KEY, "--log-format", log_format]) as server:
+    with start_mock(["--api-key", KEY, "--log-format", log_format, "--admin-token", ADMIN]) as server:
         yield server
+
+
+def test_the_banner_masks_a_key_of_your_own_and_never_shows_a_given_admin_token() -> None:
+    with _mock("off") as server:
+        assert KEY not in server.banner and ADMIN not in server.banner
+        (line,) = [line for line in server.banner.splitlines() if line.lstrip().startswith("API key:")]
+        assert f"(your own key, {len(KEY)} characters)" in line
 
 
 @pytest.mark.parametrize("log_format", ["json", "text"])
@@ -116,19 +127,37 @@ def test_no_key_or_token_in_error_bodies_logs_or_the_journal(log_format: str) ->
             server.base + "/api/v3/nowhere", data=token_call, headers=PROTOCOL
         ).text
         answers["a wrong method"] = http.get(server.base + "/api/v4/request", headers=PROTOCOL).text
+        bearer = {"Authorization": f"Bearer {ADMIN}"}
+        answers["a wrong path, the admin token sent"] = http.get(
+            server.base + "/nowhere", headers=bearer
+        ).text
         bad_script = orjson.dumps({"sequence": [{"scenario": "nope", "times": 0}]})
         answers["a bad script"] = http.post(
-            server.base + "/__mock/scenarios/script", data=bad_script, headers=PROTOCOL
+            server.base + "/__mock/scenarios/script",
+            data=bad_script,
+            headers={**PROTOCOL, "X-Mock-Admin-Token": ADMIN},
         ).text
-        journal = http.get(server.base + "/__mock/requests", headers={"X-Mock-Session": "fields"}).text
+        refused = []
+        for headers in ({}, {"Authorization": f"Bearer {WRONG_ADMIN}"}, {"X-Mock-Admin-Token": WRONG_ADMIN}):
+            refused.append(http.get(server.base + "/__mock/requests", headers=headers))
+            answers[f"the journal asked with {headers}"] = refused[-1].text
+        journal = http.get(
+            server.base + "/__mock/requests", headers={"X-Mock-Session": "fields", **bearer}
+        ).text
+        default = http.get(server.base + "/__mock/requests", headers=bearer).text
         stderr = server.stderr()
+    assert [answer.status_code for answer in refused] == [401, 401, 401]
     for name, answer in answers.items():
         assert KEY not in answer and TOKEN not in answer, (name, answer[:500])
+        assert ADMIN not in answer and WRONG_ADMIN not in answer, (name, answer[:500])
     assert orjson.loads(journal)["count"] == len(WRONG)
     assert KEY not in journal and TOKEN not in journal
     assert '"token":"<redacted>"' in journal.replace("\\", "").replace(" ", "")
+    assert orjson.loads(default)["requests"][0]["headers"]["Authorization"] == "Bearer <redacted>"
+    assert ADMIN not in default and KEY not in default and TOKEN not in default
     assert stderr.strip(), "the request log printed nothing"
-    assert KEY not in stderr and TOKEN not in stderr
+    for secret in (KEY, TOKEN, ADMIN, WRONG_ADMIN):
+        assert secret not in stderr
 
 
 def test_the_journal_keeps_that_a_token_was_sent() -> None:

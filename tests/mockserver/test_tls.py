@@ -1,0 +1,92 @@
+"""HTTPS through real servers and curl: a certificate given, or one made at start with its own CA.
+
+``--tls-self-signed`` prints where its CA file is; curl trusts the mock with ``--cacert`` and refuses
+it without (exit 60, "SSL certificate problem"), on both servers, over TLS 1.2 too. The server
+certificate names every address the mock listens on, and its private key is its owner's alone.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import shutil
+import stat
+import subprocess
+from pathlib import Path
+
+import orjson
+import pytest
+from cryptography import x509
+
+import spec
+from mockserver.serving import tls
+from mockserver.serving.process import ServerProcess, start_mock
+
+from .conftest import DEMO
+
+CURL = shutil.which("curl")
+CURL_UNTRUSTED = 60  # curl's exit status: the peer's certificate cannot be authenticated
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(CURL is None, reason="curl is not installed")]
+BODY = orjson.dumps({spec.CALL: {"user": DEMO}}).decode()
+
+
+def _curl(url: str, *options: str) -> subprocess.CompletedProcess[str]:
+    command = [str(CURL), "-sS", "--max-time", "20", *options, url + "/api/v4/request"]
+    command += ["-H", "Authorization: key=demo-key", "-H", "Content-Type: application/json", "-d", BODY]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+
+
+def _ca_file(server: ServerProcess) -> str:
+    found = re.search(r"CA file:\s+(\S+)", server.banner)
+    assert found is not None, server.banner
+    return found.group(1)
+
+
+def _trusted_and_refused(base: str, ca: str) -> None:
+    trusted = _curl(base, "--cacert", ca)
+    assert trusted.returncode == 0, trusted.stderr
+    assert '"result":{"code":0' in trusted.stdout.replace(" ", "")
+    refused = _curl(base)
+    assert refused.returncode == CURL_UNTRUSTED, (refused.returncode, refused.stderr)
+    assert "SSL certificate problem" in refused.stderr and refused.stdout == ""
+
+
+@pytest.mark.parametrize("server", ["gunicorn", "granian"])
+def test_a_self_signed_mock_is_trusted_with_its_ca_and_refused_without(server: str) -> None:
+    with start_mock(["--tls-self-signed", "--server", server]) as mock:
+        assert mock.base.startswith("https://127.0.0.1:")
+        ca = _ca_file(mock)
+        assert f"curl -sS --cacert {ca} https://" in mock.banner
+        _trusted_and_refused(mock.base, ca)
+        _trusted_and_refused(mock.base.replace("127.0.0.1", "localhost"), ca)
+        older = _curl(mock.base, "--cacert", ca, "--tls-max", "1.2")  # a phone without TLS 1.3
+        assert older.returncode == 0, older.stderr
+        key = Path(ca).parent / tls.KEY_FILE
+        assert stat.S_IMODE(key.stat().st_mode) == 0o600
+        assert "Traceback" not in mock.stderr()  # the refused handshakes are no errors of the mock
+    assert not Path(ca).exists()  # the run directory goes with the run
+
+
+def test_the_certificate_names_every_address_of_a_wildcard_bind() -> None:
+    with start_mock(["--tls-self-signed", "--host", "0.0.0.0", "--admin-open"]) as mock:
+        ca = _ca_file(mock)
+        _trusted_and_refused(mock.base, ca)  # through 127.0.0.1
+        pem = (Path(ca).parent / tls.CERT_FILE).read_bytes()
+        network = re.findall(r"https://([0-9.]+):", mock.banner.split("network:", 1)[1].splitlines()[0])
+    names = x509.load_pem_x509_certificate(pem).extensions.get_extension_for_class(
+        x509.SubjectAlternativeName
+    )
+    addresses = {str(address) for address in names.value.get_values_for_type(x509.IPAddress)}
+    assert {"127.0.0.1", "::1", *network} <= addresses
+    assert "localhost" in names.value.get_values_for_type(x509.DNSName)
+    assert not {address for address in addresses if ipaddress.ip_address(address).is_unspecified}
+
+
+@pytest.mark.parametrize("server", ["gunicorn", "granian"])
+def test_a_certificate_of_your_own_is_served(server: str, tmp_path: Path) -> None:
+    made = tls.self_signed(tmp_path, "127.0.0.1")  # as a team's own CA would make one
+    own = ["--tls-cert", made.cert, "--tls-key", made.key, "--server", server]
+    with start_mock(own) as mock:
+        assert mock.base.startswith("https://") and "CA file:" not in mock.banner
+        assert made.ca is not None
+        _trusted_and_refused(mock.base, made.ca)
