@@ -33,5 +33,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     wsgi_app = SessionPrefix(wsgi_app)  # /sessions/<id>/...: the path without it, in that session
     if app.config["MOCK_CORS"]:  # outermost: every refusal is readable by a page too
         wsgi_app = Cors(wsgi_app, settings.cors_origins(app.config["MOCK_CORS_ORIGINS"]), log)
-    app.wsgi_app = wsgi_app  # type: ignore[method-assign,assignment]
+    app.wsgi_app = wsgi_app  # type: ignore[method-assign]
     return app
