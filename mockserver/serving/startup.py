@@ -14,8 +14,9 @@ import ipaddress
 import re
 import socket
 import threading
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from mockserver import settings
 from mockserver.http import docs
@@ -81,7 +82,8 @@ def banner(chosen: Options, host: str, port: int, server: str) -> None:
             "  API key:    the app's own, forwarded to the upstream",
         ]
     else:
-        lines.append(f"  API key:    {shown_api_key(key)}    (send 'Authorization: key=<API key>')")
+        sent = key if key == settings.DEMO_API_KEY else "<API key>"
+        lines.append(f"  API key:    {shown_api_key(key)}    (send 'Authorization: key={sent}')")
     lines.append(f"  admin:      {admin_line(chosen)}")
     if chosen.tls is not None and chosen.tls.ca is not None:
         lines.append(
@@ -89,11 +91,30 @@ def banner(chosen: Options, host: str, port: int, server: str) -> None:
         )
     cacert = ["--cacert", chosen.tls.ca] if chosen.tls is not None and chosen.tls.ca is not None else []
     lines += [
+        f"  world:      {world(config)}",
         "  demo user:  " + ", ".join(f"{k} {v}" for k, v in demo.items()),
         f"  catalogue:  {base}/__mock/catalog    spec: {base}/openapi.json",
         f"  try:        {docs.curl(base, docs.shown_key(key, network is None), demo, options=cacert)}",
     ]  # LAST_LABEL: the last line
     print("\n".join(lines), flush=True)
+
+
+def world(config: Mapping[str, Any]) -> str:
+    """What makes the answers what they are: the seed, who is a user, the clock, the scenario files."""
+    users_file = config.get("MOCK_USERS_FILE", settings.DEFAULT_USERS_FILE)
+    who = f"users of {Path(users_file).name}" if users_file else "no users file"
+    if config.get("MOCK_ANY_USER"):
+        who += " and any identifier of its type's form (--any-user)"
+    now = config.get("MOCK_NOW")
+    files = [str(each) for each in config.get("MOCK_SCENARIO_FILES") or []]
+    return "; ".join(
+        [
+            f"seed {config.get('MOCK_SEED', settings.default('MOCK_SEED'))}",
+            who,
+            f"clock pinned at {now}" if now else "the real clock",
+            f"scenario files {', '.join(files)}" if files else "no scenario files",
+        ]
+    )
 
 
 def shown_api_key(key: str) -> str:

@@ -11,6 +11,7 @@ import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -36,6 +37,9 @@ def fetch_json(server: ServerProcess, path: str) -> Any:
         return orjson.loads(response.read())
     finally:
         connection.close()
+
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(
@@ -161,6 +165,27 @@ def test_a_mock_bound_to_every_address_says_so_and_lists_its_network_urls(server
                 parts = urlsplit(url)
                 assert parts.port == port and not ipaddress.ip_address(parts.hostname or "").is_loopback
         assert mock.banner.count(mock.base) >= 3  # catalogue, spec and curl use the local URL
+
+
+@pytest.mark.slow
+def test_the_banner_says_what_makes_the_answers() -> None:
+    flags = [
+        "--any-user",
+        "--seed",
+        "7",
+        "--now",
+        "2024-06-23T18:00:00+02:00",
+        "--scenarios",
+        "fixtures/scenarios",
+    ]
+    with start_mock([*flags, "--log-format", "off"], cwd=ROOT) as mock:
+        (line,) = [line.strip() for line in mock.banner.splitlines() if line.lstrip().startswith("world:")]
+    assert line == (
+        "world:      seed 7; users of users.yaml and any identifier of its type's form (--any-user); "
+        "clock pinned at 2024-06-23T18:00:00+02:00; scenario files fixtures/scenarios"
+    )
+    with start_mock(["--users", "", "--log-format", "off"]) as mock:
+        assert "world:      seed 0; no users file; the real clock; no scenario files" in mock.banner
 
 
 @pytest.mark.slow
