@@ -22,7 +22,6 @@ import requests
 from flask.testing import FlaskClient
 
 import spec
-from mockserver import settings
 from mockserver.http import dashboard
 from mockserver.serving.process import ServerProcess, start_mock
 from tests.browser import chromium, needs_chromium
@@ -444,9 +443,6 @@ def test_the_tabs_follow_the_keyboard(page: Page) -> None:
 
 
 @needs_chromium
-@pytest.mark.skipif(
-    not any(s.flag == "admin-token" for s in settings.SETTINGS), reason="the mock has no admin token"
-)
 def test_the_page_asks_for_the_admin_token_once_and_keeps_it_for_the_tab(tmp_path: Path) -> None:
     token = "page-token-1234567890"
     with (
