@@ -149,6 +149,10 @@ def _upstream(value: Any) -> str | None:
     parts = urlsplit(str(value))
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
         return f"{value!r}: give an http:// or https:// URL with a host (and optionally a base path)"
+    called = next((path for path in PROTOCOL_PATHS if parts.path.rstrip("/").endswith(path)), None)
+    if called is not None:  # the app's own path is appended: this would call .../api/v4/request/api/v4/request
+        base = str(value).rstrip("/")[: -len(called)] or "/"
+        return f"{value!r}: give the server's base URL ({base}); each request's own path ({called}) is appended"
     return None
 
 

@@ -34,6 +34,11 @@ def test_a_setting_is_named_by_its_key_or_by_its_flag_and_variable() -> None:
         ({"MOCK_UPSTREAM": "staging.example.com"}, "MOCK_UPSTREAM: 'staging.example.com': give an http://"),
         ({"MOCK_UPSTREAM": "ftp://staging"}, "MOCK_UPSTREAM: 'ftp://staging': give an http://"),
         ({"MOCK_UPSTREAM": "http://h/?x=1"}, "MOCK_UPSTREAM: 'http://h/?x=1': give an http://"),
+        (
+            {"MOCK_UPSTREAM": "https://staging.example/oioi/api/v3/request/"},
+            "MOCK_UPSTREAM: 'https://staging.example/oioi/api/v3/request/': give the server's base URL "
+            "(https://staging.example/oioi); each request's own path (/api/v3/request) is appended",
+        ),
         ({"MOCK_UPSTREAM_TIMEOUT": 0}, "MOCK_UPSTREAM_TIMEOUT: 0: give a number of seconds above 0"),
         ({"MOCK_UPSTREAM_TIMEOUT": True}, "MOCK_UPSTREAM_TIMEOUT: True: give a number of seconds"),
         ({"MOCK_UPSTREAM_PROFILE": "loose"}, "MOCK_UPSTREAM_PROFILE: 'loose': use one of strict, lenient"),
