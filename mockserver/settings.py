@@ -150,9 +150,10 @@ def _upstream(value: Any) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
         return f"{value!r}: give an http:// or https:// URL with a host (and optionally a base path)"
     called = next((path for path in PROTOCOL_PATHS if parts.path.rstrip("/").endswith(path)), None)
-    if called is not None:  # the app's own path is appended: this would call .../api/v4/request/api/v4/request
+    if called is not None:  # each request's path is appended: .../api/v4/request/api/v4/request
         base = str(value).rstrip("/")[: -len(called)] or "/"
-        return f"{value!r}: give the server's base URL ({base}); each request's own path ({called}) is appended"
+        appended = f"each request's own path ({called}) is appended"
+        return f"{value!r}: give the server's base URL ({base}); {appended}"
     return None
 
 
