@@ -40,6 +40,9 @@ HOP_BY_HOP = frozenset(
 )
 # The mock's own server writes these on every answer: the upstream's are not repeated.
 SERVER_OWN = frozenset({"date", "server"})
+# Who may read an answer in a browser is the mock's own policy (--cors, --cors-origin), not the upstream's:
+# a page calls the mock's origin, and the upstream's headers would stand beside the mock's, twice.
+CORS_PREFIX = "access-control-"
 OWN_HEADERS_PREFIX = "x-mock-"
 # Not passed on: the mock reads every answer (validation, data scenarios), so it asks for one without a
 # content coding (``Accept-Encoding: identity``) whatever the app accepts.
@@ -153,7 +156,10 @@ def as_answer(reply: Reply, timeout: float) -> Answer:
     kept = {
         name.title(): value
         for name, value in reply.headers.items()
-        if name not in HOP_BY_HOP and name not in SERVER_OWN and name != "content-type"
+        if name not in HOP_BY_HOP
+        and name not in SERVER_OWN
+        and name != "content-type"
+        and not name.startswith(CORS_PREFIX)
     }
     # the upstream's, not the mock's: --self-check leaves it alone (the proxy's validation judges it)
     return Answer(

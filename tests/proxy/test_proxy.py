@@ -344,7 +344,7 @@ def test_the_partner_key_goes_upstream(proxied: ServerProcess) -> None:
     assert post(proxied.base, envelope(ADA)).json()["result"]["code"] == 0
 
 
-def test_mock_headers_and_hop_by_hop_headers_are_not_forwarded() -> None:
+def test_mock_headers_and_hop_by_hop_headers_are_not_forwarded_nor_the_upstreams_cors() -> None:
     with start_mock(["--port", "0", "--log-format", "off"]) as upstream, proxy(upstream.base) as server:
         headers = {
             "Authorization": "key=demo-key",
@@ -358,8 +358,10 @@ def test_mock_headers_and_hop_by_hop_headers_are_not_forwarded() -> None:
             "identifier": "demo@example.com",
             "token": "87d4e3085af04671834ebeb127df33bf",
         }
-        got = post(server.base, envelope(user), headers)
+        got = post(server.base, envelope(user), {**headers, "Origin": "https://app.example"})
         assert got.status == 200
+        # the upstream (a mock too) says who may read its answer; the proxy's own policy says it once
+        assert got.headers.get_all("Access-Control-Allow-Origin") == ["*"]
         assert admin(upstream, "/__mock/requests?session=kept-here")["count"] == 0
         (entry,) = admin(upstream, "/__mock/requests")["requests"]
         assert not any(name.lower().startswith("x-mock-") for name in entry["headers"])
