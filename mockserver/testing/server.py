@@ -4,7 +4,9 @@
 (``mockserver.settings.SETTINGS``: ``--any-user`` is ``any_user``; a list flag takes a list; a boolean
 ``False`` is ``--no-<flag>``); ``args`` adds raw flags, ``env`` ``MOCKSERVER_*`` variables. As a context
 manager it starts the process (``mockserver.serving.process.start_mock``) and stops it on the way out;
-``MockServer.attach(url)`` reaches a mock someone else started and leaves it running.
+the admin token the process generated and the CA file of its HTTPS are read from its banner
+(``startup.banner_access``) and used. ``MockServer.attach(url)`` reaches a mock someone else started
+and leaves it running.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any, Self
 
 from mockserver import settings
 from mockserver.serving.process import ServerProcess, start_mock
+from mockserver.serving.startup import banner_access
 from mockserver.testing.admin import Admin, AdminError
 from mockserver.testing.session import Session
 
@@ -65,10 +68,17 @@ class MockServer:
         self.process: ServerProcess | None = None
 
     @classmethod
-    def attach(cls, url: str, admin_token: str | None = None, timeout: float = 30.0) -> MockServer:
-        """A mock already running at ``url``; AdminError or OSError when its health page does not answer."""
+    def attach(
+        cls,
+        url: str,
+        admin_token: str | None = None,
+        ca_cert: str | None = None,
+        timeout: float = 30.0,
+    ) -> MockServer:
+        """A mock already running at ``url`` (its HTTPS trusted with the CA file ``ca_cert``, if given);
+        MockUnreachable when its health page does not answer, AdminError when it answers with an error."""
         mock = cls(timeout=timeout)
-        mock._admin = Admin(url.rstrip("/"), admin_token, timeout)
+        mock._admin = Admin(url.rstrip("/"), admin_token, timeout, ca_cert)
         mock._admin.call("GET", "/health")
         return mock
 
@@ -78,7 +88,9 @@ class MockServer:
             stack = contextlib.ExitStack()
             self.process = stack.enter_context(start_mock(self._argv, env=self._env, timeout=self._timeout))
             self._stack = stack
-            self._admin = Admin(self.process.base, self._token)
+            printed = banner_access(self.process.banner)
+            token = self._token or printed.admin_token
+            self._admin = Admin(self.process.base, token, ca_file=printed.ca_file)
         return self
 
     def stop(self) -> None:
@@ -110,6 +122,12 @@ class MockServer:
     def url(self) -> str:
         """The mock's base URL (the default session's)."""
         return self.admin.url
+
+    @property
+    def ca_file(self) -> str | None:
+        """The CA file its HTTPS is trusted with (``--tls-self-signed``'s, or ``attach``'s ``ca_cert``):
+        what the app under test must trust too."""
+        return self.admin.ca_file
 
     def session(self, name: str) -> Session:
         """The handle of session ``name`` (1 to 128 of ``A-Z a-z 0-9 . _ : @ / + = -``)."""
