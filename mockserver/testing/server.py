@@ -17,13 +17,15 @@ from types import TracebackType
 from typing import Any, Self
 
 from mockserver import settings
+from mockserver.errors import ConfigError
+from mockserver.serving import cli
 from mockserver.serving.process import ServerProcess, start_mock
 from mockserver.serving.startup import banner_access
 from mockserver.testing.admin import Admin, AdminError
 from mockserver.testing.session import Session
 
 _BY_KEYWORD = {str(s.flag).replace("-", "_"): s for s in settings.FLAGS}
-ADMIN_TOKEN = "admin_token"  # the option a client also needs: it sends it as a bearer token
+ADMIN_TOKEN = "admin_token"  # the setting a client also needs: it sends it as a bearer token
 
 
 def mock_args(options: Mapping[str, Any]) -> list[str]:
@@ -47,6 +49,17 @@ def mock_args(options: Mapping[str, Any]) -> list[str]:
     return argv
 
 
+def given_admin_token(argv: Sequence[str], env: Mapping[str, str]) -> str | None:
+    """The admin token that the flags ``argv`` or the variables ``env`` give the mock, or None (its
+    banner prints a token it generates, never one it is given)."""
+    try:
+        given, _ = cli.parser(env).parse_known_args(list(argv))
+    except ConfigError:
+        return None  # the mock refuses these flags itself, and says why
+    token = getattr(given, ADMIN_TOKEN, None)
+    return str(token) if token else None
+
+
 class MockServer:
     """A mock to test against: start one (``with MockServer(...) as mock``) or ``attach`` to one."""
 
@@ -61,8 +74,7 @@ class MockServer:
         self._argv = [*mock_args(options), *args]
         self._env = dict(env or {})
         self._timeout = timeout
-        token = options.get(ADMIN_TOKEN) or self._env.get(settings.ENV_PREFIX + ADMIN_TOKEN.upper())
-        self._token: str | None = token
+        self._token = given_admin_token(self._argv, self._env)
         self._stack: contextlib.ExitStack | None = None
         self._admin: Admin | None = None
         self.process: ServerProcess | None = None

@@ -20,7 +20,7 @@ from mockserver.scenarios.state import valid_session
 from mockserver.serving.process import free_port
 from mockserver.testing import AdminError, MockServer, MockUnreachable, Session
 from mockserver.testing.pytest_plugin import session_name
-from mockserver.testing.server import mock_args
+from mockserver.testing.server import given_admin_token, mock_args
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = {"Authorization": "key=demo-key"}
@@ -91,6 +91,29 @@ def test_a_mock_on_every_interface_is_reached_with_the_token_it_generated() -> N
         with pytest.raises(AdminError, match="HTTP 401"):  # the token is what lets it in
             MockServer.attach(mock.url).session("beyond").requests()
         assert MockServer.attach(mock.url, admin_token=mock.admin.admin_token).session("beyond").scripts()
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "token"),
+    [
+        (["--host", "0.0.0.0", "--admin-token", "t" * 32], {}, "t" * 32),
+        (["--admin-token=" + "u" * 32, "--seed", "7"], {}, "u" * 32),
+        ([], {"MOCKSERVER_ADMIN_TOKEN": "v" * 32}, "v" * 32),
+        (["--seed", "7"], {}, None),
+        (["--seed", "seven", "--admin-token", "t" * 32], {}, None),  # refused flags: the mock says why
+    ],
+)
+def test_a_token_given_in_raw_flags_or_the_environment_is_the_one_sent(
+    args: list[str], env: dict[str, str], token: str | None
+) -> None:
+    assert given_admin_token(args, env) == token
+
+
+@pytest.mark.slow
+def test_a_mock_given_its_token_in_raw_flags_is_reached_with_it() -> None:
+    with MockServer(args=["--host", "0.0.0.0", "--admin-token", "w" * 32, "--log-format", "off"]) as mock:
+        assert mock.admin.admin_token == "w" * 32
+        assert mock.session("given").requests() == []
 
 
 @pytest.mark.slow
