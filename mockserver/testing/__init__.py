@@ -13,12 +13,12 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from mockserver.testing.admin import AdminError
+    from mockserver.testing.admin import AdminError, MockUnreachable
     from mockserver.testing.server import MockServer
     from mockserver.testing.session import Session
 
-__all__ = ["AdminError", "MockServer", "Session"]
-_HOMES = {"AdminError": "admin", "MockServer": "server", "Session": "session"}
+__all__ = ["AdminError", "MockServer", "MockUnreachable", "Session"]
+_HOMES = {"AdminError": "admin", "MockServer": "server", "MockUnreachable": "admin", "Session": "session"}
 
 
 def __getattr__(name: str) -> Any:

@@ -1,21 +1,23 @@
-"""The admin API over HTTP, from a test: one JSON call, and its refusal as an exception.
+"""The admin API over HTTP, from a test: one JSON call, and its refusal or silence as an exception.
 
 The standard library only (``urllib``), so the mock's package needs no HTTP client of its own; no proxy
-setting of the environment applies (a test's mock is reached directly).
+setting of the environment applies (a test's mock is reached directly). Over HTTPS the system's CAs are
+trusted, or the CA file given (the one ``--tls-self-signed`` prints).
 """
 
 from __future__ import annotations
 
+import http.client
 import json
+import ssl
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
 ADMIN_PREFIX = "/__mock"
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 class AdminError(Exception):
@@ -39,13 +41,29 @@ class AdminError(Exception):
         return [str(problem.get("path")) for problem in self.problems]
 
 
+class MockUnreachable(ConnectionError):
+    """No answer from the mock: nothing at its URL, a URL that is none, a certificate not trusted."""
+
+    def __init__(self, url: str, path: str, reason: object) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(f"the mock at {url} did not answer {path}: {reason}")
+
+
 @dataclass(frozen=True)
 class Admin:
-    """Where the admin API is (the mock's base URL) and the token it takes, if any."""
+    """Where the admin API is (the mock's base URL), the token it takes and the CA its HTTPS trusts."""
 
     url: str
     admin_token: str | None = None
     timeout: float = 30.0
+    ca_file: str | None = None
+    _opener: urllib.request.OpenerDirector = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        trusted = ssl.create_default_context(cafile=self.ca_file)  # the system's CAs without a file
+        handlers = [urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=trusted)]
+        object.__setattr__(self, "_opener", urllib.request.build_opener(*handlers))
 
     def call(
         self,
@@ -57,7 +75,9 @@ class Admin:
         query: Mapping[str, Any] | None = None,
         ok: tuple[int, ...] = (200, 201),
     ) -> tuple[int, Any]:
-        """``method`` on ``/__mock<path>`` in ``session``: (status, JSON body); AdminError unless ``ok``."""
+        """``method`` on ``/__mock<path>`` in ``session``: (status, JSON body); AdminError unless ``ok``,
+        MockUnreachable without an answer."""
+        __tracebackhide__ = True  # a test's traceback ends at its own call of the API
         headers = {"Accept": "application/json"}
         if session is not None:
             headers["X-Mock-Session"] = session
@@ -70,13 +90,19 @@ class Admin:
         url = self.url.rstrip("/") + ADMIN_PREFIX + path
         if query:
             url += "?" + urlencode({k: v for k, v in query.items() if v is not None})
-        request = urllib.request.Request(url, data=data, headers=headers, method=method)
         try:
-            with _OPENER.open(request, timeout=self.timeout) as answer:
+            request = urllib.request.Request(url, data=data, headers=headers, method=method)
+            with self._opener.open(request, timeout=self.timeout) as answer:
                 status, raw = answer.status, answer.read()
         except urllib.error.HTTPError as refused:
             with refused:
                 status, raw = refused.code, refused.read()
+        except urllib.error.URLError as silent:
+            raise MockUnreachable(self.url, ADMIN_PREFIX + path, silent.reason) from None
+        except (OSError, http.client.HTTPException) as silent:
+            raise MockUnreachable(self.url, ADMIN_PREFIX + path, silent) from None
+        except ValueError as wrong:  # urllib's word for a URL that is none
+            raise MockUnreachable(self.url, ADMIN_PREFIX + path, f"not an http(s) URL ({wrong})") from None
         parsed = _json(raw)
         if status not in ok:
             raise AdminError(method, ADMIN_PREFIX + path, status, parsed)

@@ -4,7 +4,9 @@
 (``mockserver.settings.SETTINGS``: ``--any-user`` is ``any_user``; a list flag takes a list; a boolean
 ``False`` is ``--no-<flag>``); ``args`` adds raw flags, ``env`` ``MOCKSERVER_*`` variables. As a context
 manager it starts the process (``mockserver.serving.process.start_mock``) and stops it on the way out;
-``MockServer.attach(url)`` reaches a mock someone else started and leaves it running.
+the admin token the process generated and the CA file of its HTTPS are read from its banner
+(``startup.banner_access``) and used. ``MockServer.attach(url)`` reaches a mock someone else started
+and leaves it running.
 """
 
 from __future__ import annotations
@@ -15,12 +17,15 @@ from types import TracebackType
 from typing import Any, Self
 
 from mockserver import settings
+from mockserver.errors import ConfigError
+from mockserver.serving import cli
 from mockserver.serving.process import ServerProcess, start_mock
+from mockserver.serving.startup import banner_access
 from mockserver.testing.admin import Admin, AdminError
 from mockserver.testing.session import Session
 
 _BY_KEYWORD = {str(s.flag).replace("-", "_"): s for s in settings.FLAGS}
-ADMIN_TOKEN = "admin_token"  # the option a client also needs: it sends it as a bearer token
+ADMIN_TOKEN = "admin_token"  # the setting a client also needs: it sends it as a bearer token
 
 
 def mock_args(options: Mapping[str, Any]) -> list[str]:
@@ -44,6 +49,17 @@ def mock_args(options: Mapping[str, Any]) -> list[str]:
     return argv
 
 
+def given_admin_token(argv: Sequence[str], env: Mapping[str, str]) -> str | None:
+    """The admin token that the flags ``argv`` or the variables ``env`` give the mock, or None (its
+    banner prints a token it generates, never one it is given)."""
+    try:
+        given, _ = cli.parser(env).parse_known_args(list(argv))
+    except ConfigError:
+        return None  # the mock refuses these flags itself, and says why
+    token = getattr(given, ADMIN_TOKEN, None)
+    return str(token) if token else None
+
+
 class MockServer:
     """A mock to test against: start one (``with MockServer(...) as mock``) or ``attach`` to one."""
 
@@ -58,17 +74,23 @@ class MockServer:
         self._argv = [*mock_args(options), *args]
         self._env = dict(env or {})
         self._timeout = timeout
-        token = options.get(ADMIN_TOKEN) or self._env.get(settings.ENV_PREFIX + ADMIN_TOKEN.upper())
-        self._token: str | None = token
+        self._token = given_admin_token(self._argv, self._env)
         self._stack: contextlib.ExitStack | None = None
         self._admin: Admin | None = None
         self.process: ServerProcess | None = None
 
     @classmethod
-    def attach(cls, url: str, admin_token: str | None = None, timeout: float = 30.0) -> MockServer:
-        """A mock already running at ``url``; AdminError or OSError when its health page does not answer."""
+    def attach(
+        cls,
+        url: str,
+        admin_token: str | None = None,
+        ca_cert: str | None = None,
+        timeout: float = 30.0,
+    ) -> MockServer:
+        """A mock already running at ``url`` (its HTTPS trusted with the CA file ``ca_cert``, if given);
+        MockUnreachable when its health page does not answer, AdminError when it answers with an error."""
         mock = cls(timeout=timeout)
-        mock._admin = Admin(url.rstrip("/"), admin_token, timeout)
+        mock._admin = Admin(url.rstrip("/"), admin_token, timeout, ca_cert)
         mock._admin.call("GET", "/health")
         return mock
 
@@ -78,7 +100,9 @@ class MockServer:
             stack = contextlib.ExitStack()
             self.process = stack.enter_context(start_mock(self._argv, env=self._env, timeout=self._timeout))
             self._stack = stack
-            self._admin = Admin(self.process.base, self._token)
+            printed = banner_access(self.process.banner)
+            token = self._token or printed.admin_token
+            self._admin = Admin(self.process.base, token, ca_file=printed.ca_file)
         return self
 
     def stop(self) -> None:
@@ -110,6 +134,12 @@ class MockServer:
     def url(self) -> str:
         """The mock's base URL (the default session's)."""
         return self.admin.url
+
+    @property
+    def ca_file(self) -> str | None:
+        """The CA file its HTTPS is trusted with (``--tls-self-signed``'s, or ``attach``'s ``ca_cert``):
+        what the app under test must trust too."""
+        return self.admin.ca_file
 
     def session(self, name: str) -> Session:
         """The handle of session ``name`` (1 to 128 of ``A-Z a-z 0-9 . _ : @ / + = -``)."""

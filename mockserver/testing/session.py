@@ -94,6 +94,7 @@ class Session:
 
         Raises AssertionError with the mock's message and its closest misses, field by field.
         """
+        __tracebackhide__ = True  # a failure shows the test's line, then this message
         body = _api_names(
             {"exactly": exactly, "at_least": at_least, "at_most": at_most, "since": since, "until": until}
         )

@@ -7,7 +7,6 @@ it; ``--admin-open`` is the logged way out.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 import orjson
@@ -17,6 +16,7 @@ import requests
 import spec
 from mockserver.http import admin_token
 from mockserver.serving.process import ServerProcess, start_mock
+from mockserver.serving.startup import banner_access
 
 from .conftest import DEMO, KEY
 
@@ -96,10 +96,9 @@ def test_the_protocol_asks_for_the_api_key_only(guarded: ServerProcess) -> None:
 
 
 def _banner_token(server: ServerProcess) -> str:
-    (line,) = [line for line in server.banner.splitlines() if line.lstrip().startswith("admin:")]
-    found = re.search(r"token (\S+)", line)
-    assert found is not None, line
-    return found.group(1)
+    found = banner_access(server.banner).admin_token
+    assert found is not None, server.banner
+    return found
 
 
 @pytest.mark.slow

@@ -3,6 +3,7 @@ run as a real pytest process (a failing test's report, a parallel run sharing on
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import threading
@@ -17,9 +18,9 @@ import requests
 import spec
 from mockserver.scenarios.state import valid_session
 from mockserver.serving.process import free_port
-from mockserver.testing import AdminError, MockServer, Session
+from mockserver.testing import AdminError, MockServer, MockUnreachable, Session
 from mockserver.testing.pytest_plugin import session_name
-from mockserver.testing.server import mock_args
+from mockserver.testing.server import given_admin_token, mock_args
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = {"Authorization": "key=demo-key"}
@@ -68,9 +69,62 @@ def test_an_attached_mock_is_the_same_mock_and_stays_running(mock_server: MockSe
     mock_server.session(name).reset()
 
 
-def test_attaching_to_nothing_fails_at_once() -> None:
-    with pytest.raises(OSError):
-        MockServer.attach(f"http://127.0.0.1:{free_port()}")
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [(f"http://127.0.0.1:{free_port()}", "Connection refused"), ("notaurl", "not an http(s) URL")],
+)
+def test_attaching_to_nothing_fails_at_once_saying_why(url: str, why: str) -> None:
+    with pytest.raises(
+        MockUnreachable,
+        match=f"the mock at {re.escape(url)} did not answer /__mock/health: .*{re.escape(why)}",
+    ):
+        MockServer.attach(url)
+
+
+@pytest.mark.slow
+def test_a_mock_on_every_interface_is_reached_with_the_token_it_generated() -> None:
+    with MockServer(host="0.0.0.0", log_format="off") as mock:
+        assert mock.url.startswith("http://127.0.0.1:")
+        mock.session("beyond").script(["result-102"])
+        assert call(mock.session("beyond").base_url, "04A2B3C4D5E6F7")["result"]["code"] == 102
+        assert mock.session("beyond").requests()[0]["result"] == 102
+        with pytest.raises(AdminError, match="HTTP 401"):  # the token is what lets it in
+            MockServer.attach(mock.url).session("beyond").requests()
+        assert MockServer.attach(mock.url, admin_token=mock.admin.admin_token).session("beyond").scripts()
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "token"),
+    [
+        (["--host", "0.0.0.0", "--admin-token", "t" * 32], {}, "t" * 32),
+        (["--admin-token=" + "u" * 32, "--seed", "7"], {}, "u" * 32),
+        ([], {"MOCKSERVER_ADMIN_TOKEN": "v" * 32}, "v" * 32),
+        (["--seed", "7"], {}, None),
+        (["--seed", "seven", "--admin-token", "t" * 32], {}, None),  # refused flags: the mock says why
+    ],
+)
+def test_a_token_given_in_raw_flags_or_the_environment_is_the_one_sent(
+    args: list[str], env: dict[str, str], token: str | None
+) -> None:
+    assert given_admin_token(args, env) == token
+
+
+@pytest.mark.slow
+def test_a_mock_given_its_token_in_raw_flags_is_reached_with_it() -> None:
+    with MockServer(args=["--host", "0.0.0.0", "--admin-token", "w" * 32, "--log-format", "off"]) as mock:
+        assert mock.admin.admin_token == "w" * 32
+        assert mock.session("given").requests() == []
+
+
+@pytest.mark.slow
+def test_a_mock_with_a_self_signed_certificate_is_reached_through_its_ca_file() -> None:
+    with MockServer(tls_self_signed=True, log_format="off") as mock:
+        assert mock.url.startswith("https://") and mock.ca_file is not None
+        mock.session("tls").script(["result-145"])
+        assert len(mock.session("tls").scripts()) == 1
+        with pytest.raises(MockUnreachable, match="CERTIFICATE_VERIFY_FAILED"):  # the CA is what it trusts
+            MockServer.attach(mock.url)
+        assert len(MockServer.attach(mock.url, ca_cert=mock.ca_file).session("tls").scripts()) == 1
 
 
 class _Recorder(BaseHTTPRequestHandler):
@@ -203,6 +257,9 @@ def test_the_app_gets_a_145(mock_session):
 
 def test_passes(mock_session):
     pass
+
+def test_the_app_never_asked(mock_session):
+    mock_session.verify(result=145)
 """
 
 
@@ -212,10 +269,13 @@ def test_a_failed_test_shows_its_session_journal(tmp_path: Path) -> None:
     done = pytest_run(str(tmp_path / "test_failing.py"), "--rootdir", str(tmp_path), cwd=tmp_path)
     assert done.returncode == 1, done.stdout + done.stderr
     out = done.stdout
-    assert "1 failed, 1 passed" in out
+    assert "2 failed, 1 passed" in out
     assert "mock session journal: main.test_failing.py::test_the_app_gets_a_145" in out
     assert "POST /api/v4/request rfid:04A2B3C4D5E6F7 -> HTTP 200 result 145 [result-145" in out
-    assert out.count("mock session journal") == 1  # the passing test's report has none
+    assert out.count("mock session journal") == 2  # the passing test's report has none
+    # a failed verify: the test's line, then the mock's message; no frame of mockserver.testing
+    assert "0 request(s) matched; expected at least 1" in out
+    assert "mockserver/testing" not in out and "self.admin.call" not in out
 
 
 SHARED = """
@@ -239,3 +299,43 @@ def test_the_examples_pass_in_parallel_against_one_shared_mock(tmp_path: Path) -
     assert done.returncode == 0, done.stdout + done.stderr
     seen = dict(line.split() for line in urls.read_text().splitlines())
     assert sorted(seen) == ["gw0", "gw1"] and len(set(seen.values())) == 1, seen
+
+
+ADMIN_ONLY = """
+def test_script_and_read(mock_server, mock_session):
+    assert mock_server.url.startswith("https://127.0.0.1:") and mock_server.ca_file
+    mock_session.script(["result-102"])
+    assert len(mock_session.scripts()) == 1 and mock_session.requests() == []
+"""
+
+
+@pytest.mark.slow
+def test_the_plugin_reaches_a_mock_on_every_interface_with_tls_from_every_worker(tmp_path: Path) -> None:
+    """The generated token and the CA file, read from the banner by the controller, reach the workers."""
+    (tmp_path / "test_admin.py").write_text(ADMIN_ONLY, "utf-8")
+    args = ["-n", "2", "--dist", "each", "--mock-args=--host 0.0.0.0 --tls-self-signed --log-format off"]
+    done = pytest_run(*args, str(tmp_path / "test_admin.py"), "--rootdir", str(tmp_path), cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 passed" in done.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one process", "xdist"])
+@pytest.mark.parametrize(
+    ("option", "why"),
+    [
+        (f"--mock-url=http://127.0.0.1:{free_port()}", "Connection refused"),
+        ("--mock-url=notaurl", "http(s) URL"),
+    ],
+)
+def test_a_mock_url_that_does_not_answer_ends_the_run_with_one_message(
+    tmp_path: Path, workers: list[str], option: str, why: str
+) -> None:
+    (tmp_path / "test_admin.py").write_text(ADMIN_ONLY + ADMIN_ONLY.replace("_read", "_read_again"), "utf-8")
+    done = pytest_run(
+        *workers, option, str(tmp_path / "test_admin.py"), "--rootdir", str(tmp_path), cwd=tmp_path
+    )
+    out = done.stdout + done.stderr
+    assert done.returncode == pytest.ExitCode.USAGE_ERROR, out
+    assert "did not answer /__mock/health" in out and why in out
+    assert "Traceback" not in out and "urllib" not in out and " error" not in out, out

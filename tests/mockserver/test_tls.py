@@ -21,6 +21,7 @@ from cryptography import x509
 import spec
 from mockserver.serving import tls
 from mockserver.serving.process import ServerProcess, start_mock
+from mockserver.serving.startup import banner_access
 
 from .conftest import DEMO
 
@@ -37,9 +38,9 @@ def _curl(url: str, *options: str) -> subprocess.CompletedProcess[str]:
 
 
 def _ca_file(server: ServerProcess) -> str:
-    found = re.search(r"CA file:\s+(\S+)", server.banner)
+    found = banner_access(server.banner).ca_file
     assert found is not None, server.banner
-    return found.group(1)
+    return found
 
 
 def _trusted_and_refused(base: str, ca: str) -> None:
