@@ -27,6 +27,7 @@ from mockserver.data import clock
 from mockserver.errors import ConfigError
 from mockserver.http import docs
 from mockserver.identity import users
+from mockserver.proxy import record
 from mockserver.scenarios import scenario_files, state
 from mockserver.serving import tls
 from mockserver.serving.options import Options, Tls
@@ -136,6 +137,7 @@ def options(argv: Sequence[str] | None, env: Mapping[str, str]) -> Options:
         settings.check(merged)
         _check_clock(merged["MOCK_NOW"])
         state.check_url(merged["MOCK_STATE"])  # a bad URL stops the start here, not in each worker
+        _check_record(merged["MOCK_RECORD"])
     except SettingError as error:
         raise error.on_command_line() from None
     for flag in settings.FLAGS:  # the server's own options, which no config key checks
@@ -198,6 +200,14 @@ def _check_clock(now: str | None) -> None:
         clock.parse_now(now)
     except ValueError as error:
         raise SettingError(settings.setting("MOCK_NOW"), str(error)) from None
+
+
+def _check_record(directory: str | None) -> None:
+    """Refuse a ``--record`` directory that cannot be made or written now, rather than lose every
+    recording later to a log line (none at all with ``--log-format off``)."""
+    problem = None if not directory else record.unwritable(directory)
+    if problem is not None:
+        raise SettingError(settings.setting("MOCK_RECORD"), problem)
 
 
 def automatic_workers(url: str | None, cpus: int | None = None) -> int:
