@@ -89,16 +89,27 @@ def _number(flag: Setting) -> Callable[[str], float]:
     return parse
 
 
+COMMAND = "oioi-mock"  # the installed command ([project.scripts] of pyproject.toml)
+MODULE = "python -m mockserver"
+
+
+def invoked_as(argv0: str | None = None) -> str:
+    """How the mock was started, for its usage and messages: ``oioi-mock`` when that command started it
+    (``sys.argv[0]``), else ``python -m mockserver``."""
+    name = Path(sys.argv[0] if argv0 is None else argv0).name
+    return name if name in (COMMAND, f"{COMMAND}.exe") else MODULE
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         """One line instead of the whole usage: what was wrong, and where the flags are listed."""
-        raise ConfigError(f"{message} (python -m mockserver --help lists every flag)")
+        raise ConfigError(f"{message} ({self.prog} --help lists every flag)")
 
 
 def parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     """The argument parser, with defaults taken from ``env``."""
     out = _Parser(
-        prog="python -m mockserver",
+        prog=invoked_as(),
         description="Mock server for the OIOI user-get-recent-sessions call. "
         "Every flag can also be set by the environment variable shown.",
     )
@@ -234,7 +245,7 @@ def check_listen(host: str, port: int) -> None:
         except OSError as error:
             reason = error.strerror or str(error)
             if error.errno == errno.EADDRINUSE:
-                problem = f"{where} is in use; choose another port with --port N (make serve PORT=N)"
+                problem = f"{where} is in use; choose another port with --port N"
                 raise SettingError(_flag("port"), problem, command_line=True) from None
             if error.errno == errno.EACCES:
                 problem = f"cannot listen on {where}: {reason}; choose another port with --port N"

@@ -6,6 +6,7 @@ import os
 import re
 import socket
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -338,8 +339,7 @@ def test_a_port_in_use_is_one_line_naming_it_before_the_server_starts() -> None:
     assert done.returncode == 2, done.stderr
     assert done.stdout == ""  # no banner: the server never started
     assert done.stderr.splitlines() == [
-        f"mockserver: --port (MOCKSERVER_PORT): 127.0.0.1:{port} is in use; "
-        "choose another port with --port N (make serve PORT=N)"
+        f"mockserver: --port (MOCKSERVER_PORT): 127.0.0.1:{port} is in use; choose another port with --port N"
     ]
 
 
@@ -371,3 +371,33 @@ def test_a_record_directory_the_user_cannot_write_is_refused(tmp_path: Path) -> 
     assert str(caught.value) == (
         f"--record (MOCKSERVER_RECORD): cannot write recordings in {locked}/recordings: Permission denied"
     )
+
+
+@pytest.mark.parametrize(
+    ("argv0", "prog"),
+    [
+        ("/home/me/.venv/bin/oioi-mock", "oioi-mock"),
+        ("oioi-mock", "oioi-mock"),
+        ("/home/me/kit/mockserver/__main__.py", "python -m mockserver"),
+        ("/home/me/.venv/bin/pytest", "python -m mockserver"),
+    ],
+)
+def test_the_usage_names_the_command_that_started_the_mock(argv0: str, prog: str) -> None:
+    assert cli.invoked_as(argv0) == prog
+
+
+def test_the_installed_command_names_itself_in_its_usage() -> None:
+    command = Path(sys.executable).parent / cli.COMMAND
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(settings.ENV_PREFIX)}
+
+    def run(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(command), *argv], env=environ, capture_output=True, text=True, timeout=60, check=False
+        )
+
+    refused = run("--no-such-flag")
+    assert refused.returncode == 2
+    assert refused.stderr == (
+        "mockserver: unrecognized arguments: --no-such-flag (oioi-mock --help lists every flag)\n"
+    )
+    assert run("--help").stdout.startswith("usage: oioi-mock ")
