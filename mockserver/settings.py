@@ -9,6 +9,7 @@ default sizes from it. A refusal is a ``SettingError`` naming the setting the wa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -25,6 +26,10 @@ LOG_FORMATS = ("json", "text", "off")
 ENV_PREFIX = "MOCKSERVER_"
 MEMORY_STATE = "memory"
 ADMIN_TOKEN_LEAST = 8  # characters of an admin token at least (a generated one has 43)
+# What a path the mock can be asked for is made of: printable ASCII without the space, '?' (a query
+# begins) or '#' (a fragment, never sent). A request's path arrives percent-decoded, and '/x/ü' would
+# arrive as the bytes of UTF-8 (its WSGI string '/x/Ã¼'): such a path could never be matched.
+_PATH_CHARACTERS = re.compile(r"(?:(?![?#])[!-~])+")
 Refusal = Callable[[Any], str | None]  # why a value is unusable, or None when it is fine
 
 
@@ -120,13 +125,18 @@ def cors_origins(value: Any) -> list[str]:
     return [part.strip() for entry in value for part in str(entry).split(",") if part.strip()]
 
 
+ADMIN_TOKEN_RULE = (
+    f"give a token of at least {ADMIN_TOKEN_LEAST} printable ASCII characters without spaces at its ends "
+    "(it travels in an HTTP header)"
+)
+
+
 def _admin_token(value: Any) -> str | None:
     if value is None:
         return None
-    if not isinstance(value, str) or not value or not value.isascii() or not value.isprintable():
-        return "give a non-empty token of printable ASCII characters (it travels in an HTTP header)"
-    if value != value.strip() or len(value) < ADMIN_TOKEN_LEAST:
-        return f"give a token of at least {ADMIN_TOKEN_LEAST} characters, without spaces at its ends"
+    printable = isinstance(value, str) and value.isascii() and value.isprintable()
+    if not printable or value != value.strip() or len(value) < ADMIN_TOKEN_LEAST:
+        return ADMIN_TOKEN_RULE
     return None
 
 
@@ -140,6 +150,14 @@ def _extra_paths(value: Any) -> str | None:
             or path.startswith(("/__mock", "/sessions/"))
         ):
             return f"{path!r} must start with '/' and not with '/__mock' or '/sessions/' (session base URLs)"
+        if not _PATH_CHARACTERS.fullmatch(path):
+            return f"{path!r}: give a path of printable ASCII characters without spaces, '?' or '#'"
+    return None
+
+
+def _host(value: Any) -> str | None:
+    if not isinstance(value, str) or not value.strip():  # an empty host would bind every interface
+        return f"{value!r}: give an address or host name to listen on (0.0.0.0: every IPv4 interface)"
     return None
 
 
@@ -164,7 +182,7 @@ def _positive(value: Any) -> str | None:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("host", None, "address to listen on", default="127.0.0.1"),
+    Setting("host", None, "address to listen on", default="127.0.0.1", refuse=_host),
     Setting(
         "port",
         None,
@@ -185,9 +203,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "admin-token",
         "MOCK_ADMIN_TOKEN",
-        "token the admin API under /__mock asks for, sent as 'Authorization: Bearer <TOKEN>' or "
-        "'X-Mock-Admin-Token: <TOKEN>' (default: none on loopback; generated and printed in the banner "
-        "when --host is beyond loopback)",
+        f"token the admin API under /__mock asks for ({ADMIN_TOKEN_LEAST} or more printable ASCII "
+        "characters), sent as 'Authorization: Bearer <TOKEN>' or 'X-Mock-Admin-Token: <TOKEN>' (default: "
+        "none on loopback; generated and printed in the banner when --host is beyond loopback)",
         refuse=_admin_token,
     ),
     Setting(
@@ -391,7 +409,7 @@ SETTINGS: tuple[Setting, ...] = (
         "record",
         "MOCK_RECORD",
         "proxy mode: keep each user's last successful upstream answer in this directory, as a users.yaml "
-        "and histories that --users replays (no API key or token is written)",
+        "and histories that --users replays (no API key or token is written); made at start",
     ),
     Setting(
         "anonymise",
@@ -446,6 +464,10 @@ def check(config: Mapping[str, Any]) -> None:
     if config["MOCK_RECORD"] and not config["MOCK_UPSTREAM"]:
         raise SettingError(
             BY_KEY["MOCK_RECORD"], "records what {other} answers: give both", other=BY_KEY["MOCK_UPSTREAM"]
+        )
+    if config["MOCK_ANONYMISE"] and not config["MOCK_RECORD"]:
+        raise SettingError(
+            BY_KEY["MOCK_ANONYMISE"], "anonymises what {other} writes: give both", other=BY_KEY["MOCK_RECORD"]
         )
     size, total = config["MOCK_JOURNAL_SIZE"], config["MOCK_JOURNAL_TOTAL"]
     if is_memory(config["MOCK_STATE"]) and size > total:

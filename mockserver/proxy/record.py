@@ -129,6 +129,21 @@ class Recorder:
         return orjson.dumps(data)
 
 
+def unwritable(directory: str | Path) -> str | None:
+    """Why answers cannot be recorded in ``directory`` (checked at start, by making it and its
+    histories folder and writing a file there), or None. Later a failed write costs only a log line."""
+    histories = Path(directory) / HISTORIES
+    try:
+        histories.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=histories):
+            pass
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as error:
+        return f"cannot write recordings in {directory}: {error.strerror or error}"
+    return None
+
+
 def _generated_identifier(kind: str, user_id: str) -> str:
     digest = _digest("identifier", kind, user_id)
     if kind == "username":

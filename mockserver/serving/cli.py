@@ -27,6 +27,7 @@ from mockserver.data import clock
 from mockserver.errors import ConfigError
 from mockserver.http import docs
 from mockserver.identity import users
+from mockserver.proxy import record
 from mockserver.scenarios import scenario_files, state
 from mockserver.serving import tls
 from mockserver.serving.options import Options, Tls
@@ -88,16 +89,27 @@ def _number(flag: Setting) -> Callable[[str], float]:
     return parse
 
 
+COMMAND = "oioi-mock"  # the installed command ([project.scripts] of pyproject.toml)
+MODULE = "python -m mockserver"
+
+
+def invoked_as(argv0: str | None = None) -> str:
+    """How the mock was started, for its usage and messages: ``oioi-mock`` when that command started it
+    (``sys.argv[0]``), else ``python -m mockserver``."""
+    name = Path(sys.argv[0] if argv0 is None else argv0).name
+    return name if name in (COMMAND, f"{COMMAND}.exe") else MODULE
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         """One line instead of the whole usage: what was wrong, and where the flags are listed."""
-        raise ConfigError(f"{message} (python -m mockserver --help lists every flag)")
+        raise ConfigError(f"{message} ({self.prog} --help lists every flag)")
 
 
 def parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     """The argument parser, with defaults taken from ``env``."""
     out = _Parser(
-        prog="python -m mockserver",
+        prog=invoked_as(),
         description="Mock server for the OIOI user-get-recent-sessions call. "
         "Every flag can also be set by the environment variable shown.",
     )
@@ -136,6 +148,7 @@ def options(argv: Sequence[str] | None, env: Mapping[str, str]) -> Options:
         settings.check(merged)
         _check_clock(merged["MOCK_NOW"])
         state.check_url(merged["MOCK_STATE"])  # a bad URL stops the start here, not in each worker
+        _check_record(merged["MOCK_RECORD"])
     except SettingError as error:
         raise error.on_command_line() from None
     for flag in settings.FLAGS:  # the server's own options, which no config key checks
@@ -200,6 +213,14 @@ def _check_clock(now: str | None) -> None:
         raise SettingError(settings.setting("MOCK_NOW"), str(error)) from None
 
 
+def _check_record(directory: str | None) -> None:
+    """Refuse a ``--record`` directory that cannot be made or written now, rather than lose every
+    recording later to a log line (none at all with ``--log-format off``)."""
+    problem = None if not directory else record.unwritable(directory)
+    if problem is not None:
+        raise SettingError(settings.setting("MOCK_RECORD"), problem)
+
+
 def automatic_workers(url: str | None, cpus: int | None = None) -> int:
     """One worker for memory state (several would each keep their own scripts and journal);
     one per CPU (at least 2) when the state is shared through Redis."""
@@ -224,7 +245,7 @@ def check_listen(host: str, port: int) -> None:
         except OSError as error:
             reason = error.strerror or str(error)
             if error.errno == errno.EADDRINUSE:
-                problem = f"{where} is in use; choose another port with --port N (make serve PORT=N)"
+                problem = f"{where} is in use; choose another port with --port N"
                 raise SettingError(_flag("port"), problem, command_line=True) from None
             if error.errno == errno.EACCES:
                 problem = f"cannot listen on {where}: {reason}; choose another port with --port N"

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from mockserver import settings
 from mockserver.http import docs
 from mockserver.identity import users
+from mockserver.proxy import record
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -68,7 +69,8 @@ RESOLVE_SECONDS = 1.0  # the longest the banner waits for this machine's host na
 
 
 def banner(chosen: Options, host: str, port: int, server: str) -> None:
-    """The start-up lines: where, with which key and user, the admin token, HTTPS's CA, a curl command."""
+    """The start-up lines: where, with which key and user, the admin token, HTTPS's CA, a curl command
+    that works pasted on this machine."""
     scheme = "https" if chosen.tls is not None else "http"
     bound = f"{scheme}://{bracket(host)}:{port}"
     base = base_url(host, port, scheme)
@@ -90,6 +92,8 @@ def banner(chosen: Options, host: str, port: int, server: str) -> None:
             f"  upstream:   {upstream}    (proxy mode; violations: {base}/__mock/violations)",
             "  API key:    the app's own, forwarded to the upstream",
         ]
+        if config.get("MOCK_RECORD"):
+            lines.append(f"  record:     {record_line(config)}")
     else:
         sent = key if key == settings.DEMO_API_KEY else "<API key>"
         lines.append(f"  API key:    {shown_api_key(key)}    (send 'Authorization: key={sent}')")
@@ -100,8 +104,9 @@ def banner(chosen: Options, host: str, port: int, server: str) -> None:
     lines += [
         f"  world:      {world(config)}",
         "  demo user:  " + ", ".join(f"{k} {v}" for k, v in demo.items()),
-        f"  catalogue:  {base}/__mock/catalog    spec: {base}/openapi.json",
-        f"  try:        {docs.curl(base, docs.shown_key(key, network is None), demo, options=cacert)}",
+        f"  catalogue:  {base}/__mock/catalog    dashboard: {base}/__mock/ui    spec: {base}/openapi.json",
+        # Pasted on this machine, where the banner is read: the local URL and the demo key work.
+        f"  try:        {docs.curl(base, docs.shown_key(key, local=True), demo, options=cacert)}",
     ]  # LAST_LABEL: the last line
     print("\n".join(lines), flush=True)
 
@@ -122,6 +127,14 @@ def world(config: Mapping[str, Any]) -> str:
             f"scenario files {', '.join(files)}" if files else "no scenario files",
         ]
     )
+
+
+def record_line(config: Mapping[str, Any]) -> str:
+    """Where ``--record`` writes, and how its recordings are replayed."""
+    directory = Path(config["MOCK_RECORD"]).resolve()
+    anonymised = "anonymised; " if config.get("MOCK_ANONYMISE") else ""
+    users_file = directory / record.USERS_FILE
+    return f"{directory}    ({anonymised}each user's last successful answer; replay: --users {users_file})"
 
 
 def shown_api_key(key: str) -> str:

@@ -6,6 +6,7 @@ import os
 import re
 import socket
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -205,17 +206,36 @@ def test_main_reports_config_errors(capsys: pytest.CaptureFixture[str]) -> None:
         (["--users", "/no/such/users.yaml"], {}, "--users (MOCKSERVER_USERS)", "/no/such/users.yaml: cannot"),
         ([], {"MOCKSERVER_ANY_USER": "maybe"}, "--any-user (MOCKSERVER_ANY_USER)", "'maybe': use one of"),
         ([], {"MOCKSERVER_STATUS_MAPPING": "rest"}, "--status-mapping (MOCKSERVER_STATUS_MAPPING)", "'rest'"),
+        (["--admin-token", "short"], {}, "--admin-token (MOCKSERVER_ADMIN_TOKEN)", settings.ADMIN_TOKEN_RULE),
+        (["--admin-token", ""], {}, "--admin-token (MOCKSERVER_ADMIN_TOKEN)", settings.ADMIN_TOKEN_RULE),
         (
-            ["--admin-token", "short"],
-            {},
+            [],
+            {"MOCKSERVER_ADMIN_TOKEN": "tok-123"},
             "--admin-token (MOCKSERVER_ADMIN_TOKEN)",
-            "give a token of at least",
+            "give a token of",
         ),
         (
             [],
             {"MOCKSERVER_ADMIN_TOKEN": "tab\tinside-it"},
             "--admin-token (MOCKSERVER_ADMIN_TOKEN)",
-            "give a non-empty token of printable ASCII",
+            settings.ADMIN_TOKEN_RULE,
+        ),
+        (["--host", ""], {}, "--host (MOCKSERVER_HOST)", "'': give an address or host name to listen on"),
+        ([], {"MOCKSERVER_HOST": ""}, "--host (MOCKSERVER_HOST)", "'': give an address or host name"),
+        (["--host", " "], {}, "--host (MOCKSERVER_HOST)", "' ': give an address or host name"),
+        (["--path", "/x/ü"], {}, "--path (MOCKSERVER_PATHS)", "'/x/ü': give a path of printable ASCII"),
+        ([], {"MOCKSERVER_PATHS": "/ok,/x y"}, "--path (MOCKSERVER_PATHS)", "'/x y': give a path of"),
+        (
+            ["--upstream", "http://127.0.0.1:18700", "--record", f"{USERS}/recordings"],
+            {},
+            "--record (MOCKSERVER_RECORD)",
+            f"cannot write recordings in {USERS}/recordings: Not a directory",
+        ),
+        (
+            ["--anonymise"],
+            {"MOCKSERVER_UPSTREAM": "http://127.0.0.1:18700"},
+            "--anonymise (MOCKSERVER_ANONYMISE)",
+            "anonymises what --record (MOCKSERVER_RECORD) writes: give both",
         ),
         (
             ["--admin-token", "long-enough-token", "--admin-open"],
@@ -319,8 +339,7 @@ def test_a_port_in_use_is_one_line_naming_it_before_the_server_starts() -> None:
     assert done.returncode == 2, done.stderr
     assert done.stdout == ""  # no banner: the server never started
     assert done.stderr.splitlines() == [
-        f"mockserver: --port (MOCKSERVER_PORT): 127.0.0.1:{port} is in use; "
-        "choose another port with --port N (make serve PORT=N)"
+        f"mockserver: --port (MOCKSERVER_PORT): 127.0.0.1:{port} is in use; choose another port with --port N"
     ]
 
 
@@ -333,3 +352,52 @@ def test_an_address_not_of_this_machine_names_the_host(capsys: pytest.CaptureFix
     assert cli.main(["--host", "192.0.2.1", "--port", "8080"], {}) == 2  # TEST-NET-1: never local
     said = capsys.readouterr().err
     assert said.startswith("mockserver: --host (MOCKSERVER_HOST): cannot listen on 192.0.2.1:8080: "), said
+
+
+def test_the_record_directory_is_made_at_start(tmp_path: Path) -> None:
+    directory = tmp_path / "new" / "recordings"
+    chosen = cli.options(["--upstream", "http://127.0.0.1:18700", "--record", str(directory)], {})
+    assert chosen.config["MOCK_RECORD"] == str(directory)
+    assert (directory / "histories").is_dir() and not list(directory.rglob("*.*"))  # the probe is gone
+
+
+def test_a_record_directory_the_user_cannot_write_is_refused(tmp_path: Path) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("root writes into a read-only directory")
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    with pytest.raises(ConfigError) as caught:
+        cli.options(["--upstream", "http://127.0.0.1:18700", "--record", str(locked / "recordings")], {})
+    assert str(caught.value) == (
+        f"--record (MOCKSERVER_RECORD): cannot write recordings in {locked}/recordings: Permission denied"
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv0", "prog"),
+    [
+        ("/home/me/.venv/bin/oioi-mock", "oioi-mock"),
+        ("oioi-mock", "oioi-mock"),
+        ("/home/me/kit/mockserver/__main__.py", "python -m mockserver"),
+        ("/home/me/.venv/bin/pytest", "python -m mockserver"),
+    ],
+)
+def test_the_usage_names_the_command_that_started_the_mock(argv0: str, prog: str) -> None:
+    assert cli.invoked_as(argv0) == prog
+
+
+def test_the_installed_command_names_itself_in_its_usage() -> None:
+    command = Path(sys.executable).parent / cli.COMMAND
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(settings.ENV_PREFIX)}
+
+    def run(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(command), *argv], env=environ, capture_output=True, text=True, timeout=60, check=False
+        )
+
+    refused = run("--no-such-flag")
+    assert refused.returncode == 2
+    assert refused.stderr == (
+        "mockserver: unrecognized arguments: --no-such-flag (oioi-mock --help lists every flag)\n"
+    )
+    assert run("--help").stdout.startswith("usage: oioi-mock ")

@@ -1,9 +1,10 @@
 """The API key, the admin token and users' tokens stay out of what the mock prints, logs, journals and
 answers.
 
-Curl commands (the catalogue, GET /__mock/scenarios, the banner's last line) show the demo key only to a
-reader on this machine, otherwise a placeholder, and the banner masks a key of your own and never shows
-an admin token you gave; logs (both formats), error bodies and the journal never hold a key or a token,
+Curl commands show the demo key only to a reader on this machine (the catalogue and GET /__mock/scenarios
+to a client on loopback; the banner's last line, read where the mock runs, always), otherwise a
+placeholder; a key of your own is never in one, and the banner masks it and never shows an admin token
+you gave; logs (both formats), error bodies and the journal never hold a key or a token,
 whatever the request got wrong."""
 
 from __future__ import annotations
@@ -62,11 +63,19 @@ def test_the_demo_key_is_shown_to_this_machine_only() -> None:
         assert all(f"key={KEY_PLACEHOLDER}" in line for line in _curl_lines(document))
 
 
-def test_a_banner_on_a_network_address_shows_the_placeholder(capsys: pytest.CaptureFixture[str]) -> None:
-    chosen = Options("0.0.0.0", 8080, 1, 1, {"MOCK_API_KEYS": [settings.DEMO_API_KEY]})
-    banner(chosen, "0.0.0.0", 8080, "gunicorn")
-    (line,) = [line for line in capsys.readouterr().out.splitlines() if line.lstrip().startswith("try:")]
-    assert KEY_PLACEHOLDER in line and f"key={settings.DEMO_API_KEY}" not in line
+@pytest.mark.parametrize(
+    ("key", "shown"), [(settings.DEMO_API_KEY, settings.DEMO_API_KEY), (KEY, KEY_PLACEHOLDER)]
+)
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.7"])
+def test_a_banner_on_a_network_address_shows_the_demo_key_to_this_machine(
+    host: str, key: str, shown: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The banner is read where the mock runs: its curl command, pasted there, must work."""
+    chosen = Options(host, 8080, 1, 1, {"MOCK_API_KEYS": [key]})
+    banner(chosen, host, 8080, "gunicorn")
+    out = capsys.readouterr().out
+    (line,) = [line for line in out.splitlines() if line.lstrip().startswith("try:")]
+    assert f"key={shown}" in line and KEY not in out
 
 
 def _call(user: dict[str, object]) -> bytes:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.client
 import ipaddress
+import shlex
 import signal
 import socket
 import time
@@ -20,8 +21,10 @@ import pytest
 from flask.testing import FlaskClient
 
 import spec
+from mockserver import settings
 from mockserver.serving import startup
 from mockserver.serving.gunicorn_server import CUT_AFTER_SECONDS, GRACEFUL_SECONDS
+from mockserver.serving.options import Options
 from mockserver.serving.process import ServerProcess, start_mock
 from mockserver.serving.startup import listening, listening_url, network_urls
 from mockserver.settings import PROTOCOL_PATHS
@@ -164,7 +167,54 @@ def test_a_mock_bound_to_every_address_says_so_and_lists_its_network_urls(server
             for url in urls:
                 parts = urlsplit(url)
                 assert parts.port == port and not ipaddress.ip_address(parts.hostname or "").is_loopback
-        assert mock.banner.count(mock.base) >= 3  # catalogue, spec and curl use the local URL
+        assert mock.banner.count(mock.base) >= 4  # catalogue, dashboard, spec and curl use the local URL
+        (line,) = [line for line in mock.banner.splitlines() if line.lstrip().startswith(startup.LAST_LABEL)]
+        status, answer = pasted(line)  # the try: line's curl command, pasted on this machine
+        assert status == 200 and "sessions" in orjson.loads(answer)["user"], answer
+
+
+def pasted(line: str) -> tuple[int, bytes]:
+    """What the banner's ``try:`` line's curl command gets: its URL, -H headers and -d body, sent."""
+    label, _, command = line.strip().partition(" ")
+    assert label == startup.LAST_LABEL, line
+    words = shlex.split(command)
+    assert words[:2] == ["curl", "-sS"], words
+    url = urlsplit(next(word for word in words if word.startswith(("http://", "https://"))))
+    headers = dict(words[i + 1].split(": ", 1) for i, word in enumerate(words) if word == "-H")
+    body = words[words.index("-d") + 1].encode()
+    connection = http.client.HTTPConnection(url.hostname or "", url.port, timeout=30)
+    try:
+        connection.request("POST", url.path, body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("anonymise", [False, True])
+def test_the_banner_names_the_dashboard_and_where_recordings_go(
+    anonymise: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record = tmp_path / "recordings"
+    config = {
+        "MOCK_API_KEYS": [settings.DEMO_API_KEY],
+        "MOCK_UPSTREAM": "http://127.0.0.1:18700",
+        "MOCK_RECORD": str(record),
+        "MOCK_ANONYMISE": anonymise,
+    }
+    startup.banner(Options("127.0.0.1", 8080, 1, 1, config), "127.0.0.1", 8080, "gunicorn")
+    lines = capsys.readouterr().out.splitlines()
+    labels = [line.strip().split(":", 1)[0] for line in lines[1:]]
+    assert labels == ["upstream", "API key", "record", "admin", "world", "demo user", "catalogue", "try"]
+    base = "http://127.0.0.1:8080"
+    catalogue = ["catalogue:", f"{base}/__mock/catalog", "dashboard:", f"{base}/__mock/ui"]
+    assert lines[-2].split() == [*catalogue, "spec:", f"{base}/openapi.json"]
+    anonymised = "anonymised; " if anonymise else ""
+    assert lines[3] == (
+        f"  record:     {record}    ({anonymised}each user's last successful answer; "
+        f"replay: --users {record / 'users.yaml'})"
+    )
+    assert startup.banner_complete("\n".join(lines)) and not startup.banner_complete("\n".join(lines[:-1]))
 
 
 @pytest.mark.slow

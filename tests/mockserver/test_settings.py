@@ -28,6 +28,15 @@ def test_a_setting_is_named_by_its_key_or_by_its_flag_and_variable() -> None:
         ({"MOCK_MAX_BODY_BYTES": "big"}, "MOCK_MAX_BODY_BYTES: 'big' is not an integer"),
         ({"MOCK_PATHS": ["api/v5"]}, "MOCK_PATHS: 'api/v5' must start with '/'"),
         ({"MOCK_PATHS": ["/sessions/x"]}, "MOCK_PATHS: '/sessions/x' must start with '/' and not with"),
+        ({"MOCK_PATHS": ["/x/ü"]}, "MOCK_PATHS: '/x/ü': give a path of printable ASCII characters"),
+        ({"MOCK_PATHS": ["/x y"]}, "MOCK_PATHS: '/x y': give a path of printable ASCII characters"),
+        ({"MOCK_PATHS": ["/x?y=1"]}, "MOCK_PATHS: '/x?y=1': give a path of printable ASCII characters"),
+        ({"MOCK_PATHS": ["/x#y"]}, "MOCK_PATHS: '/x#y': give a path of printable ASCII characters"),
+        ({"MOCK_PATHS": ["/x\u00a0"]}, "MOCK_PATHS: '/x\\xa0': give a path of printable ASCII characters"),
+        ({"MOCK_ADMIN_TOKEN": ""}, f"MOCK_ADMIN_TOKEN: {settings.ADMIN_TOKEN_RULE}"),
+        ({"MOCK_ADMIN_TOKEN": "tok-123"}, f"MOCK_ADMIN_TOKEN: {settings.ADMIN_TOKEN_RULE}"),
+        ({"MOCK_ADMIN_TOKEN": "token-with-é"}, f"MOCK_ADMIN_TOKEN: {settings.ADMIN_TOKEN_RULE}"),
+        ({"MOCK_ADMIN_TOKEN": " padded-token"}, f"MOCK_ADMIN_TOKEN: {settings.ADMIN_TOKEN_RULE}"),
         ({"MOCK_API_KEYS": [""]}, "MOCK_API_KEYS: every API key must be a non-empty string"),
         ({"MOCK_STATUS_MAPPING": "rest"}, "MOCK_STATUS_MAPPING: 'rest': use one of"),
         ({"MOCK_STATE": "foo://x"}, "MOCK_STATE: 'foo://x': use 'memory' or a Redis URL"),
@@ -43,6 +52,7 @@ def test_a_setting_is_named_by_its_key_or_by_its_flag_and_variable() -> None:
         ({"MOCK_UPSTREAM_TIMEOUT": True}, "MOCK_UPSTREAM_TIMEOUT: True: give a number of seconds"),
         ({"MOCK_UPSTREAM_PROFILE": "loose"}, "MOCK_UPSTREAM_PROFILE: 'loose': use one of strict, lenient"),
         ({"MOCK_RECORD": "world"}, "MOCK_RECORD: records what MOCK_UPSTREAM answers: give both"),
+        ({"MOCK_ANONYMISE": True}, "MOCK_ANONYMISE: anonymises what MOCK_RECORD writes: give both"),
         (
             {"MOCK_JOURNAL_SIZE": 20, "MOCK_JOURNAL_TOTAL": 10},
             "MOCK_JOURNAL_SIZE: 20 is more than the 10 of MOCK_JOURNAL_TOTAL",
@@ -73,3 +83,14 @@ def test_the_journal_total_bounds_only_the_memory_state() -> None:
     settings.check({**config, "MOCK_STATE": "redis://127.0.0.1:6379/0"})  # Redis bounds its own memory
     with pytest.raises(SettingError):
         settings.check({**config, "MOCK_STATE": "memory"})
+
+
+@pytest.mark.parametrize("path", ["/x", "/api/v5/request", "/a-b_c.d~e/f%41", "/!$&'()*+,;=:@"])
+def test_paths_a_request_can_name_are_accepted(path: str) -> None:
+    assert settings.setting("MOCK_PATHS").refusal([path]) is None
+
+
+@pytest.mark.parametrize("token", ["12345678", "team-token-1", "x" * 43])
+def test_admin_tokens_that_keep_the_rule_are_accepted(token: str) -> None:
+    assert settings.setting("MOCK_ADMIN_TOKEN").refusal(token) is None
+    assert settings.setting("MOCK_ADMIN_TOKEN").refusal(token[:-1] + " ") == settings.ADMIN_TOKEN_RULE
