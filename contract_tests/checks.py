@@ -578,7 +578,8 @@ CHECKS: list[Check] = [
         "json-body",
         "schema",
         '"Every response carries result" in a JSON object; "4xx: a body in JSON explains" (a 4xx without '
-        "JSON only warns, D26). A key twice, a number beyond a double, a BOM, NaN or Infinity fail (D35).",
+        "JSON only warns, D26). A key twice, a number beyond a double, a BOM, NaN or Infinity, nesting "
+        "deeper than 100 levels, a lone surrogate escape fail (D35).",
         json_body,
     ),
     Check(

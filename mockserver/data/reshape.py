@@ -84,7 +84,8 @@ def reshape(
     gen: Generator, key: str, anchor: datetime, body: bytes, *, variant: str, count: int | None
 ) -> bytes | None:
     """The success ``body`` with its sessions reshaped by ``variant`` (and cut to ``count``), or None
-    when ``body`` is not a success holding a list of sessions (then there is nothing to reshape)."""
+    when ``body`` is not a success holding a list of sessions, or cannot be written again (then there
+    is nothing to reshape)."""
     try:
         data = orjson.loads(body)
     except orjson.JSONDecodeError:
@@ -97,4 +98,7 @@ def reshape(
     profile = gen.profile(key, length, None, variant)
     shaped = RESHAPERS[variant](gen, key, anchor, profile, sessions)
     user["sessions"] = shaped if count is None else shaped[:count]
-    return orjson.dumps(data)
+    try:
+        return orjson.dumps(data)
+    except orjson.JSONEncodeError:  # nested deeper than orjson writes: the body goes on as it was
+        return None

@@ -7,10 +7,13 @@ thing, so a violation seen here and a failure of ``oioi-contract`` read alike.
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+
+import orjson
 
 import spec
 from mockserver.errors import Rejected
@@ -20,6 +23,8 @@ from spec import answer_rules
 REQUEST, ANSWER = "request", "answer"
 SIDES = (REQUEST, ANSWER)
 _VALUE_CHARS = 200  # a value quoted in a violation is cut to this many characters
+_QUOTE = reprlib.Repr()  # nested levels, items and digits bounded: never recurses deep
+_QUOTE.maxlong = _QUOTE.maxother = _VALUE_CHARS
 
 
 @dataclass(frozen=True)
@@ -49,11 +54,17 @@ class Violation:
 
 
 def _short(value: Any) -> Any:
-    if isinstance(value, str) and len(value) > _VALUE_CHARS:
-        return value[:_VALUE_CHARS] + "..."
-    if isinstance(value, dict | list):
-        return _short(repr(value)) if len(repr(value)) > _VALUE_CHARS else value
-    return value
+    """``value`` as the journal keeps it: as it is when short and every store can write it, else as
+    text cut to ``_VALUE_CHARS`` (a lone surrogate as its escape; an integer beyond 64 bits, a long or
+    deep value as a bounded repr)."""
+    if isinstance(value, str):
+        text = value.encode("utf-8", "backslashreplace").decode("utf-8")
+        return text[:_VALUE_CHARS] + "..." if len(text) > _VALUE_CHARS else text
+    try:
+        stored = orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        stored = b""
+    return value if 0 < len(stored) <= _VALUE_CHARS else _short(_QUOTE.repr(value))
 
 
 # --- the request ---------------------------------------------------------------------------------

@@ -1,15 +1,20 @@
 """Proxy mode through real processes: the mock with ``--upstream`` in front of the project's reference
-server (tests/servers), its one-rule mutants, a second mock, or a port where nothing answers.
+server (tests/servers), its one-rule mutants, a second mock, a plain HTTP server, or a port where
+nothing answers.
 
 What each test proves is in its name: no violation on the correct server, the broken rule named on
-a broken one, strict mode, scenarios over real answers, an upstream that is down or silent.
+a broken one, strict mode, scenarios over real answers, an upstream that is down or silent, hostile
+JSON either way.
 """
 
 from __future__ import annotations
 
 import contextlib
 import http.client
+import http.server
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,7 +27,7 @@ import pytest
 
 import spec
 from mockserver.serving.process import ServerProcess, free_port, start_mock
-from tests.contract.conftest import reference_server
+from tests.contract.conftest import http_server, reference_server
 from tests.servers.reference import API_KEY, USERS
 from tests.state.redis_server import RedisServer
 
@@ -423,6 +428,192 @@ def test_an_upstream_that_never_answers_gives_504_result_102() -> None:
         silent.close()
     assert (got.status, got.json()["result"]["code"]) == (504, 102)
     assert "--upstream-timeout" in got.json()["error"]
+
+
+# --- hostile JSON: never a 500, always named -------------------------------------------------------
+
+NESTED = b"[" * 10_000 + b"]" * 10_000
+LONE_SURROGATE = rb'"\ud800x"'  # the JSON escape of a surrogate with no partner
+HUGE = b"-9967156139212575322409009152"  # beyond 64 bits: no store writes it as an integer
+HOSTILE_REQUESTS = {  # body, rule, path, words of the message
+    "nested 10,000 deep": (NESTED, "json-body", "$", f"nested deeper than {spec.MAX_DEPTH} levels"),
+    "a lone surrogate escape": (
+        b'{"user-get-recent-sessions":{"user":{"identifier-type":"username","identifier":'
+        + LONE_SURROGATE
+        + b',"token":"t"}}}',
+        "json-body",
+        "$",
+        r"the string at $.user-get-recent-sessions.user.identifier holds \ud800",
+    ),
+    "an integer beyond 64 bits": (
+        b'{"user-get-recent-sessions": {"user": ' + HUGE + b"}}",
+        "request-schema",
+        "$.user-get-recent-sessions.user",
+        "is not of type 'object'",  # the value, beyond what a store writes, is quoted as text
+    ),
+}
+SESSION = (
+    b'{"session-interval": {"start": "2014-06-23T16:32:22+02:00", "end": "2014-06-23T17:42:47+02:00"},'
+    b' "cost": "3.76", "currency": "EUR", "external-session-id": "abc-def"'
+)
+HOSTILE_ANSWERS = {  # the upstream's body, rule, path, words of the message
+    "nested 10,000 deep": (
+        b'{"result": {"code": 0, "message": "Success."}, "user": {"sessions": [], "x": ' + NESTED + b"}}",
+        "json-body",
+        "$",
+        f"nested deeper than {spec.MAX_DEPTH} levels",
+    ),
+    "nested 500 deep": (  # read by orjson (1024 levels), not written by it (254): a rewrite cannot write it
+        b'{"result": {"code": 0, "message": "Success."}, "user": {"sessions": [], "x": '
+        + b"[" * 500
+        + b"]" * 500
+        + b"}}",
+        "json-body",
+        "$",
+        f"nested deeper than {spec.MAX_DEPTH} levels",
+    ),
+    "a lone surrogate escape": (
+        b'{"result": {"code": 0, "message": "Success."}, "user": {"sessions": ['
+        + SESSION
+        + b', "address": '
+        + LONE_SURROGATE
+        + b"}]}}",
+        "json-body",
+        "$",
+        r"the string at $.user.sessions[0].address holds \ud800",
+    ),
+    "an integer beyond 64 bits": (
+        b'{"result": {"code": 0, "message": "Success."}, "user": {"sessions": ['
+        + SESSION
+        + b', "connector-id": '
+        + HUGE
+        + b"}]}}",
+        "response-schema",
+        "$.user.sessions[0].connector-id",
+        HUGE.decode(),
+    ),
+}
+NO_SESSIONS = {"X-Mock-Scenario": "no-sessions"}
+ANSWER_HEADER = "X-Answer"  # the app's own header: forwarded, it tells the raw upstream what to send
+
+
+class _Raw(http.server.BaseHTTPRequestHandler):
+    """An upstream that answers 200 with the body of HOSTILE_ANSWERS that ``X-Answer`` names."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = HOSTILE_ANSWERS[self.headers[ANSWER_HEADER]][0]
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@dataclass
+class Pair:
+    lenient: ServerProcess
+    strict: ServerProcess
+    upstream: str
+
+
+@pytest.fixture(scope="module", params=["memory", "redis"])
+def state(request: pytest.FixtureRequest) -> Iterator[list[str]]:
+    """The journal's store: the proxy's own memory, or a real Redis."""
+    if request.param == "memory":
+        yield []
+        return
+    redis = RedisServer()
+    redis.start()
+    try:
+        yield ["--state", redis.url]
+    finally:
+        redis.stop()
+
+
+@contextmanager
+def pair(upstream: str, state: list[str]) -> Iterator[Pair]:
+    with proxy(upstream, *state) as lenient, proxy(upstream, "--upstream-strict", *state) as strict:
+        yield Pair(lenient, strict, upstream)
+
+
+@pytest.fixture(scope="module")
+def in_front_of_a_mock(state: list[str]) -> Iterator[Pair]:
+    with start_mock(["--port", "0", "--log-format", "off"]) as upstream, pair(upstream.base, state) as both:
+        yield both
+
+
+@pytest.fixture(scope="module")
+def in_front_of_a_raw_upstream(state: list[str]) -> Iterator[Pair]:
+    with http_server(_Raw) as upstream, pair(upstream, state) as both:
+        yield both
+
+
+def _slug(case: str) -> str:
+    return "-".join(case.replace(",", "").split())
+
+
+def _listed(server: ServerProcess, session: str, side: str, rule: str, path: str) -> dict[str, Any]:
+    """The one violation of ``session`` with this side, rule and path (the journal could store it)."""
+    listed = admin(server, f"/__mock/violations?session={session}&side={side}&rule={rule}")
+    (found,) = [v for v in listed["violations"] if v["path"] == path]
+    return found
+
+
+@pytest.mark.parametrize("case", HOSTILE_REQUESTS)
+def test_a_hostile_request_is_judged_like_the_mock_and_named(in_front_of_a_mock: Pair, case: str) -> None:
+    body, rule, path, words = HOSTILE_REQUESTS[case]
+    direct = post(in_front_of_a_mock.upstream, body, {"Authorization": "key=demo-key"})
+    session = "request-" + _slug(case)
+    headers = {"Authorization": "key=demo-key", "X-Mock-Session": session}
+    through = post(in_front_of_a_mock.lenient.base, body, headers)
+    assert (through.status, through.body) == (direct.status, direct.body)
+    assert through.status == 400
+    assert words in _listed(in_front_of_a_mock.lenient, session, "request", rule, path)["message"]
+    (entry,) = admin(in_front_of_a_mock.lenient, f"/__mock/requests?session={session}")["requests"]
+    assert entry["upstream"] is not None  # forwarded all the same
+
+    strict = {**headers, "X-Mock-Session": f"{session}-strict"}  # Redis: one journal for both proxies
+    refused = post(in_front_of_a_mock.strict.base, body, strict)
+    assert (refused.status, refused.json()["result"]["code"]) == (400, 230)
+    assert any(p["path"] == path and words in p["message"] for p in refused.json()["problems"])
+    (entry,) = admin(in_front_of_a_mock.strict, f"/__mock/requests?session={session}-strict")["requests"]
+    assert entry["upstream"] is None
+
+
+@pytest.mark.parametrize("case", HOSTILE_ANSWERS)
+def test_a_hostile_answer_is_passed_on_or_refused_and_named(
+    in_front_of_a_raw_upstream: Pair, case: str
+) -> None:
+    body, rule, path, words = HOSTILE_ANSWERS[case]
+    session = "answer-" + _slug(case)
+    headers = {ANSWER_HEADER: case, "X-Mock-Session": session}
+    through = post(in_front_of_a_raw_upstream.lenient.base, envelope(ADA), headers)
+    assert (through.status, through.body) == (200, body)
+    assert through.violations >= 1
+    assert words in _listed(in_front_of_a_raw_upstream.lenient, session, "answer", rule, path)["message"]
+    reshaped = post(in_front_of_a_raw_upstream.lenient.base, envelope(ADA), {**headers, **NO_SESSIONS})
+    assert (reshaped.status, reshaped.violations > 0) == (200, True)  # a data scenario over it: no 500
+
+    strict = {**headers, "X-Mock-Session": f"{session}-strict"}  # Redis: one journal for both proxies
+    refused = post(in_front_of_a_raw_upstream.strict.base, envelope(ADA), strict)
+    assert (refused.status, refused.json()["result"]["code"]) == (502, 100)
+    assert any(p["path"] == path and words in p["message"] for p in refused.json()["problems"])
+    assert _listed(in_front_of_a_raw_upstream.strict, f"{session}-strict", "answer", rule, path)
+
+
+def test_the_contract_suite_finds_no_server_error_through_a_proxy(tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    with start_mock(["--port", "0", "--log-format", "off"]) as upstream, proxy(upstream.base) as server:
+        command = ["--base-url", server.base, "--rate-limit", "0", "--max-examples", "5", "--report"]
+        subprocess.run([sys.executable, "-m", "contract_tests", *command, str(report)], check=False)
+    (check,) = [c for c in orjson.loads(report.read_bytes())["checks"] if c["name"] == "not-a-server-error"]
+    assert (check["outcome"], check["failures"]) == ("passed", 0), check
 
 
 # --- several workers, shared state ---------------------------------------------------------------
