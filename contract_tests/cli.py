@@ -262,6 +262,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     try:
         config, demo = _config(args, environ)
         target = config.url
+        _check_outputs(vars(args), environ)
         if demo:
             print(
                 f"contract suite: no credentials given: judging {config.base_url} (a loopback target) "
@@ -274,19 +275,37 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return _cannot_judge(exc, target, outputs)
     try:
         report.write(result, config.junitxml, config.report, config.html)
-    except ReportNotWritten as exc:
-        _print_console(result, None, config.quiet)
+    except ReportNotWritten as exc:  # e.g. the disk filled up during the run: the verdict is not delivered
+        _print_console(result, None, config.quiet, verdict=False)
         print(f"contract suite: cannot write the report {exc}", file=sys.stderr)
+        print(CANNOT_JUDGE_LINE)
         return EXIT_CANNOT_JUDGE
     _print_console(result, config.report, config.quiet)
     return result.exit_code
 
 
-def _print_console(result: runner.Report, json_path: str | None, quiet: bool) -> None:
-    text = report.console(result, json_path)
+CANNOT_JUDGE_LINE = f"RESULT: CANNOT JUDGE (exit {EXIT_CANNOT_JUDGE})"
+
+
+def _check_outputs(given: Mapping[str, Any], environ: Mapping[str, str]) -> None:
+    """CannotJudge, before anything is sent, naming the first report asked for that cannot be written."""
+    for option in _OUTPUTS:
+        path, source = _given(option, given, environ)
+        if path:
+            try:
+                report.check_writable(path)
+            except ReportNotWritten as exc:
+                raise CannotJudge(f"bad options: {source}: cannot write there: {exc}") from exc
+
+
+def _print_console(result: runner.Report, json_path: str | None, quiet: bool, verdict: bool = True) -> None:
+    """The run on stdout; ``verdict``: with its RESULT line (not when the reports could not be written)."""
+    lines = report.console(result, json_path).splitlines()
+    if not verdict:
+        lines = [line for line in lines if not line.startswith("RESULT")]
     if quiet:  # the failed checks' names and the verdict only
-        text = "\n".join(line for line in text.splitlines() if line.startswith(("FAILED", "RESULT")))
-    print(text)
+        lines = [line for line in lines if line.startswith(("FAILED", "RESULT"))]
+    print("\n".join(lines))
 
 
 def _cannot_judge(reason: CannotJudge, target: str | None, outputs: Outputs) -> int:
@@ -296,5 +315,5 @@ def _cannot_judge(reason: CannotJudge, target: str | None, outputs: Outputs) -> 
         report.write_cannot_judge(str(reason), target, *outputs)
     except ReportNotWritten as exc:
         print(f"contract suite: cannot write the report {exc}", file=sys.stderr)
-    print(f"RESULT: CANNOT JUDGE (exit {EXIT_CANNOT_JUDGE})")  # the last line, as on every other exit
+    print(CANNOT_JUDGE_LINE)  # the last line, as on every other exit
     return EXIT_CANNOT_JUDGE
