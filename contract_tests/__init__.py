@@ -6,7 +6,8 @@ It never imports the mock: it knows a target only through HTTP. Public API:
   the exit status.
 - ``run(config) -> Report`` with ``Config``: one run, for callers that want the report as a value (a
   team's own pytest run, say); what the command line does, without printing or writing files. It raises
-  ``CannotJudge`` where the command line exits 2. ``DEMO_CREDENTIALS``: the local mock's demo key and
+  ``CannotJudge`` where the command line exits 2; a ``Config`` holding a value the command line would
+  refuse raises it as it is made, naming the field. ``DEMO_CREDENTIALS``: the local mock's demo key and
   users, as ``Config`` fields.
 - ``CHECKS``: every rule enforced, each a plain function with a name, a family and the rule it quotes.
 

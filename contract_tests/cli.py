@@ -17,11 +17,10 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import spec
 from contract_tests import report, runner
-from contract_tests.config import DEMO_CREDENTIALS, Config, is_loopback
+from contract_tests.config import DEMO_CREDENTIALS, RULES, Config, is_loopback, second_user_problem
 from contract_tests.errors import CannotJudge, ReportNotWritten
 from contract_tests.runner import EXIT_CANNOT_JUDGE
 
@@ -42,45 +41,8 @@ def _number(text: str) -> float:
     return float(text)
 
 
-def _positive_int(text: str) -> int:
-    value = _integer(text)
-    if value < 1:
-        raise ValueError("must be at least 1")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    value = _integer(text)
-    if value < 0:
-        raise ValueError("must be at least 0")
-    return value
-
-
-def _non_negative(text: str) -> float:
-    value = _number(text)
-    if not value >= 0:
-        raise ValueError("must be a number >= 0")
-    return value
-
-
-def _positive(text: str) -> float:
-    value = _number(text)
-    if not value > 0:
-        raise ValueError("must be a number > 0")
-    return value
-
-
-def _file(text: str) -> str:
-    if not os.path.isfile(text) or not os.access(text, os.R_OK):
-        raise ValueError("no readable file there")
-    return text
-
-
-def _url(text: str) -> str:
-    parts = urlsplit(text)
-    if parts.scheme not in {"http", "https"} or not parts.netloc:
-        raise ValueError("must be an http:// or https:// URL with a host")
-    return text
+def _token(text: str) -> str | None:
+    return text or None  # an empty token: the user has none
 
 
 _SETTINGS = {setting.name: setting for setting in dataclasses.fields(Config)}
@@ -88,9 +50,11 @@ _SETTINGS = {setting.name: setting for setting in dataclasses.fields(Config)}
 
 @dataclass(frozen=True)
 class Option:
-    """One option: its flag (named after the Config field it sets), a parser, its help and choices.
+    """One option: its flag (named after the Config field it sets), a parser of its text, its help and
+    choices.
 
-    Its default, and whether it is required (a field without one), are the Config field's.
+    Its default, and whether it is required (a field without one), are the Config field's; which values
+    it takes, the field's rule in ``contract_tests.config.RULES``.
     """
 
     flag: str
@@ -116,11 +80,11 @@ class Option:
 
 
 OPTIONS: list[Option] = [
-    Option("--base-url", _url, "the target, e.g. https://staging.example.com"),
+    Option("--base-url", str, "the target, e.g. https://staging.example.com"),
     Option("--api-key", str, "the partner API key (sent as 'Authorization: key=KEY')"),
     Option("--identifier-type", str, "the known-good user's identifier-type", spec.IDENTIFIER_TYPES),
     Option("--identifier", str, "the known-good user's identifier"),
-    Option("--token", str, "the known-good user's token (omit if the user has none)"),
+    Option("--token", _token, "the known-good user's token (omit if the user has none)"),
     Option(
         "--second-user-type",
         str,
@@ -128,33 +92,33 @@ OPTIONS: list[Option] = [
         spec.IDENTIFIER_TYPES,
     ),
     Option("--second-user", str, "the second known-good user's identifier"),
-    Option("--second-user-token", str, "the second known-good user's token (omit if it has none)"),
+    Option("--second-user-token", _token, "the second known-good user's token (omit if it has none)"),
     Option("--path", str, "the call's path"),
     Option("--profile", str, "validation profile", spec.PROFILES),
     Option("--seed", _integer, "seed for generated cases; a failure's replay line repeats it"),
-    Option("--max-examples", _positive_int, "examples per property-based explorer"),
-    Option("--max-time", _positive, "overall time limit in seconds; the run stops sending after it"),
-    Option("--rate-limit", _non_negative, "requests per second at most (0: no limit)"),
-    Option("--timeout", _positive, "seconds to wait for one answer"),
+    Option("--max-examples", _integer, "examples per property-based explorer"),
+    Option("--max-time", _number, "overall time limit in seconds; the run stops sending after it"),
+    Option("--rate-limit", _number, "requests per second at most (0: no limit)"),
+    Option("--timeout", _number, "seconds to wait for one answer"),
     Option(
         "--ca-cert",
-        _file,
+        str,
         "an https target's CA certificate file (PEM), e.g. the one the mock's --tls-self-signed prints "
         "(default: the system's CAs, or the file REQUESTS_CA_BUNDLE names)",
     ),
     Option(
         "--concurrency",
-        _positive_int,
+        _integer,
         "requests in flight at once when the two users' requests are interleaved (within --rate-limit)",
     ),
     Option(
         "--retries",
-        _non_negative_int,
+        _integer,
         "retries per request on 429/503 (honouring Retry-After) or a dropped connection",
     ),
     Option(
         "--latency-budget",
-        _positive,
+        _number,
         "milliseconds: fail when the known-good answers' 95th percentile takes longer (off by default)",
     ),
     Option("--junitxml", str, "write JUnit XML here (one test case per check)"),
@@ -243,10 +207,9 @@ def _config(args: argparse.Namespace, environ: Mapping[str, str]) -> tuple[Confi
             if option.required:
                 missing.append(option)
             continue
-        if option.choices is not None and raw not in option.choices:
-            raise CannotJudge(f"bad options: {source}: {raw!r} is not one of {', '.join(option.choices)}")
         try:
             values[option.field] = option.parse(raw)
+            RULES[option.field](values[option.field])
         except ValueError as exc:
             raise CannotJudge(f"bad options: {source}: {raw!r}: {exc}") from exc
     demo = "base_url" in values and not values.keys() & DEMO_CREDENTIALS.keys()
@@ -259,10 +222,9 @@ def _config(args: argparse.Namespace, environ: Mapping[str, str]) -> tuple[Confi
         raise CannotJudge(
             "bad options: missing " + ", ".join(f"{option.flag} (or {option.env})" for option in missing)
         )
-    for token in ("token", "second_user_token"):
-        if values.get(token) == "":
-            values[token] = None
-    _check_second_user(values)
+    problem = second_user_problem(values, lambda field: _named(_BY_FIELD[field]))
+    if problem is not None:
+        raise CannotJudge(f"bad options: {problem}")
     return Config(**values, quiet=args.quiet), demo
 
 
@@ -271,23 +233,6 @@ _SECOND_USER = [_BY_FIELD[name] for name in ("second_user_type", "second_user", 
 
 def _named(*options: Option) -> str:
     return " and ".join(f"{option.flag} (or {option.env})" for option in options)
-
-
-def _check_second_user(values: dict[str, Any]) -> None:
-    """The second user is given whole (its token optional) and is not the known user again."""
-    kind, identifier, token = _SECOND_USER
-    if (kind.field in values) != (identifier.field in values):
-        raise CannotJudge(f"bad options: a second user needs both {_named(kind, identifier)}")
-    if token.field in values and identifier.field not in values:
-        raise CannotJudge(f"bad options: {token.flag} without a second user: give {_named(kind, identifier)}")
-    if (values.get(kind.field), values.get(identifier.field)) == (
-        values.get("identifier_type"),
-        values.get("identifier"),
-    ):
-        raise CannotJudge(
-            f"bad options: the second user is the known user again; give another person in {kind.flag} "
-            f"and {identifier.flag}"
-        )
 
 
 def _no_credentials(base_url: str) -> str:
@@ -317,6 +262,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     try:
         config, demo = _config(args, environ)
         target = config.url
+        _check_outputs(vars(args), environ)
         if demo:
             print(
                 f"contract suite: no credentials given: judging {config.base_url} (a loopback target) "
@@ -329,19 +275,37 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return _cannot_judge(exc, target, outputs)
     try:
         report.write(result, config.junitxml, config.report, config.html)
-    except ReportNotWritten as exc:
-        _print_console(result, None, config.quiet)
+    except ReportNotWritten as exc:  # e.g. the disk filled up during the run: the verdict is not delivered
+        _print_console(result, None, config.quiet, verdict=False)
         print(f"contract suite: cannot write the report {exc}", file=sys.stderr)
+        print(CANNOT_JUDGE_LINE)
         return EXIT_CANNOT_JUDGE
     _print_console(result, config.report, config.quiet)
     return result.exit_code
 
 
-def _print_console(result: runner.Report, json_path: str | None, quiet: bool) -> None:
-    text = report.console(result, json_path)
+CANNOT_JUDGE_LINE = f"RESULT: CANNOT JUDGE (exit {EXIT_CANNOT_JUDGE})"
+
+
+def _check_outputs(given: Mapping[str, Any], environ: Mapping[str, str]) -> None:
+    """CannotJudge, before anything is sent, naming the first report asked for that cannot be written."""
+    for option in _OUTPUTS:
+        path, source = _given(option, given, environ)
+        if path:
+            try:
+                report.check_writable(path)
+            except ReportNotWritten as exc:
+                raise CannotJudge(f"bad options: {source}: cannot write there: {exc}") from exc
+
+
+def _print_console(result: runner.Report, json_path: str | None, quiet: bool, verdict: bool = True) -> None:
+    """The run on stdout; ``verdict``: with its RESULT line (not when the reports could not be written)."""
+    lines = report.console(result, json_path).splitlines()
+    if not verdict:
+        lines = [line for line in lines if not line.startswith("RESULT")]
     if quiet:  # the failed checks' names and the verdict only
-        text = "\n".join(line for line in text.splitlines() if line.startswith(("FAILED", "RESULT")))
-    print(text)
+        lines = [line for line in lines if line.startswith(("FAILED", "RESULT"))]
+    print("\n".join(lines))
 
 
 def _cannot_judge(reason: CannotJudge, target: str | None, outputs: Outputs) -> int:
@@ -351,5 +315,5 @@ def _cannot_judge(reason: CannotJudge, target: str | None, outputs: Outputs) -> 
         report.write_cannot_judge(str(reason), target, *outputs)
     except ReportNotWritten as exc:
         print(f"contract suite: cannot write the report {exc}", file=sys.stderr)
-    print(f"RESULT: CANNOT JUDGE (exit {EXIT_CANNOT_JUDGE})")  # the last line, as on every other exit
+    print(CANNOT_JUDGE_LINE)  # the last line, as on every other exit
     return EXIT_CANNOT_JUDGE

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
+import math
+import os
+import ssl
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
+import spec
+from contract_tests.errors import CannotJudge
 from contract_tests.model import User
 
 # The local mock's demo key and two of its users (``make serve``; fixtures/users.yaml, "demo" and
@@ -31,6 +39,125 @@ def is_loopback(url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:  # a name other than localhost: it could resolve anywhere
         return False
+
+
+def _text(value: Any) -> None:
+    if not isinstance(value, str) or value == "":
+        raise ValueError("must be a non-empty string")
+
+
+def _header_text(value: Any) -> None:  # sent in a header: a line break there would split it
+    _text(value)
+    if any(ord(character) < 32 or ord(character) == 127 for character in value):
+        raise ValueError("must not contain control characters (it is sent in a header)")
+
+
+def _one_of(choices: tuple[str, ...]) -> Callable[[Any], None]:
+    def check(value: Any) -> None:
+        if value not in choices:
+            raise ValueError(f"not one of {', '.join(choices)}")
+
+    return check
+
+
+def _integer(least: int | None = None) -> Callable[[Any], None]:
+    def check(value: Any) -> None:
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ValueError("not an integer")
+        if least is not None and value < least:
+            raise ValueError(f"must be at least {least}")
+
+    return check
+
+
+def _number(above_zero: bool) -> Callable[[Any], None]:
+    def check(value: Any) -> None:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise ValueError("not a number")
+        if above_zero and not value > 0:
+            raise ValueError("must be a number > 0")
+        if not value >= 0:
+            raise ValueError("must be a number >= 0")
+
+    return check
+
+
+def _url(value: Any) -> None:
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if parts is None or parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ValueError("must be an http:// or https:// URL with a host")
+
+
+def _ca_file(value: Any) -> None:
+    if not isinstance(value, str) or not os.path.isfile(value) or not os.access(value, os.R_OK):
+        raise ValueError("no readable file there")
+    try:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cafile=value)
+    except ssl.SSLError as exc:
+        raise ValueError(f"not a PEM certificate ({exc.reason or exc})") from exc
+
+
+def _optional(check: Callable[[Any], None]) -> Callable[[Any], None]:
+    def optional(value: Any) -> None:
+        if value is not None:
+            check(value)
+
+    return optional
+
+
+def _flag(value: Any) -> None:
+    if not isinstance(value, bool):
+        raise ValueError("must be True or False")
+
+
+# What each field accepts, for the command line and a caller alike: a check raising ValueError(why).
+RULES: dict[str, Callable[[Any], None]] = {
+    "base_url": _url,
+    "api_key": _header_text,
+    "identifier_type": _one_of(spec.IDENTIFIER_TYPES),
+    "identifier": _text,
+    "token": _optional(_text),
+    "second_user_type": _optional(_one_of(spec.IDENTIFIER_TYPES)),
+    "second_user": _optional(_text),
+    "second_user_token": _optional(_text),
+    "path": _text,
+    "profile": _one_of(spec.PROFILES),
+    "seed": _integer(),
+    "max_examples": _integer(least=1),
+    "max_time": _number(above_zero=True),
+    "rate_limit": _number(above_zero=False),
+    "timeout": _number(above_zero=True),
+    "ca_cert": _optional(_ca_file),
+    "retries": _integer(least=0),
+    "concurrency": _integer(least=1),
+    "latency_budget": _optional(_number(above_zero=True)),
+    "junitxml": _optional(_text),
+    "report": _optional(_text),
+    "html": _optional(_text),
+    "quiet": _flag,
+}
+
+
+def second_user_problem(values: Mapping[str, Any], name: Callable[[str], str]) -> str | None:
+    """Why the second user in ``values`` (fields given) is not given whole (its token optional) or is the
+    known user again, naming fields by ``name``; None when it is fine."""
+    given = {field for field, value in values.items() if value is not None}
+    if ("second_user_type" in given) != ("second_user" in given):
+        return f"a second user needs both {name('second_user_type')} and {name('second_user')}"
+    if "second_user_token" in given and "second_user" not in given:
+        return (
+            f"{name('second_user_token')} without a second user: give {name('second_user_type')} and "
+            f"{name('second_user')}"
+        )
+    if "second_user" in given and (values["second_user_type"], values["second_user"]) == (
+        values.get("identifier_type"),
+        values.get("identifier"),
+    ):
+        return (
+            f"the second user is the known user again; give another person in {name('second_user_type')} "
+            f"and {name('second_user')}"
+        )
+    return None
 
 
 @dataclass(frozen=True)
@@ -65,6 +192,18 @@ class Config:
     report: str | None = None
     html: str | None = None
     quiet: bool = False
+
+    def __post_init__(self) -> None:
+        """CannotJudge naming the first field whose value ``RULES`` refuses (before anything is sent)."""
+        values = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
+        for field, value in values.items():
+            try:
+                RULES[field](value)
+            except ValueError as exc:
+                raise CannotJudge(f"bad options: {field}: {value!r}: {exc}") from exc
+        problem = second_user_problem(values, str)
+        if problem is not None:
+            raise CannotJudge(f"bad options: {problem}")
 
     @property
     def url(self) -> str:

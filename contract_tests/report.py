@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -209,32 +211,62 @@ def write_cannot_judge(
     html_path: str | None = None,
 ) -> None:
     """Write the reports asked for (and their folders) of a run that could not judge; ReportNotWritten
-    if one cannot be written."""
-    if json_path:
-        _write(json_path, _json_bytes(cannot_judge_json(reason, target)))
-    if junit_path:
-        _write(junit_path, cannot_judge_junit(reason))
-    if html_path:
-        _write(html_path, html_report.cannot_judge_page(reason, target))
+    naming those that could not be written (after writing the others)."""
+    _write_each(
+        (json_path, lambda: _json_bytes(cannot_judge_json(reason, target))),
+        (junit_path, lambda: cannot_judge_junit(reason)),
+        (html_path, lambda: html_report.cannot_judge_page(reason, target)),
+    )
 
 
 def write(
     report: Report, junit_path: str | None, json_path: str | None, html_path: str | None = None
 ) -> None:
-    """Write the reports asked for (and their folders); ReportNotWritten if one cannot be written."""
-    if json_path:
-        _write(json_path, _json_bytes(as_json(report)))
-    if junit_path:
-        _write(junit_path, junit(report, json_path))
-    if html_path:
-        _write(html_path, html_report.page(report, json_path))
+    """Write the reports asked for (and their folders); ReportNotWritten naming those that could not be
+    written (after writing the others)."""
+    _write_each(
+        (json_path, lambda: _json_bytes(as_json(report))),
+        (junit_path, lambda: junit(report, json_path)),
+        (html_path, lambda: html_report.page(report, json_path)),
+    )
+
+
+def _write_each(*documents: tuple[str | None, Callable[[], bytes]]) -> None:
+    """Write each document asked for (a path given), then raise one ReportNotWritten for all that failed."""
+    failed = []
+    for path, content in documents:
+        if path:
+            try:
+                _write(path, content())
+            except ReportNotWritten as exc:
+                failed.append(str(exc))
+    if failed:
+        raise ReportNotWritten("; ".join(failed))
 
 
 def _write(path: str, content: bytes) -> None:
+    with _writing(path) as target:
+        target.write_bytes(content)
+
+
+def check_writable(path: str) -> None:
+    """ReportNotWritten if a report cannot be written at ``path``, found by creating its folders and
+    opening the file for appending (a file that was not there is removed again): nothing is sent first."""
+    with _writing(path) as target:
+        existed = target.exists()
+        with target.open("ab"):
+            pass
+        if not existed:
+            target.unlink()
+
+
+@contextmanager
+def _writing(path: str) -> Iterator[Path]:
+    """``path`` with its folders made; what goes wrong writing there raised as ReportNotWritten."""
     target = Path(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content)
+        yield target
     except FileExistsError as exc:  # from mkdir: a file stands where a folder must be
         raise ReportNotWritten(f"{path}: {exc.filename} is a file, not a folder") from exc
     except OSError as exc:

@@ -7,12 +7,12 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -45,6 +45,37 @@ def http_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+class Counting(BaseHTTPRequestHandler):
+    """Answers every request 500 and keeps its request line in ``seen`` (set per server by ``counting``);
+    calls ``on_request`` first (nothing by default)."""
+
+    seen: ClassVar[list[str]]
+    on_request: ClassVar[Callable[[], None] | None] = None
+
+    def _answer(self) -> None:
+        self.seen.append(self.requestline)
+        if self.on_request is not None:
+            self.on_request()
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(500)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_GET = do_POST = do_PUT = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _answer
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        pass
+
+
+@contextmanager
+def counting(on_request: Callable[[], None] | None = None) -> Iterator[tuple[str, list[str]]]:
+    """A server answering everything 500: its base URL and the request lines it received."""
+    seen: list[str] = []
+    attributes = {"seen": seen, "on_request": staticmethod(on_request) if on_request else None}
+    with http_server(type("Counted", (Counting,), attributes)) as url:
+        yield url, seen
 
 
 def _env() -> dict[str, str]:

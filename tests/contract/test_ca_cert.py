@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mockserver.serving.process import ServerProcess, start_mock
-from tests.contract.conftest import FAST, run_suite
+from tests.contract.conftest import FAST, counting, run_suite
 
 pytestmark = pytest.mark.slow
 
@@ -47,3 +47,30 @@ def test_a_ca_file_that_is_not_there_is_a_bad_option(https_mock: ServerProcess, 
     missing = str(tmp_path / "nowhere.pem")
     run = run_suite(tmp_path, "--base-url", https_mock.base, "--ca-cert", missing, *FAST)
     assert run.code == 2 and f"--ca-cert: {missing!r}: no readable file there" in run.stderr, run.explain()
+
+
+def _not_a_certificate(tmp_path: Path, kind: str) -> str:
+    path = tmp_path / f"{kind}.pem"
+    contents = {
+        "text": "not a certificate\n",
+        "empty": "",
+        "a-key-only": "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n",
+    }
+    path.write_text(contents[kind], "ascii")
+    return str(path)
+
+
+@pytest.mark.parametrize("kind", ["text", "empty", "a-key-only"])
+@pytest.mark.parametrize("scheme", ["https", "http"])
+@pytest.mark.parametrize("how", ["--ca-cert", "CONTRACT_CA_CERT"])
+def test_a_ca_file_that_holds_no_certificate_is_a_bad_option_for_any_target(
+    https_mock: ServerProcess, kind: str, scheme: str, how: str, tmp_path: Path
+) -> None:
+    ca = _not_a_certificate(tmp_path, kind)
+    args, env = ([how, ca], {}) if how.startswith("--") else ([], {how: ca})
+    with counting() as (http_url, seen):
+        base = https_mock.base if scheme == "https" else http_url
+        run = run_suite(tmp_path, "--base-url", base, *FAST, *args, env=env)
+    assert run.code == 2, run.explain()
+    assert f"bad options: {how}: {ca!r}: not a PEM certificate (" in run.stderr, run.stderr
+    assert "unreachable" not in run.stderr and seen == []

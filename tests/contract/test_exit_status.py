@@ -4,13 +4,14 @@ saying why; CONTRACT_* env."""
 from __future__ import annotations
 
 import html
+import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
 from mockserver.serving.process import free_port
-from tests.contract.conftest import FAST, KNOWN_ADA, Run, ada_args, run_suite
+from tests.contract.conftest import FAST, KNOWN_ADA, Run, ada_args, counting, run_suite
 from tests.servers.reference import API_KEY, USERS
 
 pytestmark = pytest.mark.slow
@@ -155,3 +156,50 @@ def test_max_time_stops_the_run_and_says_it_could_not_judge(reference: str, tmp_
     assert run.report["incomplete"]
     assert run.report["requests"] <= 52
     assert "INCOMPLETE" in run.stdout and "RESULT: INCOMPLETE (exit 2)" in run.stdout
+
+
+def _unwritable(tmp_path: Path) -> dict[str, str]:
+    """Report paths no report can be written to, each for a reason of its own."""
+    (tmp_path / "a-file").write_text("", "utf-8")
+    (tmp_path / "a-folder").mkdir()
+    return {
+        "a-folder": str(tmp_path / "a-folder"),
+        "under-a-file": str(tmp_path / "a-file" / "report.json"),
+        "under-proc": "/proc/nowhere/report.json",
+    }
+
+
+@pytest.mark.parametrize("option", ["--report", "--junitxml", "--html"])
+@pytest.mark.parametrize("where", ["a-folder", "under-a-file", "under-proc"])
+def test_a_report_that_cannot_be_written_is_refused_before_any_request(
+    option: str, where: str, tmp_path: Path
+) -> None:
+    path = _unwritable(tmp_path)[where]
+    others = [other for other in ("--report", "--junitxml", "--html") if other != option]
+    with counting() as (url, seen):
+        run = run_suite(tmp_path, *ada_args(url), option, path, outputs=others)
+    assert run.code == 2, run.explain()
+    assert f"bad options: {option}: cannot write there: {path}: " in run.stderr, run.stderr
+    assert seen == []
+    assert run.stdout.splitlines()[-1] == "RESULT: CANNOT JUDGE (exit 2)", run.stdout
+    assert "RESULT: PASS" not in run.stdout and "RESULT: FAIL" not in run.stdout
+    written = run.junit if option == "--report" else json.dumps(run.report)  # the others still say why
+    assert written is not None and f"{option}: cannot write there" in written, run.explain()
+
+
+def test_a_report_that_cannot_be_written_at_the_end_makes_the_result_line_say_exit_2(
+    tmp_path: Path,
+) -> None:
+    report = tmp_path / "late.json"
+    # Writable when the run starts; a folder stands there once the target has been asked.
+    with counting(on_request=lambda: report.mkdir(exist_ok=True)) as (url, seen):
+        run = run_suite(
+            tmp_path, *ada_args(url), outputs=("--junitxml", "--html"), env={"CONTRACT_REPORT": str(report)}
+        )
+    assert seen and report.is_dir()
+    assert run.code == 2, run.explain()
+    assert f"cannot write the report {report}: Is a directory" in run.stderr, run.stderr
+    results = [line for line in run.stdout.splitlines() if line.startswith("RESULT")]
+    assert results == ["RESULT: CANNOT JUDGE (exit 2)"], run.stdout
+    assert run.stdout.splitlines()[-1] == results[0]
+    assert run.junit is not None and run.html is not None  # the other reports were written

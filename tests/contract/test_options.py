@@ -93,7 +93,10 @@ SECOND = ["--second-user-type", "username", "--second-user", "grace@example.org"
     [
         (SECOND[:2], "a second user needs both --second-user-type (or CONTRACT_SECOND_USER_TYPE) and "),
         (SECOND[2:], "a second user needs both"),
-        (["--second-user-token", "t0ken-of-nobody"], "--second-user-token without a second user"),
+        (
+            ["--second-user-token", "t0ken-of-nobody"],
+            "--second-user-token (or CONTRACT_SECOND_USER_TOKEN) without a second user",
+        ),
         (["--second-user-type", "username", "--second-user", "ada@example.org"], "the known user again"),
     ],
     ids=["type-alone", "identifier-alone", "token-alone", "the-known-user-again"],

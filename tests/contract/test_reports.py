@@ -51,18 +51,6 @@ def test_the_console_points_to_the_json_report_only_when_written(mutant: str, tm
     assert str(report) not in junit_only.junit
 
 
-def test_a_report_that_cannot_be_written_exits_2_after_the_verdict(reference: str, tmp_path: Path) -> None:
-    (tmp_path / "a-file").write_text("")
-    report = tmp_path / "a-file" / "report.json"  # under a file: no folder can hold it
-    run = run_suite(
-        tmp_path, *ada_args(reference, "--max-examples", "3", "--report", str(report)), outputs=()
-    )
-    assert run.code == 2, run.explain()
-    assert "RESULT: PASS" in run.stdout
-    assert f"contract suite: cannot write the report {report}: " in run.stderr
-    assert "Traceback" not in run.stderr
-
-
 @pytest.mark.parametrize("target", ["reference", "unreachable"])
 def test_the_reports_folders_are_created(target: str, reference: str, tmp_path: Path) -> None:
     url = reference if target == "reference" else f"http://127.0.0.1:{free_port()}"
