@@ -291,9 +291,10 @@ def reload_files() -> Response:
     engine = _engine()
     try:
         fresh = engine.reload()
-    except ScenarioFileError as exc:
-        lines = str(exc).splitlines()
-        raise AdminError(400, lines[0], [Problem("$", line) for line in lines]) from None
+    except ScenarioFileError as exc:  # each problem at its JSON path in the file, as the reload event has it
+        refused = AdminError.naming(exc.problems, file=exc.file)
+        refused.error = f"scenario file {exc.file}: {refused.error}"
+        raise refused from None
     return _json(
         {"files": list(fresh.files), "scenarios": len(fresh.scenarios), "scripts": len(fresh.scripts)}
     )
