@@ -19,6 +19,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 
 from mockserver.http import docs
 from mockserver.http.incoming import UnreadableBody, decimal
+from mockserver.http.session_prefix import BASE_URL
 from mockserver.proxy import violations
 from mockserver.proxy.validation import SIDES
 from mockserver.scenarios import catalog
@@ -110,6 +111,15 @@ def init_app(app: Flask) -> Engine:
     return engine
 
 
+@bp.before_request
+def _each_query_parameter_once() -> None:
+    """A query parameter given twice is refused: which of the values was meant cannot be told."""
+    repeated = [name for name, values in request.args.lists() if len(values) > 1]
+    if repeated:
+        problems = [Problem(json_path(["query", name]), "given twice; give it once") for name in repeated]
+        raise AdminError.naming(problems)
+
+
 def _engine() -> Engine:
     engine: Engine = current_app.extensions[EXTENSION]
     return engine
@@ -131,10 +141,12 @@ def _session() -> str:
             raise AdminError.naming([problem])
     if header is not None and query is not None and header != query:
         where = json_path(["query", "session"])
+        base_url = request.environ.get(BASE_URL)  # the header the base URL set, not one the client sent
+        named = f"base URL {base_url}" if base_url else f"{SESSION_HEADER} header"
         raise AdminError(
             400,
-            "the session query parameter and X-Mock-Session header disagree",
-            [Problem(where, f"{query!r} differs from the header's {header!r}")],
+            f"{where}: the session query parameter and the {named} disagree",
+            [Problem(where, f"{query!r} differs from the {named}'s {header!r}")],
         )
     return query or header or DEFAULT_SESSION
 
@@ -406,6 +418,11 @@ def verify() -> Response:
     since = _time(body.get("since"), json_path(["since"]))
     until = _time(body.get("until"), json_path(["until"]))
     expect = {name: body[name] for name in journal.COUNTS if name in body}
+    if expect.get("at-least", 0) > expect.get("at-most", expect.get("at-least", 0)):
+        low, high = expect["at-least"], expect["at-most"]
+        why = f"at-least {low} is greater than at-most {high}: no count meets both"
+        where = [json_path([name]) for name in ("at-least", "at-most")]
+        raise AdminError(400, f"{', '.join(where)}: {why}", [Problem(path, why) for path in where])
     matcher = dict(body.get("match") or {})
     if matcher.get("method"):
         matcher["method"] = str(matcher["method"]).upper()
