@@ -48,3 +48,8 @@ class UnknownScenario(MockError):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class BadScenarioParameter(UnknownScenario):
+    """A known scenario with a parameter it cannot take: unknown, without a value, given twice, out of
+    bounds, or in contradiction with another (``min`` above ``max``)."""

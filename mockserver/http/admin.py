@@ -9,6 +9,7 @@ whose entries were dropped to make room answers ``"evicted": true`` with a messa
 
 from __future__ import annotations
 
+import json
 import shlex
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -19,6 +20,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 
 from mockserver.http import docs
 from mockserver.http.incoming import UnreadableBody, decimal
+from mockserver.http.session_prefix import BASE_URL
 from mockserver.proxy import violations
 from mockserver.proxy.validation import SIDES
 from mockserver.scenarios import catalog
@@ -110,6 +112,15 @@ def init_app(app: Flask) -> Engine:
     return engine
 
 
+@bp.before_request
+def _each_query_parameter_once() -> None:
+    """A query parameter given twice is refused: which of the values was meant cannot be told."""
+    repeated = [name for name, values in request.args.lists() if len(values) > 1]
+    if repeated:
+        problems = [Problem(json_path(["query", name]), "given twice; give it once") for name in repeated]
+        raise AdminError.naming(problems)
+
+
 def _engine() -> Engine:
     engine: Engine = current_app.extensions[EXTENSION]
     return engine
@@ -131,10 +142,12 @@ def _session() -> str:
             raise AdminError.naming([problem])
     if header is not None and query is not None and header != query:
         where = json_path(["query", "session"])
+        base_url = request.environ.get(BASE_URL)  # the header the base URL set, not one the client sent
+        named = f"base URL {base_url}" if base_url else f"{SESSION_HEADER} header"
         raise AdminError(
             400,
-            "the session query parameter and X-Mock-Session header disagree",
-            [Problem(where, f"{query!r} differs from the header's {header!r}")],
+            f"{where}: the session query parameter and the {named} disagree",
+            [Problem(where, f"{query!r} differs from the {named}'s {header!r}")],
         )
     return query or header or DEFAULT_SESSION
 
@@ -148,7 +161,7 @@ def _body(definition: str) -> dict[str, Any]:
     if not raw.strip():
         raise AdminError(400, "$: the body must be a JSON object", [Problem("$", "the body is empty")])
     try:
-        body = orjson.loads(raw)
+        body = _exact(orjson.loads(raw), raw)
     except orjson.JSONDecodeError as exc:
         message = f"the body is not JSON ({exc})"
         raise AdminError(400, f"$: {message}", [Problem("$", message)]) from None
@@ -157,6 +170,28 @@ def _body(definition: str) -> dict[str, Any]:
         raise AdminError.naming(problems, counted_all)
     result: dict[str, Any] = body
     return result
+
+
+# orjson reads an integer beyond 64 bits as a float: 10**26 would be quoted back as 1e+26.
+_FLOAT_FROM_BIG_INTEGER = 2.0**63
+
+
+def _exact(body: Any, raw: bytes) -> Any:
+    """``body`` with every integer exact: read again by the standard library (slower, seldom) when
+    orjson made a float of a big one, so that messages quote the number as it was sent."""
+    found = [body]
+    while found:
+        value = found.pop()
+        if isinstance(value, dict):
+            found.extend(value.values())
+        elif isinstance(value, list):
+            found.extend(value)
+        elif isinstance(value, float) and value.is_integer() and abs(value) >= _FLOAT_FROM_BIG_INTEGER:
+            try:
+                return json.loads(raw)
+            except (ValueError, RecursionError):  # nested deeper than the standard library reads
+                return body
+    return body
 
 
 def _time(value: str | None, where: str) -> datetime | None:
@@ -291,9 +326,10 @@ def reload_files() -> Response:
     engine = _engine()
     try:
         fresh = engine.reload()
-    except ScenarioFileError as exc:
-        lines = str(exc).splitlines()
-        raise AdminError(400, lines[0], [Problem("$", line) for line in lines]) from None
+    except ScenarioFileError as exc:  # each problem at its JSON path in the file, as the reload event has it
+        refused = AdminError.naming(exc.problems, file=exc.file)
+        refused.error = f"scenario file {exc.file}: {refused.error}"
+        raise refused from None
     return _json(
         {"files": list(fresh.files), "scenarios": len(fresh.scenarios), "scripts": len(fresh.scripts)}
     )
@@ -404,7 +440,12 @@ def verify() -> Response:
     body = _body("verify")
     since = _time(body.get("since"), json_path(["since"]))
     until = _time(body.get("until"), json_path(["until"]))
-    expect = {name: body[name] for name in journal.COUNTS if name in body}
+    expect = {name: int(body[name]) for name in journal.COUNTS if name in body}  # 2.0 is an integer too
+    if expect.get("at-least", 0) > expect.get("at-most", expect.get("at-least", 0)):
+        low, high = expect["at-least"], expect["at-most"]
+        why = f"at-least {low} is greater than at-most {high}: no count meets both"
+        where = [json_path([name]) for name in ("at-least", "at-most")]
+        raise AdminError(400, f"{', '.join(where)}: {why}", [Problem(path, why) for path in where])
     matcher = dict(body.get("match") or {})
     if matcher.get("method"):
         matcher["method"] = str(matcher["method"]).upper()

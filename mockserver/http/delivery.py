@@ -97,6 +97,7 @@ def deliver(
         answer,
         scenario=decision.scenario,
         started=started,
+        secrets=rt.secrets,
         step=decision.step,
     )
     if decision.extra:

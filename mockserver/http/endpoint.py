@@ -122,7 +122,10 @@ class ProtocolEndpoint:
         *,
         started: float,
     ) -> Iterable[bytes]:
-        entry = records.entry("POST", environ["PATH_INFO"], ctx, hot.answer, scenario=None, started=started)
+        secrets = self.runtime.secrets
+        entry = records.entry(
+            "POST", environ["PATH_INFO"], ctx, hot.answer, scenario=None, started=started, secrets=secrets
+        )
         replaced = journal(self.app.extensions["mock.selector"], entry)
         self.runtime.log.write(records.log_line(entry, started))
         if replaced is not None:  # the journal could not be written: 503, as for any answer

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -42,7 +42,8 @@ def _scheme_kept(value: str) -> str:
 
 
 # Headers that carry credentials (the partner's API key, the admin token, a proxy's or a browser's):
-# the journal keeps that they were sent, and how, never their value.
+# the journal keeps that they were sent, and how, never their value. Any other header whose value holds
+# one of the mock's own credentials is redacted whole (``entry``).
 SECRET_HEADERS: dict[str, Callable[[str], str]] = {
     "Authorization": _scheme_kept,
     "Proxy-Authorization": _scheme_kept,
@@ -187,15 +188,17 @@ def entry(
     *,
     scenario: str | None,
     started: float,
+    secrets: Collection[str],
     step: ScriptStep | None = None,
 ) -> dict[str, Any]:
     """The journal entry of one answered request (``started``: its ``time.perf_counter()``;
-    ``step``: the scripted step that chose its scenario)."""
+    ``secrets``: the mock's credentials, never kept in a header of any name; ``step``: the scripted
+    step that chose its scenario)."""
     found: dict[str, Any] = {
         "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
         "method": method,
         "path": path,
-        "headers": dict(ctx.headers),
+        "headers": without_secrets(ctx.headers, secrets),
         "body": ctx.raw_body_text,
         "scenario": scenario,
         "result": answer.code,
@@ -209,6 +212,20 @@ def entry(
     if step is not None:
         found["script"] = {"id": step.script_id, "step": step.index}
     return found
+
+
+def without_secrets(headers: Mapping[str, str], secrets: Collection[str]) -> dict[str, str]:
+    """``headers`` with every value that holds one of ``secrets`` redacted (``X-Api-Key: <key>``).
+
+    On every request, the answer cache's too: one search of all values at once for each secret (a
+    request seldom holds one), the values one by one only when one does."""
+    every = "\n".join(headers.values())
+    if not any(secret in every for secret in secrets):
+        return dict(headers)
+    return {
+        name: SECRET if any(secret in value for secret in secrets) else value
+        for name, value in headers.items()
+    }
 
 
 def log_line(journal_entry: Mapping[str, Any], started: float) -> dict[str, Any]:

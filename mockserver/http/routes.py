@@ -147,7 +147,10 @@ def http_error(error: HTTPException) -> Response:
     if rt.self_check:
         delivery.check_answer(rt, answer)
     ctx = records.context(None, b"", request.environ)
-    entry = records.entry(request.method, request.path, ctx, answer, scenario=None, started=g.mock_started)
+    started = g.mock_started
+    entry = records.entry(
+        request.method, request.path, ctx, answer, scenario=None, started=started, secrets=rt.secrets
+    )
     g.mock_entry = entry
     return _response(delivery.journal(selector(), entry) or answer)
 

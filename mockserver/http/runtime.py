@@ -29,6 +29,9 @@ ANSWER_VERDICTS = 512
 @dataclass
 class Runtime:
     keys: tuple[str, ...]
+    # Every credential the mock was given (the API keys, the admin token): a header whose value holds
+    # one is journalled redacted, whatever its name (``records.entry``).
+    secrets: tuple[str, ...]
     directory: users.Directory
     generator: Generator
     verdicts: Verdicts
@@ -64,8 +67,10 @@ class Runtime:
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Runtime:
         seed = config["MOCK_SEED"]
+        keys = tuple(config["MOCK_API_KEYS"])
         runtime = cls(
-            keys=tuple(config["MOCK_API_KEYS"]),
+            keys=keys,
+            secrets=tuple(s for s in {*keys, config.get("MOCK_ADMIN_TOKEN") or ""} if s),
             directory=users.load(config["MOCK_USERS_FILE"], bool(config["MOCK_ANY_USER"])),
             generator=Generator(seed, config["MOCK_CACHE_SIZE"]),
             verdicts=Verdicts(config["MOCK_CACHE_SIZE"]),

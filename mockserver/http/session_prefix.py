@@ -25,6 +25,8 @@ from mockserver.http.endpoint import StartResponse, WsgiApp
 from mockserver.scenarios.state.base import SESSION_HEADER, session_problem
 
 PREFIX = "/sessions/"
+# The environ key that keeps the base URL a request came through (``/sessions/<id>``), for messages.
+BASE_URL = "mock.session_base_url"
 PATH_WHERE = spec.json_path(["path", "session"])
 HEADER_WHERE = spec.json_path(["headers", SESSION_HEADER])
 
@@ -50,6 +52,7 @@ class SessionPrefix:
             reason = Rejected(400, 230, error, [problem])
             return send(environ, start_response, answers.rejected(reason))
         environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + PREFIX + session
+        environ[BASE_URL] = PREFIX + session
         environ["PATH_INFO"] = "/" + rest
         environ["HTTP_X_MOCK_SESSION"] = session
         return self.wsgi_app(environ, start_response)

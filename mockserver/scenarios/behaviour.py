@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import spec
-from mockserver.errors import Rejected, UnknownScenario
+from mockserver.errors import BadScenarioParameter, Rejected, UnknownScenario
 from mockserver.scenarios import catalog
 from mockserver.scenarios.catalog import Choice
 from mockserver.scenarios.state.base import ScriptStep
@@ -71,12 +71,14 @@ def named(text: str, where: str, files: Compositions | None) -> Behaviour:
             if not builtin and files is not None:
                 name = text.split(";", 1)[0].strip()
                 message = f"unknown scenario {name!r}; scenarios: {', '.join(files.scenario_names())}"
-            raise _unknown(where, message) from None
+            raise _refused(where, message, error) from None
     try:
         return Behaviour(text.split(";", 1)[0].strip(), tuple(catalog.parse(part) for part in parts))
     except UnknownScenario as error:
-        raise _unknown(where, error.message) from None
+        raise _refused(where, error.message, error) from None
 
 
-def _unknown(where: str, message: str) -> Rejected:
-    return Rejected(400, 200, f"Unknown scenario: {message}", [spec.Problem(where, message)])
+def _refused(where: str, message: str, error: UnknownScenario) -> Rejected:
+    """The 400 for a scenario choice: an unknown name, or a known one with a parameter it cannot take."""
+    what = "Invalid scenario parameter" if isinstance(error, BadScenarioParameter) else "Unknown scenario"
+    return Rejected(400, 200, f"{what}: {message}", [spec.Problem(where, message)])

@@ -1,19 +1,20 @@
 """The built-in scenario catalogue: one table ``name -> Scenario``, and the parser for scenario choices.
 
 A choice is a name optionally followed by parameters, as sent in the ``X-Mock-Scenario`` header or in
-a script step: ``latency-fixed; ms=200`` or ``latency-uniform; min=50; max=400``. Parameters are numbers;
-any left out take the scenario's defaults.
+a script step: ``latency-fixed; ms=200`` or ``latency-uniform; min=50; max=400``. Parameters are numbers
+(plain ASCII decimals), each given at most once; any left out take the scenario's defaults.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from types import MappingProxyType
 
 import spec
-from mockserver.errors import UnknownScenario
+from mockserver.errors import BadScenarioParameter, UnknownScenario
 
 # Upper bound of every millisecond parameter: a scenario must not hold a worker thread for ever.
 MAX_MS = 60_000.0
@@ -176,6 +177,11 @@ _BOUNDS: dict[str, tuple[float, float]] = {
 }
 
 
+# Parameters that bound one another: (lower, upper) both of one scenario.
+_ORDERED = (("min", "max"),)
+_NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+
+
 @cache
 def catalog() -> Mapping[str, Scenario]:
     """Every built-in scenario, by name, in catalogue order."""
@@ -194,21 +200,37 @@ def parse(text: str) -> Choice:
     if scenario is None:
         raise UnknownScenario(f"unknown scenario {name!r}; scenarios: {', '.join(names())}")
     params = dict(scenario.params)
+    given: set[str] = set()
     for pair in pairs:
         if not pair:
             continue
-        key, sep, value = (s.strip() for s in pair.partition("="))
-        if not sep or key not in scenario.params:
-            known = ", ".join(scenario.params) or "none"
-            raise UnknownScenario(f"scenario {name!r} has no parameter {pair!r}; its parameters: {known}")
-        try:
-            number = float(value)
-        except ValueError:
-            raise UnknownScenario(
-                f"scenario {name!r}: parameter {key} must be a number, not {value!r}"
-            ) from None
-        low, high = _BOUNDS[key]
-        if not low <= number <= high:
-            raise UnknownScenario(f"scenario {name!r}: parameter {key}={value} is outside {low:g}..{high:g}")
-        params[key] = number
+        key, _, value = (s.strip() for s in pair.partition("="))
+        params[key] = _number(scenario, key, value, given)
+        given.add(key)
+    for low, high in _ORDERED:
+        if low in scenario.params and params[low] > params[high]:
+            raise BadScenarioParameter(
+                f"scenario {name!r}: parameter {low}={params[low]:g} is greater than {high}={params[high]:g}"
+            )
     return Choice(scenario, MappingProxyType(params))
+
+
+def _number(scenario: Scenario, key: str, value: str, given: set[str]) -> float:
+    """The value of parameter ``key`` of ``scenario``; BadScenarioParameter saying what is wrong if none."""
+    name = scenario.name
+    if key not in scenario.params:
+        known = ", ".join(scenario.params) or "none"
+        raise BadScenarioParameter(f"scenario {name!r} has no parameter {key!r}; its parameters: {known}")
+    if not value:
+        raise BadScenarioParameter(f"scenario {name!r}: parameter {key} has no value (write {key}=<number>)")
+    if key in given:
+        raise BadScenarioParameter(f"scenario {name!r}: parameter {key} is given twice")
+    if _NUMBER.fullmatch(value) is None:
+        raise BadScenarioParameter(f"scenario {name!r}: parameter {key} must be a number, not {value[:40]!r}")
+    number = float(value)
+    low, high = _BOUNDS[key]
+    if not low <= number <= high:
+        raise BadScenarioParameter(
+            f"scenario {name!r}: parameter {key}={value[:40]} is outside {low:g}..{high:g}"
+        )
+    return number

@@ -29,7 +29,7 @@ from typing import Any
 import orjson
 import yaml
 
-from mockserver.errors import ConfigError, UnknownScenario
+from mockserver.errors import BadScenarioParameter, ConfigError, UnknownScenario
 from mockserver.scenarios import catalog
 from mockserver.scenarios.state import DEFAULT_SESSION, NewScript
 from mockserver.scenarios.state.model import digest, normalise_sequence
@@ -176,7 +176,8 @@ def check_sequence(
         try:
             builtin.check(text)
         except UnknownScenario as exc:
-            extra = f"; from files: {', '.join(known.scenarios)}" if known.scenarios else ""
+            listed = known.scenarios and not isinstance(exc, BadScenarioParameter)
+            extra = f"; from files: {', '.join(known.scenarios)}" if listed else ""
             found.append(Problem(path, exc.message + extra, "scenario"))
     if not found and allow_sequences and known.expanded_length(sequence) > MAX_STEPS:
         steps = known.expanded_length(sequence)

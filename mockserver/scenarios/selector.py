@@ -58,7 +58,7 @@ def session_of(header: str | None) -> str:
     """The session an ``X-Mock-Session`` value names (no header: the default session).
 
     The endpoint refuses a request whose header is not a usable id (``session_problem``) before it
-    picks a step; its journal entry goes to the default session, the header kept among its headers.
+    picks a step, and ``record`` journals it nowhere (as a base URL with a bad id).
     """
     if header is None or not valid_session(header):
         return DEFAULT_SESSION
@@ -85,8 +85,12 @@ class StoreSelector:
         return self.store.take(session_of(ctx.session), probe(ctx.call, ctx.identifier_type, ctx.identifier))
 
     def record(self, entry: Mapping[str, Any]) -> None:
+        """Append ``entry`` to its session's journal; an entry of an unusable session id is kept nowhere."""
+        named = entry.get("session")
+        if named is not None and not valid_session(named):
+            return
         full = dict(entry)
-        session = session_of(full.get("session"))
+        session = session_of(named)
         full["session"] = session
         if "id" not in full:
             full["id"] = os.urandom(8).hex()

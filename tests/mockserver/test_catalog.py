@@ -10,7 +10,7 @@ import pytest
 
 import spec
 from mockserver import create_app
-from mockserver.errors import UnknownScenario
+from mockserver.errors import BadScenarioParameter, UnknownScenario
 from mockserver.scenarios import catalog
 
 from .conftest import DEMO, KEY, NOW, Api
@@ -23,24 +23,40 @@ def test_parse_defaults_and_parameters() -> None:
     assert (choice.name, dict(choice.params)) == ("latency-uniform", {"min": 5.0, "max": 9.0})
 
 
-@pytest.mark.parametrize(
-    ("text", "words"),
-    [
-        ("explode", "scenarios: ok, result-0"),
-        ("", "unknown scenario ''"),
-        ("latency-fixed; seconds=3", "its parameters: ms"),
-        ("reset; ms=3", "its parameters: none"),
-        ("latency-fixed; ms", "no parameter 'ms'"),
-        ("latency-fixed; ms=fast", "must be a number"),
-        ("latency-fixed; ms=nan", "outside"),
-        ("latency-fixed; ms=1e9", "outside"),
-        ("truncated; fraction=1", "outside"),
-    ],
-)
-def test_parse_errors_say_what_exists(text: str, words: str) -> None:
+# text, the exception, words of its message (a bad parameter of a known scenario is not "unknown")
+PARSE_ERRORS = [
+    ("explode", UnknownScenario, "scenarios: ok, result-0"),
+    ("", UnknownScenario, "unknown scenario ''"),
+    ("latency-fixed; seconds=3", BadScenarioParameter, "has no parameter 'seconds'; its parameters: ms"),
+    ("reset; ms=3", BadScenarioParameter, "its parameters: none"),
+    ("latency-fixed; ms", BadScenarioParameter, "parameter ms has no value (write ms=<number>)"),
+    ("latency-fixed; ms=", BadScenarioParameter, "parameter ms has no value"),
+    ("latency-fixed; ms=1; ms=900", BadScenarioParameter, "parameter ms is given twice"),
+    ("latency-fixed; ms = 1;ms=1", BadScenarioParameter, "parameter ms is given twice"),
+    ("latency-uniform; min=900; max=100", BadScenarioParameter, "min=900 is greater than max=100"),
+    ("latency-uniform; min=2000", BadScenarioParameter, "min=2000 is greater than max=1000"),
+    ("latency-fixed; ms=fast", BadScenarioParameter, "must be a number, not 'fast'"),
+    ("latency-fixed; ms=\u0661", BadScenarioParameter, "must be a number"),
+    ("latency-fixed; ms=1_0", BadScenarioParameter, "must be a number"),
+    ("latency-fixed; ms=nan", BadScenarioParameter, "must be a number"),
+    ("latency-fixed; ms=-5", BadScenarioParameter, "outside 0..60000"),
+    ("latency-fixed; ms=1e9", BadScenarioParameter, "outside"),
+    ("truncated; fraction=1", BadScenarioParameter, "outside"),
+]
+
+
+@pytest.mark.parametrize(("text", "kind", "words"), PARSE_ERRORS, ids=[p[0] for p in PARSE_ERRORS])
+def test_parse_errors_say_what_is_wrong(text: str, kind: type[UnknownScenario], words: str) -> None:
     with pytest.raises(UnknownScenario) as caught:
         catalog.parse(text)
+    assert type(caught.value) is kind
     assert words in caught.value.message
+
+
+def test_parameters_within_bounds_and_in_order_are_accepted() -> None:
+    assert dict(catalog.parse("latency-uniform; min=100; max=100").params) == {"min": 100.0, "max": 100.0}
+    assert dict(catalog.parse("latency-fixed; ms=.5").params) == {"ms": 0.5}
+    assert dict(catalog.parse("latency-fixed; ms=2e3").params) == {"ms": 2000.0}
 
 
 def test_the_catalogue_has_every_documented_scenario() -> None:
@@ -184,3 +200,16 @@ def test_catalog_endpoint(client: Any) -> None:
     assert ("username", "error-145@example.com") in values and ("rfid", "DEAD0140") in values
     assert {u["id"] for u in document["users"]} >= {"demo", "fleet"}
     assert DEMO["identifier"] in document["scenarios"][0]["curl"]
+
+
+@pytest.mark.parametrize(("text", "kind", "words"), PARSE_ERRORS[2:5], ids=[p[0] for p in PARSE_ERRORS[2:5]])
+def test_a_script_step_with_a_bad_parameter_is_a_400_at_its_path(
+    text: str, kind: type[UnknownScenario], words: str
+) -> None:
+    client = create_app({"MOCK_LOG_FORMAT": "off"}).test_client()
+    sequence = [{"scenario": "ok"}, {"scenario": text}]
+    answer = client.post("/__mock/scenarios/script", json={"sequence": sequence})
+    assert answer.status_code == 400
+    problems = answer.get_json()["problems"]
+    assert [p["path"] for p in problems] == ["$.sequence[1].scenario"]
+    assert words in problems[0]["message"] and "from files" not in problems[0]["message"]

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 import spec
-from mockserver.http.records import SECRET_HEADERS
+from mockserver.http.records import SECRET_HEADERS, without_secrets
 from mockserver.serving.process import start_mock
 
 from .conftest import DEMO
@@ -56,3 +56,21 @@ def test_credential_headers_are_journalled_redacted() -> None:
 )
 def test_an_authorization_header_keeps_its_scheme_and_loses_its_value(sent: str, kept: str) -> None:
     assert SECRET_HEADERS["Authorization"](sent) == kept
+
+
+# A header of any name whose value holds one of the mock's credentials: (value, what the journal keeps).
+HELD = [
+    ("demo-key", "<redacted>"),
+    ("ApiKey demo-key", "<redacted>"),
+    ("Bearer adm1n-t0ken;x", "<redacted>"),
+    ("demo", "demo"),  # a part of a key is no key
+    ("", ""),
+]
+
+
+@pytest.mark.parametrize(("value", "kept"), HELD, ids=[repr(h[0]) for h in HELD])
+def test_a_value_holding_a_credential_is_redacted_whatever_the_header(value: str, kept: str) -> None:
+    headers = {"X-Api-Key": value, "Accept": "application/json"}
+    secrets = ("demo-key", "adm1n-t0ken")
+    assert without_secrets(headers, secrets) == {"X-Api-Key": kept, "Accept": "application/json"}
+    assert without_secrets(headers, ()) == headers

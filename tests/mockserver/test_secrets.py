@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import time
 from collections.abc import Iterator
 
 import orjson
@@ -186,3 +187,43 @@ def test_the_journal_keeps_that_a_token_was_sent() -> None:
     )
     (entry,) = client.get("/__mock/requests").get_json()["requests"]
     assert TOKEN not in entry["body"] and '"token" :  "<redacted>"' in entry["body"]
+
+
+def _logged(server: ServerProcess, words: str) -> str:
+    """The server's stderr once the request log has written ``words`` (it writes in batches)."""
+    for _ in range(200):
+        if words in (stderr := server.stderr()):
+            return stderr
+        time.sleep(0.05)
+    raise AssertionError(f"the request log never wrote {words!r}")
+
+
+# Credentials in headers the mock does not know as credentials: (header, value, what the value holds).
+ODD_HEADERS = [
+    ("X-Api-Key", KEY, "the API key alone"),
+    ("X-Partner-Auth", f"ApiKey {KEY}", "the API key after a scheme"),
+    ("X-Forwarded-Authorization", f"Bearer {ADMIN}", "the admin token"),
+]
+
+
+@pytest.mark.parametrize("log_format", ["json", "text"])
+def test_a_key_or_token_in_a_header_of_any_name_is_journalled_redacted(log_format: str) -> None:
+    odd = {name: value for name, value, _ in ODD_HEADERS}
+    session = {"X-Mock-Session": "odd-headers"}
+    call = _call({"identifier-type": "rfid", "identifier": "0A0B0C0D"})
+    with _mock(log_format) as server, requests.Session() as http:
+        # the same request three times: answered in full, then from the answer cache; then a wrong path,
+        # answered by Flask
+        for _ in range(3):
+            answered = http.post(server.base + "/api/v4/request", data=call, headers=PROTOCOL | odd | session)
+            assert answered.status_code == 200, answered.text
+        http.post(server.base + "/api/v3/nowhere", data=call, headers=PROTOCOL | odd | session)
+        admin = {"X-Mock-Admin-Token": ADMIN, **session}
+        journal = http.get(server.base + "/__mock/requests", headers=admin).json()
+        stderr = _logged(server, "/api/v3/nowhere")
+    assert [e["status"] for e in journal["requests"]] == [404, 200, 200, 200]
+    for entry in journal["requests"]:
+        assert {name: entry["headers"][name] for name in odd} == dict.fromkeys(odd, "<redacted>")
+        assert entry["headers"]["Authorization"] == "key=<redacted>"
+    for secret in (KEY, ADMIN):
+        assert secret not in orjson.dumps(journal).decode() and secret not in stderr

@@ -93,6 +93,12 @@ def test_reload_on_change_and_a_bad_edit_keeps_the_old_files(tmp_path: Path) -> 
         refused = mock.admin("POST", "/scenarios/reload")
         assert refused.status_code == 400
         assert refused.json()["error"].startswith(f"scenario file {path}: $.version: ")
+        event = _events(mock.stderr(), "scenario-files-rejected")[-1]
+        # the answer names each problem where the reload event does: the file, and a JSON path in it
+        assert refused.json()["file"] == event["file"] == str(path)
+        assert refused.json()["problems"] == event["problems"]
+        assert [p["path"] for p in event["problems"]] != ["$"]
+        assert all(str(path) not in p["message"] for p in event["problems"])
 
 
 def _events(stderr: str, name: str) -> list[dict[str, Any]]:

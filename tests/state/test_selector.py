@@ -23,8 +23,16 @@ class Ctx:
 def test_session_ids() -> None:
     assert session_of(None) == session_of("") == "default"
     assert session_of("run-42") == "run-42"
-    # the endpoint refuses such a header (400); its journal entry goes to the default session
     assert session_of("has spaces {and braces}") == "default"
+
+
+def test_an_entry_of_an_unusable_session_id_is_journalled_nowhere() -> None:
+    store = MemoryStore()
+    selector = StoreSelector(store)
+    selector.record({"session": "bad id!", "status": 400})
+    selector.record({"session": "good", "status": 400})
+    assert store.entries("default") == []
+    assert [e["status"] for e in store.entries("good")] == [400]
 
 
 def test_pick_takes_a_step_and_record_bounds_the_body() -> None:

@@ -109,6 +109,19 @@ BAD = [
 def test_a_bad_session_is_a_400_naming_where(
     mock: Mock, path: str, headers: dict[str, str], where: str | None
 ) -> None:
+    def refused_in_journal() -> list[int]:
+        sessions = ["default", "a", "b"]
+        counted = (
+            requests.post(
+                f"{mock.base}/__mock/requests/verify?session={name}",
+                json={"match": {"status": 400}, "at-least": 0},
+                timeout=30,
+            ).json()["count"]
+            for name in sessions
+        )
+        return list(counted)
+
+    before = refused_in_journal()
     # twice: a refusal is never served from the answer cache to a later request, nor cached itself
     for _ in range(2):
         answer = requests.post(mock.base + path, json=BODY, headers=PROTOCOL | headers, timeout=30)
@@ -116,6 +129,8 @@ def test_a_bad_session_is_a_400_naming_where(
         body = answer.json()
         assert [p["path"] for p in body["problems"]] == [where or "$.headers.X-Mock-Session"]
         assert body["result"]["code"] == 230
+    # answered and journalled nowhere: not in the default session, not in a session the id could name
+    assert refused_in_journal() == before
 
 
 def test_the_same_header_as_the_prefix_is_accepted_and_plain_requests_stay_cached(mock: Mock) -> None:
