@@ -28,7 +28,7 @@ from spec import answer_rules
 from spec._codes import STATUS_MAPPINGS, ResultCode, result_codes
 from spec._fixtures import fixture
 from spec._formats import FORMATS, PROFILES, format_checker, iso4217_codes, parse_date_time
-from spec._json import MAX_DEPTH, NOT_JSON, parse_json
+from spec._json import MAX_DEPTH, NOT_JSON, nested_too_deep, parse_json
 from spec._openapi import openapi_document, openapi_path
 from spec._problems import Problem, from_errors, headline, json_path, leaf_errors, value_at
 from spec._registry import SCHEMA_NAMES, closed_validator, load_schema, unexpected_names, validator
@@ -60,6 +60,7 @@ __all__ = [
     "iso4217_codes",
     "json_path",
     "load_schema",
+    "nested_too_deep",
     "openapi_document",
     "openapi_path",
     "parse_date_time",

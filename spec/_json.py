@@ -49,9 +49,9 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return value
 
 
-def _too_deep(text: str) -> bool:
-    """Whether brackets outside strings nest deeper than ``MAX_DEPTH`` (decided before parsing: the
-    parser itself recurses, and would exhaust the stack)."""
+def nested_too_deep(text: str) -> bool:
+    """Whether brackets outside strings nest deeper than ``MAX_DEPTH`` (decided before parsing: parsers
+    and validators recurse, and would exhaust the stack). Every reader of a client's JSON asks it."""
     if text.count("[") + text.count("{") <= MAX_DEPTH:
         return False
     brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
@@ -87,7 +87,7 @@ def parse_json(body: bytes) -> tuple[Any, str]:
         return NOT_JSON, f"not UTF-8: {exc}"
     if text.startswith("\ufeff"):
         return NOT_JSON, "starts with a byte-order mark"
-    if _too_deep(text):
+    if nested_too_deep(text):
         return NOT_JSON, f"not JSON: nested deeper than {MAX_DEPTH} levels (RFC 8259 section 9)"
     try:
         value = json.loads(

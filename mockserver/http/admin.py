@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 from flask import Blueprint, Flask, Response, current_app, request
 
+import spec
 from mockserver.http import docs
 from mockserver.http.incoming import UnreadableBody, decimal
 from mockserver.http.session_prefix import BASE_URL
@@ -160,6 +161,9 @@ def _body(definition: str) -> dict[str, Any]:
         raise AdminError(413, f"$: {message}", [Problem("$", message)])
     if not raw.strip():
         raise AdminError(400, "$: the body must be a JSON object", [Problem("$", "the body is empty")])
+    if spec.nested_too_deep(raw.decode("utf-8", "replace")):  # the schema check recurses: refuse first
+        message = f"the body nests deeper than {spec.MAX_DEPTH} levels"
+        raise AdminError(400, f"$: {message}", [Problem("$", message)])
     try:
         body = _exact(orjson.loads(raw), raw)
     except orjson.JSONDecodeError as exc:

@@ -58,6 +58,9 @@ def parse(raw: bytes) -> Call:
     except UnicodeDecodeError as error:
         why = f"the body is not UTF-8 (byte {error.start}: {raw[error.start : error.start + 1]!r})"
         raise _bad(400, f"Invalid request format: {why}", "$", why, "encoding") from None
+    if spec.nested_too_deep(text):  # the schema check recurses: refuse before it (D35)
+        why = f"the body nests deeper than {spec.MAX_DEPTH} levels"
+        raise _bad(400, f"Invalid request format: {why}", "$", why, "json")
     try:
         body = orjson.loads(text)
     except orjson.JSONDecodeError as error:
