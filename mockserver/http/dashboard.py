@@ -13,7 +13,7 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 
-from flask import Flask, Response, abort
+from flask import Flask, Response, abort, request
 
 PAGE_PATH = "/__mock/ui"
 PAGE = "dashboard.html"
@@ -34,6 +34,7 @@ POLICY = "; ".join(
 
 def init_app(app: Flask) -> None:
     app.add_url_rule(PAGE_PATH, "dashboard", page, methods=["GET"])
+    app.add_url_rule(f"{PAGE_PATH}/", "dashboard_slash", to_page, methods=["GET"])
     app.add_url_rule(f"{PAGE_PATH}/<name>", "dashboard_asset", asset, methods=["GET"])
 
 
@@ -54,6 +55,13 @@ def _served(name: str, content_type: str) -> Response:
 
 def page() -> Response:
     return _served(PAGE, "text/html; charset=utf-8")
+
+
+def to_page() -> Response:
+    """``/__mock/ui/`` (a URL typed with its slash): the page, at the address its links are relative to."""
+    query = request.query_string.decode("latin-1")
+    location = f"{request.script_root}{PAGE_PATH}" + (f"?{query}" if query else "")
+    return Response(status=308, headers={"Location": location})
 
 
 def asset(name: str) -> Response:

@@ -85,6 +85,19 @@ def test_another_file_under_the_page_is_a_404_that_the_journal_does_not_keep(cli
     assert client.get("/__mock/requests").get_json()["count"] == 0
 
 
+@pytest.mark.parametrize(
+    ("typed", "page"),
+    [
+        ("/__mock/ui/", "/__mock/ui"),
+        ("/__mock/ui/?session=run-7", "/__mock/ui?session=run-7"),
+        ("/sessions/run-7/__mock/ui/", "/sessions/run-7/__mock/ui"),
+    ],
+)
+def test_the_page_typed_with_a_slash_leads_to_the_page(client: FlaskClient, typed: str, page: str) -> None:
+    answer = client.get(typed)
+    assert (answer.status_code, answer.headers["Location"]) == (308, page)
+
+
 def test_the_files_are_package_data() -> None:
     pyproject = (ROOT / "pyproject.toml").read_text("utf-8")
     assert '"http/static/*"' in pyproject
