@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -116,9 +117,10 @@ def test_anonymise_replaces_identifiers_addresses_and_external_ids(reference: st
 def test_a_directory_that_cannot_be_written_is_logged_and_traffic_goes_on(
     reference: str, tmp_path: Path
 ) -> None:
-    blocker = tmp_path / "a-file"
-    blocker.write_text("not a directory", "utf-8")
-    with proxy(reference, "--record", str(blocker / "world"), "--log-format", "json") as server:
+    world = tmp_path / "world"  # writable at start (an unwritable one is refused then), not afterwards
+    with proxy(reference, "--record", str(world), "--log-format", "json") as server:
+        shutil.rmtree(world)
+        world.write_text("a file where the recordings were to go", "utf-8")
         reply = post(server.base, envelope(ADA))
         assert reply.status == 200
         deadline = time.monotonic() + 30  # the request log is written in batches
