@@ -34,7 +34,8 @@ class Session:
 
     @property
     def base_url(self) -> str:
-        """The URL to give the app under test: every request under it is in this session.
+        """The URL to give the app under test: every request under it is journalled and scripted as
+        mock session ``name``.
 
         An id holding ``/`` has no base URL (it would not be one path segment): use ``headers``.
         """
@@ -44,7 +45,7 @@ class Session:
 
     @property
     def headers(self) -> dict[str, str]:
-        """The header that puts a request on the mock's own base URL into this session."""
+        """The header that puts a request on the mock's own base URL into mock session ``name``."""
         return {"X-Mock-Session": self.name}
 
     def script(

@@ -363,7 +363,7 @@ def test_a_script_is_deleted_and_the_session_reset_from_the_page(page: Page) -> 
 
     curl(page.mock, session)
     page.driver.find_element("id", "scripts-reset").click()
-    page.until(lambda: page.column("scripts-table", 1) == ["No scripts in this session."], "no scripts")
+    page.until(lambda: page.column("scripts-table", 1) == ["No scripts installed."], "no scripts")
     assert admin(page.mock, "GET", "/scenarios/scripts", session)["count"] == 0
     assert admin(page.mock, "GET", "/requests", session)["count"] == 1  # the journal stays
 

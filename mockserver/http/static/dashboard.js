@@ -448,7 +448,7 @@
         return tr;
       }),
     );
-    if (!scripts.length) body.append(row(el("td", { colspan: "7", text: "No scripts in this session." })));
+    if (!scripts.length) body.append(row(el("td", { colspan: "7", text: "No scripts installed." })));
   }
 
   async function deleteScript(id) {
