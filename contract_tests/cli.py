@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
-import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,19 +23,15 @@ from contract_tests.config import DEMO_CREDENTIALS, RULES, Config, is_loopback, 
 from contract_tests.errors import CannotJudge, ReportNotWritten
 from contract_tests.runner import EXIT_CANNOT_JUDGE
 
-# ASCII only: int() and float() also take other scripts' digits ("١٢") and underscores ("1_000").
-_INTEGER = re.compile(r"[+-]?[0-9]+")
-_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
-
 
 def _integer(text: str) -> int:
-    if not _INTEGER.fullmatch(text.strip()):
+    if not spec.ASCII_INTEGER.fullmatch(text.strip()):
         raise ValueError("not an integer (ASCII digits)")
     return int(text)
 
 
 def _number(text: str) -> float:
-    if not _DECIMAL.fullmatch(text.strip()):
+    if not spec.ASCII_NUMBER.fullmatch(text.strip()):
         raise ValueError("not a number (ASCII digits, e.g. 2.5)")
     return float(text)
 

@@ -29,6 +29,7 @@ from spec._codes import STATUS_MAPPINGS, ResultCode, result_codes
 from spec._fixtures import fixture
 from spec._formats import FORMATS, PROFILES, format_checker, iso4217_codes, parse_date_time
 from spec._json import MAX_DEPTH, NOT_JSON, nested_too_deep, parse_json
+from spec._numbers import ASCII_INTEGER, ASCII_NUMBER
 from spec._openapi import openapi_document, openapi_path
 from spec._problems import Problem, from_errors, headline, json_path, leaf_errors, value_at
 from spec._registry import SCHEMA_NAMES, closed_validator, load_schema, unexpected_names, validator
@@ -38,6 +39,8 @@ from spec.invariants import INVARIANTS, check_invariants
 DISTRIBUTION = "oioi-recent-sessions-kit"
 
 __all__ = [
+    "ASCII_INTEGER",
+    "ASCII_NUMBER",
     "CALL",
     "DISTRIBUTION",
     "FORMATS",

@@ -7,7 +7,6 @@ a script step: ``latency-fixed; ms=200`` or ``latency-uniform; min=50; max=400``
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -179,7 +178,6 @@ _BOUNDS: dict[str, tuple[float, float]] = {
 
 # Parameters that bound one another: (lower, upper) both of one scenario.
 _ORDERED = (("min", "max"),)
-_NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 
 
 @cache
@@ -225,7 +223,7 @@ def _number(scenario: Scenario, key: str, value: str, given: set[str]) -> float:
         raise BadScenarioParameter(f"scenario {name!r}: parameter {key} has no value (write {key}=<number>)")
     if key in given:
         raise BadScenarioParameter(f"scenario {name!r}: parameter {key} is given twice")
-    if _NUMBER.fullmatch(value) is None:
+    if spec.ASCII_NUMBER.fullmatch(value) is None:
         raise BadScenarioParameter(f"scenario {name!r}: parameter {key} must be a number, not {value[:40]!r}")
     number = float(value)
     low, high = _BOUNDS[key]

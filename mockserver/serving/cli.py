@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import errno
 import os
-import re
 import secrets
 import shutil
 import socket
@@ -22,6 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
+import spec
 from mockserver import settings
 from mockserver.data import clock
 from mockserver.errors import ConfigError
@@ -35,8 +35,6 @@ from mockserver.serving.startup import bracket
 from mockserver.settings import Setting, SettingError
 
 _TRUE = {"1", "true", "yes", "on"}
-_INTEGER = re.compile(r"[+-]?[0-9]+")
-_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 _FALSE = {"0", "false", "no", "off", ""}
 
 
@@ -70,7 +68,7 @@ def _integer(flag: Setting) -> Callable[[str], int]:
     A SettingError is not one argparse catches: it reaches ``main`` as it is."""
 
     def parse(text: str) -> int:
-        if not _INTEGER.fullmatch(text.strip()):
+        if not spec.ASCII_INTEGER.fullmatch(text.strip()):
             raise SettingError(flag, f"{text!r} is not an integer (ASCII digits)", command_line=True)
         return int(text)
 
@@ -82,7 +80,7 @@ def _number(flag: Setting) -> Callable[[str], float]:
     ``flag``."""
 
     def parse(text: str) -> float:
-        if not _DECIMAL.fullmatch(text.strip()):
+        if not spec.ASCII_NUMBER.fullmatch(text.strip()):
             raise SettingError(flag, f"{text!r} is not a number (ASCII digits, e.g. 2.5)", command_line=True)
         return float(text)
 
