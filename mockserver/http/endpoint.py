@@ -5,17 +5,9 @@ here; Flask serves everything else (admin API, /openapi.json, health, catalogue,
 request and response machinery costs ~50 µs a request, as much as the rest of a cached answer, so
 the endpoint reads the WSGI environ itself and writes the status line and headers itself.
 
-One request goes one straight line, each step in its room, called in order from ``decide``:
-
-1. read       ``http.incoming``      method, headers, at most ``--max-body-bytes`` of body
-2. parse      ``identity.auth``, ``scenarios.behaviour``, ``data.clock``, ``identity.parsing``
-              the API key, the scenario and clock headers, the Content-Type, the body (in this order:
-              it is the order of the errors a client sees)
-3. identify   ``identity.users``     the directory user, a magic value, or an unknown user
-4. choose     ``scenarios.behaviour`` the header, a scripted step, the user's own scenario, or none
-5. build      ``data.generation``, ``scenarios.effects``   the normal answer, shaped by the behaviour
-6. record     ``http.records``       the journal entry and the log line
-7. deliver    ``http.delivery``      delay, break the connection or send
+One request goes the straight line of ``http.pipeline`` (steps 1 to 5), with the answer made by the mock
+(``Generated``) or, in proxy mode, forwarded to the upstream (``http.proxying.Forwarded``); then
+``http.delivery.deliver`` records it and sends it (steps 6 and 7).
 
 Before all that, a plain repeated request is looked up in the answer cache (``http.hotpath``) and,
 found and not scripted, sent as it is (still journalled and logged the same way).
@@ -25,34 +17,28 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import spec
 from mockserver import answers
 from mockserver.answers import Answer
-from mockserver.data import clock
 from mockserver.data.reshape import reshape
-from mockserver.errors import Rejected, StateUnavailable
-from mockserver.http import hotpath, proxying, records
+from mockserver.errors import StateUnavailable
+from mockserver.http import hotpath, pipeline, proxying, records
 from mockserver.http.delivery import (
     Decision,
     deliver,
     internal_error,
     journal,
-    read,
     send,
-    unavailable,
 )
 from mockserver.http.incoming import Incoming, guard
 from mockserver.identity import auth, parsing
 from mockserver.identity.parsing import Call
 from mockserver.identity.users import Resolution
-from mockserver.scenarios import behaviour, effects
+from mockserver.scenarios import effects
 from mockserver.scenarios.behaviour import Behaviour, Compositions
 from mockserver.scenarios.selector import RequestContext, Selector
-from mockserver.scenarios.state.base import SESSION_HEADER, ScriptStep, session_problem
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -72,6 +58,7 @@ class ProtocolEndpoint:
         self.app = app
         self.wsgi_app = wsgi_app
         self.runtime: Runtime = app.extensions["mock.runtime"]
+        self.generated = Generated(self.runtime)
         self._paths = frozenset(self.runtime.paths)
         pin = self.runtime.pin
         self._pinned_hour = hotpath.hour(pin) if pin is not None else None
@@ -94,7 +81,8 @@ class ProtocolEndpoint:
         selector: Selector = self.app.extensions["mock.selector"]
         files: Compositions | None = self.app.extensions.get("mock.scenario_files")
         if rt.upstream is not None:  # proxy mode: every answer is the upstream's, never a cached one
-            decision = proxying.decide(rt, environ, selector=selector, files=files, step=None)
+            forwarded = proxying.Forwarded.opener(rt, rt.upstream, environ)
+            decision = pipeline.decide(rt, environ, forwarded, allowed=None, selector=selector, files=files)
             return deliver(rt, selector, environ, start_response, decision, started=started)
         base = hotpath.base_key(environ) if rt.answers.entries else None  # --no-answer-cache: no key
         step = None
@@ -107,7 +95,9 @@ class ProtocolEndpoint:
             else:
                 if step is None:
                     return self._send_cached(environ, start_response, ctx, hot, started=started)
-        decision = decide(rt, environ, selector=selector, files=files, base=base, step=step)
+        decision = pipeline.decide(
+            rt, environ, self.generated, allowed=ALLOWED, selector=selector, files=files, base=base, step=step
+        )
         return deliver(rt, selector, environ, start_response, decision, started=started)
 
     def _hour(self) -> int:
@@ -134,76 +124,34 @@ class ProtocolEndpoint:
         return [hot.body]
 
 
-@dataclass(frozen=True)
-class Parsed:
-    """A request that passed every check of step 2."""
+class Generated:
+    """The mock's own source: the partner key is checked, the call must be valid, the answer is made."""
 
-    call: Call
-    header: Behaviour | None  # what X-Mock-Scenario asks for
-    moment: datetime  # the clock for this request (X-Mock-Now, --now or the real time)
+    known = None  # a refused request's call is not read
 
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
 
-def decide(
-    rt: Runtime,
-    environ: dict[str, Any],
-    *,
-    selector: Selector,
-    files: Compositions | None,
-    base: hotpath.BaseKey | None,
-    step: ScriptStep | None,
-) -> Decision:
-    """Steps 1 to 5 for one request (``step``: a scripted step the cache lookup already consumed)."""
-    # 1. read
-    method = environ.get("REQUEST_METHOD", "")
-    if method not in ALLOWED:
-        return Decision(records.context(None, b"", environ), answers.method_not_allowed(method, ALLOWED))
-    incoming = read(rt, environ)
-    if isinstance(incoming, Decision):
-        return incoming
-    # 2. parse
-    now = clock.now(rt.pin)
-    try:
-        parsed = parse(rt, incoming, files, now)
-    except Rejected as reason:  # decided by the cache key alone (a scenario header is never cached)
-        ctx = records.context(None, incoming.raw, environ)
-        answer = answers.rejected(records.without_token(reason, incoming.raw))
-        return Decision(ctx, answer, keep=hotpath.keeper(rt.answers, base, now, None))
-    call = parsed.call
-    ctx = records.context(call, incoming.raw, environ)
-    # 3. identify
-    resolution = rt.directory.resolve(call.identifier_type, call.identifier, call.token)
-    # 4. choose
-    try:
-        if parsed.header is None and step is None:
-            step = selector.pick(ctx)
-        chosen = behaviour.choose(parsed.header, step, resolution.scenario, files)
-    except StateUnavailable as error:
-        return Decision(ctx, unavailable(error))
-    except Rejected as reason:
-        return Decision(ctx, answers.rejected(reason), step=step)
-    # 5. build
-    answer = build(rt, call, resolution, chosen, clock.anchor(parsed.moment))
-    if chosen is None:
-        return Decision(ctx, answer, keep=hotpath.keeper(rt.answers, base, parsed.moment, call))
-    return Decision(ctx, answer, chosen.name, step)
+    def authorize(self, incoming: Incoming) -> None:
+        auth.check(incoming.authorization, self.rt.keys)
 
+    def admit(self, incoming: Incoming) -> Call:
+        parsing.check_content_type(incoming.mimetype, incoming.params)
+        if incoming.too_big:
+            raise parsing.too_large(self.rt.max_body)
+        return self.rt.verdicts.parse(incoming.raw)
 
-def parse(rt: Runtime, incoming: Incoming, files: Compositions | None, now: datetime) -> Parsed:
-    """Step 2: the checks in the order a client sees their errors; Rejected at the first that fails."""
-    auth.check(incoming.authorization, rt.keys)
-    _check_session(incoming.session)
-    header = behaviour.from_header(incoming.scenario, files)
-    moment = clock.requested(incoming.now, now)
-    parsing.check_content_type(incoming.mimetype, incoming.params)
-    if incoming.too_big:
-        raise parsing.too_large(rt.max_body)
-    return Parsed(rt.verdicts.parse(incoming.raw), header, moment)
+    def build(
+        self, call: Call | None, resolution: Resolution | None, chosen: Behaviour | None, anchor: datetime
+    ) -> Answer:
+        assert call is not None and resolution is not None  # admit gives a call, the directory resolves it
+        return build(self.rt, call, resolution, chosen, anchor)
 
+    def judged(self, decision: Decision) -> Decision:
+        return decision
 
-def _check_session(value: str | None) -> None:
-    problem = session_problem(value, spec.json_path(["headers", SESSION_HEADER]))
-    if problem is not None:
-        raise Rejected(400, 230, f"Invalid request format: {problem.message}", [problem])
+    def __call__(self, incoming: Incoming) -> Generated:
+        return self  # one for every request: it keeps nothing of any
 
 
 def build(

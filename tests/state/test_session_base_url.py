@@ -18,10 +18,18 @@ EXTRA_PATH = "/partner/recent-sessions"
 BODY = {spec.CALL: {"user": {"identifier-type": "rfid", "identifier": "0A0B0C0D"}}}
 
 
-@pytest.fixture(scope="module", params=["memory", "redis"])
+@pytest.fixture(scope="module", params=["memory", "redis", "proxy memory", "proxy redis"])
 def mock(request: pytest.FixtureRequest, redis_server: RedisServer) -> Iterator[Mock]:
-    state = ["--state", redis_server.url] if request.param == "redis" else []
-    with running([*state, "--path", EXTRA_PATH]) as server:
+    """The mock, or the mock in proxy mode in front of another: the same line for both, the same rules."""
+    state = ["--state", redis_server.url] if request.param.endswith("redis") else []
+    if not request.param.startswith("proxy"):
+        with running([*state, "--path", EXTRA_PATH]) as server:
+            yield server
+        return
+    with (
+        running(["--path", EXTRA_PATH]) as upstream,
+        running([*state, "--path", EXTRA_PATH, "--upstream", upstream.base]) as server,
+    ):
         yield server
 
 
