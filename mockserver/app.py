@@ -17,11 +17,11 @@ from mockserver.http.session_prefix import SessionPrefix
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """A configured mock server. ``config`` overrides ``mockserver.settings.DEFAULTS`` (keys ``MOCK_*``)."""
+    """A configured mock server. ``config`` overrides ``mockserver.settings.DEFAULTS`` (keys ``MOCK_*``),
+    each value read by its setting's kind as the command line reads it (``settings.check``): a boolean may
+    be ``"off"``, a list must be a list. ConfigError (a SettingError naming the key) for an unusable one."""
     app = Flask("mockserver")
-    app.config.update(settings.DEFAULTS)
-    app.config.update(config or {})
-    settings.check(app.config)
+    app.config.update(settings.check(config or {}))
     app.extensions["mock.runtime"] = Runtime.from_config(app.config)
     routes.init_app(app)
     admin.init_app(app)  # the scenario engine: its selector, scenario files and the admin API

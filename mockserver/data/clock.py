@@ -11,32 +11,9 @@ from datetime import UTC, datetime
 
 import spec
 from mockserver.errors import ConfigError, Rejected
+from mockserver.settings import parse_now  # the rule of MOCK_NOW, kept with the setting; X-Mock-Now too
 
-# The moments a clock may be pinned to: a history reaches up to ten years back from its anchor, and its
-# times are epoch seconds after 1970; the anchor's hour plus any zone's offset must stay in year 9999.
-EARLIEST = datetime(1980, 1, 1, tzinfo=UTC)
-LATEST = datetime(9999, 12, 31, tzinfo=UTC)
 NOW_HEADER = "X-Mock-Now"
-RANGE = f"{EARLIEST:%Y-%m-%dT%H:%M:%SZ} to {LATEST:%Y-%m-%dT%H:%M:%SZ}"
-
-
-def parse_now(text: str) -> datetime:
-    """An RFC 3339 date-time (``2024-05-01T12:00:00Z``, ``...+02:00``) as an aware UTC datetime.
-
-    ValueError names what is wrong: not a date-time, or a moment outside ``RANGE``.
-    """
-    try:
-        moment = spec.parse_date_time(text.strip())
-    except ValueError as error:
-        raise ValueError(f"{text!r} is not an RFC 3339 date-time (e.g. 2024-05-01T12:00:00+02:00)") from error
-    outside = ValueError(f"{text!r} is outside the range the mock's clock can serve: {RANGE}")
-    try:
-        moment = moment.astimezone(UTC)
-    except OverflowError:  # e.g. 9999-12-31T23:59:59-14:00 is in year 10000 in UTC
-        raise outside from None
-    if not EARLIEST <= moment <= LATEST:
-        raise outside
-    return moment
 
 
 def pinned(text: str | None) -> datetime | None:

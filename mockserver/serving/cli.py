@@ -1,7 +1,8 @@
 """``python -m mockserver``: flags, their ``MOCKSERVER_*`` environment variables, and start-up.
 
 Every flag has an environment variable (``--status-mapping`` -> ``MOCKSERVER_STATUS_MAPPING``); a flag
-given on the command line wins. Repeatable flags take a comma-separated list from the environment.
+given on the command line wins. Both are read by the setting's kind (``mockserver.settings``), as
+``create_app`` reads its config; repeatable flags take a comma-separated list from the environment.
 The environment is read once, by ``environment()``, and handed on as a value. An unusable value stops
 the start with exit 2 and one line naming the flag and its variable.
 """
@@ -21,9 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
-import spec
 from mockserver import settings
-from mockserver.data import clock
 from mockserver.errors import ConfigError
 from mockserver.http import docs
 from mockserver.identity import users
@@ -34,9 +33,6 @@ from mockserver.serving.options import Options, Tls
 from mockserver.serving.startup import bracket
 from mockserver.settings import Setting, SettingError
 
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
-
 
 def environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """The ``MOCKSERVER_*`` variables: the only place the process environment is read."""
@@ -45,44 +41,21 @@ def environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
 
 
 def _from_env(flag: Setting, env: Mapping[str, str]) -> Any:
+    """The value ``flag``'s environment variable gives (read as its kind: ``Setting.from_text``), or its
+    default when the variable is not set."""
     text = env.get(flag.env_name or "")
-    if text is None:
-        return flag.default
-    if flag.kind == "int":
-        return _integer(flag)(text)
-    if flag.kind == "float":
-        return _number(flag)(text)
-    if flag.kind == "bool":
-        lowered = text.strip().lower()
-        if lowered not in _TRUE | _FALSE:
-            words = ", ".join(sorted(_TRUE | _FALSE - {""}))
-            raise SettingError(flag, f"{text!r}: use one of {words}", command_line=True)
-        return lowered in _TRUE
-    if flag.kind == "list":
-        return [part.strip() for part in text.split(",") if part.strip()]
-    return text
+    return flag.default if text is None else _from_text(flag)(text)
 
 
-def _integer(flag: Setting) -> Callable[[str], int]:
-    """An integer in ASCII digits (``int`` also takes "١٢" and "1_000"), else a refusal naming ``flag``.
-    A SettingError is not one argparse catches: it reaches ``main`` as it is."""
+def _from_text(flag: Setting) -> Callable[[str], Any]:
+    """``flag``'s text reader, refusing by flag and variable. A SettingError is not one argparse catches:
+    it reaches ``main`` as it is."""
 
-    def parse(text: str) -> int:
-        if not spec.ASCII_INTEGER.fullmatch(text.strip()):
-            raise SettingError(flag, f"{text!r} is not an integer (ASCII digits)", command_line=True)
-        return int(text)
-
-    return parse
-
-
-def _number(flag: Setting) -> Callable[[str], float]:
-    """A decimal number in ASCII (``float`` also takes "١٢", "1_0" and "nan"), else a refusal naming
-    ``flag``."""
-
-    def parse(text: str) -> float:
-        if not spec.ASCII_NUMBER.fullmatch(text.strip()):
-            raise SettingError(flag, f"{text!r} is not a number (ASCII digits, e.g. 2.5)", command_line=True)
-        return float(text)
+    def parse(text: str) -> Any:
+        try:
+            return flag.from_text(text)
+        except SettingError as error:
+            raise error.on_command_line() from None
 
     return parse
 
@@ -121,9 +94,7 @@ def parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
             out.add_argument(name, action="append", default=None, metavar=str(flag.flag).upper(), help=text)
             out.set_defaults(**{_dest(flag) + "_env": default})
         else:
-            kind = {"int": _integer, "float": _number}.get(flag.kind)
-            parse = kind(flag) if kind is not None else str
-            out.add_argument(name, type=parse, default=default, choices=flag.choices, help=text)
+            out.add_argument(name, type=_from_text(flag), default=default, choices=flag.choices, help=text)
     return out
 
 
@@ -141,18 +112,16 @@ def options(argv: Sequence[str] | None, env: Mapping[str, str]) -> Options:
             value = value or args[_dest(flag) + "_env"] or list(flag.default)
         if flag.key is not None and value is not None:
             config[flag.key] = value
-    merged = {**settings.DEFAULTS, **config}
     try:
-        settings.check(merged)
-        _check_clock(merged["MOCK_NOW"])
+        merged = settings.check(config)  # each value read by its kind and checked by its row
         state.check_url(merged["MOCK_STATE"])  # a bad URL stops the start here, not in each worker
         _check_record(merged["MOCK_RECORD"])
+        for flag in settings.FLAGS:  # the server's own options, which no config key holds
+            if flag.key is None:
+                args[_dest(flag)] = flag.read(args[_dest(flag)])
     except SettingError as error:
         raise error.on_command_line() from None
-    for flag in settings.FLAGS:  # the server's own options, which no config key checks
-        problem = None if flag.key is not None else flag.refusal(args[_dest(flag)])
-        if problem is not None:
-            raise SettingError(flag, problem, command_line=True)
+    config = {key: merged[key] for key in config}
     try:
         users.load(merged["MOCK_USERS_FILE"], bool(merged["MOCK_ANY_USER"]))
     except ConfigError as error:
@@ -198,17 +167,6 @@ def _tls(cert: str | None, key: str | None, self_signed: bool) -> Tls | None:
         raise SettingError(_flag(problem[0]), problem[1], command_line=True)
     assert cert is not None and key is not None
     return Tls(cert, key)
-
-
-def _check_clock(now: str | None) -> None:
-    """Refuse a time the clock cannot be pinned to, by the clock's own rule (the settings table cannot
-    import the clock); ``create_app`` refuses it the same way, naming ``MOCK_NOW``."""
-    if not now:
-        return
-    try:
-        clock.parse_now(now)
-    except ValueError as error:
-        raise SettingError(settings.setting("MOCK_NOW"), str(error)) from None
 
 
 def _check_record(directory: str | None) -> None:

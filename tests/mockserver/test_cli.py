@@ -343,6 +343,38 @@ def test_a_port_in_use_is_one_line_naming_it_before_the_server_starts() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [
+        (
+            "MOCKSERVER_ANY_USER",
+            "maybe",
+            f"--any-user (MOCKSERVER_ANY_USER): 'maybe': use one of {settings.BOOLEAN_WORDS}",
+        ),
+        (
+            "MOCKSERVER_SEED",
+            "-1",
+            "--seed (MOCKSERVER_SEED): -1 is out of range: give an integer of at least 0",
+        ),
+    ],
+)
+def test_an_unusable_variable_stops_the_process_with_one_line_naming_it(
+    variable: str, value: str, said: str
+) -> None:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(settings.ENV_PREFIX)}
+    done = subprocess.run(
+        mock_command(),
+        env={**environ, variable: value},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""  # no banner: the server never started
+    assert done.stderr.splitlines() == [f"mockserver: {said}"]
+
+
 def test_a_free_port_and_port_0_pass_the_early_check() -> None:
     cli.check_listen("127.0.0.1", free_port())
     cli.check_listen("127.0.0.1", 0)

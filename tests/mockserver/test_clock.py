@@ -14,10 +14,11 @@ from mockserver.data import clock
 from mockserver.data.generation import Generator
 from mockserver.data.variants import VARIANTS
 from mockserver.errors import ConfigError
+from mockserver.settings import EARLIEST, LATEST
 
-MOMENTS = st.datetimes(
-    min_value=clock.EARLIEST.replace(tzinfo=None), max_value=clock.LATEST.replace(tzinfo=None)
-).map(lambda naive: naive.replace(tzinfo=clock.EARLIEST.tzinfo))
+MOMENTS = st.datetimes(min_value=EARLIEST.replace(tzinfo=None), max_value=LATEST.replace(tzinfo=None)).map(
+    lambda naive: naive.replace(tzinfo=EARLIEST.tzinfo)
+)
 
 
 @settings(max_examples=60, deadline=None)
@@ -31,8 +32,8 @@ def test_every_moment_in_range_serves_a_valid_history(moment: datetime, variant:
 @pytest.mark.parametrize(
     "text",
     [
-        (clock.EARLIEST - timedelta(seconds=1)).isoformat(),
-        (clock.LATEST + timedelta(seconds=1)).isoformat(),
+        (EARLIEST - timedelta(seconds=1)).isoformat(),
+        (LATEST + timedelta(seconds=1)).isoformat(),
         "0001-01-01T00:00:00+14:00",
         "9999-12-31T23:59:59-14:00",
     ],

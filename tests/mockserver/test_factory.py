@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import http.client
 import io
+import subprocess
+import sys
+import time
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -14,6 +19,7 @@ from mockserver import create_app
 from mockserver.errors import ConfigError, StateUnavailable
 from mockserver.scenarios.selector import NoScripts, RequestContext
 from mockserver.scenarios.state import ScriptStep
+from mockserver.serving.process import free_port, stop
 from mockserver.settings import PROTOCOL_PATHS
 from tests.mockserver.conftest import assert_the_call_at_every_path
 
@@ -52,6 +58,49 @@ def test_config_overrides_defaults() -> None:
 def test_bad_config_is_refused(config: dict[str, Any]) -> None:
     with pytest.raises(ConfigError):
         create_app(config)
+
+
+def _ask(port: int, method: str, path: str, body: Any = None) -> tuple[int, dict[str, str], Any]:
+    """One request to 127.0.0.1:port from a page at https://app.example: status, headers, JSON body."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        headers = {"Origin": "https://app.example", "Content-Type": "application/json", **KEY}
+        connection.request(method, path, None if body is None else orjson.dumps(body), headers)
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), orjson.loads(response.read() or b"null")
+    finally:
+        connection.close()
+
+
+def test_a_server_of_create_app_reads_a_config_given_as_text_as_the_command_line_does(
+    tmp_path: Path,
+) -> None:
+    """gunicorn calls the factory with the literal config it is given: "off" and "false" turn CORS and
+    any-user mode off, as MOCKSERVER_CORS=off and MOCKSERVER_ANY_USER=false do."""
+    port = free_port()
+    factory = (
+        "mockserver:create_app({'MOCK_CORS': 'off', 'MOCK_ANY_USER': 'false', 'MOCK_LOG_FORMAT': 'off'})"
+    )
+    argv = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1", factory]
+    log = tmp_path / "gunicorn.log"
+    with log.open("wb") as sink:
+        server = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=sink, stderr=sink, process_group=0)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None, log.read_text("utf-8")
+            assert time.monotonic() < deadline, log.read_text("utf-8")
+            try:
+                if _ask(port, "GET", "/__mock/health")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        stranger = {"identifier-type": "rfid", "identifier": "0123ABCD4567"}  # no user of the directory
+        status, headers, body = _ask(port, "POST", "/api/v4/request", {spec.CALL: {"user": stranger}})
+    finally:
+        stop(server, group=True)
+    assert status == 200 and body["result"]["code"] == 140  # unknown: any-user mode is off
+    assert not any(name.lower().startswith("access-control-") for name in headers), headers  # CORS off
 
 
 def test_v3_and_extra_paths() -> None:
