@@ -3,8 +3,8 @@
 Why gevent (docs/performance.md, "Which server"): every connection is a greenlet, not a thread, so
 clients that send nothing, dribble their head or never finish their body hold a greenlet each and
 nobody else waits for them (gthread's 16 threads were all taken by 16 such clients); a client that has
-not sent its whole request head within ``KEEPALIVE_SECONDS`` is closed, and one whose body stops
-arriving for ``BODY_SECONDS`` is answered 408; latency and slow-dribble
+not completed its TLS handshake, or not sent its whole request head, within ``KEEPALIVE_SECONDS`` is
+closed, and one whose body stops arriving for ``BODY_SECONDS`` is answered 408; latency and slow-dribble
 scenarios sleep cooperatively, without a thread each; and the client socket is in the environ, so
 ``reset`` and ``empty-response`` work. The worker is monkey-patched by gunicorn when it starts (socket,
 threading, time, ...): redis-py and the request log's flusher run on it unchanged.
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import ssl
 import sys
 import threading
@@ -49,7 +50,9 @@ WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 GRACEFUL_SECONDS = 5  # after SIGTERM, how long the master waits for its workers before it kills them
 CUT_AFTER_SECONDS = GRACEFUL_SECONDS - 1  # when a stopping worker cuts what is still in flight
-KEEPALIVE_SECONDS = 5  # an idle keep-alive connection, or a request head not complete by then, is closed
+KEEPALIVE_SECONDS = (
+    5  # a keep-alive connection idle, a TLS handshake or request head not done by then: closed
+)
 BODY_SECONDS = 10  # a body that stops arriving for this long is answered 408 and its connection closed
 
 
@@ -87,7 +90,8 @@ class Worker(GeventWorker):  # type: ignore[misc]
             # A client that does not trust the certificate (curl without --cacert, a phone before its
             # CA is installed) ends its handshake, and gevent would print the traceback of each one.
             hub = gevent.get_hub()
-            hub.NOT_ERROR = (*hub.NOT_ERROR, ssl.SSLError, ConnectionError)
+            # Nor of each client that does not finish it in time (HandshakeDeadline).
+            hub.NOT_ERROR = (*hub.NOT_ERROR, ssl.SSLError, ConnectionError, TimeoutError)
         try:
             super().run()
         except SystemExit as stop:  # a quick stop (SIGINT, SIGQUIT) ends the run this way
@@ -318,6 +322,35 @@ class MockWorker(JsonErrors, Worker):
         super().leave(code)
 
 
+def _with_handshake_deadline(config: Any, default: Callable[[], ssl.SSLContext]) -> HandshakeDeadline:
+    """gunicorn's ``ssl_context`` hook: its own context, each handshake bounded."""
+    return HandshakeDeadline(default())
+
+
+class HandshakeDeadline:
+    """An SSL context whose server sockets are closed when their handshake is not done within
+    ``KEEPALIVE_SECONDS``, the time a client has for its request head.
+
+    gevent's server wraps each accepted connection, handshake included, before gunicorn's worker sees
+    it, on a socket without a time-out: without this deadline a client that connects and sends nothing
+    holds one of the worker's ``--connections`` for as long as it likes, and ``--connections`` such
+    clients stop HTTPS.
+    """
+
+    def __init__(self, context: ssl.SSLContext) -> None:
+        self.context = context
+
+    def wrap_socket(self, sock: socket.socket, **options: Any) -> ssl.SSLSocket:
+        sock.settimeout(KEEPALIVE_SECONDS)
+        try:
+            wrapped = self.context.wrap_socket(sock, **options)
+        except BaseException:
+            sock.close()  # the handshake failed or timed out (an OSError closed it already)
+            raise
+        wrapped.settimeout(None)  # from here the worker's own deadlines bound the connection
+        return wrapped
+
+
 class OffLoopStream:
     """A text stream whose writes run in gevent's thread pool, for the request log.
 
@@ -357,6 +390,7 @@ class MockApplication(BaseApplication):  # type: ignore[misc]
         if chosen.tls is not None:
             self.cfg.set("certfile", chosen.tls.cert)
             self.cfg.set("keyfile", chosen.tls.key)
+            self.cfg.set("ssl_context", _with_handshake_deadline)
 
     def load(self) -> Flask:
         config = {**self.chosen.config, "MOCK_LOG_STREAM": OffLoopStream(sys.stderr)}

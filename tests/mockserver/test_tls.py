@@ -2,16 +2,22 @@
 
 ``--tls-self-signed`` prints where its CA file is; curl trusts the mock with ``--cacert`` and refuses
 it without (exit 60, "SSL certificate problem"), on both servers, over TLS 1.2 too. The server
-certificate names every address the mock listens on, and its private key is its owner's alone.
+certificate names every address the mock listens on, and its private key is its owner's alone. A
+client that never completes its handshake, or sends nothing once it has, is closed by the server.
 """
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import ipaddress
 import re
 import shutil
+import socket
+import ssl
 import stat
 import subprocess
+import time
 from pathlib import Path
 
 import orjson
@@ -20,6 +26,7 @@ from cryptography import x509
 
 import spec
 from mockserver.serving import tls
+from mockserver.serving.gunicorn_server import KEEPALIVE_SECONDS
 from mockserver.serving.process import ServerProcess, start_mock
 from mockserver.serving.startup import banner_access
 
@@ -91,3 +98,55 @@ def test_a_certificate_of_your_own_is_served(server: str, tmp_path: Path) -> Non
         assert mock.base.startswith("https://") and "CA file:" not in mock.banner
         assert made.ca is not None
         _trusted_and_refused(mock.base, made.ca)
+
+
+CONNECTIONS = 50  # --connections: greenlets of the one worker
+HALF_OPEN = 60  # clients that connect and never begin their handshake: more than the worker serves
+WAIT_SECONDS = 6 * KEEPALIVE_SECONDS  # generous: the server closes a silent client after KEEPALIVE_SECONDS
+
+
+def _closed_by_server(sock: socket.socket, within: float) -> bool:
+    """Whether the server closes ``sock`` (an end of stream, or a reset) within ``within`` seconds."""
+    sock.settimeout(within)
+    try:
+        return sock.recv(1) == b""
+    except ConnectionResetError:
+        return True
+    except TimeoutError:
+        return False
+
+
+def _https_status(server: ServerProcess, context: ssl.SSLContext) -> int | str:
+    """The status of a protocol request over HTTPS, or why it got none within ``WAIT_SECONDS``."""
+    connection = http.client.HTTPSConnection(server.host, server.port, timeout=WAIT_SECONDS, context=context)
+    headers = {"Authorization": "key=demo-key", "Content-Type": "application/json"}
+    try:
+        connection.request("POST", "/api/v4/request", body=BODY, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    except (OSError, http.client.HTTPException) as error:
+        return f"no answer: {type(error).__name__}: {error}"
+    finally:
+        connection.close()
+
+
+def test_clients_that_never_finish_their_handshake_are_closed_and_https_is_answered_again() -> None:
+    args = ["--tls-self-signed", "--connections", str(CONNECTIONS), "--workers", "1", "--log-format", "off"]
+    with start_mock(args) as mock, contextlib.ExitStack() as opened:
+        context = ssl.create_default_context(cafile=_ca_file(mock))
+        connect = socket.create_connection
+        silent = [opened.enter_context(connect(mock.host_port, timeout=10)) for _ in range(HALF_OPEN)]
+        assert _https_status(mock, context) == 200  # once the server has closed the first ones
+        assert [sock for sock in silent if not _closed_by_server(sock, WAIT_SECONDS)] == []
+        assert "Traceback" not in mock.stderr()
+
+
+def test_a_client_silent_after_its_handshake_is_closed() -> None:
+    with start_mock(["--tls-self-signed", "--log-format", "off"]) as mock:
+        context = ssl.create_default_context(cafile=_ca_file(mock))
+        raw = socket.create_connection(mock.host_port, timeout=10)
+        with context.wrap_socket(raw, server_hostname=mock.host) as sock:
+            started = time.monotonic()
+            assert _closed_by_server(sock, WAIT_SECONDS)
+        assert time.monotonic() - started >= KEEPALIVE_SECONDS / 2  # closed by the deadline, not at once
