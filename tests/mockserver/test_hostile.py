@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 
 import spec
 from mockserver.serving.process import ServerProcess, start_mock
+from tests.mockserver.conftest import DEMO
 from tests.mockserver.raw_http import Exchange, Reply, exchange
 
 GENERATED = 2000  # requests hypothesis draws per server, shared among the framings
@@ -223,6 +224,34 @@ def test_an_admin_body_whose_chunk_size_is_not_hexadecimal_is_a_400_naming_the_b
     assert reply.status == 400, reply.body
     body = json.loads(reply.body)
     assert body["problems"][0]["path"] == "$" and "the body could not be read" in body["error"]
+
+
+# Headers named like the WSGI keys of the mount point (a server may read them from a trusted proxy), with
+# mount points that would turn the protocol's path or the journal's into another (or into none).
+MOUNT_HEADERS = ["SCRIPT_NAME", "script_name", "PATH_INFO", "Script-Name", "Path-Info"]
+MOUNT_POINTS = ["/zzz", "/api", "/__mock"]
+
+
+def _one_reply(got: Exchange) -> Reply:
+    assert len(got.replies) == 1, (got.statuses, got.rest[:300])
+    return got.replies[0]
+
+
+@pytest.mark.parametrize("header", MOUNT_HEADERS)
+@pytest.mark.parametrize("mount", MOUNT_POINTS)
+def test_a_client_header_does_not_choose_the_mount_point(
+    mock: ServerProcess, header: str, mount: str
+) -> None:
+    call = orjson.dumps({spec.CALL: {"user": DEMO}})
+    sent = well_framed("POST", "/api/v4/request", {**PROTOCOL, header: mount}, call)
+    answer = _one_reply(exchange(mock.host_port, sent.data))
+    assert answer.status == 200, answer.body
+    assert json.loads(answer.body)["result"]["code"] == 0
+    journal = _one_reply(
+        exchange(mock.host_port, well_framed("GET", "/__mock/requests", {header: mount}).data)
+    )
+    assert journal.status == 200, journal.body
+    assert {"session", "count", "returned"} <= set(json.loads(journal.body))
 
 
 def test_many_session_ids_read_through_raw_sockets_leave_the_state_as_it_was(mock: ServerProcess) -> None:
