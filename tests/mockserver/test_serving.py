@@ -1,6 +1,7 @@
 """Serving: what the mock tells a client and its operator about where it is (the ``servers`` of
-``/openapi.json``, the catalogue's curl lines, the banner of a server bound to any address), and how it
-stops while requests are in flight."""
+``/openapi.json``, the catalogue's curl lines, the banner of a server bound to any address), whether a
+client that half-closes its side after its request gets its answer, and how it stops while requests are
+in flight."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ from mockserver.serving.options import Options
 from mockserver.serving.process import ServerProcess, start_mock
 from mockserver.serving.startup import listening, listening_url, network_urls
 from mockserver.settings import PROTOCOL_PATHS
-from tests.mockserver.conftest import assert_the_call_at_every_path
+from tests.mockserver.conftest import DEMO, assert_the_call_at_every_path
+from tests.mockserver.raw_http import parse
 
 
 def fetch_json(server: ServerProcess, path: str) -> Any:
@@ -337,3 +339,47 @@ def test_a_quick_stop_cuts_requests_in_flight_at_once() -> None:
         assert cut.status == 503 and cut.at - stopped < 1.5
         assert "SIGKILL" not in mock.stderr()
         assert [e["status"] for e in events(mock.stderr(), "request-cut-at-stop")] == [503]
+
+
+HALF_CLOSING = 50  # requests, each on its own connection, each followed by shutdown(SHUT_WR)
+CALL = orjson.dumps({spec.CALL: {"user": DEMO}})
+WHOLE_REQUEST = (
+    b"POST /api/v4/request HTTP/1.1\r\nHost: mock\r\nAuthorization: key=demo-key\r\n"
+    b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(CALL), CALL)
+)
+
+
+def _answered_after_half_close(server: ServerProcess) -> bool:
+    """Whether a whole request whose client then shuts its sending side down gets its 200."""
+    with socket.create_connection(server.host_port, timeout=10) as sock:
+        sock.sendall(WHOLE_REQUEST)
+        sock.shutdown(socket.SHUT_WR)  # as `curl` and HTTP/1.0-style clients may: "that is all I send"
+        received = b""
+        try:
+            while chunk := sock.recv(65536):
+                received += chunk
+        except OSError:  # reset, or nothing within the time-out
+            return False
+    replies, _, _ = parse(received, head=False)
+    return [reply.status for reply in replies] == [200]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "server",
+    [
+        "gunicorn",
+        pytest.param(
+            "granian",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="granian 2.8 drops the request of a client that half-closes, and has no setting "
+                "for it (docs/operations.md, Serving)",
+            ),
+        ),
+    ],
+)
+def test_a_client_that_half_closes_after_its_request_gets_every_answer(server: str) -> None:
+    with start_mock(["--server", server, "--workers", "1", "--log-format", "off"]) as mock:
+        lost = sum(not _answered_after_half_close(mock) for _ in range(HALF_CLOSING))
+    assert lost == 0, f"{lost} of {HALF_CLOSING} answers lost"
