@@ -247,6 +247,10 @@ class _Connection:
             except h11.RemoteProtocolError as error:
                 if error.error_status_hint == 431:  # h11's "Receive buffer too long"
                     raise Failed(UNREADABLE, f"its head is larger than {MAX_HEAD_BYTES} bytes") from error
+                if "_SWITCH_UPGRADE" in str(error):  # a 101: the proxy never asks for another protocol
+                    raise Failed(
+                        UNREADABLE, "it switched protocols (101) though nobody asked it to"
+                    ) from error
                 raise Failed(UNREADABLE, _plain(str(error))) from error
             if event is not h11.NEED_DATA:
                 return event

@@ -50,9 +50,8 @@ WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 GRACEFUL_SECONDS = 5  # after SIGTERM, how long the master waits for its workers before it kills them
 CUT_AFTER_SECONDS = GRACEFUL_SECONDS - 1  # when a stopping worker cuts what is still in flight
-KEEPALIVE_SECONDS = (
-    5  # a keep-alive connection idle, a TLS handshake or request head not done by then: closed
-)
+# a keep-alive connection idle this long is closed, and so is a TLS handshake or request head not done
+KEEPALIVE_SECONDS = 5
 BODY_SECONDS = 10  # a body that stops arriving for this long is answered 408 and its connection closed
 
 

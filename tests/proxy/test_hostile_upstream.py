@@ -176,7 +176,7 @@ def test_an_answer_that_dribbles_in_is_cut_at_the_upstream_timeout_with_504() ->
 
 UNREADABLE = {  # what the upstream sends, words of the 502's message
     "a chunk size of -5": (
-        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n-5\r\nhello\r\n",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n-5\r\nhello\r\n",
         "illegal chunk header",
     ),
     "a chunk size that is not hexadecimal": (
@@ -201,7 +201,10 @@ UNREADABLE = {  # what the upstream sends, words of the 502's message
         b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
         "both Transfer-Encoding and Content-Length",
     ),
-    "a switch of protocols nobody asked for": (b"HTTP/1.1 101 Switching Protocols\r\n\r\n", "_SWITCH_UPGRADE"),
+    "a switch of protocols nobody asked for": (
+        b"HTTP/1.1 101 Switching Protocols\r\n\r\n",
+        "it switched protocols (101) though nobody asked it to",
+    ),
     "a head larger than 64 KiB": (
         b"HTTP/1.1 200 OK\r\n" + b"X-Big: " + b"a" * 200_000 + b"\r\n\r\n",
         "its head is larger than 65536 bytes",
