@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
-HOST   ?= 127.0.0.1
-PORT   ?= 8080
+# make serve PORT=N, or the mock's own variables (MOCKSERVER_PORT=N make serve)
+HOST   ?= $(or $(MOCKSERVER_HOST),127.0.0.1)
+PORT   ?= $(or $(MOCKSERVER_PORT),8080)
 
 # `make contract` is the suite with its CONTRACT_* variables (docs/ci.md); only these
 # four get a default here. The target: the mock `make serve` starts, unless CONTRACT_BASE_URL (or

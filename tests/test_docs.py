@@ -181,6 +181,21 @@ def test_every_make_command_is_a_target(args: list[str]) -> None:
     assert done.returncode == 0, done.stderr
 
 
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [(["serve", "PORT=18000"], {}), (["serve"], {"MOCKSERVER_PORT": "18000"})],
+    ids=["make serve PORT=N", "MOCKSERVER_PORT=N make serve"],
+)
+def test_make_serve_listens_on_the_port_asked_for(args: list[str], env: dict[str, str]) -> None:
+    environ = {k: v for k, v in os.environ.items() if k not in ("PORT", "MOCKSERVER_PORT")} | env
+    done = subprocess.run(
+        ["make", "-n", *args], cwd=ROOT, capture_output=True, text=True, check=False, env=environ
+    )
+    assert done.returncode == 0, done.stderr
+    assert "--port 18000" in done.stdout, done.stdout
+
+
 def test_every_other_command_is_one_of_the_kinds_above() -> None:
     """A command this module does not know how to run would be documentation nobody checks."""
     known = ("curl", "make", "for", "done", "do", *COMMANDS, *INSTALLERS)

@@ -200,11 +200,12 @@ def check_listen(host: str, port: int) -> None:
             probe.bind((host, port))
         except OSError as error:
             reason = error.strerror or str(error)
+            other = "choose another port with --port N (make serve PORT=N)"
             if error.errno == errno.EADDRINUSE:
-                problem = f"{where} is in use; choose another port with --port N"
+                problem = f"{where} is in use; {other}"
                 raise SettingError(_flag("port"), problem, command_line=True) from None
             if error.errno == errno.EACCES:
-                problem = f"cannot listen on {where}: {reason}; choose another port with --port N"
+                problem = f"cannot listen on {where}: {reason}; {other}"
                 raise SettingError(_flag("port"), problem, command_line=True) from None
             raise SettingError(
                 _flag("host"), f"cannot listen on {where}: {reason}", command_line=True

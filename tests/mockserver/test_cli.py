@@ -339,7 +339,8 @@ def test_a_port_in_use_is_one_line_naming_it_before_the_server_starts() -> None:
     assert done.returncode == 2, done.stderr
     assert done.stdout == ""  # no banner: the server never started
     assert done.stderr.splitlines() == [
-        f"mockserver: --port (MOCKSERVER_PORT): 127.0.0.1:{port} is in use; choose another port with --port N"
+        f"mockserver: --port (MOCKSERVER_PORT): 127.0.0.1:{port} is in use; "
+        "choose another port with --port N (make serve PORT=N)"
     ]
 
 
