@@ -105,8 +105,9 @@ def banner(chosen: Options, host: str, port: int, server: str) -> None:
         f"  world:      {world(config)}",
         "  demo user:  " + ", ".join(f"{k} {v}" for k, v in demo.items()),
         f"  catalogue:  {base}/__mock/catalog    dashboard: {base}/__mock/ui    spec: {base}/openapi.json",
-        # Pasted on this machine, where the banner is read: the local URL and the demo key work.
-        f"  try:        {docs.curl(base, docs.shown_key(key, local=True), demo, options=cacert)}",
+        # Pasted on this machine, where the banner is read: the local URL and the demo key work (in proxy
+        # mode the key is the upstream's to accept: the app's own, never the mock's demo key).
+        f"  try:        {docs.curl(base, docs.shown_key(key, local=not upstream), demo, options=cacert)}",
     ]  # LAST_LABEL: the last line
     print("\n".join(lines), flush=True)
 

@@ -217,6 +217,8 @@ def test_the_banner_names_the_dashboard_and_where_recordings_go(
         f"replay: --users {record / 'users.yaml'})"
     )
     assert startup.banner_complete("\n".join(lines)) and not startup.banner_complete("\n".join(lines[:-1]))
+    # the upstream judges the key: the curl to paste shows where the app's own goes, not the demo key
+    assert "key=<your-api-key>" in lines[-1] and settings.DEMO_API_KEY not in lines[-1]
 
 
 @pytest.mark.slow
