@@ -102,7 +102,7 @@ def deliver(
     )
     if decision.extra:
         entry.update(decision.extra)
-    replaced = journal(selector, entry)
+    replaced = journal(selector, entry, decision.step)
     if replaced is not None:
         answer, keep, broken = replaced, None, False
     if keep is not None:
@@ -117,10 +117,11 @@ def deliver(
 _TRANSPORTS = {"reset": transport.reset, "close": transport.close}
 
 
-def journal(selector: Selector, entry: dict[str, Any]) -> Answer | None:
-    """Record ``entry``; when the store cannot, the 503 that replaces the answer (entry updated)."""
+def journal(selector: Selector, entry: dict[str, Any], step: ScriptStep | None = None) -> Answer | None:
+    """Record ``entry``; when the store cannot, the 503 that replaces the answer (entry updated), and
+    ``step``, the scripted step the answer came from, is given back."""
     try:
-        selector.record(entry)
+        selector.record(entry, step)
     except StateUnavailable as error:
         answer = unavailable(error)
         entry.update(result=answer.code, status=answer.status)

@@ -41,7 +41,7 @@ class Selector(Protocol):
 
     def pick(self, ctx: RequestContext) -> ScriptStep | None: ...
 
-    def record(self, entry: dict[str, Any]) -> None: ...
+    def record(self, entry: dict[str, Any], step: ScriptStep | None = None) -> None: ...
 
 
 class NoScripts:
@@ -50,7 +50,7 @@ class NoScripts:
     def pick(self, ctx: RequestContext) -> ScriptStep | None:
         return None
 
-    def record(self, entry: dict[str, Any]) -> None:
+    def record(self, entry: dict[str, Any], step: ScriptStep | None = None) -> None:
         return None
 
 
@@ -68,7 +68,7 @@ def session_of(header: str | None) -> str:
 class StoreSelector:
     """``pick`` consumes one scripted step from the store; ``record`` appends to the journal.
 
-    Both raise StateUnavailable when the store cannot be reached.
+    Both raise StateUnavailable when the store cannot be reached (then ``record`` gives the step back).
 
     ``before_pick`` runs first on every pick (the scenario engine uses it to finish installing file
     scripts that failed while the backend was down).
@@ -84,8 +84,11 @@ class StoreSelector:
             self._before_pick()
         return self.store.take(session_of(ctx.session), probe(ctx.call, ctx.identifier_type, ctx.identifier))
 
-    def record(self, entry: Mapping[str, Any]) -> None:
-        """Append ``entry`` to its session's journal; an entry of an unusable session id is kept nowhere."""
+    def record(self, entry: Mapping[str, Any], step: ScriptStep | None = None) -> None:
+        """Append ``entry`` to its session's journal; an entry of an unusable session id is kept nowhere.
+
+        ``step``: the step ``pick`` took for this answer; it stays taken only if the entry is written.
+        """
         named = entry.get("session")
         if named is not None and not valid_session(named):
             return
@@ -100,4 +103,4 @@ class StoreSelector:
         if isinstance(body, str) and len(body) > MAX_BODY_CHARS:
             full["body"] = body[:MAX_BODY_CHARS]
             full["body-truncated-from"] = len(body)
-        self.store.record(session, full)
+        self.store.record(session, full, step)

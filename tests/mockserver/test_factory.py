@@ -124,7 +124,7 @@ class Recording:
         self.seen.append(ctx)
         return ScriptStep("recorded", self.script.pop(0), len(self.seen) - 1) if self.script else None
 
-    def record(self, entry: dict[str, Any]) -> None:
+    def record(self, entry: dict[str, Any], step: ScriptStep | None = None) -> None:
         self.entries.append(entry)
 
 
@@ -216,7 +216,7 @@ def test_catch_all_answers_json_and_counts() -> None:
 class NoJournal(Recording):
     """Scripts answer, the journal cannot be written (a backend that fails between two calls)."""
 
-    def record(self, entry: dict[str, Any]) -> None:
+    def record(self, entry: dict[str, Any], step: ScriptStep | None = None) -> None:
         raise StateUnavailable("redis://127.0.0.1:1", "connection reset")
 
 

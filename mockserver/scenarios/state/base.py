@@ -41,11 +41,16 @@ def session_problem(value: str | None, where: str) -> spec.Problem | None:
 
 @dataclass(frozen=True)
 class ScriptStep:
-    """One consumed step: which script served it, its scenario, and the step's index (0-based)."""
+    """One consumed step: which script served it, its scenario, and the step's index (0-based).
+
+    ``hold``: the store's token for a step that stays taken only once the journal entry of its answer
+    is written (``Store.record``); empty when taking it is final.
+    """
 
     script_id: str
     scenario: str
     index: int
+    hold: str = ""
 
 
 @dataclass(frozen=True)
@@ -117,8 +122,13 @@ class Store(ABC):
     # Journal ---------------------------------------------------------------------------------
 
     @abstractmethod
-    def record(self, session: str, entry: Mapping[str, Any]) -> None:
-        """Append one entry to the session's journal ring (the oldest falls out beyond the size)."""
+    def record(self, session: str, entry: Mapping[str, Any], step: ScriptStep | None = None) -> None:
+        """Append one entry to the session's journal ring (the oldest falls out beyond the size).
+
+        ``step``: the scripted step the entry's answer came from. When the entry cannot be written
+        (StateUnavailable: the client then gets 503), the step is given back: a step stays taken if
+        and only if the journal records its answer.
+        """
 
     @abstractmethod
     def read_journal(self, session: str) -> SessionJournal:
