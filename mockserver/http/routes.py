@@ -96,7 +96,9 @@ def served_from() -> str:
 
 def health() -> Response:
     """200 ``ok``; 503 ``state-unavailable`` (with the reason) while the Redis the state lives in does not
-    answer, when every request that needs it answers 503 too: a load balancer can take the mock out."""
+    answer, when every request that needs it answers 503 too: a load balancer can take the mock out.
+    ``scenario-scripts`` says whether the scenario files' scripts are all installed (``pending``, with
+    ``scenario-scripts-error``, until the state takes them)."""
     rt = runtime()
     counted = rt.counters.totals()
     engine: Engine = current_app.extensions[admin.EXTENSION]
@@ -105,6 +107,8 @@ def health() -> Response:
         problem = None
     except StateUnavailable as error:
         problem = str(error)
+    else:
+        engine.try_install()
     body = {
         "status": "ok" if problem is None else "state-unavailable",
         "state": engine.store.kind,
@@ -116,7 +120,10 @@ def health() -> Response:
         "internal-errors": counted["internal_errors"],
         "self-check-failures": counted["self_check_failures"],
         "counted-across": counted.across,
+        "scenario-scripts": "installed" if engine.pending is None else "pending",
     }
+    if engine.pending is not None:  # the files' scripts are not all in the state yet, and why
+        body["scenario-scripts-error"] = engine.pending
     if problem is None:
         return Response(orjson.dumps(body), 200, content_type=answers.JSON)
     headers = {"Retry-After": str(admin.RETRY_AFTER_SECONDS)}

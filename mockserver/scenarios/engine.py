@@ -46,11 +46,14 @@ class Engine:
         self.files = list(files)
         self.scenarios: ScenarioSet = load(self.files, self.builtin) if self.files else ScenarioSet()
         self._lock = threading.Lock()
-        self._pending = True  # file scripts not yet installed (the backend may be down at start)
+        # Why the files' scripts are not all in the store yet (None: they are); retried until they are.
+        self.pending: str | None = "not installed yet"
+        self._retired: set[str] = set()  # sessions whose file scripts a reload replaced, to clean
+        self._origins: set[str] = set()  # the files those scripts came from
         self.selector = StoreSelector(store, before_pick=self.ensure_installed)
         self.try_install()
         self.watcher = (
-            Watcher(self.files, self.reload, reload_interval, report).start()
+            Watcher(self.files, self.reload, reload_interval, report, retry=self.try_install).start()
             if reload and self.files
             else None
         )
@@ -58,36 +61,56 @@ class Engine:
     # Scenario files --------------------------------------------------------------------------
 
     def try_install(self) -> None:
-        """Install the files' scripts; if the backend is down, try again on the next request."""
+        """Install the files' scripts if they are pending; while the backend is down, they stay pending
+        (tried again on the next request, health check and, with ``--reload-scenarios``, watcher tick)."""
+        before = self.pending
         try:
             self.ensure_installed()
         except StateUnavailable as exc:
-            log.warning("scenario-file scripts not installed yet: %s", exc)
+            if before != self.pending:
+                log.warning("scenario-file scripts not installed yet: %s", exc)
 
     def ensure_installed(self) -> None:
-        if not self._pending:
+        """Install the files' scripts (and remove those a reload replaced) unless they are in; raises
+        StateUnavailable, and they stay pending, when the backend cannot be reached."""
+        if self.pending is None:
             return
         with self._lock:
-            if self._pending:
-                for script in self.scenarios.scripts:
-                    self.store.install(script.session, script.new_script())
-                self._pending = False
+            if self.pending is None:
+                return
+            try:
+                self._sync()
+            except StateUnavailable as exc:
+                self.pending = str(exc)
+                raise
+            self.pending = None
+
+    def _sync(self) -> None:
+        """Bring the store to the current files (every step is idempotent: an outage half-way through
+        leaves nothing that the next attempt does not finish). Holds the lock."""
+        wanted = {script.id for script in self.scenarios.scripts}
+        for session in sorted(self._retired):
+            for stored in self.store.scripts(session):
+                if stored.script.origin in self._origins and stored.script.id not in wanted:
+                    self.store.delete(session, stored.script.id)
+            self._retired.discard(session)
+        self._origins.clear()
+        for script in self.scenarios.scripts:
+            self.store.install(script.session, script.new_script())
 
     def reload(self) -> ScenarioSet:
-        """Re-read the files; on success swap them in and re-sync file scripts (ScenarioFileError if bad)."""
+        """Re-read the files; on success swap them in and install their scripts (ScenarioFileError if
+        bad). When the backend cannot be reached, the new files are in force, their scripts pending
+        (StateUnavailable): they are installed as soon as it answers."""
         fresh = load(self.files, self.builtin)
         with self._lock:
             old, self.scenarios = self.scenarios, fresh
-            wanted = {script.id for script in fresh.scripts}
-            origins = {f"file:{path}" for path in (*old.files, *fresh.files)}
-            for session in old.sessions() | fresh.sessions():
-                for stored in self.store.scripts(session):
-                    if stored.script.origin in origins and stored.script.id not in wanted:
-                        self.store.delete(session, stored.script.id)
-            for script in fresh.scripts:
-                self.store.install(script.session, script.new_script())
-            self._pending = False
-        log.info("scenario files reloaded: %d named scenarios, %d scripts", len(fresh.scenarios), len(wanted))
+            self._retired |= old.sessions() | fresh.sessions()
+            self._origins |= {f"file:{path}" for path in (*old.files, *fresh.files)}
+            self.pending = "the scenario files changed; installing their scripts"
+        self.ensure_installed()
+        counts = len(fresh.scenarios), len(fresh.scripts)
+        log.info("scenario files reloaded: %d named scenarios, %d scripts", *counts)
         return fresh
 
     def resolve(self, name: str) -> list[str] | None:

@@ -29,7 +29,7 @@ from typing import Any
 import orjson
 import yaml
 
-from mockserver.errors import BadScenarioParameter, ConfigError, UnknownScenario
+from mockserver.errors import BadScenarioParameter, ConfigError, StateUnavailable, UnknownScenario
 from mockserver.scenarios import catalog
 from mockserver.scenarios.state import DEFAULT_SESSION, NewScript
 from mockserver.scenarios.state.model import digest, normalise_sequence
@@ -313,6 +313,16 @@ def rejected(error: ScenarioFileError) -> dict[str, Any]:
     }
 
 
+def pending(error: StateUnavailable) -> dict[str, Any]:
+    """The event of an edit that loaded while the state could not take its scripts."""
+    return {
+        "event": "scenario-files-pending",
+        "error": str(error),
+        "message": "the scenario files changed and are in force; their scripts are installed once the state "
+        "answers",
+    }
+
+
 def json_line(event: dict[str, Any]) -> None:
     """Write ``event`` to stderr as one JSON line, as the request log writes its lines."""
     sys.stderr.write(orjson.dumps(event, default=str).decode() + "\n")
@@ -323,7 +333,8 @@ class Watcher:
     """Polls the files' fingerprint and calls ``on_change`` when it changes, until ``stop``.
 
     An edit that does not load (``on_change`` raises ScenarioFileError) is a user's mistake: it goes to
-    ``report`` as one event, not as a traceback.
+    ``report`` as one event, not as a traceback; so does one whose scripts the state could not take
+    (StateUnavailable). ``retry``, when given, is called on every tick first (to finish installing them).
     """
 
     def __init__(
@@ -332,9 +343,11 @@ class Watcher:
         on_change: Callable[[], object],
         interval: float = 1.0,
         report: Report = json_line,
+        retry: Callable[[], object] | None = None,
     ):
         self.paths = list(paths)
         self.on_change = on_change
+        self.retry = retry
         self.interval = interval
         self.report = report
         self._stop = threading.Event()
@@ -347,6 +360,11 @@ class Watcher:
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):  # bounded by stop(); a daemon thread ends with the process
+            if self.retry is not None:
+                try:
+                    self.retry()
+                except Exception:  # nothing may kill the watcher
+                    log.exception("scenario-file scripts could not be installed")
             now = fingerprint(self.paths)
             if now == self._seen:
                 continue
@@ -355,6 +373,8 @@ class Watcher:
                 self.on_change()
             except ScenarioFileError as error:  # the old scenarios stay in force
                 self.report(rejected(error))
+            except StateUnavailable as error:  # the new ones are in force, their scripts pending
+                self.report(pending(error))
             except Exception:  # nor may anything else kill the watcher
                 log.exception("scenario files changed but could not be applied")
 

@@ -410,6 +410,7 @@ def test_the_catalogue_lists_every_scenario_and_magic_value_with_a_curl_line_tha
 
     facts = page.facts("#health-list")
     assert (facts["backend"], facts["reachable"], facts["session"]) == ("memory", "yes", session)
+    assert facts["scenario scripts"] == "installed"  # from health: the scenario files' scripts are in
 
 
 @needs_chromium

@@ -211,6 +211,8 @@
     if (health.ok && health.data) {
       pairs.push(["health", health.data.status], ["status mapping", health.data["status-mapping"]]);
       pairs.push(["internal errors", health.data["internal-errors"]], ["pinned now", health.data["pinned-now"]]);
+      pairs.push(["scenario scripts", health.data["scenario-scripts"]]);
+      if (health.data["scenario-scripts-error"]) pairs.push(["scenario scripts error", health.data["scenario-scripts-error"]]);
     } else {
       pairs.push(["health", `no answer (${health.status || "no connection"})`]);
     }
