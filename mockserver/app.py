@@ -9,6 +9,7 @@ from flask import Flask
 
 from mockserver import settings
 from mockserver.http import admin, dashboard, routes
+from mockserver.http.admin_guard import AdminGuard
 from mockserver.http.admin_token import AdminToken
 from mockserver.http.cors import Cors, WsgiApp
 from mockserver.http.endpoint import ProtocolEndpoint
@@ -31,6 +32,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if app.config["MOCK_ADMIN_TOKEN"] is not None:  # the admin API needs the token (http/admin_token.py)
         wsgi_app = AdminToken(wsgi_app, app.config["MOCK_ADMIN_TOKEN"], log)
     wsgi_app = SessionPrefix(wsgi_app)  # /sessions/<id>/...: the path without it, in that session
+    # with CORS on or off: a browser sends a page's simple requests either way (http/admin_guard.py)
+    wsgi_app = AdminGuard(wsgi_app, settings.cors_origins(app.config["MOCK_CORS_ORIGINS"]), log)
     if app.config["MOCK_CORS"]:  # outermost: every refusal is readable by a page too
         wsgi_app = Cors(wsgi_app, settings.cors_origins(app.config["MOCK_CORS_ORIGINS"]), log)
     app.wsgi_app = wsgi_app  # type: ignore[method-assign]

@@ -20,6 +20,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 
 import spec
 from mockserver.http import docs
+from mockserver.http.admin_guard import JSON
 from mockserver.http.incoming import UnreadableBody, decimal
 from mockserver.http.session_prefix import BASE_URL
 from mockserver.proxy import violations
@@ -154,6 +155,8 @@ def _session() -> str:
 
 
 def _body(definition: str) -> dict[str, Any]:
+    """The JSON object a write sends, checked against ``definition`` (its type was checked in front, in
+    ``admin_guard``)."""
     length = request.content_length
     raw = b"" if length is not None and length > MAX_BODY_BYTES else request.stream.read(MAX_BODY_BYTES + 1)
     if len(raw) > MAX_BODY_BYTES or (length is not None and length > MAX_BODY_BYTES):
@@ -312,11 +315,12 @@ def list_scenarios() -> Response:
 def _script_curl(base: str, name: str) -> str:
     """A curl command scripting ``name`` for the next request (of any user) in the default session."""
     body = orjson.dumps({"sequence": [{"scenario": name}]}).decode()
-    return shlex.join(["curl", "-sS", "-X", "POST", f"{base}/__mock/scenarios/script", "-d", body])
+    url = f"{base}/__mock/scenarios/script"
+    return shlex.join(["curl", "-sS", "-X", "POST", url, "-H", f"Content-Type: {JSON}", "-d", body])
 
 
 _SCRIPT_HELP = {
-    "install": "POST /__mock/scenarios/script "
+    "install": f"POST /__mock/scenarios/script (Content-Type: {JSON}) "
     '{"match": {"identifier": "..."}, '
     '"sequence": [{"scenario": "result-102", "times": 2}, {"scenario": "ok"}]}',
     "precedence": "identifier > identifier-type > call, then the oldest script",

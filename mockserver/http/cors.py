@@ -12,6 +12,7 @@ so no cache has to tell requests apart. A list of origins (``--cors-origin``) is
 request's own origin when listed, no such header when not (the browser then refuses the page the
 answer), and ``Vary: Origin`` either way. Credentials (cookies, TLS client certificates) are never
 allowed: the mock reads none; its API key and admin token travel in headers a page sets itself.
+Which pages may call the admin API at all, whatever CORS allows, is ``admin_guard``'s rule.
 """
 
 from __future__ import annotations

@@ -49,7 +49,7 @@ def guarded() -> Iterator[ServerProcess]:
 def _call(
     server: ServerProcess, method: str, path: str, body: bytes | None, headers: dict[str, str]
 ) -> requests.Response:
-    sent = {"Content-Type": "application/json", **headers} if body is not None else headers
+    sent = {"Content-Type": "application/json", **headers} if method == "POST" else headers
     return requests.request(method, server.base + path, data=body, headers=sent, timeout=30)
 
 

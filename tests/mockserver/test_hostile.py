@@ -127,6 +127,7 @@ CHUNKED = {
 # Paths a broken body goes to: the protocol's, and the admin API's that read one.
 BODY_PATHS = ("/api/v4/request", "/__mock/scenarios/script", "/__mock/requests/verify")
 PROTOCOL = {"Authorization": "key=demo-key", "Content-Type": "application/json"}
+JSON = {"Content-Type": "application/json"}  # what an admin write sends
 
 
 def chunked(path: str, body: bytes, coding: str = "chunked") -> Sent:
@@ -156,10 +157,10 @@ FIXED: dict[str, Sent] = {
     "header and query disagree": well_framed("GET", "/__mock/requests?session=a", {"X-Mock-Session": "b"}),
     "health": well_framed("GET", "/__mock/health"),
     "the catalogue": well_framed("GET", "/__mock/catalog"),
-    "30,000 invalid steps": well_framed("POST", SCRIPT, body=orjson.dumps({"sequence": [{}] * 30_000})),
-    "an admin body over a megabyte": well_framed("POST", SCRIPT, body=b" " * (1024 * 1024 + 1)),
+    "30,000 invalid steps": well_framed("POST", SCRIPT, JSON, orjson.dumps({"sequence": [{}] * 30_000})),
+    "an admin body over a megabyte": well_framed("POST", SCRIPT, JSON, b" " * (1024 * 1024 + 1)),
     "a value of 200 KB": well_framed(
-        "POST", SCRIPT, body=orjson.dumps({"sequence": [{"scenario": "x" * 200_000}]})
+        "POST", SCRIPT, JSON, orjson.dumps({"sequence": [{"scenario": "x" * 200_000}]})
     ),
     "a token too long": well_framed(
         "POST",

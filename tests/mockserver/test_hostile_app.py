@@ -30,7 +30,7 @@ def test_a_body_the_server_cannot_decode_is_a_json_400_on_every_flask_path() -> 
     client = app.test_client()
     for path in ("/echo", "/__mock/scenarios/script"):
         environ = {"wsgi.input": UndecodableInput(), "wsgi.input_terminated": True}
-        response = client.post(path, environ_overrides=environ)
+        response = client.post(path, environ_overrides=environ, content_type="application/json")
         assert response.status_code == 400, (path, response.data)
         body = response.get_json()
         assert "the body could not be read (ServerReaderError: Invalid chunk size" in body["error"]

@@ -44,8 +44,10 @@ class Mock:
         headers: dict[str, str] | None = None,
         **kwargs: Any,
     ) -> requests.Response:
-        """One admin call (``path`` after ``/__mock``), in ``session`` when given."""
-        sent = dict(headers or {}) | ({"X-Mock-Session": session} if session else {})
+        """One admin call (``path`` after ``/__mock``), in ``session`` when given; a POST says its body
+        is JSON, as the admin API asks of every POST, unless ``headers`` say otherwise."""
+        sent = {"Content-Type": "application/json"} if method == "POST" else {}
+        sent |= dict(headers or {}) | ({"X-Mock-Session": session} if session else {})
         return requests.request(method, f"{self.base}/__mock{path}", headers=sent, timeout=30, **kwargs)
 
 

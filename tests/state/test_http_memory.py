@@ -184,7 +184,9 @@ def test_bad_admin_calls_answer_json_with_a_path(mock: Mock, case: dict[str, obj
         kwargs["json"] = case["json"]
     if "data" in case:
         kwargs["data"] = str(case["data"]).encode()
-    headers = dict(case.get("headers") or {})  # type: ignore[call-overload]
+    # a POST's body is JSON, as the admin API asks, unless the case sends another type
+    headers = {"Content-Type": "application/json"} if case["method"] == "POST" else {}
+    headers |= dict(case.get("headers") or {})  # type: ignore[call-overload]
     url = f"{mock.base}{case.get('base_url', '')}/__mock{case['path']}"
     response = requests.request(str(case["method"]), url, headers=headers, timeout=30, **kwargs)
     assert response.status_code == case["status"], response.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import subprocess
 import time
 from pathlib import Path
@@ -52,6 +53,11 @@ def test_every_example_serves_its_scripts() -> None:
             {"scenario": "result-102", "times": 2},
             {"scenario": "ok", "times": 1},
         ]
+        # the curl line shown beside a named scenario installs it as it stands
+        line = next(n["curl"] for n in listed["named"] if n["name"] == "slow-success")
+        shown = [*shlex.split(line), "--noproxy", "*", "-o", "/dev/null", "-w", "%{http_code}"]
+        done = subprocess.run(shown, capture_output=True, text=True, timeout=60, check=True)
+        assert done.stdout == "201", line
 
 
 def test_reset_brings_file_scripts_back_fresh() -> None:

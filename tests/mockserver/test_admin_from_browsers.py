@@ -1,0 +1,297 @@
+"""The admin API against pages in browsers, through a real mock process: a page of another origin cannot
+drive it, curl and the test API can, and so can the dashboard the mock serves itself.
+
+A write carries its body as ``application/json`` (415 otherwise), so a browser always asks first (a
+preflight) and never sends it as a "simple" request; a call from an origin the mock does not allow, or
+that the browser marks ``Sec-Fetch-Site: cross-site``, is refused (403). The browser tests serve a page
+from a second real server on another port (``127.0.0.1``: another origin of the same site) and through
+``localhost`` (another site), and drive it in a real headless chromium.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+import requests
+
+from mockserver.serving.process import ServerProcess, start, start_mock
+from mockserver.testing import MockServer
+from tests.browser import chromium, needs_chromium
+
+SCRIPT = orjson.dumps({"sequence": [{"scenario": "result-145"}]})
+FOREIGN = "http://app.example:3000"
+CONTENT_TYPE = "$.headers.Content-Type"
+# Every admin write, as (method, path under the mock, body): what a page must not be able to do.
+WRITES = [
+    ("POST", "/__mock/scenarios/script", SCRIPT),
+    ("POST", "/sessions/{session}/__mock/scenarios/script", SCRIPT),
+    ("POST", "/__mock/requests/verify", b'{"at-least": 0}'),
+    ("POST", "/sessions/{session}/__mock/requests/verify", b'{"at-least": 0}'),
+    ("POST", "/__mock/scenarios/reload", b""),
+]
+
+
+@pytest.fixture(scope="module")
+def mock() -> Iterator[ServerProcess]:
+    with start_mock(["--log-format", "off"]) as server:
+        yield server
+
+
+def _scripts(server: ServerProcess, session: str) -> list[dict[str, Any]]:
+    """The scripts of ``session``, read back the way curl reads them (no Origin)."""
+    answer = requests.get(f"{server.base}/__mock/scenarios/scripts", params={"session": session}, timeout=30)
+    assert answer.status_code == 200, answer.text
+    found: list[dict[str, Any]] = answer.json()["scripts"]
+    return found
+
+
+def _url(server: ServerProcess, path: str, session: str) -> str:
+    query = "" if "{session}" in path else f"?session={session}"
+    return server.base + path.format(session=session) + query
+
+
+# --- raw HTTP, as any client sends it -----------------------------------------------------------
+
+SIMPLE_BODIES = {  # what a page may send without a preflight, or curl -d sends by default
+    "text-plain": {"headers": {"Content-Type": "text/plain;charset=UTF-8"}},
+    "form": {"headers": {"Content-Type": "application/x-www-form-urlencoded"}},
+    "multipart": {"files": {"script": ("script.json", SCRIPT, "application/json")}},
+    "none": {"headers": {}},
+    "json-in-a-list": {"headers": {"Content-Type": "text/plain; application/json"}},
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("method,path,body", WRITES)
+@pytest.mark.parametrize("kind", SIMPLE_BODIES)
+def test_a_write_without_a_json_body_is_refused_and_changes_nothing(
+    mock: ServerProcess, method: str, path: str, body: bytes, kind: str
+) -> None:
+    session = f"simple-{kind}"
+    sent = dict(SIMPLE_BODIES[kind])
+    if "files" not in sent:
+        sent["data"] = body
+    answer = requests.request(method, _url(mock, path, session), timeout=30, **sent)  # type: ignore[arg-type]
+    assert answer.status_code == 415, answer.text
+    refusal = answer.json()
+    assert refusal["error"].startswith(CONTENT_TYPE) and "application/json" in refusal["error"]
+    assert [p["path"] for p in refusal["problems"]] == [CONTENT_TYPE]
+    assert _scripts(mock, session) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("method,path,body", WRITES)
+@pytest.mark.parametrize("content_type", ["application/json", "Application/JSON; charset=utf-8"])
+def test_a_json_write_from_curl_is_served(
+    mock: ServerProcess, method: str, path: str, body: bytes, content_type: str
+) -> None:
+    url = _url(mock, path, "curl-json")
+    answer = requests.request(method, url, data=body, headers={"Content-Type": content_type}, timeout=30)
+    assert answer.status_code in (200, 201), answer.text
+
+
+@pytest.mark.slow
+def test_a_bodyless_delete_needs_no_content_type(mock: ServerProcess) -> None:
+    """A browser always asks before it sends a DELETE: no content type is needed to be safe."""
+    requests.post(
+        _url(mock, WRITES[0][1], "delete"), data=SCRIPT, headers={"Content-Type": "application/json"}
+    )
+    (made,) = _scripts(mock, "delete")
+    answer = requests.delete(f"{mock.base}/__mock/scenarios/scripts/{made['id']}?session=delete", timeout=30)
+    assert answer.status_code == 200, answer.text
+    assert _scripts(mock, "delete") == []
+
+
+FOREIGN_HEADERS = {
+    "a foreign Origin": ({"Origin": FOREIGN}, "$.headers.Origin"),
+    "the null Origin": ({"Origin": "null"}, "$.headers.Origin"),
+    "cross-site": ({"Sec-Fetch-Site": "cross-site"}, "$.headers.Sec-Fetch-Site"),
+    "same-site, no Origin": ({"Sec-Fetch-Site": "same-site"}, "$.headers.Sec-Fetch-Site"),
+    "cross-site, foreign Origin": ({"Origin": FOREIGN, "Sec-Fetch-Site": "cross-site"}, "$.headers.Origin"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", FOREIGN_HEADERS)
+@pytest.mark.parametrize(
+    "method,path,body",
+    [
+        *WRITES,
+        ("GET", "/__mock/requests", None),
+        ("GET", "/sessions/{session}/__mock/scenarios/scripts", None),
+    ],
+)
+def test_a_call_from_a_foreign_page_is_refused_and_changes_nothing(
+    mock: ServerProcess, case: str, method: str, path: str, body: bytes | None
+) -> None:
+    headers, where = FOREIGN_HEADERS[case]
+    session = "foreign"
+    sent = {"Content-Type": "application/json", **headers}
+    answer = requests.request(method, _url(mock, path, session), data=body, headers=sent, timeout=30)
+    assert answer.status_code == 403, answer.text
+    refusal = answer.json()
+    assert refusal["error"].startswith(where)
+    assert [p["path"] for p in refusal["problems"]] == [where]
+    assert answer.headers["Access-Control-Allow-Origin"] == "*"  # the page may read why
+    assert _scripts(mock, session) == []
+
+
+@pytest.mark.slow
+def test_the_mocks_own_origin_and_a_listed_one_are_served_and_open_pages_answer_anyone() -> None:
+    with start_mock(["--log-format", "off", "--cors-origin", FOREIGN]) as server:
+        own = server.base  # http://127.0.0.1:<port>, as a browser names the dashboard's origin
+        for headers in (
+            {"Origin": own, "Sec-Fetch-Site": "same-origin"},
+            {"Origin": own},
+            {"Origin": FOREIGN, "Sec-Fetch-Site": "cross-site"},
+            {"Sec-Fetch-Site": "none"},  # typed into the address bar
+        ):
+            sent = {"Content-Type": "application/json", **headers}
+            answer = requests.post(
+                _url(server, WRITES[0][1], "allowed"), data=SCRIPT, headers=sent, timeout=30
+            )
+            assert answer.status_code == 201, (headers, answer.text)
+        assert len(_scripts(server, "allowed")) == 4
+        other = requests.get(f"{server.base}/__mock/requests", headers={"Origin": "https://evil.example"})
+        assert other.status_code == 403, other.text
+        for path in ("/__mock/health", "/__mock/catalog", "/__mock/scenarios", "/__mock/ui"):
+            page = requests.get(server.base + path, headers={"Origin": "https://evil.example"}, timeout=30)
+            assert page.status_code == 200, path
+
+
+@pytest.mark.slow
+def test_the_test_api_installs_and_verifies_as_before(mock: ServerProcess) -> None:
+    with MockServer.attach(mock.base) as attached:
+        session = attached.session("test-api")
+        session.script(["result-145"])
+        assert [s["remaining"] for s in session.scripts()] == [[{"scenario": "result-145", "times": 1}]]
+
+
+# --- in a real browser --------------------------------------------------------------------------
+
+PAGE = (
+    """<!doctype html>
+<html><head><meta charset="utf-8"><title>another site</title></head>
+<body><pre id="out">waiting</pre>
+<script>
+const mock = new URLSearchParams(location.search).get("mock");
+const script = 'SCRIPT';
+const admin = (session) => `${mock}/__mock/scenarios/script?session=${session}`;
+
+async function fetched(session, init, url) {
+  try {
+    const answer = await fetch(url || admin(session), {method: "POST", ...init});
+    return `${session} ${answer.status}`;
+  } catch (error) {
+    return `${session} unread`;
+  }
+}
+
+// A form posted into a frame of its own: the browser sends it as a simple request, and nobody reads it.
+// Sent as text/plain, its one field makes the body a script: {...,"match":{"identifier":"=x"}}.
+function submitted(session, enctype) {
+  return new Promise((resolve) => {
+    const frame = document.createElement("iframe");
+    frame.name = session;
+    document.body.append(frame);
+    frame.addEventListener("load", () => resolve(`${session} sent`), {once: true});
+    const form = document.createElement("form");
+    Object.assign(form, {method: "POST", enctype, target: session, action: admin(session)});
+    const field = document.createElement("input");
+    field.type = "hidden";
+    field.name = script.slice(0, -1) + ',"match":{"identifier":"';
+    field.value = 'x"}}';
+    form.append(field);
+    document.body.append(form);
+    form.submit();
+  });
+}
+
+(async () => {
+  const outcomes = [
+    await fetched("fetch-text", {headers: {"Content-Type": "text/plain"}, body: script}),
+    await fetched("fetch-blob", {body: new Blob([script])}),
+    await fetched("fetch-json", {headers: {"Content-Type": "application/json"}, body: script}),
+    await fetched("fetch-base", {headers: {"Content-Type": "text/plain"}, body: script},
+                  `${mock}/sessions/fetch-base/__mock/scenarios/script`),
+    await submitted("form-text", "text/plain"),
+    await submitted("form-url", "application/x-www-form-urlencoded"),
+    await submitted("form-multipart", "multipart/form-data"),
+  ];
+  document.getElementById("out").textContent = outcomes.join("; ");
+})();
+</script></body></html>
+"""
+).replace("SCRIPT", SCRIPT.decode())
+SESSIONS = ["fetch-text", "fetch-blob", "fetch-json", "fetch-base", "form-text", "form-url", "form-multipart"]
+
+# A second server, for the page: another port is another origin.
+PAGE_SERVER = """
+import functools, http.server, sys
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+print(f"page listening on http://127.0.0.1:{server.server_address[1]}", flush=True)
+server.serve_forever()
+"""
+
+
+@pytest.fixture
+def page(tmp_path: Path) -> Iterator[str]:
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "page.html").write_text(PAGE, "utf-8")
+    with start([sys.executable, "-c", PAGE_SERVER, str(tmp_path / "site")]) as server:
+        yield server.base + "/page.html"
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[Any]:
+    with chromium(tmp_path / "profile") as driver:
+        yield driver
+
+
+def _outcomes(browser: Any, url: str) -> dict[str, str]:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(url)
+    out = browser.find_element(By.ID, "out")
+    WebDriverWait(browser, 60).until(lambda _: out.text != "waiting")
+    return dict(outcome.split(" ", 1) for outcome in str(out.text).split("; "))
+
+
+@pytest.mark.slow
+@needs_chromium
+@pytest.mark.parametrize("cors", [[], ["--cors-origin", "https://app.example"]], ids=["any-origin", "listed"])
+@pytest.mark.parametrize("site", ["localhost", "127.0.0.1"], ids=["cross-site", "same-site"])
+def test_a_page_of_another_origin_installs_no_script_in_a_real_browser(
+    browser: Any, page: str, cors: list[str], site: str
+) -> None:
+    with start_mock(["--log-format", "off", *cors]) as server:
+        outcomes = _outcomes(browser, f"{page.replace('127.0.0.1', site)}?mock={server.base}")
+        assert set(outcomes) == set(SESSIONS)
+        for session in SESSIONS:
+            assert _scripts(server, session) == [], (session, outcomes)
+        if not cors:  # every answer is readable (Access-Control-Allow-Origin: *): each says no
+            assert {outcomes[s] for s in SESSIONS if s.startswith("fetch")} == {"403"}, outcomes
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_the_dashboard_the_mock_serves_installs_a_script_in_a_real_browser(
+    browser: Any, mock: ServerProcess
+) -> None:
+    browser.get(f"{mock.base}/__mock/ui")
+    status = browser.execute_async_script(
+        """const done = arguments[arguments.length - 1];
+        fetch("/__mock/scenarios/script?session=own", {method: "POST",
+              headers: {"Content-Type": "application/json"}, body: arguments[0]})
+          .then((answer) => done(answer.status), (error) => done(String(error)));""",
+        SCRIPT.decode(),
+    )
+    assert status == 201
+    assert [s["remaining"] for s in _scripts(mock, "own")] == [[{"scenario": "result-145", "times": 1}]]
