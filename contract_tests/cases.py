@@ -278,6 +278,39 @@ def _long(length: int) -> str:
     return ("x" * length)[:length]
 
 
+def over_long_identifiers(identifier: str) -> dict[str, tuple[str, str]]:
+    """The known identifier padded to one character over the limit (D13) with what a server may strip
+    before it measures: whitespace (Python's ``strip`` takes NBSP too, Java's ``trim`` only ASCII),
+    zero-width characters, a byte order mark, combining marks (accent folding). Stripped, each is the
+    known user's identifier, so success here hands out the known user's sessions. NFC/NFKC are left out:
+    neither folds a longer string into an identifier of printable ASCII."""
+    pad = max(spec.IDENTIFIER_LENGTH[1] + 1 - len(identifier), 1)
+    half = pad // 2
+    padded = {
+        "trailing-spaces": (identifier + " " * pad, "trailing spaces"),
+        "leading-spaces": (" " * pad + identifier, "leading spaces"),
+        "tabs-and-newlines": (
+            "\t" * half + identifier + "\r\n" * ((pad - half + 1) // 2),
+            "tabs before it, CR LF after it",
+        ),
+        "trailing-nbsp": (identifier + "\u00a0" * pad, "trailing no-break spaces (U+00A0)"),
+        "trailing-zero-width-spaces": (identifier + "\u200b" * pad, "trailing zero-width spaces (U+200B)"),
+        "zero-width-spaces-inside": (
+            identifier[:1] + "\u200b" * pad + identifier[1:],
+            "zero-width spaces (U+200B) after its first character",
+        ),
+        "leading-byte-order-marks": ("\ufeff" * pad + identifier, "leading U+FEFF (byte order marks)"),
+        "trailing-combining-marks": (
+            identifier + "\u0301" * pad,
+            "trailing combining acute accents (U+0301)",
+        ),
+    }
+    return {
+        f"identifier-over-long-{name}": (text, f"the known identifier with {note}: {len(text)} characters")
+        for name, (text, note) in padded.items()
+    }
+
+
 def bad_input_cases(config: Config) -> Iterator[Case]:
     """Malformed requests, each carrying the known user where it can: success would be a leak."""
     known = config.identity()
@@ -369,6 +402,8 @@ def bad_input_cases(config: Config) -> Iterator[Case]:
     }
     for name, (body, note) in bodies.items():
         yield _case(config, f"bad/{name}", body, BAD_INPUT, note)
+    for name, (text, note) in over_long_identifiers(config.identifier).items():
+        yield _case(config, f"bad/{name}", envelope(user_with(identifier=text)), BAD_INPUT, note)
     odd_identifiers = {
         "identifier-non-ascii": ("ünïcødé-Ω-ユーザー-🚗", False),
         "identifier-emoji-only": ("🔌⚡🚗", False),

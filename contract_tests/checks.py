@@ -746,8 +746,8 @@ CHECKS: list[Check] = [
         "bad-input-rejected",
         "robustness",
         "Bad input (not JSON, not an object, empty, two call keys, unknown call, missing user, wrong types, "
-        "unknown identifier-type, empty or over-long identifier) is rejected: a 4xx status or a documented "
-        "error result code, never success data (D13-D15).",
+        "unknown identifier-type, empty or over-long identifier: its length as sent, before any trimming) is "
+        "rejected: a 4xx status or a documented error result code, never success data (D13-D15).",
         bad_input_rejected,
         frozenset({Kind.BAD_INPUT}),
     ),

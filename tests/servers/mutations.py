@@ -291,6 +291,22 @@ def _crash_on_long(call: Any) -> dict[str, Any]:
     return check_user(call)
 
 
+def _measured_after(clean: Callable[[str], str]) -> Callable[[Any], dict[str, Any]]:
+    """``check_user`` on the identifier as ``clean`` leaves it: the limit is applied to the cleaned one."""
+
+    def user(call: Any) -> dict[str, Any]:
+        user = call.get("user") if isinstance(call, dict) else None
+        if isinstance(user, dict) and isinstance(user.get("identifier"), str):
+            call = {"user": user | {"identifier": clean(user["identifier"])}}
+        return check_user(call)
+
+    return user
+
+
+def _without_zero_width(text: str) -> str:
+    return re.sub("[\u200b-\u200d\u2060\ufeff]", "", text)  # "invisible characters are noise"
+
+
 def _crash_on_null_token(call: Any) -> dict[str, Any]:
     user = call.get("user") if isinstance(call, dict) else None
     if isinstance(user, dict) and "token" in user and user.get("identifier-type") != "username":
@@ -734,6 +750,20 @@ MUTANTS: dict[str, Mutant] = {
         "not-a-server-error",
         "500 on identifiers over 1000 chars",
         with_hooks(user=_crash_on_long),
+    ),
+    "strips-whitespace-before-measuring": Mutant(
+        "robustness",
+        "bad-input-rejected",
+        "the identifier is stripped of surrounding whitespace, then measured: 300 characters pass",
+        with_hooks(user=_measured_after(str.strip)),
+        alone=True,
+    ),
+    "strips-zero-width-before-measuring": Mutant(
+        "robustness",
+        "bad-input-rejected",
+        "zero-width characters and U+FEFF are removed from the identifier, then it is measured",
+        with_hooks(user=_measured_after(_without_zero_width)),
+        alone=True,
     ),
     "crash-on-null-token": Mutant(
         "robustness",
