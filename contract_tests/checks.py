@@ -341,14 +341,48 @@ def not_the_call_no_data(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
         )
 
 
+def _holds(text: str, secret: str) -> bool:
+    return secret.lower() in text.lower()
+
+
+def _where_in_body(body: Any, secret: str, at: tuple[Any, ...] = ()) -> tuple[Any, ...] | None:
+    """The path of the first key or string of a JSON body that holds ``secret`` (None: none does)."""
+    if isinstance(body, str):
+        return at if _holds(body, secret) else None
+    items = body.items() if isinstance(body, dict) else enumerate(body) if isinstance(body, list) else ()
+    for key, value in items:
+        if isinstance(key, str) and _holds(key, secret):
+            return (*at, key)
+        found = _where_in_body(value, secret, (*at, key))
+        if found is not None:
+            return found
+    return None
+
+
+def header_path(name: str) -> str:
+    """Where a response header is reported, written as ``answer_rules.CONTENT_TYPE_PATH`` writes its own."""
+    return f"headers.{name}"
+
+
 def secrets_not_disclosed(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
     sent = " ".join([exchange.request.url, exchange.request.body_text(), *exchange.request.headers.values()])
-    answer = exchange.response.body.decode("utf-8", errors="replace") + " ".join(
-        f"{name}: {value}" for name, value in exchange.response.headers.items()
-    )
+    body = exchange.response.body.decode("utf-8", errors="replace")
     for what, secret in ctx.secrets:
-        if secret.lower() in answer.lower() and secret.lower() not in sent.lower():
-            yield Finding(f"the answer discloses {what} to a request that did not send it", "$", REDACTED)
+        if _holds(sent, secret):
+            continue
+        places = []  # (path, where): the body first, then each header in the order received
+        if _holds(body, secret):
+            found = _where_in_body(exchange.body, secret) if exchange.is_json_object else None
+            places.append(("$" if found is None else spec.json_path(found), "in its body"))
+        places += [
+            (header_path(name), f"in its response header {name}")
+            for name, value in exchange.response.headers.items()
+            if _holds(f"{name}: {value}", secret)
+        ]
+        for path, where in places:
+            yield Finding(
+                f"the answer discloses {what} {where} to a request that did not send it", path, REDACTED
+            )
 
 
 # --- success path -------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from contract_tests.transport import Client, curl, redact
 
 KNOWN_GOOD = "known-good"  # the answer times' row of the known-good requests sent one at a time
 STABILITY_GAP = 2.0  # seconds at least between the first known-good answers and their repeats (D44)
+EXCERPT = 400  # characters of an answer kept in a failure
 CURL_LIMIT = 20_000  # characters of a request body kept in a failure (a 1 MB case would bloat reports)
 
 
@@ -144,10 +145,7 @@ class Judge:
                     result.failures.append(self._failure(result.check, exchange, finding))
 
     def _failure(self, check: Check, exchange: Exchange, finding: Any) -> Failure:
-        body = exchange.response.body
-        excerpt = exchange.response.error or redact(
-            body[:400].decode("utf-8", errors="backslashreplace"), self.config.api_key
-        )
+        excerpt = exchange.response.error or self._excerpt(exchange.response.body)
         return Failure(
             check=check.name,
             family=check.family,
@@ -161,6 +159,15 @@ class Judge:
             response_excerpt=excerpt,
             seed=self.config.seed,
         )
+
+    def _excerpt(self, body: bytes) -> str:
+        """The answer's first ``EXCERPT`` characters with the API key and the users' tokens hidden (an answer
+        that discloses one is a failure: the report says where, never what)."""
+        secrets = [self.config.api_key, *(value for _, value in self.config.secrets())]
+        text = body[: EXCERPT + max(map(len, secrets))].decode("utf-8", errors="backslashreplace")
+        for secret in secrets:
+            text = redact(text, secret)
+        return text[:EXCERPT]
 
     def _count(self, exchange: Exchange) -> None:
         report = self.report

@@ -3,7 +3,8 @@
 Each file gives the case kind, the answer (status, Content-Type, body or raw text), optionally the
 known user's sessions (``baseline``; ``baselines`` by user: "known user", "second user"), the user the
 case is for or whose own data it tolerates (``user``; null: nobody's), the secrets (API key, token),
-and exactly which checks fail and which warn.
+the answer's other headers (``headers``), and exactly which checks fail and which warn; ``at`` gives,
+for some checks, the paths their findings point to.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ def _exchange(data: dict[str, Any]) -> Exchange:
     expect = Expect(kind, FAMILIES.get(kind, ANY_ERROR_FAMILIES), None if user is None else User(user))
     case = Case("recorded", "recorded", {}, b"{}", expect)
     raw = data["raw"].encode() if "raw" in data else json.dumps(data["body"]).encode()
-    response = Response(data["status"], {"Content-Type": data["content_type"]}, raw, 0.01)
+    answer_headers = {"Content-Type": data["content_type"], **data.get("headers", {})}
+    response = Response(data["status"], answer_headers, raw, 0.01)
     sent = data.get("request", {})  # what the request sent, where a check depends on it
     headers, body = sent.get("headers", {}), sent.get("body", "{}").encode()
     request = Request("POST", "http://h/api/v4/request", headers, body)
@@ -60,13 +62,16 @@ def test_recorded_exchange(path: Path) -> None:
     for user, sessions in data.get("baselines", {}).items():
         context.remember(sessions, User(user))
     exchange = _exchange(data)
-    failed, warned = set(), set()
+    failed, warned, at = set(), set(), {}
     for check in CHECKS:
         if check.applies(exchange):
             for finding in check.function(context, exchange):
                 (warned if finding.warning else failed).add(check.name)
+                at.setdefault(check.name, []).append(finding.path)
     assert failed == set(data["fails"])
     assert warned == set(data["warnings"])
+    for name, paths in data.get("at", {}).items():
+        assert sorted(at[name]) == sorted(paths), name
 
 
 def test_there_are_recorded_exchanges_for_every_kind() -> None:

@@ -6,6 +6,7 @@ so every mutant pytest collected is judged two at a time (two cores); each test 
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -14,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from contract_tests import CHECKS
-from tests.contract.conftest import Run, ada_args, reference_server, run_suite
+from tests.contract.conftest import ADA, GRACE, Run, ada_args, reference_server, run_suite
 from tests.servers.mutations import MUTANTS
+from tests.servers.reference import API_KEY
 
 pytestmark = pytest.mark.slow
 
@@ -64,14 +66,23 @@ def mutant_runs(request: pytest.FixtureRequest) -> Iterator[dict[str, Future[Run
 def test_the_suite_catches_the_mutant(name: str, mutant_runs: dict[str, Future[Run]]) -> None:
     mutant = MUTANTS[name]
     run = mutant_runs[name].result(timeout=300)
+    assert run.report is not None, run.explain()
     if mutant.warns:
         assert run.code == 0, run.explain()
-        assert run.report is not None
         assert {w["source"] for w in run.report["warnings"]} - {"unknown-fields"} == {mutant.check}
         assert f"  {mutant.check}: " in run.stdout
-        return
-    assert run.code == 1, run.explain()
-    assert mutant.check in run.failed_checks(), run.explain()
-    assert f"FAILED {mutant.check} " in run.stdout
-    if mutant.alone:
-        assert run.failed_checks() == {mutant.check}, run.explain()
+        caught = [remark for remark in run.report["warnings"] if remark["source"] == mutant.check]
+    else:
+        assert run.code == 1, run.explain()
+        assert mutant.check in run.failed_checks(), run.explain()
+        assert f"FAILED {mutant.check} " in run.stdout
+        if mutant.alone:
+            assert run.failed_checks() == {mutant.check}, run.explain()
+        caught = [failure for failure in run.report["failures"] if failure["check"] == mutant.check]
+    if mutant.path is not None:
+        assert {finding["path"] for finding in caught} == {mutant.path}, run.explain()
+    if mutant.check == "secrets-not-disclosed":  # where a secret was shown, never the secret itself
+        secrets = {API_KEY, ADA["token"], GRACE["token"]}  # what the suite is given
+        for failure in caught:
+            unsent = {secret for secret in secrets if secret not in failure["curl"]}
+            assert not {secret for secret in unsent if secret in json.dumps(failure)}, failure

@@ -44,6 +44,7 @@ class Mutant:
     alone: bool = False  # no other check can see the defect: the suite must name this check only
     suite_args: tuple[str, ...] = ()  # what the suite must be told to see the defect (e.g. a budget)
     warns: bool = False  # the check only warns: the suite exits 0 and lists the warning
+    path: str | None = None  # where every failure of ``check`` must point (a JSON path, or a header's)
 
 
 # --- Building blocks shared by several families ---------------------------------------------------
@@ -554,6 +555,21 @@ def _expected_token(body: dict[str, Any]) -> dict[str, Any]:
 def _keys_in_error(body: dict[str, Any]) -> dict[str, Any]:
     if body["result"]["code"] == 210:
         return body | {"error": f"invalid API key; this server knows: {API_KEY}"}
+    return body
+
+
+def _stored_token_in_header(body: dict[str, Any]) -> dict[str, Any]:
+    call = _call_object()
+    user = call.get("user") if isinstance(call, dict) else None
+    asked = user.get("identifier") if isinstance(user, dict) else None
+    stored = next((u["token"] for u in USERS if u["identifier"] == asked and u["token"]), None)
+    if stored is not None:
+
+        @after_this_request
+        def debug(response: Any) -> Any:
+            response.headers["X-Debug-Token"] = stored  # "what the lookup compared against"
+            return response
+
     return body
 
 
@@ -1145,11 +1161,21 @@ MUTANTS: dict[str, Mutant] = {
         "secrets-not-disclosed",
         "145 errors name the expected tokens",
         with_hooks(error=_expected_token),
+        path="$.error",
+    ),
+    "expected-token-in-header": Mutant(
+        "authentication",
+        "secrets-not-disclosed",
+        "refusals carry the asked-for user's stored token in a response header, X-Debug-Token",
+        with_hooks(error=_stored_token_in_header),
+        alone=True,
+        path="headers.X-Debug-Token",
     ),
     "api-key-in-error": Mutant(
         "authentication",
         "secrets-not-disclosed",
         "210 errors name the valid key",
         with_hooks(error=_keys_in_error),
+        path="$.error",
     ),
 }
