@@ -548,32 +548,55 @@ def _settled(value: Any) -> Any:
     return value
 
 
+def _named_finished(
+    sessions: list[Any],
+) -> dict[tuple[tuple[str, Any], ...], list[tuple[int, dict[str, Any]]]]:
+    """An answer's finished sessions that have a name (D41), grouped by it: (position, session) each."""
+    groups: dict[tuple[tuple[str, Any], ...], list[tuple[int, dict[str, Any]]]] = {}
+    for index, session in enumerate(sessions):
+        if _finished(session) and (identity := session_identity(session)) is not None:
+            groups.setdefault(identity, []).append((index, session))
+    return groups
+
+
+def _settled_fields(session: dict[str, Any]) -> list[Any]:
+    return [_settled(session.get(key)) for key in _SETTLED_FIELDS]
+
+
 def finished_sessions_stable(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
     user = exchange.case.expect.user
     sessions = exchange.sessions if exchange.result_code == 0 else None
     if user is None or not isinstance(sessions, list):
         return
-    first_seen: dict[tuple[tuple[str, Any], ...], dict[str, Any]] = {}
+    first_seen: dict[tuple[tuple[str, Any], ...], list[dict[str, Any]]] = {}
     for answer in ctx.answers.get(user, []):
-        for session in answer:
-            if _finished(session) and (identity := session_identity(session)) is not None:
-                first_seen.setdefault(identity, session)
-    for index, session in enumerate(sessions):
-        identity = session_identity(session) if _finished(session) else None
-        earlier = first_seen.get(identity) if identity is not None else None
-        if earlier is None:
-            continue
-        named = ", ".join(f"{key} {value}" for key, value in (identifying_fields(session) or {}).items())
-        for key in _SETTLED_FIELDS:
-            before, now = earlier.get(key), session.get(key)
-            if _settled(before) != _settled(now):
-                yield Finding(
-                    f"a finished session ({named}) changed its {key} between two answers to the {user}'s "
-                    f"same request: {json.dumps(before)}, then {json.dumps(now)} (D44)",
-                    spec.json_path(["user", "sessions", index, key]),
-                    now,
-                    warning=True,
-                )
+        for identity, group in _named_finished(answer).items():
+            first_seen.setdefault(identity, [session for _, session in group])
+    for identity, group in _named_finished(sessions).items():
+        # Several sessions may share a name (the document's own example does): the group is compared
+        # with the group first answered, as a multiset; only what matches nothing there is a change.
+        earlier = list(first_seen.get(identity, []))
+        changed = []
+        for index, session in group:
+            match = next(
+                (i for i, e in enumerate(earlier) if _settled_fields(e) == _settled_fields(session)), None
+            )
+            if match is None:
+                changed.append((index, session))
+            else:
+                del earlier[match]
+        for (index, session), before_session in zip(changed, earlier, strict=False):
+            named = ", ".join(f"{key} {value}" for key, value in (identifying_fields(session) or {}).items())
+            for key in _SETTLED_FIELDS:
+                before, now = before_session.get(key), session.get(key)
+                if _settled(before) != _settled(now):
+                    yield Finding(
+                        f"a finished session ({named}) changed its {key} between two answers to the {user}'s "
+                        f"same request: {json.dumps(before)}, then {json.dumps(now)} (D44)",
+                        spec.json_path(["user", "sessions", index, key]),
+                        now,
+                        warning=True,
+                    )
 
 
 def status_matches_result(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
@@ -700,7 +723,7 @@ CHECKS: list[Check] = [
         "consistency",
         "A session that has ended keeps its energy, cost, currency and intervals between two answers to the "
         "same known-good request a few seconds apart: a change is a warning, not a failure (D44). Sessions "
-        "are matched by their name (D41).",
+        "are matched by their name (D41); sessions that share a name are matched as a group, in any order.",
         finished_sessions_stable,
         frozenset({Kind.KNOWN}),
     ),

@@ -22,8 +22,9 @@ pytestmark = pytest.mark.slow
         (["--flaky-every", "7"], []),  # busy: every 7th answer is 503 + Retry-After, retried
         (["--variant", "permissive"], []),  # BOM, UTF-16, gzip, text after the JSON, "key = k", v3 path
         (["--variant", "picky", "--status-style", "call-page"], []),  # 415, 411, 413, unknown fields refused
+        (["--variant", "shared-session-ids"], []),  # sessions of an answer share one external-session-id
     ],
-    ids=["reference", "call-page-statuses", "lenient-forms", "busy-503", "permissive", "picky"],
+    ids=["reference", "call-page-statuses", "lenient-forms", "busy-503", "permissive", "picky", "shared-ids"],
 )
 def test_a_correct_server_passes(server_args: list[str], suite_args: list[str], tmp_path: Path) -> None:
     with reference_server(*server_args) as url:
@@ -33,6 +34,8 @@ def test_a_correct_server_passes(server_args: list[str], suite_args: list[str], 
     assert run.report["exit_code"] == 0
     assert (run.report["retries"] > 0) == ("--flaky-every" in server_args)
     assert "RESULT: PASS (exit 0)" in run.stdout
+    # Their extra fields aside (a tolerant reader's remark), a correct server earns no warning.
+    assert {w["source"] for w in run.report["warnings"]} <= {"unknown-fields"}, run.report["warnings"]
 
 
 def test_without_a_second_user_the_checks_across_users_are_skipped_and_said_so(

@@ -33,6 +33,7 @@ from tests.servers.reference import (
     serves_v3_too,
     with_hooks,
 )
+from tests.servers.variants import share_session_ids
 
 
 @dataclass(frozen=True)
@@ -507,6 +508,20 @@ def _energy_recounted() -> Callable[[dict[str, Any]], dict[str, Any]]:
         for session in body["user"]["sessions"]:
             if session["session-interval"].get("end") and "energy-consumed" in session:
                 session["energy-consumed"] = round(session["energy-consumed"] + answered[0] / 1000, 3)
+        return body
+
+    return success
+
+
+def _last_finished_recounted() -> Callable[[dict[str, Any]], dict[str, Any]]:
+    answered = [0]  # sessions share one id; of two or more ended, the last gains a meter reading per answer
+
+    def success(body: dict[str, Any]) -> dict[str, Any]:
+        answered[0] += 1
+        body = share_session_ids(body)
+        ended = [s for s in body["user"]["sessions"] if s["session-interval"].get("end")]
+        if len(ended) > 1 and "energy-consumed" in ended[-1]:
+            ended[-1]["energy-consumed"] = round(ended[-1]["energy-consumed"] + answered[0] / 1000, 3)
         return body
 
     return success
@@ -1145,6 +1160,16 @@ MUTANTS: dict[str, Mutant] = {
         with_hooks(success=_energy_recounted()),
         alone=True,
         warns=True,
+    ),
+    "finished-session-drifts-among-shared-ids": Mutant(
+        "consistency",
+        "finished-sessions-stable",
+        "sessions share one external-session-id (as the document's example does); the last ended one "
+        "gains energy on every answer",
+        with_hooks(success=_last_finished_recounted()),
+        alone=True,
+        warns=True,
+        path="$.user.sessions[2].energy-consumed",
     ),
     # --- Answer times ---------------------------------------------------------------------------
     "slow-answers": Mutant(

@@ -6,7 +6,10 @@
 - ``picky`` refuses what it may: any Content-Type but JSON (415), a body without Content-Length
   (411), bodies over 64 kB (413), unknown fields in the call or the user (230).
 
-Neither breaks a rule, so the contract suite must pass both.
+- ``shared-session-ids`` gives every session of an answer the first one's ``external-session-id``, as the
+  document's own example does with two sessions (``abc-def``).
+
+None breaks a rule, so the contract suite must pass each, without a warning of a changed session.
 """
 
 from __future__ import annotations
@@ -77,9 +80,19 @@ def _no_unknown_fields(call: Any) -> dict[str, Any]:
     return user
 
 
+def share_session_ids(body: dict[str, Any]) -> dict[str, Any]:
+    """Every session of the answer under the first one's external-session-id (D41 allows it)."""
+    body = json.loads(json.dumps(body))
+    sessions = body["user"]["sessions"]
+    for session in sessions:
+        session["external-session-id"] = sessions[0]["external-session-id"]
+    return body
+
+
 VARIANTS: dict[str, Hooks] = {
     "permissive": with_hooks(
         parse=_lenient_parse, key_ok=_lenient_key, find=_casefold_usernames, serves=serves_v3_too
     ),
     "picky": with_hooks(before=_picky_before, user=_no_unknown_fields, parse=parse_body),
+    "shared-session-ids": with_hooks(success=share_session_ids),
 }
