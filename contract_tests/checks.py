@@ -257,15 +257,27 @@ def partner_auth_refused(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
 def no_foreign_data(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
     if not _is_success(exchange):
         return
-    known = ctx.is_known_data(exchange.sessions)
+    body = exchange.body if exchange.is_json_object else {}
+    sessions = exchange.sessions if exchange.sessions is not None else body.get("sessions")
+    if not isinstance(sessions, list):
+        return  # no list of sessions is no one's data: code-zero-iff-sessions and the schema judge it
+    known = ctx.is_known_data(sessions)
+    where = "$.user.sessions" if exchange.sessions is not None else "$.sessions"
     if known is None:
         yield Finding("cannot tell whose sessions these are (no successful known-user answer)", warning=True)
+    elif not known and not sessions:
+        yield Finding(
+            "answered with no sessions while the known user has some: a success for a user that does not "
+            "exist, or for another user without sessions",
+            where,
+            sessions,
+        )
     elif not known:
         yield Finding(
             "answered with sessions that are not the known user's: another user's data, or a "
             "success for a user that does not exist",
-            "$.user.sessions",
-            exchange.sessions,
+            where,
+            sessions,
         )
 
 

@@ -412,6 +412,12 @@ def _prefix_lookup(user: dict[str, Any], users: list[dict[str, Any]]) -> dict[st
     return find_user(user, users)
 
 
+def _normalised_hits_another_row(user: dict[str, Any], users: list[dict[str, Any]]) -> dict[str, Any]:
+    cleaned = user["identifier"].strip().casefold()
+    record = find_user(user | {"identifier": cleaned}, users)  # the token is still checked
+    return users[-1] if cleaned != user["identifier"] else record  # the normalised path reads a stale row
+
+
 def _unknown_is_empty(user: dict[str, Any], users: list[dict[str, Any]]) -> dict[str, Any]:
     try:
         return find_user(user, users)
@@ -871,6 +877,13 @@ MUTANTS: dict[str, Mutant] = {
         "user-auth-refused",
         "usernames found by prefix (LIKE 'x%')",
         with_hooks(find=_prefix_lookup),
+    ),
+    "normalised-identifier-other-user": Mutant(
+        "authentication",
+        "no-foreign-data",
+        "an identifier that needed trimming or case folding is answered with another user's sessions",
+        with_hooks(find=_normalised_hits_another_row),
+        alone=True,
     ),
     "unknown-user-empty-success": Mutant(
         "authentication",
