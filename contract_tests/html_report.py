@@ -127,7 +127,7 @@ def _failed_check(result: CheckResult, json_path: str | None) -> str:
     return (
         f'<section class="failed-check" id="{_e(check.name)}">'
         f"<h3>FAILED {_e(check.name)} <span class=muted>[{_e(check.family)}] "
-        f"{len(result.failures)} of {result.applied}</span></h3>"
+        f"{_e(result.tally)}</span></h3>"
         f'<p class="rule">{_e(check.rule)}</p>{shown}{rest}</section>'
     )
 
@@ -141,11 +141,11 @@ def _failed(report: Report, json_path: str | None) -> str:
 
 def _checks(report: Report) -> str:
     rows = [
-        [r.check.name, r.check.family, r.outcome, r.applied, len(r.failures), r.skipped]
+        [r.check.name, r.check.family, r.outcome, r.applied, r.failed_cases, len(r.failures), r.skipped]
         for r in report.results
     ]
-    head = ["check", "family", "outcome", "judged", "failures", "skipped because"]
-    return "<h2>Every check</h2>" + _table(head, rows, frozenset({3, 4}))
+    head = ["check", "family", "outcome", "cases judged", "cases failed", "failures", "skipped because"]
+    return "<h2>Every check</h2>" + _table(head, rows, frozenset({3, 4, 5}))
 
 
 def _warnings(report: Report) -> str:

@@ -64,7 +64,7 @@ def console(report: Report, json_path: str | None = None) -> str:
         check = result.check
         lines += [
             "",
-            f"FAILED {check.name} [{check.family}] ({len(result.failures)} of {result.applied})",
+            f"FAILED {check.name} [{check.family}] ({result.tally})",
             f"  rule:    {check.rule}",
         ]
         for failure in result.failures[:SHOWN_PER_CHECK]:
@@ -133,12 +133,12 @@ def junit(report: Report, json_path: str | None = None) -> bytes:
             if len(result.failures) > len(shown):
                 text += "\n---\n" + _more(len(result.failures) - len(shown), json_path)
             element = ET.SubElement(
-                case, "failure", message=f"{len(result.failures)} failures: {check.rule}", type=check.family
+                case, "failure", message=f"{result.tally}: {check.rule}", type=check.family
             )
             element.text = text
         elif not result.applied:
             ET.SubElement(case, "skipped", message=result.skipped or "no exchange this check applies to")
-        ET.SubElement(case, "system-out").text = f"rule: {check.rule}\napplied to {result.applied} exchanges"
+        ET.SubElement(case, "system-out").text = f"rule: {check.rule}\njudged {result.applied} cases"
     document: bytes = ET.tostring(suite, encoding="utf-8", xml_declaration=True)
     return document
 
@@ -173,6 +173,7 @@ def as_json(report: Report) -> dict[str, Any]:
                 "rule": r.check.rule,
                 "applied": r.applied,
                 "outcome": r.outcome,
+                "failed_cases": r.failed_cases,
                 "failures": len(r.failures),
                 **({"skipped": r.skipped} if r.skipped else {}),
             }

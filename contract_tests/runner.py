@@ -27,14 +27,28 @@ EXIT_PASS, EXIT_FAIL, EXIT_CANNOT_JUDGE = 0, 1, 2  # the suite's exit statuses (
 VERDICTS = {EXIT_PASS: "PASS", EXIT_FAIL: "FAIL", EXIT_CANNOT_JUDGE: "INCOMPLETE"}  # a run's, by exit status
 
 
+def _plural(count: int, noun: str) -> str:
+    return noun if count == 1 else noun + "s"
+
+
 @dataclass
 class CheckResult:
     """How one check fared over the run; ``skipped``: why it judged nothing, when the options said so."""
 
     check: Check
-    applied: int = 0
-    failures: list[Failure] = field(default_factory=list)
+    applied: int = 0  # cases (exchanges) it judged
+    failures: list[Failure] = field(default_factory=list)  # a case may break its rule more than once
     skipped: str = ""
+    failed_cases: int = 0  # cases with at least one failure
+
+    @property
+    def tally(self) -> str:
+        """Failed cases over cases judged, then failures: "28 of 40 cases failed, 56 failures"."""
+        failures = len(self.failures)
+        return (
+            f"{self.failed_cases} of {self.applied} {_plural(self.applied, 'case')} failed, "
+            f"{failures} {_plural(failures, 'failure')}"
+        )
 
     @property
     def outcome(self) -> str:
@@ -136,6 +150,7 @@ class Judge:
             if result.skipped or not result.check.applies(exchange):
                 continue
             result.applied += 1
+            before = len(result.failures)
             for finding in result.check.function(self.context, exchange):
                 if finding.warning:
                     self.report.warnings.append(
@@ -143,6 +158,7 @@ class Judge:
                     )
                 else:
                     result.failures.append(self._failure(result.check, exchange, finding))
+            result.failed_cases += len(result.failures) > before
 
     def _failure(self, check: Check, exchange: Exchange, finding: Any) -> Failure:
         excerpt = exchange.response.error or self._excerpt(exchange.response.body)

@@ -62,7 +62,7 @@ def _hostile_report() -> Report:
     )
     results = [CheckResult(check) for check in CHECKS]
     failed = next(result for result in results if result.check.name == failure.check)
-    failed.applied, failed.failures = 3, [failure]
+    failed.applied, failed.failed_cases, failed.failures = 3, 1, [failure]
     report = Report(config, results, warnings=[Remark("unknown-fields", HOSTILE, HOSTILE, HOSTILE)])
     report.statuses[200] += 1
     report.codes[repr(HOSTILE)] += 1

@@ -62,3 +62,20 @@ def test_the_reports_folders_are_created(target: str, reference: str, tmp_path: 
     assert json.loads(report.read_text("utf-8"))["exit_code"] == run.code
     assert junit.read_text("utf-8").startswith("<?xml")
     assert page.read_text("utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_failed_cases_and_failures_are_counted_apart(tmp_path: Path) -> None:
+    """Every session of a success lacks its currency: one case makes several failures of response-schema,
+    and each report says how many cases failed, of how many judged, and how many failures they made."""
+    with reference_server("--mutation", "missing-currency") as url:
+        run = run_suite(tmp_path, *ada_args(url, "--max-examples", "3"))
+    assert run.code == 1, run.explain()
+    assert run.report is not None
+    check = next(check for check in run.report["checks"] if check["name"] == "response-schema")
+    cases, judged, failures = check["failed_cases"], check["applied"], check["failures"]
+    assert 0 < cases < failures and cases < judged, check
+    assert failures == sum(1 for f in run.report["failures"] if f["check"] == "response-schema")
+    tally = f"{cases} of {judged} cases failed, {failures} failures"
+    assert f"FAILED response-schema [schema] ({tally})" in run.stdout.splitlines()
+    assert f'message="{tally}: ' in (run.junit or "")
+    assert f"[schema] {tally}</span>" in (run.html or "")
