@@ -17,7 +17,7 @@ import ssl
 import threading
 import time
 import urllib.parse
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import requests
 
@@ -113,6 +113,7 @@ class Client:
     def send(self, request: Request) -> Response:
         """The answer after at most ``retries`` retries on 429/503 and on dropped connections."""
         response = self._once(request)
+        first = response.error  # a server that dies on a request: closed on it, refused on the retries
         for attempt in range(self.retries):
             dropped = response.error and "timed out" not in response.error
             if response.status not in RETRY_STATUSES and not dropped:
@@ -129,6 +130,10 @@ class Client:
                 response.error,
                 attempt + 1,
             )
+        if first and response.error and response.error != first:
+            retried = "retry" if response.retries == 1 else f"{response.retries} retries"
+            later = response.error.removeprefix("no answer: ")
+            response = replace(response, error=f"{first}; on {retried}: {later}")
         return response
 
 

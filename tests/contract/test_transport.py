@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
@@ -16,7 +17,7 @@ from contract_tests.errors import OutOfTime
 from contract_tests.model import Request
 from contract_tests.transport import Client, curl, redact, retry_after
 from mockserver.serving.process import free_port
-from tests.contract.conftest import http_server
+from tests.contract.conftest import ada_args, http_server, reference_server, run_suite
 
 
 class _Scripted(BaseHTTPRequestHandler):
@@ -239,3 +240,22 @@ def test_a_chunked_request_carries_no_content_length_and_the_same_body() -> None
     assert "Content-Length" not in chunked_headers and chunked_headers["Transfer-Encoding"] == "chunked"
     assert plain_headers["Content-Length"] == "8"
     assert "Transfer-Encoding: chunked" in curl(Request("POST", url, {}, b"{}", True), "k")
+
+
+def test_a_target_that_dies_on_a_request_is_reported_at_that_request(tmp_path: Path) -> None:
+    """The proof server exits on its first non-ASCII body: that case says the connection was closed on it
+    and refused on the retry; every later case, that the connection was refused; the run still ends."""
+    with reference_server("--mutation", "dies-on-non-ascii") as url:
+        run = run_suite(tmp_path, *ada_args(url, "--max-examples", "3", "--retries", "1"), timeout=240)
+    assert run.code == 1, run.explain()
+    assert run.report is not None
+    assert run.failed_checks() == {"server-answers"}, run.explain()
+    dropped = [failure for failure in run.report["failures"] if failure["check"] == "server-answers"]
+    first, later = dropped[0], dropped[1:]
+    assert first["case"].startswith("bad/not-utf8:"), first  # the first body with a byte beyond ASCII
+    assert first["message"] in {
+        f"no answer: {closed}; on retry: connection refused"
+        for closed in ("the server closed the connection without an answer", "connection reset by the server")
+    }, first
+    assert later and {failure["message"] for failure in later} == {"no answer: connection refused"}
+    assert f"  problem: {first['message']}" in run.stdout

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import socket
 import time
@@ -123,6 +124,11 @@ def _hang_up_on_non_ascii(raw: bytes) -> None:
         connection.shutdown(socket.SHUT_RDWR)
         connection.close()
         raise ConnectionAbortedError("worker lost")
+
+
+def _exit_on_non_ascii(raw: bytes) -> None:
+    if any(byte > 0x7F for byte in raw):
+        os._exit(70)  # the whole process goes down: every later connection is refused
 
 
 def _crash_on_get(method: str, path: str, call: str) -> bool:
@@ -640,6 +646,13 @@ MUTANTS: dict[str, Mutant] = {
         "server-answers",
         "the connection is closed without an answer for non-ASCII bodies",
         with_hooks(before=_hang_up_on_non_ascii),
+    ),
+    "dies-on-non-ascii": Mutant(
+        "robustness",
+        "server-answers",
+        "the process exits on the first non-ASCII body: that request and every later one get no answer",
+        with_hooks(before=_exit_on_non_ascii),
+        suite_args=("--retries", "0"),  # a dead server is not retried: every later case is refused at once
     ),
     "crash-on-get": Mutant(
         "robustness", "not-a-server-error", "500 for GET", with_hooks(serves=_crash_on_get)
