@@ -3,7 +3,7 @@
 A client polling one user sends the same bytes again and again, and without a scenario the answer
 depends only on the request's path, ``Authorization`` and ``Content-Type`` headers, its body, the
 clock's hour (histories are generated per hour, see ``clock``) and the app's seed. The protocol
-endpoint (``protocol``) looks every plain request up here first; the first such request is answered
+endpoint (``http.endpoint``) looks every plain request up here first; the first such request is answered
 in full and its answer stored (``keeper``); the next ones are sent as they are.
 
 Never from the cache: requests with ``X-Mock-Scenario`` or ``X-Mock-Now``, or with an

@@ -1,6 +1,6 @@
 """What the journal and the request log keep of one protocol request.
 
-One builder for every way a request is answered (in full or from the answer cache by ``protocol``,
+One builder for every way a request is answered (in full or from the answer cache by ``endpoint``,
 or an HTTP error by Flask in ``routes``), so an entry never depends on which way it went.
 Everything here reads the WSGI environ, not Flask's request object: it costs a few
 microseconds and works outside Flask.

@@ -26,9 +26,6 @@ from mockserver.scenarios import catalog
 
 # A directory user's identifiers: every identifier-type but "token", whose identifier is the user's
 # token (D11) and so comes from the user's ``token``.
-ENTRY_KEYS = frozenset(
-    {"id", "name", "identifiers", "token", "country", "sessions", "scenario", "notes", "recorded"}
-)
 MAX_RECORDED_BYTES = 16 * 1024 * 1024  # one recorded answer
 DIRECTORY_TYPES = tuple(kind for kind in spec.IDENTIFIER_TYPES if kind != "token")
 
@@ -68,10 +65,9 @@ class User:
 
 @dataclass(frozen=True)
 class Resolution:
-    """The outcome for a request's user: ``code`` 0 means success with ``key``'s generated history."""
+    """The outcome for a request's user: ``code`` 0 means success (the user's history, or a variant)."""
 
     code: int
-    key: str
     variant: str = "normal"
     user: User | None = None
     why: str = ""
@@ -99,59 +95,58 @@ class Directory:
         return self._index.get((identifier_type, identifier))
 
     def resolve(self, identifier_type: str, identifier: str, token: str | None) -> Resolution:
-        anonymous_key = f"{identifier_type}:{identifier}"
         found = magic.lookup(identifier_type, identifier, token)
         if found is not None:
             why = f"magic value {found.value!r}"
-            return Resolution(found.outcome.code, anonymous_key, found.outcome.variant, why=why)
+            return Resolution(found.outcome.code, found.outcome.variant, why=why)
         user = self.find(identifier_type, identifier)
         invent = self.any_user and PLAUSIBLE[identifier_type].fullmatch(identifier) is not None
-        return _RULES[identifier_type](invent, user, token, anonymous_key)
+        return _RULES[identifier_type](invent, user, token)
 
 
-def _success(user: User | None, anonymous_key: str) -> Resolution:
+def _success(user: User | None) -> Resolution:
     if user is None:
-        return Resolution(0, anonymous_key, why="any-user mode")
-    return Resolution(0, f"user:{user.id}", user=user, why=f"directory user {user.id!r}")
+        return Resolution(0, why="any-user mode")
+    return Resolution(0, user=user, why=f"directory user {user.id!r}")
 
 
 def _token_matches(user: User, token: str) -> bool:
     return user.token is not None and hmac.compare_digest(user.token.encode(), token.encode())
 
 
-def _by_username(invent: bool, user: User | None, token: str | None, key: str) -> Resolution:
+def _by_username(invent: bool, user: User | None, token: str | None) -> Resolution:
     if token is None:
-        return Resolution(140, key, why="username without a token")
+        return Resolution(140, why="username without a token")
     if user is None:
         if invent:
-            return _success(None, key)
-        return Resolution(144, key, why="unknown username")
+            return _success(None)
+        return Resolution(144, why="unknown username")
     if not _token_matches(user, token):
-        return Resolution(145, key, user=user, why=f"wrong token for user {user.id!r}")
-    return _success(user, key)
+        return Resolution(145, user=user, why=f"wrong token for user {user.id!r}")
+    return _success(user)
 
 
-def _by_card(invent: bool, user: User | None, token: str | None, key: str) -> Resolution:
+def _by_card(invent: bool, user: User | None, token: str | None) -> Resolution:
     if user is None:
         if invent:
-            return _success(None, key)
-        return Resolution(140, key, why="unknown identifier")
+            return _success(None)
+        return Resolution(140, why="unknown identifier")
     if token is not None and user.token is not None and not _token_matches(user, token):
-        return Resolution(145, key, user=user, why=f"wrong token for user {user.id!r}")
-    return _success(user, key)
+        return Resolution(145, user=user, why=f"wrong token for user {user.id!r}")
+    return _success(user)
 
 
-def _by_token(invent: bool, user: User | None, token: str | None, key: str) -> Resolution:
+def _by_token(invent: bool, user: User | None, token: str | None) -> Resolution:
     del token  # D11: with identifier-type "token" the identifier is the token; the field is ignored.
     if user is None:
         if invent:
-            return _success(None, key)
-        return Resolution(140, key, why="unknown token")
-    return _success(user, key)
+            return _success(None)
+        return Resolution(140, why="unknown token")
+    return _success(user)
 
 
-# Each rule: (may any-user mode invent this user, the directory's user, the token, the anonymous key).
-_RULES: dict[str, Callable[[bool, User | None, str | None, str], Resolution]] = {
+# Each rule: (may any-user mode invent this user, the directory's user, the token).
+_RULES: dict[str, Callable[[bool, User | None, str | None], Resolution]] = {
     "username": _by_username,
     "rfid": _by_card,
     "evco-id": _by_card,
