@@ -16,9 +16,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
+from wsgiref.types import StartResponse, WSGIApplication
 
 from flask import Flask, Response
 from gunicorn.app.base import BaseApplication
@@ -27,9 +28,6 @@ from mockserver import settings
 from mockserver.serving.gunicorn_server import stack
 from mockserver.serving.process import free_port
 from mockserver.serving.startup import base_url, listening
-
-StartResponse = Callable[..., Any]
-WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "fixtures" / "examples" / "response-success.document.json"
 
@@ -46,7 +44,7 @@ def create_app(body: bytes | None = None) -> Flask:
     return app
 
 
-def create_raw(body: bytes | None = None) -> WsgiApp:
+def create_raw(body: bytes | None = None) -> WSGIApplication:
     """The ceiling: a plain WSGI callable that reads the request body and answers ``body`` to anything."""
     fixed = body if body is not None else EXAMPLE.read_bytes()
     headers = [("Content-Type", "application/json"), ("Content-Length", str(len(fixed)))]
@@ -64,7 +62,7 @@ def create_raw(body: bytes | None = None) -> WsgiApp:
     return raw
 
 
-def create(body: bytes | None, raw: bool) -> WsgiApp:
+def create(body: bytes | None, raw: bool) -> WSGIApplication:
     return create_raw(body) if raw else create_app(body)
 
 
@@ -83,7 +81,7 @@ class Baseline(BaseApplication):  # type: ignore[misc]
         self.cfg.set("proc_name", f"bench-{_name(self.raw)}")
         self.cfg.set("when_ready", self._banner)
 
-    def load(self) -> WsgiApp:
+    def load(self) -> WSGIApplication:
         return create(self.body, self.raw)
 
     def _banner(self, server: Any) -> None:
@@ -108,7 +106,7 @@ def granian_app() -> Flask:
     return create_app(_granian_body())
 
 
-def granian_raw() -> WsgiApp:
+def granian_raw() -> WSGIApplication:
     """The factory granian's workers call with ``--raw``: the plain WSGI callable."""
     return create_raw(_granian_body())
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from wsgiref.types import WSGIApplication
 
 from flask import Flask
 
@@ -11,7 +12,7 @@ from mockserver import settings
 from mockserver.http import admin, dashboard, routes
 from mockserver.http.admin_guard import AdminGuard
 from mockserver.http.admin_token import AdminToken
-from mockserver.http.cors import Cors, WsgiApp
+from mockserver.http.cors import Cors
 from mockserver.http.endpoint import ProtocolEndpoint
 from mockserver.http.runtime import Runtime
 from mockserver.http.session_prefix import SessionPrefix
@@ -27,7 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     routes.init_app(app)
     admin.init_app(app)  # the scenario engine: its selector, scenario files and the admin API
     dashboard.init_app(app)  # /__mock/ui: a page that uses the admin API
-    wsgi_app: WsgiApp = ProtocolEndpoint(app, app.wsgi_app)
+    wsgi_app: WSGIApplication = ProtocolEndpoint(app, app.wsgi_app)
     log = app.extensions["mock.runtime"].log
     if app.config["MOCK_ADMIN_TOKEN"] is not None:  # the admin API needs the token (http/admin_token.py)
         wsgi_app = AdminToken(wsgi_app, app.config["MOCK_ADMIN_TOKEN"], log)

@@ -25,11 +25,12 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
+from wsgiref.types import StartResponse, WSGIApplication
 
 import orjson
 
 from mockserver.http.admin_token import needs_token
-from mockserver.http.cors import ANY, StartResponse, WsgiApp
+from mockserver.http.cors import ANY
 from spec import Problem, json_path
 
 if TYPE_CHECKING:
@@ -100,7 +101,7 @@ class AdminGuard:
     are refused before the app sees them. ``origins``: those ``--cors-origin`` names (the mock's own is
     always answered)."""
 
-    def __init__(self, wsgi_app: WsgiApp, origins: Sequence[str], log: RequestLog) -> None:
+    def __init__(self, wsgi_app: WSGIApplication, origins: Sequence[str], log: RequestLog) -> None:
         self.wsgi_app = wsgi_app
         self.origins = frozenset(origins) - {ANY}  # "any origin" is for the protocol paths only
         self.log = log

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import hmac
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
+from wsgiref.types import StartResponse, WSGIApplication
 
 import orjson
 
@@ -36,9 +37,6 @@ OPEN = frozenset(
 UI_PREFIX = "/__mock/ui/"
 HOW = f"send 'Authorization: Bearer <admin token>' or '{HEADER}: <admin token>'"
 WHERE = "the token is the one given by --admin-token (MOCKSERVER_ADMIN_TOKEN) or printed in the mock's banner"
-
-StartResponse = Callable[..., Any]
-WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 def needs_token(method: str, path: str) -> bool:
@@ -81,7 +79,7 @@ def refusal(environ: dict[str, Any], token: str) -> tuple[str, str, str] | None:
 class AdminToken:
     """WSGI middleware: admin calls without the token are refused (401) before the app sees them."""
 
-    def __init__(self, wsgi_app: WsgiApp, token: str, log: RequestLog) -> None:
+    def __init__(self, wsgi_app: WSGIApplication, token: str, log: RequestLog) -> None:
         self.wsgi_app = wsgi_app
         self.token = token
         self.log = log

@@ -18,8 +18,9 @@ Which pages may call the admin API at all, whatever CORS allows, is ``admin_guar
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
+from wsgiref.types import StartResponse, WSGIApplication
 
 if TYPE_CHECKING:
     from mockserver.http.request_log import RequestLog
@@ -35,14 +36,11 @@ MAX_AGE_SECONDS = 3600  # how long a browser may keep a preflight's answer (Chro
 ANY = "*"
 _PREFLIGHT = frozenset({"HTTP_ORIGIN", "HTTP_ACCESS_CONTROL_REQUEST_METHOD"})
 
-StartResponse = Callable[..., Any]
-WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
-
 
 class Cors:
     """WSGI middleware: CORS headers on every answer, preflights answered. ``origins`` empty: any."""
 
-    def __init__(self, wsgi_app: WsgiApp, origins: Sequence[str], log: RequestLog) -> None:
+    def __init__(self, wsgi_app: WSGIApplication, origins: Sequence[str], log: RequestLog) -> None:
         self.wsgi_app = wsgi_app
         self.any = not origins or ANY in origins
         self.origins = frozenset(origins)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from wsgiref.types import StartResponse
 
 from werkzeug.exceptions import HTTPException
 
@@ -27,8 +28,6 @@ from mockserver.scenarios.state.base import ScriptStep
 
 if TYPE_CHECKING:
     from mockserver.http.runtime import Runtime
-
-StartResponse = Callable[..., Any]
 
 
 @dataclass

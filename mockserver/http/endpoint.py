@@ -16,9 +16,10 @@ found and not scripted, sent as it is (still journalled and logged the same way)
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from wsgiref.types import StartResponse, WSGIApplication
 
 from mockserver import answers
 from mockserver.answers import Answer
@@ -47,14 +48,11 @@ if TYPE_CHECKING:
 
 ALLOWED = ("POST",)
 
-StartResponse = Callable[..., Any]
-WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
-
 
 class ProtocolEndpoint:
     """WSGI middleware: protocol paths are answered here, every other request goes on to Flask."""
 
-    def __init__(self, app: Flask, wsgi_app: WsgiApp) -> None:
+    def __init__(self, app: Flask, wsgi_app: WSGIApplication) -> None:
         self.app = app
         self.wsgi_app = wsgi_app
         self.runtime: Runtime = app.extensions["mock.runtime"]

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
+from wsgiref.types import StartResponse, WSGIApplication
 
 import spec
 from mockserver import answers
 from mockserver.errors import Rejected
 from mockserver.http.delivery import send
-from mockserver.http.endpoint import StartResponse, WsgiApp
 from mockserver.scenarios.state.base import SESSION_HEADER, session_problem
 
 PREFIX = "/sessions/"
@@ -34,7 +34,7 @@ HEADER_WHERE = spec.json_path(["headers", SESSION_HEADER])
 class SessionPrefix:
     """WSGI middleware: a request under ``/sessions/<id>`` goes on without the prefix, in session ``<id>``."""
 
-    def __init__(self, wsgi_app: WsgiApp) -> None:
+    def __init__(self, wsgi_app: WSGIApplication) -> None:
         self.wsgi_app = wsgi_app
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:

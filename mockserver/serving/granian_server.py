@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from wsgiref.types import StartResponse, WSGIApplication
 
 import orjson
 
@@ -31,8 +32,6 @@ if TYPE_CHECKING:
     from mockserver.serving.options import Options
 
 CONFIG_ENV = "MOCKSERVER_GRANIAN_CONFIG"
-StartResponse = Callable[..., Any]
-WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 def app() -> Flask:
@@ -50,7 +49,7 @@ class WithoutProcessEnvironment:
     as a request header, or acting as a scenario. A key is dropped when it holds the process's value.
     """
 
-    def __init__(self, wsgi_app: WsgiApp, process: Mapping[str, str] | None = None) -> None:
+    def __init__(self, wsgi_app: WSGIApplication, process: Mapping[str, str] | None = None) -> None:
         self.wsgi_app = wsgi_app
         self._process = tuple(dict(os.environ if process is None else process).items())
 

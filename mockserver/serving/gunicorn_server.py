@@ -28,6 +28,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+from wsgiref.types import StartResponse, WSGIApplication
 
 import gevent
 from gevent.monkey import MonkeyPatchWarning
@@ -45,8 +46,6 @@ if TYPE_CHECKING:
     from mockserver.http.request_log import RequestLog
     from mockserver.serving.options import Options
 
-StartResponse = Callable[..., Any]
-WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 GRACEFUL_SECONDS = 5  # after SIGTERM, how long the master waits for its workers before it kills them
 CUT_AFTER_SECONDS = GRACEFUL_SECONDS - 1  # when a stopping worker cuts what is still in flight
@@ -152,7 +151,7 @@ class Cut:
 class InFlight:
     """WSGI middleware that keeps the requests being answered, for a stopping worker to cut."""
 
-    def __init__(self, app: WsgiApp) -> None:
+    def __init__(self, app: WSGIApplication) -> None:
         self.app = app
         self._lock = threading.Lock()
         self._running: dict[int, _Running] = {}
