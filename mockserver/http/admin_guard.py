@@ -29,6 +29,7 @@ from wsgiref.types import StartResponse, WSGIApplication
 
 import orjson
 
+from mockserver.http import records
 from mockserver.http.admin_token import needs_token
 from mockserver.http.cors import ANY
 from spec import Problem, json_path
@@ -145,6 +146,5 @@ class AdminGuard:
             return self.wsgi_app(environ, start_response)
         body = orjson.dumps({"error": f"{problem.path}: {problem.message}", "problems": [problem.as_dict()]})
         start_response(status, [("Content-Type", JSON), ("Content-Length", str(len(body)))])
-        duration = round((time.perf_counter() - started) * 1000, 3)
-        self.log.write({"method": method, "path": path, "status": int(status[:3]), "duration_ms": duration})
+        self.log.write(records.plain_log_line(method, path, int(status[:3]), started))
         return [b"" if method == "HEAD" else body]

@@ -20,6 +20,7 @@ from wsgiref.types import StartResponse, WSGIApplication
 
 import orjson
 
+from mockserver.http import records
 from spec import Problem
 
 if TYPE_CHECKING:
@@ -100,6 +101,5 @@ class AdminToken:
             ("WWW-Authenticate", challenge),
         ]
         start_response("401 UNAUTHORIZED", headers)
-        duration = round((time.perf_counter() - started) * 1000, 3)
-        self.log.write({"method": method, "path": path, "status": 401, "duration_ms": duration})
+        self.log.write(records.plain_log_line(method, path, 401, started))
         return [b"" if method == "HEAD" else body]

@@ -22,6 +22,8 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 from wsgiref.types import StartResponse, WSGIApplication
 
+from mockserver.http import records
+
 if TYPE_CHECKING:
     from mockserver.http.request_log import RequestLog
 
@@ -82,7 +84,5 @@ class Cors:
             ("Content-Length", "0"),
         ]
         start_response("204 NO CONTENT", headers)
-        line = {"method": "OPTIONS", "path": environ.get("PATH_INFO", ""), "status": 204}
-        line["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)
-        self.log.write(line)
+        self.log.write(records.plain_log_line("OPTIONS", environ.get("PATH_INFO", ""), 204, started))
         return []

@@ -195,7 +195,7 @@ def entry(
     ``secrets``: the mock's credentials, never kept in a header of any name; ``step``: the scripted
     step that chose its scenario)."""
     found: dict[str, Any] = {
-        "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        "time": now(),
         "method": method,
         "path": path,
         "headers": without_secrets(ctx.headers, secrets),
@@ -231,5 +231,21 @@ def without_secrets(headers: Mapping[str, str], secrets: Collection[str]) -> dic
 def log_line(journal_entry: Mapping[str, Any], started: float) -> dict[str, Any]:
     """The request log's line for a journalled request: no headers, no body, the full duration."""
     line = {key: journal_entry[key] for key in LOGGED}
-    line["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)
+    line["duration_ms"] = since(started)
     return line
+
+
+def plain_log_line(method: str, path: str, status: int, started: float) -> dict[str, Any]:
+    """The request log's line for a request the journal does not keep (an admin call, a refusal in front
+    of the app, a CORS preflight): the same fields as ``log_line``, as far as they are known."""
+    return {"time": now(), "method": method, "path": path, "status": status, "duration_ms": since(started)}
+
+
+def now() -> str:
+    """The time a journal entry or log line is stamped with: UTC, milliseconds."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def since(started: float) -> float:
+    """Milliseconds since ``started`` (``time.perf_counter()``), as every log line gives its duration."""
+    return round((time.perf_counter() - started) * 1000, 3)

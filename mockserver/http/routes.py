@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -182,13 +181,7 @@ def _log(response: Response) -> Response:
     entry = g.get("mock_entry")
     started = g.get("mock_started", time.perf_counter())
     if entry is None:
-        line = {
-            "time": datetime.now(UTC).isoformat(timespec="milliseconds"),  # as records.entry stamps it
-            "method": request.method,
-            "path": request.path,
-            "status": response.status_code,
-        }
-        line["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)
+        line = records.plain_log_line(request.method, request.path, response.status_code, started)
     else:
         line = records.log_line(entry, started)
     runtime().log.write(line)

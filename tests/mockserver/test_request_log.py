@@ -98,3 +98,30 @@ def test_a_server_process_logs_every_request_and_loses_none_at_exit() -> None:
         mock.process.terminate()  # SIGTERM: the workers flush what is queued as they exit
         mock.process.wait(timeout=15)
         assert mock.stderr().count('"path":"/api/v4/request"') == 40
+
+
+def test_every_way_a_request_is_answered_logs_one_line_with_its_time() -> None:
+    """The protocol call, an admin call, the dashboard, a CORS preflight, the admin token's 401 and the
+    guard's refusal of a foreign page: each writes one JSON line with the same fields, time included."""
+    body = orjson.dumps({spec.CALL: {"user": DEMO}})
+    token = {"Authorization": "Bearer " + "t" * 32}
+    preflight = {"Origin": "https://app.example", "Access-Control-Request-Method": "POST"}
+    calls = [
+        ("POST", URL, {**KEY, "Content-Type": "application/json"}, body, 200),
+        ("GET", "/__mock/requests", token, None, 200),
+        ("GET", "/__mock/ui", {}, None, 200),
+        ("OPTIONS", URL, preflight, None, 204),
+        ("GET", "/__mock/requests", {}, None, 401),
+        ("GET", "/__mock/requests", {**token, "Origin": "https://elsewhere.example"}, None, 403),
+    ]
+    with start_mock(["--log-format", "json", "--admin-token", "t" * 32]) as mock:
+        for method, path, headers, sent, status in calls:
+            got = requests.request(method, mock.base + path, data=sent, headers=headers, timeout=10)
+            assert got.status_code == status, (method, path, got.text)
+        mock.process.terminate()
+        mock.process.wait(timeout=15)
+        lines = [orjson.loads(line) for line in mock.stderr().splitlines() if line.startswith('{"time"')]
+    logged = [(line["method"], line["path"], line["status"]) for line in lines if "status" in line]
+    logged = [call for call in logged if call[1] != "/__mock/health"]  # start_mock's own readiness calls
+    assert logged == [(method, path, status) for method, path, _, _, status in calls]
+    assert all({"time", "duration_ms"} <= line.keys() for line in lines if "status" in line)
