@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import orjson
@@ -38,6 +39,16 @@ class Answer:
     transport: str | None = None
     delay_s: float = 0.0
     deliberate: bool = False
+
+
+RETRY_AFTER_SECONDS = 1  # every 503 of the mock's own (its state unreachable, the server stopping)
+RETRY_LATER: Mapping[str, str] = MappingProxyType({"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def unavailable(why: str) -> Answer:
+    """503 with result 100 and Retry-After: the mock cannot answer now (its state backend cannot be
+    reached, the server is stopping). The one shape of every such answer."""
+    return Answer(503, error_body(100, f"{why} (retry later)"), 100, headers=dict(RETRY_LATER))
 
 
 def message(code: int) -> str:

@@ -19,6 +19,7 @@ import orjson
 from flask import Blueprint, Flask, Response, current_app, request
 
 import spec
+from mockserver import answers
 from mockserver.http import docs
 from mockserver.http.admin_guard import JSON
 from mockserver.http.incoming import UnreadableBody, decimal
@@ -42,7 +43,6 @@ from spec import Problem, json_path
 
 EXTENSION = "mock.state"
 DEFAULT_LIMIT = 100
-RETRY_AFTER_SECONDS = 1
 ADMIN_SCHEMA = "admin.schema.json#/$defs/"
 MAX_BODY_BYTES = 1024 * 1024
 # A refusal lists this many problems, and counts up to PROBLEMS_COUNTED of them (the rest: "at least").
@@ -229,8 +229,8 @@ def _unreadable(exc: UnreadableBody) -> Response:
 
 @bp.errorhandler(StateUnavailable)
 def _unavailable(exc: StateUnavailable) -> Response:
-    body = {"result": {"code": 100, "message": "System error."}, "error": f"{exc}; retry later"}
-    return _json(body, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+    answer = answers.unavailable(str(exc))
+    return Response(answer.body, answer.status, headers=answer.headers, mimetype=answers.JSON)
 
 
 @bp.errorhandler(TooManyScripts)
@@ -480,9 +480,7 @@ def show_state() -> Response:
     try:
         engine.store.ping()
     except StateUnavailable as exc:
-        return _json(
-            {**body, "reachable": False, "error": str(exc)}, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
-        )
+        return _json({**body, "reachable": False, "error": str(exc)}, 503, answers.RETRY_LATER)
     return _json(body)
 
 

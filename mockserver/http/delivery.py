@@ -55,12 +55,6 @@ def read(rt: Runtime, environ: dict[str, Any]) -> Incoming | Decision:
         return Decision(records.context(None, b"", environ), answers.rejected(reason))
 
 
-def unavailable(error: StateUnavailable) -> Answer:
-    """503 with Retry-After: the state backend cannot be reached."""
-    body = answers.error_body(100, f"{error} (retry later)")
-    return Answer(503, body, 100, headers={"Retry-After": "1"})
-
-
 def deliver(
     rt: Runtime,
     selector: Selector,
@@ -122,7 +116,7 @@ def journal(selector: Selector, entry: dict[str, Any], step: ScriptStep | None =
     try:
         selector.record(entry, step)
     except StateUnavailable as error:
-        answer = unavailable(error)
+        answer = answers.unavailable(str(error))
         entry.update(result=answer.code, status=answer.status)
         return answer
     return None

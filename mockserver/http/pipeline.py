@@ -27,7 +27,7 @@ from mockserver.answers import Answer
 from mockserver.data import clock
 from mockserver.errors import Rejected, StateUnavailable
 from mockserver.http import hotpath, records
-from mockserver.http.delivery import Decision, read, unavailable
+from mockserver.http.delivery import Decision, read
 from mockserver.http.incoming import Incoming
 from mockserver.identity.parsing import Call
 from mockserver.identity.users import Resolution
@@ -106,7 +106,7 @@ def decide(
         own = resolution.scenario if resolution is not None else None
         chosen = behaviour.choose(header, step, own, files)
     except StateUnavailable as error:
-        return source.judged(Decision(ctx, unavailable(error)))
+        return source.judged(Decision(ctx, answers.unavailable(str(error))))
     except Rejected as reason:
         return source.judged(Decision(ctx, answers.rejected(reason), step=step))
     # 5. build

@@ -125,7 +125,7 @@ def health() -> Response:
         body["scenario-scripts-error"] = engine.pending
     if problem is None:
         return Response(orjson.dumps(body), 200, content_type=answers.JSON)
-    headers = {"Retry-After": str(admin.RETRY_AFTER_SECONDS)}
+    headers = dict(answers.RETRY_LATER)
     return Response(orjson.dumps({**body, "error": problem}), 503, headers, content_type=answers.JSON)
 
 

@@ -36,7 +36,6 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.workers.ggevent import GeventWorker
 
 from mockserver import answers, create_app
-from mockserver.answers import Answer
 from mockserver.scenarios import transport
 from mockserver.serving.startup import banner, bracket, warming
 
@@ -230,8 +229,7 @@ def _cut(running: _Running, why: str) -> dict[str, Any]:
 
 def _stopping(head_only: bool) -> bytes:
     """The whole HTTP response a cut request gets: 503, result 100, Retry-After, Connection: close."""
-    error = "the mock server stopped before this request was answered (retry later)"
-    answer = Answer(503, answers.error_body(100, error), 100, headers={"Retry-After": "1"})
+    answer = answers.unavailable("the mock server stopped before this request was answered")
     status, headers = answers.head(answer)
     lines = [f"HTTP/1.1 {status}", *(f"{name}: {value}" for name, value in headers), "Connection: close"]
     return "\r\n".join([*lines, "", ""]).encode("latin-1") + (b"" if head_only else answer.body)
