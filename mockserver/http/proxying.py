@@ -88,7 +88,7 @@ class Forwarded:
                 environ.get("REQUEST_METHOD", ""),
                 environ.get("PATH_INFO", ""),
                 environ.get("QUERY_STRING", ""),
-                forward.request_headers(environ),
+                records.headers_of(environ, redacted=False),
                 self.incoming.raw,
             )
         return forward.as_answer(self.reply, self.upstream.timeout)

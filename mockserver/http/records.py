@@ -59,8 +59,9 @@ TOKEN_REDACTED = SECRET
 _REDACTED_JSON = orjson.dumps(TOKEN_REDACTED)
 
 
-def headers_of(environ: Mapping[str, Any]) -> dict[str, str]:
-    """The request headers as werkzeug names them (``X-Mock-Session``), credentials redacted."""
+def headers_of(environ: Mapping[str, Any], *, redacted: bool = True) -> dict[str, str]:
+    """The request headers as werkzeug names them (``X-Mock-Session``), credentials redacted (not when
+    ``redacted`` is False: what proxy mode forwards upstream)."""
     out: dict[str, str] = {}
     names = _NAMES
     for key, value in environ.items():
@@ -71,7 +72,7 @@ def headers_of(environ: Mapping[str, Any]) -> dict[str, str]:
                 names[key] = name
         if name is None or (key in _BODY_HEADERS and not value):
             continue
-        hide = SECRET_HEADERS.get(name)
+        hide = SECRET_HEADERS.get(name) if redacted else None
         out[name] = value if hide is None else hide(value)
     return out
 

@@ -307,17 +307,6 @@ def _forwarded(name: str) -> bool:
     return low not in HOP_BY_HOP and low not in READS_ANSWER and not low.startswith(OWN_HEADERS_PREFIX)
 
 
-def request_headers(environ: Mapping[str, Any]) -> dict[str, str]:
-    """The request's headers from the WSGI environ, as sent (credentials included: they go upstream)."""
-    found: dict[str, str] = {}
-    for key, value in environ.items():
-        if key.startswith("HTTP_") and key not in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
-            found[key[5:].replace("_", "-").title()] = value
-    if environ.get("CONTENT_TYPE"):
-        found["Content-Type"] = environ["CONTENT_TYPE"]
-    return found
-
-
 def as_answer(reply: Reply, timeout: float) -> Answer:
     """The answer the app gets for the upstream's reply: its status, headers and bytes, or 502/504."""
     if reply.failure is not None:
