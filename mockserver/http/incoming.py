@@ -14,6 +14,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_options_header
 from werkzeug.wsgi import get_input_stream
 
+import spec
+
 
 @dataclass(frozen=True)
 class Incoming:
@@ -125,11 +127,9 @@ def guard(environ: dict[str, Any]) -> dict[str, Any]:
 
 
 def decimal(text: str | None) -> int | None:
-    """A header's or a query's non-negative integer in ASCII digits, else None.
-
-    ``str.isdigit`` is not enough: ``"²".isdigit()`` is True and ``int("²")`` fails.
-    """
-    if text is None or not 0 < len(text) <= 18 or not text.isascii() or not text.isdigit():
+    """A header's or a query's non-negative integer: ``spec.ASCII_INTEGER`` without a sign, at most 18
+    digits (``"²".isdigit()`` is True and ``int("²")`` fails: the pattern takes ASCII digits only)."""
+    if text is None or len(text) > 18 or text[:1] in "+-" or not spec.ASCII_INTEGER.fullmatch(text):
         return None
     return int(text)
 
