@@ -137,7 +137,7 @@ class Generated:
         parsing.check_content_type(incoming.mimetype, incoming.params)
         if incoming.too_big:
             raise parsing.too_large(self.rt.max_body)
-        return self.rt.verdicts.parse(incoming.raw)
+        return self.rt.parser.parse(incoming.raw)
 
     def build(
         self, call: Call | None, resolution: Resolution | None, chosen: Behaviour | None, anchor: datetime

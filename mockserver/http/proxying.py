@@ -115,7 +115,7 @@ class Forwarded:
         violations on the app's answer and the journal's extra fields."""
         rt, reply, found = self.rt, self.reply, list(self.found)
         if reply is not None and reply.failure is None:
-            verdict = rt.verdicts_of_answers.judge(reply.status, reply.content_type, reply.body, rt.profile)
+            verdict = rt.answer_judge.judge(reply.status, reply.content_type, reply.body, rt.profile)
             judged = list(verdict.violations)
             found += judged
             call = self.known
@@ -156,6 +156,6 @@ def _without_token(found: list[Violation], raw: bytes) -> list[Violation]:
 
 def _call(rt: Runtime, raw: bytes) -> Call | None:
     try:
-        return rt.verdicts.parse(raw)
+        return rt.parser.parse(raw)
     except Rejected:
         return None

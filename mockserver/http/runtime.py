@@ -13,17 +13,17 @@ from mockserver.data.generation import Generator
 from mockserver.http.hotpath import AnswerCache
 from mockserver.http.request_log import RequestLog
 from mockserver.identity import users
-from mockserver.identity.parsing import Verdicts
+from mockserver.identity.parsing import CachedParser
 from mockserver.proxy.forward import Upstream
 from mockserver.proxy.record import Recorder
-from mockserver.proxy.validation import AnswerVerdicts
+from mockserver.proxy.validation import AnswerJudge
 from mockserver.scenarios.effects import Delays
 from mockserver.scenarios.state.counters import Counters, LocalCounters
 
 # The hot path's cache of final answers holds at most this many bytes of bodies (per worker).
 ANSWER_CACHE_BYTES = 32 * 1024 * 1024
 # Proxy mode: how many distinct upstream answers keep their verdict (each at most CACHED_ANSWER_BYTES).
-ANSWER_VERDICTS = 512
+ANSWER_JUDGE_SIZE = 512
 
 
 @dataclass
@@ -34,7 +34,7 @@ class Runtime:
     secrets: tuple[str, ...]
     directory: users.Directory
     generator: Generator
-    verdicts: Verdicts
+    parser: CachedParser
     answers: AnswerCache
     delays: Delays
     mapping: str
@@ -51,7 +51,7 @@ class Runtime:
     profile: str = "strict"
     strict: bool = False
     recorder: Recorder | None = None
-    verdicts_of_answers: AnswerVerdicts = field(default_factory=lambda: AnswerVerdicts(ANSWER_VERDICTS))
+    answer_judge: AnswerJudge = field(default_factory=lambda: AnswerJudge(ANSWER_JUDGE_SIZE))
 
     def count(self, name: str) -> None:
         self.counters.add(name)
@@ -73,7 +73,7 @@ class Runtime:
             secrets=tuple(s for s in {*keys, config.get("MOCK_ADMIN_TOKEN") or ""} if s),
             directory=users.load(config["MOCK_USERS_FILE"], bool(config["MOCK_ANY_USER"])),
             generator=Generator(seed, config["MOCK_CACHE_SIZE"]),
-            verdicts=Verdicts(config["MOCK_CACHE_SIZE"]),
+            parser=CachedParser(config["MOCK_CACHE_SIZE"]),
             answers=AnswerCache(
                 config["MOCK_CACHE_SIZE"] if config["MOCK_ANSWER_CACHE"] else 0, ANSWER_CACHE_BYTES
             ),

@@ -117,7 +117,7 @@ def plainly_valid(body: dict[str, Any]) -> bool:
 CACHED_BODY_BYTES = 2048
 
 
-class Verdicts:
+class CachedParser:
     """``parse`` with a bounded LRU cache per raw body: the verdict on given bytes never changes.
 
     Well-formed requests repeat (a client polls the same user), and validating one with jsonschema

@@ -246,7 +246,7 @@ def _verdict(status: int, content_type: str, raw: bytes, profile: str) -> Verdic
     return Verdict(got.is_success, tuple(answer_violations(got)))
 
 
-class AnswerVerdicts:
+class AnswerJudge:
     """``answer_violations`` with a bounded LRU cache per (status, Content-Type, body, profile).
 
     The verdict on given bytes never changes, and an app polling one user gets the same answer again and

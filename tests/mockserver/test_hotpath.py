@@ -78,13 +78,13 @@ def test_plain_check_accepts_exactly_what_the_schema_accepts(call: Any) -> None:
     assert parsing.plainly_valid(body) is (found == [])
 
 
-def test_cached_verdicts_are_the_same_verdicts() -> None:
-    verdicts = parsing.Verdicts(4)
+def test_a_cached_parse_is_the_same_parse() -> None:
+    parser = parsing.CachedParser(4)
     good, bad = body_of(DEMO), body_of({"identifier-type": "phone", "identifier": "x"})
     for _ in range(3):
-        assert verdicts.parse(good) == parsing.parse(good)
+        assert parser.parse(good) == parsing.parse(good)
         with pytest.raises(Rejected) as first:
-            verdicts.parse(bad)
+            parser.parse(bad)
         with pytest.raises(Rejected) as direct:
             parsing.parse(bad)
         assert first.value is not direct.value
@@ -262,4 +262,4 @@ def test_many_users_never_grow_the_cache_past_its_size(config: dict[str, Any]) -
         assert post(client, raw).status_code == 200
         assert post(client, raw).status_code == 200
     assert stats(app)["entries"] == 8 and stats(app)["hits"] == 40
-    assert app.extensions["mock.runtime"].verdicts._cached.cache_info().currsize == 8
+    assert app.extensions["mock.runtime"].parser._cached.cache_info().currsize == 8
