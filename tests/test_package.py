@@ -131,7 +131,15 @@ def test_the_wheel_lists_every_package_folder() -> None:
         for top in ("spec", "mockserver", "contract_tests")
         for init in (ROOT / top).rglob("__init__.py")
     }
-    assert set(tool["packages"]) == folders | {"spec.fixtures"}
+    data = {
+        "spec.data",
+        "spec.schemas",
+        "spec.fixtures.examples",
+        "spec.fixtures.scenarios",
+        "mockserver.http.static",
+    }
+    assert set(tool["packages"]) == folders | {"spec.fixtures"} | data
+    assert set(tool["package-data"]) >= data  # a folder of data files is a package with its files
     assert tool["package-dir"] == {"spec.fixtures": "fixtures"}
     assert set(PYPROJECT["project"]["scripts"]) == set(PROGRAMS.values())
 
@@ -227,7 +235,11 @@ def wheel(work: Path) -> Path:
     """The documented ``pip wheel`` line, run in a copy of the checkout (kept for the folder install)."""
     checkout = work / CHECKOUT
     _copy_checkout(checkout)
-    run([sys.executable, "-m", *documented_installs()["pip wheel"]], cwd=checkout)
+    argv = [sys.executable, "-m", *documented_installs()["pip wheel"]]
+    done = call(argv, checkout, INSTALL_SECONDS, None)
+    assert done.returncode == 0, f"{shlex.join(argv)}: exit {done.returncode}\n{done.stderr[-4000:]}"
+    # every folder of data is listed: setuptools has nothing to warn of (it printed ~40 lines a folder)
+    assert "absent from the `packages` configuration" not in done.stderr, done.stderr[-4000:]
     [built] = checkout.glob("*.whl")
     elsewhere = work / "dist"  # the file goes where a user would take it: away from the checkout
     elsewhere.mkdir()
