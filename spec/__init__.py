@@ -18,10 +18,13 @@ Public API (everything else is private):
   scenario files, the document's examples), as package data: ``fixture("users.yaml")``.
 - ``DISTRIBUTION``: the name of the distribution this ``spec`` belongs to; the programs check it at start,
   since another distribution may install a module of the same name (ARCHITECTURE.md, "What a wheel holds").
+- ``version()``: the kit's version as installed; CHANGELOG.md's top entry names it.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
+from importlib import metadata
 from typing import Any
 
 from spec import answer_rules
@@ -73,7 +76,17 @@ __all__ = [
     "unknown_fields",
     "validator",
     "value_at",
+    "version",
 ]
+
+
+@lru_cache(maxsize=1)
+def version() -> str:
+    """The kit's version, as installed (``pyproject.toml``'s; CHANGELOG.md's top entry names it)."""
+    try:
+        return metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:  # run from a folder that was never installed
+        return "unknown"
 
 
 def problems(instance: Any, name: str, profile: str = "strict") -> list[Problem]:

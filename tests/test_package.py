@@ -123,6 +123,16 @@ def test_the_suite_looks_for_the_tools_of_its_extra() -> None:
     assert list(suite.TOOLS) == [re.split(r"[<>=\[ ]", requirement)[0] for requirement in extra]
 
 
+def test_the_changelog_names_the_version_every_program_says() -> None:
+    """CHANGELOG.md's top entry, ``pyproject.toml``, the installed kit and both programs' ``--version``."""
+    entries = re.findall(r"^## (\S+)", (ROOT / "CHANGELOG.md").read_text(encoding="utf-8"), re.MULTILINE)
+    version = PYPROJECT["project"]["version"]
+    assert entries[0] == version == spec.version()
+    for module in ("mockserver", "contract_tests"):
+        said = subprocess.run([sys.executable, "-m", module, "--version"], capture_output=True, text=True)
+        assert said.returncode == 0 and said.stdout.split()[-1] == version, (module, said)
+
+
 def test_the_wheel_lists_every_package_folder() -> None:
     """``packages`` is a list (a mapped package cannot be discovered): a new folder must be added to it."""
     tool = PYPROJECT["tool"]["setuptools"]

@@ -22,6 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
+import spec
 from mockserver import settings
 from mockserver.errors import ConfigError
 from mockserver.http import docs
@@ -84,6 +85,7 @@ def parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
         description="Mock server for the OIOI user-get-recent-sessions call. "
         "Every flag can also be set by the environment variable shown.",
     )
+    out.add_argument("--version", action="version", version=f"%(prog)s {spec.version()}")
     for flag in settings.FLAGS:
         default = _from_env(flag, env)
         text = f"{flag.help} [env {flag.env_name}]"

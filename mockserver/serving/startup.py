@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+import spec
 from mockserver import settings
 from mockserver.http import docs
 from mockserver.identity import users
@@ -81,7 +82,7 @@ def banner(chosen: Options, host: str, port: int, server: str) -> None:
     demo = docs.demo_user(directory)
     per_worker = f"threads {chosen.threads}" if server == "granian" else f"connections {chosen.connections}"
     size = f"{server}, workers {chosen.workers}, {per_worker}"
-    lines = [listening("mockserver", bound, size, local=base)]
+    lines = [listening(f"mockserver {spec.version()}", bound, size, local=base)]
     network = network_urls(host, port, scheme)
     if network is not None:
         found = "    ".join(network) or "none found (no address but loopback)"

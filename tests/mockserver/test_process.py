@@ -16,6 +16,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+import spec
 from mockserver.serving import process
 from mockserver.serving.process import ServerDidNotStart, ServerProcess, start, start_mock
 from mockserver.serving.startup import banner_complete, listening, listening_url
@@ -82,7 +83,7 @@ def test_a_real_mock_is_found_at_the_url_of_its_banner_and_answers() -> None:
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+", mock.base)
         assert mock.host_port == ("127.0.0.1", int(mock.base.rsplit(":", 1)[1]))
         assert mock.port != 0
-        assert mock.banner.startswith(f"mockserver listening on {mock.base} (gunicorn, ")
+        assert mock.banner.startswith(f"mockserver {spec.version()} listening on {mock.base} (gunicorn, ")
         assert (
             banner_complete(mock.banner) and f"try:        curl -sS {mock.base}/api/v4/request" in mock.banner
         )
