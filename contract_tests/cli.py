@@ -15,6 +15,7 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import spec
@@ -124,15 +125,23 @@ OPTIONS: list[Option] = [
 _BY_FIELD = {option.field: option for option in OPTIONS}
 
 
+COMMAND, MODULE = "oioi-contract", "python -m contract_tests"  # the two ways the suite is started
+
+
+def invoked_as(argv0: str | None = None) -> str:
+    """How the user started the suite, for the usage line and hints."""
+    name = Path(sys.argv[0] if argv0 is None else argv0).name
+    return name if name in (COMMAND, f"{COMMAND}.exe") else MODULE
+
+
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> Any:  # argparse exits 2 too; say it our way
-        self.print_usage(sys.stderr)
-        raise CannotJudge(f"bad options: {message}")
+    def error(self, message: str) -> Any:  # argparse exits 2 too; say it our way, in one line
+        raise CannotJudge(f"bad options: {message} ({self.prog} --help lists every option)")
 
 
 def parser() -> argparse.ArgumentParser:
     cli = _Parser(
-        prog="python -m contract_tests",
+        prog=invoked_as(),
         description=f"Judge an implementation of OIOI {spec.CALL} from its base URL. "
         "Each option also reads CONTRACT_<OPTION> (e.g. CONTRACT_API_KEY). A loopback target "
         "(localhost, 127.0.0.0/8, ::1) given no credentials is judged with the local mock's demo "
@@ -149,6 +158,7 @@ def parser() -> argparse.ArgumentParser:
             + (f" (default {option.default})" if option.default is not None else ""),
         )
     cli.add_argument("--quiet", action="store_true", help="print only the result line and failures")
+    cli.add_argument("--version", action="version", version=f"%(prog)s {spec.version()}")
     return cli
 
 

@@ -88,6 +88,8 @@ def test_bad_options_exit_2(args: list[str], said: str, tmp_path: Path) -> None:
     assert run.code == 2, run.explain()
     assert "bad options" in run.stderr
     assert said in run.stderr
+    # one line, as the mock's own refusals: no usage printed before it
+    assert "usage:" not in run.stderr and run.stderr.count("bad options") == 1, run.stderr
     given = args[args.index("--base-url") + 1] if "--base-url" in args else None
     assert_reports_say_why(run, said, target=given)  # the target as given, though the options were refused
 
