@@ -286,6 +286,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         print(CANNOT_JUDGE_LINE)
         return EXIT_CANNOT_JUDGE
     _print_console(result, config.report, config.quiet)
+    written = [path for path in (config.junitxml, config.report, config.html) if path]
+    if written:
+        print(f"contract suite: reports written: {', '.join(written)}", file=sys.stderr)
     return result.exit_code
 
 
@@ -300,7 +303,15 @@ def _check_outputs(given: Mapping[str, Any], environ: Mapping[str, str]) -> None
             try:
                 report.check_writable(path)
             except ReportNotWritten as exc:
-                raise CannotJudge(f"bad options: {source}: cannot write there: {exc}") from exc
+                raise UnwritableReport(f"bad options: {source}: cannot write there: {exc}", path) from exc
+
+
+class UnwritableReport(CannotJudge):
+    """A report asked for cannot be written where it was asked: said once, and not tried again."""
+
+    def __init__(self, message: str, path: str) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 def _print_console(result: runner.Report, json_path: str | None, quiet: bool, verdict: bool = True) -> None:
@@ -316,6 +327,9 @@ def _print_console(result: runner.Report, json_path: str | None, quiet: bool, ve
 def _cannot_judge(reason: CannotJudge, target: str | None, outputs: Outputs) -> int:
     """Say why the run cannot judge, on stderr and in the reports asked for (replacing older ones)."""
     print(f"contract suite: cannot judge the target: {reason}", file=sys.stderr)
+    if isinstance(reason, UnwritableReport):  # the reason already says that path cannot be written
+        junitxml, json_report, html = (None if path == reason.path else path for path in outputs)
+        outputs = (junitxml, json_report, html)
     try:
         report.write_cannot_judge(str(reason), target, *outputs)
     except ReportNotWritten as exc:

@@ -182,6 +182,7 @@ def test_a_report_that_cannot_be_written_is_refused_before_any_request(
         run = run_suite(tmp_path, *ada_args(url), option, path, outputs=others)
     assert run.code == 2, run.explain()
     assert f"bad options: {option}: cannot write there: {path}: " in run.stderr, run.stderr
+    assert run.stderr.count(path) == 1, run.stderr  # said once: the refused path is not tried again
     assert seen == []
     assert run.stdout.splitlines()[-1] == "RESULT: CANNOT JUDGE (exit 2)", run.stdout
     assert "RESULT: PASS" not in run.stdout and "RESULT: FAIL" not in run.stdout

@@ -62,6 +62,8 @@ def test_the_reports_folders_are_created(target: str, reference: str, tmp_path: 
     assert json.loads(report.read_text("utf-8"))["exit_code"] == run.code
     assert junit.read_text("utf-8").startswith("<?xml")
     assert page.read_text("utf-8").startswith("<!DOCTYPE html>")
+    if target == "reference":  # a judged run says where its reports are
+        assert f"reports written: {junit}, {report}, {page}" in run.stderr, run.stderr
 
 
 def test_failed_cases_and_failures_are_counted_apart(tmp_path: Path) -> None:
