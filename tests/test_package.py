@@ -147,6 +147,8 @@ def test_the_wheel_lists_every_package_folder() -> None:
         "spec.schemas",
         "spec.fixtures.examples",
         "spec.fixtures.scenarios",
+        "spec.fixtures.recorded",
+        "spec.fixtures.recorded.histories",
         "mockserver.http.static",
     }
     assert set(tool["packages"]) == folders | {"spec.fixtures"} | data
@@ -303,7 +305,8 @@ def recent_sessions(server: ServerProcess, username: str, token: str) -> dict[st
 WHERE = """
 import json, spec, mockserver, contract_tests
 print(json.dumps({"modules": [m.__file__ for m in (spec, mockserver, contract_tests)],
-                  "users": str(spec.fixture("users.yaml")), "scenarios": str(spec.fixture("scenarios"))}))
+                  "users": str(spec.fixture("users.yaml")), "scenarios": str(spec.fixture("scenarios")),
+                  "recorded": str(spec.fixture("recorded/users.yaml"))}))
 """
 
 
@@ -322,7 +325,7 @@ def test_the_installed_mock_answers_the_demo_users_and_serves_the_examples(
 ) -> None:
     install = installs[install_how]
     found = where(install)
-    for path in [*found["modules"], found["users"], found["scenarios"]]:
+    for path in [*found["modules"], found["users"], found["scenarios"], found["recorded"]]:
         assert Path(path).is_relative_to(install.environment), path  # nothing from the checkout
     argv = (
         [str(install.bin / "oioi-mock")]
@@ -339,6 +342,11 @@ def test_the_installed_mock_answers_the_demo_users_and_serves_the_examples(
         assert recent_sessions(server, "nobody@example.com", "0" * 32)["result"]["code"] == 144
         status, document = ask(server, "GET", "/openapi.json")
     assert status == 200
+    # the example recorded world ships too: each recorded user is answered the recorded bytes
+    with serving([*argv, "--users", found["recorded"]], install.work) as server:
+        recorded = yaml.safe_load(Path(found["recorded"]).read_text("utf-8"))["users"][0]
+        kept = json.loads((Path(found["recorded"]).parent / recorded["recorded"]).read_text("utf-8"))
+        assert recent_sessions(server, recorded["identifiers"]["username"], recorded["token"]) == kept
     assert "externalValue" not in json.dumps(document)
     content = document["paths"]["/api/v4/request"]["post"]["requestBody"]["content"]["application/json"]
     example = json.loads((ROOT / "fixtures" / "examples" / "request.document.json").read_text("utf-8"))
