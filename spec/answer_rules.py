@@ -15,9 +15,11 @@ from spec._codes import result_codes
 from spec._problems import Problem
 
 CONTENT_TYPE_PATH = "headers.Content-Type"
-# D7: the HTTP statuses of a user-auth, partner-auth or general error code; a request code (200, 230)
-# may come with 200 or any 4xx, the status naming what is wrong with the request (413, 415, ...).
+# D7: the HTTP statuses of a user-auth, partner-auth or general error code; a general code may also come
+# with 429 (rate limited: a refusal of the server's own, not a fault of the request); a request code
+# (200, 230) may come with 200 or any 4xx, the status naming what is wrong with the request (413, 415, ...).
 ERROR_STATUSES = frozenset({200, 400, 401, 403, 404})
+RATE_LIMITED = 429
 _JSON_MEDIA = re.compile(r"^application/(?:[\w.+-]+\+)?json$", re.IGNORECASE)
 _CHARSET = re.compile(r"charset\s*=\s*\"?([\w-]+)", re.IGNORECASE)
 
@@ -87,6 +89,7 @@ def status_matches_result(status: int, code: Any) -> Iterator[Problem]:
         if not (status == 200 or 400 <= status < 500):
             why = f"result code {code} with HTTP {status}; expected 200 or a 4xx"
             yield Problem("$.result.code", why, "status")
-    elif status not in ERROR_STATUSES:
-        why = f"result code {code} with HTTP {status}; expected one of {sorted(ERROR_STATUSES)}"
+    elif status not in ERROR_STATUSES and not (family == "general" and status == RATE_LIMITED):
+        allowed = sorted(ERROR_STATUSES | ({RATE_LIMITED} if family == "general" else set()))
+        why = f"result code {code} with HTTP {status}; expected one of {allowed}"
         yield Problem("$.result.code", why, "status")

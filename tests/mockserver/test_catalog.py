@@ -12,6 +12,7 @@ import spec
 from mockserver import create_app
 from mockserver.errors import BadScenarioParameter, UnknownScenario
 from mockserver.scenarios import catalog
+from spec.answer_rules import status_matches_result
 
 from .conftest import DEMO, KEY, NOW, Api
 from .test_generation import VARIANT_CHECKS
@@ -105,6 +106,11 @@ def test_http_scenarios(api: Api, status: int, code: int) -> None:
     assert response.status_code == status
     assert orjson.loads(response.data)["result"]["code"] == code
     assert ("Retry-After" in response.headers) == (status in (503, 429))
+
+
+def test_the_rate_limit_scenario_sends_a_pair_the_contract_allows(api: Api) -> None:
+    code = orjson.loads(_scenario(api, "http-429").data)["result"]["code"]
+    assert list(status_matches_result(429, code)) == []  # D7
 
 
 def test_retry_after_parameter(api: Api) -> None:
