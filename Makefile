@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
+# The npm tools of package.json (ajv, Redocly, Spectral, Prism), exactly as package-lock.json pins them
+NODE_STAMP = node_modules/.installed
 # make serve PORT=N, or the mock's own variables (MOCKSERVER_PORT=N make serve)
 HOST   ?= $(or $(MOCKSERVER_HOST),127.0.0.1)
 PORT   ?= $(or $(MOCKSERVER_PORT),8080)
@@ -20,7 +22,7 @@ CONTRACT_REPORT ?= reports/contract.json
 CONTRACT_HTML ?= reports/contract.html
 export CONTRACT_BASE_URL CONTRACT_JUNITXML CONTRACT_REPORT CONTRACT_HTML
 
-.PHONY: install serve test lint unit system-deps contract bench clean
+.PHONY: install node-tools serve test lint unit system-deps contract bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +31,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)  ## create or refresh the virtual environment from pyproject.toml
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+node-tools: $(NODE_STAMP)  ## the pinned npm tools the spec is checked with (node and npm on PATH)
 
 serve: $(STAMP)  ## start the mock on http://$(HOST):$(PORT) with the demo key and users
 	$(BIN)/python -m mockserver --host $(HOST) --port $(PORT)
@@ -42,7 +50,7 @@ lint: $(STAMP)  ## ruff, mypy (strict) and the import contracts of ARCHITECTURE.
 system-deps:  ## system packages the tests start: redis-server, curl (README test), chromium (HTML report test)
 	scripts/system-deps.sh redis-server curl chromium chromedriver=chromium-driver
 
-unit: $(STAMP) system-deps  ## the test suite alone (pytest's exit 5, "no tests collected", is a failure)
+unit: $(STAMP) $(NODE_STAMP) system-deps  ## the test suite alone (pytest's exit 5, "no tests collected", is a failure)
 	@$(BIN)/pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make: pytest collected no tests: failing" >&2; fi; exit $$rc
 
@@ -52,7 +60,7 @@ contract: $(STAMP)  ## judge CONTRACT_BASE_URL (default: the local mock) with th
 	$(BIN)/python -m contract_tests
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis
 
 BENCH_DURATION ?= 10s
 BENCH_SOAK ?= 30

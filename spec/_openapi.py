@@ -44,7 +44,10 @@ def _bundled() -> dict[str, Any]:
     bundled: dict[str, Any] = _rewrite(document, here="")
     schemas = bundled.setdefault("components", {}).setdefault("schemas", {})
     for name in SCHEMA_NAMES:
-        schemas[name] = _rewrite(load_schema(name), here=name)
+        # Without its ``$id``: inside one document a ``#/components/...`` ref must resolve against the
+        # document itself, not against the schema file's own id.
+        own = {key: value for key, value in load_schema(name).items() if key != "$id"}
+        schemas[name] = _rewrite(own, here=name)
     _inline_examples(bundled)
     return bundled
 

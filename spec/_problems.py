@@ -54,7 +54,9 @@ def leaf_errors(error: ValidationError) -> Iterable[ValidationError]:
     """The most specific errors: an anyOf/oneOf failure is explained by its likeliest branch.
 
     The likeliest branch is one whose ``type`` fits the instance (for ``anyOf: [null, date-time]``
-    and the string "2014-06-23", the date-time branch), then the one with the fewest errors.
+    and the string "2014-06-23", the date-time branch), then one whose ``const`` holds (the value a
+    response's branches are told apart by: result code 0 is the success branch, D16), then the one with
+    the fewest errors.
     """
     if not error.context:
         yield error
@@ -63,10 +65,11 @@ def leaf_errors(error: ValidationError) -> Iterable[ValidationError]:
     for child in error.context:
         branches.setdefault(child.relative_schema_path[0], []).append(child)
 
-    def rank(item: tuple[Any, list[ValidationError]]) -> tuple[int, int]:
+    def rank(item: tuple[Any, list[ValidationError]]) -> tuple[int, int, int]:
         _, errors = item
         type_mismatch = any(e.validator == "type" and not e.relative_path for e in errors)
-        return (int(type_mismatch), len(errors))
+        other_kind = any(e.validator == "const" for e in errors)
+        return (int(type_mismatch), int(other_kind), len(errors))
 
     _, chosen = min(branches.items(), key=rank)
     for child in chosen:
@@ -77,7 +80,8 @@ def _describe(error: ValidationError) -> tuple[list[Any], str]:
     """The path and message for one leaf error, in words a reader can act on."""
     path = list(error.absolute_path)
     forbidden = error.validator_value if error.validator == "not" else None
-    if isinstance(forbidden, dict) and list(forbidden) == ["required"] and isinstance(error.instance, dict):
+    # `not: {required: [name]}`, the name declared beside it (`properties: {name: true}`) for strict tools
+    if isinstance(forbidden, dict) and "required" in forbidden and isinstance(error.instance, dict):
         present = [name for name in forbidden["required"] if name in error.instance]
         if len(present) == 1:
             return [*path, present[0]], f"{present[0]!r} must not be present here"

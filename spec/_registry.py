@@ -53,7 +53,11 @@ def _open_registry() -> Registry:
 
 
 def _close(original: dict[str, Any], copy: dict[str, Any]) -> dict[str, Any]:
-    if "properties" in original and "unevaluatedProperties" not in original:
+    # A schema whose properties are all ``true`` only names them (``not: {required: [...]}`` beside them).
+    declares = isinstance(original.get("properties"), dict) and any(
+        value is not True for value in original["properties"].values()
+    )
+    if declares and "unevaluatedProperties" not in original:
         copy["unevaluatedProperties"] = False
     return copy
 

@@ -13,6 +13,7 @@ from mockserver import create_app
 from mockserver.errors import BadScenarioParameter, UnknownScenario
 from mockserver.scenarios import catalog
 from spec.answer_rules import status_matches_result
+from tests.spec.test_status_pairs import document_accepts
 
 from .conftest import DEMO, KEY, NOW, Api
 from .test_generation import VARIANT_CHECKS
@@ -108,9 +109,11 @@ def test_http_scenarios(api: Api, status: int, code: int) -> None:
     assert ("Retry-After" in response.headers) == (status in (503, 429))
 
 
-def test_the_rate_limit_scenario_sends_a_pair_the_contract_allows(api: Api) -> None:
-    code = orjson.loads(_scenario(api, "http-429").data)["result"]["code"]
-    assert list(status_matches_result(429, code)) == []  # D7
+@pytest.mark.parametrize("status", [500, 502, 503, 504, 429])
+def test_http_scenarios_send_a_pair_the_contract_and_the_document_allow(api: Api, status: int) -> None:
+    code = orjson.loads(_scenario(api, f"http-{status}").data)["result"]["code"]
+    assert list(status_matches_result(status, code)) == []  # D7
+    assert document_accepts(status, code)
 
 
 def test_retry_after_parameter(api: Api) -> None:

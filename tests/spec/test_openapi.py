@@ -39,7 +39,7 @@ def test_every_schema_is_referenced_not_copied() -> None:
     raw = yaml.safe_load(spec.openapi_path().read_text("utf-8"))
     file_refs = {ref for ref in refs(raw) if not ref.startswith("#")}
     for ref in file_refs:
-        assert (spec.openapi_path().parent / ref).is_file(), ref
+        assert (spec.openapi_path().parent / ref.partition("#")[0]).is_file(), ref
     assert "properties" not in json.dumps(raw), "a schema was copied into openapi.yaml"
 
 
