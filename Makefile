@@ -41,11 +41,13 @@ node-tools: $(NODE_STAMP)  ## the pinned npm tools the spec is checked with (nod
 serve: $(STAMP)  ## start the mock on http://$(HOST):$(PORT) with the demo key and users
 	$(BIN)/python -m mockserver --host $(HOST) --port $(PORT)
 
-lint: $(STAMP)  ## ruff, mypy (strict) and the import contracts of ARCHITECTURE.md
+lint: $(STAMP) $(NODE_STAMP)  ## ruff, mypy (strict), the import contracts of ARCHITECTURE.md, the OpenAPI linters
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-logo
+	node_modules/.bin/redocly lint --config redocly.yaml spec/openapi.yaml
+	node_modules/.bin/spectral lint --ruleset .spectral.yaml --fail-severity=warn spec/openapi.yaml
 
 system-deps:  ## system packages the tests start: redis-server, curl (README test), chromium (HTML report test)
 	scripts/system-deps.sh redis-server curl chromium chromedriver=chromium-driver
