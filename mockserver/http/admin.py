@@ -20,7 +20,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 
 import spec
 from mockserver import answers
-from mockserver.http import docs
+from mockserver.http import docs, journal_har
 from mockserver.http.admin_guard import JSON
 from mockserver.http.incoming import UnreadableBody, decimal
 from mockserver.http.session_prefix import BASE_URL
@@ -345,7 +345,8 @@ def reload_files() -> Response:
 
 # Journal ---------------------------------------------------------------------------------------
 
-_QUERY = {"session", "limit", "since", "until", *journal.FIELDS}
+_QUERY = {"session", "limit", "since", "until", "format", *journal.FIELDS}
+FORMATS = ("json", "har")  # ?format=: the journal as JSON (the default) or as a HAR 1.2 file
 
 
 @bp.get("/requests")
@@ -372,6 +373,9 @@ def list_requests() -> Response:
         else:
             problems.append(Problem(json_path(["query", name]), f"{value!r} is not an integer (digits 0-9)"))
     limit = _limit(request.args.get("limit"), engine.store.journal_size, problems)
+    shape = request.args.get("format", "json")
+    if shape not in FORMATS:
+        problems.append(Problem(json_path(["query", "format"]), f"{shape!r}: one of {', '.join(FORMATS)}"))
     if problems:
         raise AdminError.naming(problems)
     since = _time(request.args.get("since"), json_path(["query", "since"]))
@@ -386,6 +390,10 @@ def list_requests() -> Response:
     }
     if kept.evicted:
         body["message"] = f"{_evicted(session)}; the requests listed are not its whole history"
+    if shape == "har":
+        har = journal_har.document(found[:limit], request.host_url, body.get("message", ""))
+        attachment = f'attachment; filename="{journal_har.FILENAME}"'
+        return _json(har, headers={"Content-Disposition": attachment})
     return _json({**body, "requests": found[:limit]})
 
 
@@ -418,6 +426,9 @@ def list_violations() -> Response:
     if side is not None and side not in SIDES:
         problems.append(Problem(json_path(["query", "side"]), f"{side!r}: use one of {', '.join(SIDES)}"))
     limit = _limit(request.args.get("limit"), engine.store.journal_size, problems)
+    shape = request.args.get("format", "json")
+    if shape not in FORMATS:
+        problems.append(Problem(json_path(["query", "format"]), f"{shape!r}: one of {', '.join(FORMATS)}"))
     if problems:
         raise AdminError.naming(problems)
     wanted = {name: request.args[name] for name in violations.FILTERS if name in request.args}

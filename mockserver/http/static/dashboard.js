@@ -117,7 +117,7 @@
         data = null;
       }
       if (response.status === 401 && (await askToken(token))) continue;
-      return { ok: response.ok, status: response.status, data, text };
+      return { ok: response.ok, status: response.status, data, text, headers: response.headers };
     }
   }
 
@@ -257,6 +257,24 @@
     state.entries = new Map(entries.map((e) => [e.id, e]));
     const body = $("requests-table").tBodies[0];
     body.replaceChildren(...entries.map(requestRow));
+  }
+
+  // The journal as filtered (same filters, same session) as a HAR file: for a browser's devtools, or
+  // for `oioi-contract --har FILE`. Fetched through the admin API (its token, if any), then saved.
+  async function downloadHar() {
+    const answer = await call("GET", `/requests?format=har&${filterQuery()}`);
+    if (!answer.ok) {
+      failure($("requests-error"), answer);
+      return;
+    }
+    failure($("requests-error"), null);
+    const named = (answer.headers.get("Content-Disposition") || "").match(/filename="([^"]+)"/);
+    const href = URL.createObjectURL(new Blob([answer.text], { type: "application/json" }));
+    const link = el("a", { href, download: named ? named[1] : "journal.har", hidden: true });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(href), 60000);
   }
 
   function requestRow(entry) {
@@ -675,6 +693,7 @@
       loadHealth();
     });
     $("journal-clear").addEventListener("click", clearJournal);
+    $("requests-har").addEventListener("click", downloadHar);
     $("copy-curl").addEventListener("click", copyCurl);
     $("script-user").addEventListener("change", pickUser);
     $("step-add").addEventListener("click", () => addStep("ok").querySelector("select").focus());
