@@ -4,7 +4,8 @@ It never imports the mock: it knows a target only through HTTP. Public API:
 
 - ``main(argv)``: the command line (``python -m contract_tests --help``, or ``oioi-contract``); returns
   the exit status.
-- ``run(config) -> Report`` with ``Config``: one run, for callers that want the report as a value (a
+- ``run(config) -> Report`` with ``Config`` (``Config(har=FILE)``: the exchanges a HAR file recorded,
+  judged offline): one run, for callers that want the report as a value (a
   team's own pytest run, say); what the command line does, without printing or writing files. It raises
   ``CannotJudge`` where the command line exits 2; a ``Config`` holding a value the command line would
   refuse raises it as it is made, naming the field. ``DEMO_CREDENTIALS``: the local mock's demo key and
@@ -12,7 +13,7 @@ It never imports the mock: it knows a target only through HTTP. Public API:
 - ``CHECKS``: every rule enforced, each a plain function with a name, a family and the rule it quotes.
 
 Layers (each imports only those above it): ``model``/``config``/``errors``/``latency`` ->
-``transport``, ``checks``, ``cases``, ``strategies`` -> ``explore`` -> ``runner`` -> ``html_report``
+``transport``, ``checks``, ``cases``, ``strategies``, ``har`` -> ``explore`` -> ``runner`` -> ``html_report``
 -> ``report`` -> ``cli``. The public names are imported on first use, so that the command can check
 which ``spec`` it got before anything imports it (``contract_tests.__main__``).
 """

@@ -145,8 +145,11 @@ SECOND_USER = Needs(
 )
 
 
+RECORDED_TRAFFIC = Needs("judges recorded requests only (--har)", lambda config: config.har is not None)
+
 # Answers to the call; an answer to another method or path (DENIED) may be anything but data.
 _CALL_KINDS = frozenset(Kind) - {Kind.DENIED}
+_RECORDED = frozenset({Kind.RECORDED})
 
 
 @dataclass(frozen=True)
@@ -164,6 +167,11 @@ class Check:
     needs_answer: bool = True
     needs: Needs | None = None  # what the run's options must give, else the check is skipped
     groups: frozenset[str] | None = None  # the case groups it judges (None: every group)
+
+    @property
+    def judges_recorded(self) -> bool:
+        """Whether it judges one recorded exchange alone (a HAR run); if not, it needs live calls."""
+        return self.kinds is None or Kind.RECORDED in self.kinds
 
     def applies(self, exchange: Exchange) -> bool:
         if self.kinds is not None and exchange.kind not in self.kinds:
@@ -397,6 +405,24 @@ def secrets_not_disclosed(ctx: Context, exchange: Exchange) -> Iterator[Finding]
             )
 
 
+# --- the request (recorded traffic: the suite's own requests are malformed on purpose) ----------------
+
+
+def request_content_type(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
+    sent = next((v for k, v in exchange.request.headers.items() if k.lower() == "content-type"), "")
+    for problem in answer_rules.json_content_type(sent):
+        yield Finding(problem.message, "request.headers.Content-Type", sent or None)
+
+
+def request_schema(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
+    body, problem = spec.parse_json(exchange.request.body)
+    if body is spec.NOT_JSON:
+        yield Finding(f"the request body is {problem or 'not JSON'}", "request.body")
+        return
+    for found in spec.problems(body, "request", ctx.profile):
+        yield Finding(f"request: {found.message} ({ctx.profile} profile)", found.path, _at(body, found.path))
+
+
 # --- success path -------------------------------------------------------------------------------
 
 
@@ -624,8 +650,27 @@ CHECKS: list[Check] = [
         "robustness",
         "Every request gets an answer within the time-out (no dropped connection, no hang).",
         server_answers,
-        None,
+        frozenset(Kind) - _RECORDED,
         needs_answer=False,
+    ),
+    Check(
+        "request-content-type",
+        "schema",
+        'A recorded request of the call: "Content-Type: application/json"; "All data is UTF-8." (D18, D27)',
+        request_content_type,
+        _RECORDED,
+        needs_answer=False,
+        needs=RECORDED_TRAFFIC,
+    ),
+    Check(
+        "request-schema",
+        "schema",
+        "A recorded request of the call is a JSON object that validates against spec/schemas/request.json "
+        "in the chosen profile (the call's key, the user, its identifier-type and identifier, D13-D15).",
+        request_schema,
+        _RECORDED,
+        needs_answer=False,
+        needs=RECORDED_TRAFFIC,
     ),
     Check(
         "not-a-server-error",
@@ -634,6 +679,7 @@ CHECKS: list[Check] = [
         '"internal error or temporarily unavailable" (D13, D28).',
         not_a_server_error,
         None,
+        needs_answer=False,  # a status alone: a recorded answer whose body was not captured has one
     ),
     Check(
         "success-answered",

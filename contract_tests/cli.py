@@ -20,7 +20,14 @@ from typing import Any
 
 import spec
 from contract_tests import report, runner
-from contract_tests.config import DEMO_CREDENTIALS, RULES, Config, is_loopback, second_user_problem
+from contract_tests.config import (
+    DEMO_CREDENTIALS,
+    LIVE_REQUIRED,
+    RULES,
+    Config,
+    is_loopback,
+    second_user_problem,
+)
 from contract_tests.errors import CannotJudge, ReportNotWritten
 from contract_tests.runner import EXIT_CANNOT_JUDGE
 
@@ -68,7 +75,8 @@ class Option:
 
     @property
     def required(self) -> bool:
-        return _SETTINGS[self.field].default is dataclasses.MISSING
+        """Required by a live run (a HAR run requires none)."""
+        return self.field in LIVE_REQUIRED
 
     @property
     def default(self) -> Any:
@@ -77,6 +85,12 @@ class Option:
 
 OPTIONS: list[Option] = [
     Option("--base-url", str, "the target, e.g. https://staging.example.com"),
+    Option(
+        "--har",
+        str,
+        "judge the exchanges of the call recorded in this HAR 1.2 file instead, offline (no --base-url "
+        "or credentials; an --api-key or --token given is a secret no answer may disclose)",
+    ),
     Option("--api-key", str, "the partner API key (sent as 'Authorization: key=KEY')"),
     Option("--identifier-type", str, "the known-good user's identifier-type", spec.IDENTIFIER_TYPES),
     Option("--identifier", str, "the known-good user's identifier"),
@@ -146,6 +160,7 @@ def parser() -> argparse.ArgumentParser:
         "Each option also reads CONTRACT_<OPTION> (e.g. CONTRACT_API_KEY). A loopback target "
         "(localhost, 127.0.0.0/8, ::1) given no credentials is judged with the local mock's demo "
         "key and two of its users; any other needs them. "
+        "With --har FILE, the exchanges a capture recorded are judged offline. "
         "Exit: 0 keeps the contract, 1 violations found, 2 could not judge.",
     )
     for option in OPTIONS:
@@ -217,13 +232,14 @@ def _config(args: argparse.Namespace, environ: Mapping[str, str]) -> tuple[Confi
             RULES[option.field](values[option.field])
         except ValueError as exc:
             raise CannotJudge(f"bad options: {source}: {raw!r}: {exc}") from exc
-    demo = "base_url" in values and not values.keys() & DEMO_CREDENTIALS.keys()
+    recorded = "har" in values
+    demo = not recorded and "base_url" in values and not values.keys() & DEMO_CREDENTIALS.keys()
     if demo:
         if not is_loopback(values["base_url"]):
             raise CannotJudge(_no_credentials(values["base_url"]))
         values |= DEMO_CREDENTIALS
         missing = [option for option in missing if option.field not in values]
-    if missing:
+    if missing and not recorded:
         raise CannotJudge(
             "bad options: missing " + ", ".join(f"{option.flag} (or {option.env})" for option in missing)
         )
@@ -266,7 +282,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     target = _given(_BY_FIELD["base_url"], vars(args), environ)[0]  # as given, until the options are read
     try:
         config, demo = _config(args, environ)
-        target = config.url
+        target = config.har or config.url
         _check_outputs(vars(args), environ)
         if demo:
             print(

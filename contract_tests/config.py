@@ -97,6 +97,11 @@ def _ca_file(value: Any) -> None:
         raise ValueError(f"not a PEM certificate ({exc.reason or exc})") from exc
 
 
+def _har_file(value: Any) -> None:
+    if not isinstance(value, str) or not os.path.isfile(value) or not os.access(value, os.R_OK):
+        raise ValueError("no readable file there")
+
+
 def _optional(check: Callable[[Any], None]) -> Callable[[Any], None]:
     def optional(value: Any) -> None:
         if value is not None:
@@ -116,6 +121,7 @@ RULES: dict[str, Callable[[Any], None]] = {
     "api_key": _header_text,
     "identifier_type": _one_of(spec.IDENTIFIER_TYPES),
     "identifier": _text,
+    "har": _optional(_har_file),
     "token": _optional(_text),
     "second_user_type": _optional(_one_of(spec.IDENTIFIER_TYPES)),
     "second_user": _optional(_text),
@@ -160,19 +166,27 @@ def second_user_problem(values: Mapping[str, Any], name: Callable[[str], str]) -
     return None
 
 
+# What a live run needs and a HAR run (``har``: exchanges judged offline) does not. Unset, they are "".
+LIVE_REQUIRED = ("base_url", "api_key", "identifier_type", "identifier")
+# The paths of the call (D21); a HAR run also judges the exchanges of ``Config.path`` when another.
+CALL_PATHS = ("/api/v4/request", "/api/v3/request")
+
+
 @dataclass(frozen=True)
 class Config:
-    """Where the target is, the known-good user on it (and optionally a second one), and how hard to push.
+    """Where the target is, the known-good user on it (and optionally a second one), and how hard to push;
+    or, with ``har``, the HAR file whose recorded exchanges are judged offline.
 
     The field defaults are the suite's only defaults: the command line and the CONTRACT_* variables
-    fall back to them, and a field without one is a required option (the credentials of a loopback
-    target given none excepted: ``DEMO_CREDENTIALS``).
+    fall back to them. A live run requires the fields of ``LIVE_REQUIRED`` (the credentials of a
+    loopback target given none excepted: ``DEMO_CREDENTIALS``); a HAR run needs none of them, and
+    takes the API key and tokens given as secrets no answer may disclose.
     """
 
-    base_url: str
-    api_key: str
-    identifier_type: str
-    identifier: str
+    base_url: str = ""
+    api_key: str = ""
+    identifier_type: str = ""
+    identifier: str = ""
     token: str | None = None
     second_user_type: str | None = None  # a second known-good user: another person (D40)
     second_user: str | None = None
@@ -192,18 +206,33 @@ class Config:
     report: str | None = None
     html: str | None = None
     quiet: bool = False
+    har: str | None = None  # a HAR 1.2 file (browser devtools, Charles, Proxyman, mitmproxy, the mock)
 
     def __post_init__(self) -> None:
         """CannotJudge naming the first field whose value ``RULES`` refuses (before anything is sent)."""
         values = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
         for field, value in values.items():
+            if field in LIVE_REQUIRED and value == "" and self.har is not None:
+                continue  # a HAR run needs none of them
             try:
                 RULES[field](value)
             except ValueError as exc:
                 raise CannotJudge(f"bad options: {field}: {value!r}: {exc}") from exc
+        if self.har is not None and self.base_url:
+            raise CannotJudge("bad options: har judges a file offline, base_url a live target: give one")
         problem = second_user_problem(values, str)
         if problem is not None:
             raise CannotJudge(f"bad options: {problem}")
+
+    @property
+    def target(self) -> str:
+        """What the run judges, for reports: the call on the target, or the HAR file."""
+        return f"HAR file {self.har}" if self.har is not None else f"POST {self.url}"
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """The paths whose recorded exchanges are the call's (a HAR run)."""
+        return CALL_PATHS if self.path in CALL_PATHS else (*CALL_PATHS, self.path)
 
     @property
     def url(self) -> str:

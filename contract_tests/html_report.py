@@ -84,11 +84,16 @@ def _summary(report: Report) -> str:
     verdict, style = _verdict(report)
     failed = sum(1 for result in report.results if result.failures)
     facts: list[tuple[str, Any]] = [
-        ("target", f"POST {config.url}"),
+        ("target", config.target),
         ("profile, seed", f"{config.profile}, --seed {config.seed}"),
         ("known-good users", ", ".join(user.value for user in config.users)),
         ("checks", f"{len(report.results)}: {failed} failed, {len(report.failures)} failures"),
         ("warnings", len(report.warnings)),
+        *(
+            [("recorded", ", ".join(f"{count} {name}" for name, count in report.recorded.items() if count))]
+            if report.recorded
+            else []
+        ),
         ("requests", f"{report.requests} in {report.duration:.1f} s ({report.requests_per_second:.1f}/s)"),
     ]
     incomplete = (
@@ -202,7 +207,7 @@ def page(report: Report, json_path: str | None = None) -> bytes:
             _times(report),
         ]
     )
-    return _document(f"contract suite: {verdict}: {report.config.url}", body)
+    return _document(f"contract suite: {verdict}: {report.config.har or report.config.url}", body)
 
 
 def cannot_judge_page(reason: str, target: str | None) -> bytes:

@@ -32,6 +32,7 @@ class Kind(StrEnum):
     DENIED = "denied"  # not the call (another method or path) and no valid key: anything but data
     CROSS_USER = "cross-user"  # one known user's identifier with the other's token: refused (D40)
     CONCURRENT = "concurrent"  # a known-good request among the other user's, in flight: its user's data
+    RECORDED = "recorded"  # an exchange captured elsewhere (a HAR file): what it asked for is unknown
 
 
 # The group of the run's last known-good request: the latency budget is judged on it (D43).

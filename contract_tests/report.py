@@ -57,7 +57,10 @@ def failure_block(failure: Failure, json_path: str | None = None) -> str:
 def console(report: Report, json_path: str | None = None) -> str:
     """The run for a terminal; ``json_path``: the JSON report written, if any, for what it cuts."""
     config = report.config
-    lines = [f"contract suite: POST {config.url} (profile {config.profile}, seed {config.seed})"]
+    lines = [f"contract suite: {config.target} (profile {config.profile}, seed {config.seed})"]
+    if report.recorded:
+        counted = ", ".join(f"{count} {name}" for name, count in report.recorded.items() if count)
+        lines.append(f"recorded: {counted}")
     for result in report.results:
         if not result.failures:
             continue
@@ -146,7 +149,8 @@ def junit(report: Report, json_path: str | None = None) -> bytes:
 def as_json(report: Report) -> dict[str, Any]:
     config = report.config
     return {
-        "target": config.url,
+        "target": config.url if config.har is None else config.har,
+        **({"recorded": report.recorded} if report.recorded else {}),
         "profile": config.profile,
         "seed": config.seed,
         "users": [user.value for user in config.users],

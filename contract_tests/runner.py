@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import spec
-from contract_tests import cases, explore
+from contract_tests import cases, explore, har
 from contract_tests.checks import CHECKS, Check, Context
 from contract_tests.config import Config
 from contract_tests.errors import CannotJudge, OutOfTime
@@ -74,6 +74,7 @@ class Report:
     retries: int = 0
     duration: float = 0.0
     incomplete: str = ""
+    recorded: dict[str, int] = field(default_factory=dict)  # a HAR run: what was judged and what not, counted
 
     @property
     def failures(self) -> list[Failure]:
@@ -101,29 +102,37 @@ class Report:
         return rows
 
 
-class Judge:
-    """Applies every check to every exchange and keeps the tally."""
+LIVE_ONLY = "needs live calls: a recorded exchange alone cannot show it"  # why a HAR run skips a check
 
-    def __init__(self, config: Config, client: Client) -> None:
+
+def _skipped(check: Check, config: Config) -> str:
+    """Why ``check`` judges nothing in a run of ``config`` ("": it judges)."""
+    if config.har is not None and not check.judges_recorded:
+        return LIVE_ONLY
+    return check.needs.missing if check.needs is not None and not check.needs.met(config) else ""
+
+
+class Judge:
+    """Applies every check to every exchange and keeps the tally; ``client``: None in a HAR run (nothing
+    is sent), ``secrets``: more (what, value) no answer may disclose, e.g. those the HAR's requests sent."""
+
+    def __init__(
+        self, config: Config, client: Client | None, secrets: tuple[tuple[str, str], ...] = ()
+    ) -> None:
         self.config = config
         self.client = client
-        self.report = Report(
-            config,
-            [
-                CheckResult(check, skipped=check.needs.missing)
-                if check.needs is not None and not check.needs.met(config)
-                else CheckResult(check)
-                for check in CHECKS
-            ],
-        )
+        results = [CheckResult(check, skipped=_skipped(check, config)) for check in CHECKS]
+        self.report = Report(config, results)
         self.context = Context(
             config.profile,
-            secrets=config.secrets(),
+            secrets=config.secrets() + secrets,
             latency_budget=config.latency_budget,
             known_latencies=self.report.known_latencies,
         )
 
     def exchange(self, case: Case) -> Exchange:
+        if self.client is None:
+            raise ValueError("a HAR run sends nothing")
         url = self.config.url_for(self.config.path if case.path is None else case.path)
         request = Request(case.method, url, case.headers, case.body, case.chunked)
         return Exchange(case, request, self.client.send(request))
@@ -170,16 +179,23 @@ class Judge:
             message=finding.message,
             path=finding.path,
             value=finding.value,
-            curl=curl(exchange.request, self.config.api_key, limit=CURL_LIMIT),
+            curl=self._curl(exchange.request),
             status=exchange.response.status,
             response_excerpt=excerpt,
             seed=self.config.seed,
         )
 
+    def _curl(self, request: Request) -> str:
+        """The request as curl, with the API key and every other secret known hidden."""
+        text = curl(request, self.config.api_key, limit=CURL_LIMIT)
+        for _, secret in self.context.secrets:
+            text = redact(text, secret)
+        return text
+
     def _excerpt(self, body: bytes) -> str:
         """The answer's first ``EXCERPT`` characters with the API key and the users' tokens hidden (an answer
         that discloses one is a failure: the report says where, never what)."""
-        secrets = [self.config.api_key, *(value for _, value in self.config.secrets())]
+        secrets = [self.config.api_key, *(value for _, value in self.context.secrets)]
         text = body[: EXCERPT + max(map(len, secrets))].decode("utf-8", errors="backslashreplace")
         for secret in secrets:
             text = redact(text, secret)
@@ -187,7 +203,7 @@ class Judge:
 
     def _count(self, exchange: Exchange) -> None:
         report = self.report
-        report.requests = self.client.sent
+        report.requests = self.client.sent if self.client is not None else report.requests + 1
         status = exchange.response.status
         report.retries += exchange.response.retries
         report.statuses[status] += 1
@@ -243,8 +259,28 @@ def concurrently(judge: Judge, sent: list[Case]) -> int:
     return len(exchanges)
 
 
+def run_recorded(config: Config) -> Report:
+    """Judge the exchanges of the call in the HAR file ``config.har``, offline; CannotJudge when it is not
+    a HAR file or holds no exchange of the call to judge."""
+    started = time.monotonic()
+    recorded = har.read(config)
+    if not recorded.exchanges:
+        raise CannotJudge(f"{config.har}: no exchange of the call to judge ({recorded.summary()})")
+    secrets = tuple((what, value) for value, what in recorded.secrets.items())
+    judge = Judge(config, None, secrets)
+    for exchange in recorded.exchanges:
+        judge.judge(exchange)
+    report = judge.report
+    report.recorded = {name: recorded.counts[name] for name in har.COUNTED}
+    report.duration = time.monotonic() - started
+    return report
+
+
 def run(config: Config) -> Report:
-    """Judge the target; raises CannotJudge when it cannot (exit status 2)."""
+    """Judge the target, or with ``config.har`` the exchanges of a HAR file; raises CannotJudge when it
+    cannot (exit status 2)."""
+    if config.har is not None:
+        return run_recorded(config)
     started = time.monotonic()
     deadline = started + config.max_time
     client = Client(

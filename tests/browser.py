@@ -18,8 +18,12 @@ needs_chromium = pytest.mark.skipif(
 
 
 @contextlib.contextmanager
-def chromium(profile: Path, size: tuple[int, int] = (1280, 1000)) -> Iterator[Any]:
-    """A headless chromium that keeps to itself: a fresh profile, no background traffic; quit at the end."""
+def chromium(
+    profile: Path, size: tuple[int, int] = (1280, 1000), logging: dict[str, str] | None = None
+) -> Iterator[Any]:
+    """A headless chromium that keeps to itself: a fresh profile, no background traffic; quit at the end.
+    ``logging``: the logs to keep (``goog:loggingPrefs``), e.g. ``{"performance": "ALL"}`` for the
+    Network domain's events."""
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
@@ -38,6 +42,8 @@ def chromium(profile: Path, size: tuple[int, int] = (1280, 1000)) -> Iterator[An
         f"--user-data-dir={profile}",
     ):
         options.add_argument(argument)
+    if logging is not None:
+        options.set_capability("goog:loggingPrefs", logging)
     driver = webdriver.Chrome(options=options, service=Service(executable_path=str(CHROMEDRIVER)))
     try:
         yield driver

@@ -67,6 +67,7 @@ BAD_VALUES: dict[str, list[tuple[Any, str]]] = {
     "api_key": [("", "non-empty"), ("key\r\nX-Injected: 1", "control characters"), (7, "non-empty string")],
     "identifier_type": [("email", "not one of evco-id"), (None, "not one of")],
     "identifier": [("", "non-empty"), (42, "non-empty string")],
+    "har": [("/nowhere/capture.har", "no readable file there"), (3, "no readable file there")],
     "token": [("", "non-empty"), (123, "non-empty string")],
     "second_user_type": [("email", "not one of")],
     "second_user": [("", "non-empty")],
