@@ -58,6 +58,7 @@ import orjson
 
 import spec
 from mockserver import settings
+from mockserver.http import runtime
 from mockserver.serving import process
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -465,7 +466,7 @@ def hot_answer() -> bytes:
     from mockserver.http import docs
 
     app = create_app({"MOCK_LOG_FORMAT": "off"})
-    user = docs.demo_user(app.extensions["mock.runtime"].directory)
+    user = docs.demo_user(runtime.of(app).directory)
     key = {"Authorization": f"key={settings.DEMO_API_KEY}"}
     answer = app.test_client().post(PROTOCOL, json={spec.CALL: {"user": user}}, headers=key)
     assert answer.status_code == 200, answer.data

@@ -9,7 +9,7 @@ from wsgiref.types import WSGIApplication
 from flask import Flask
 
 from mockserver import settings
-from mockserver.http import admin, dashboard, routes
+from mockserver.http import admin, dashboard, routes, runtime
 from mockserver.http.admin_guard import AdminGuard
 from mockserver.http.admin_token import AdminToken
 from mockserver.http.cors import Cors
@@ -24,12 +24,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     be ``"off"``, a list must be a list. ConfigError (a SettingError naming the key) for an unusable one."""
     app = Flask("mockserver")
     app.config.update(settings.check(config or {}))
-    app.extensions["mock.runtime"] = Runtime.from_config(app.config)
+    rt = app.extensions[runtime.EXTENSION] = Runtime.from_config(app.config)  # the engine included
     routes.init_app(app)
-    admin.init_app(app)  # the scenario engine: its selector, scenario files and the admin API
+    admin.init_app(app)
     dashboard.init_app(app)  # /__mock/ui: a page that uses the admin API
     wsgi_app: WSGIApplication = ProtocolEndpoint(app, app.wsgi_app)
-    log = app.extensions["mock.runtime"].log
+    log = rt.log
     if app.config["MOCK_ADMIN_TOKEN"] is not None:  # the admin API needs the token (http/admin_token.py)
         wsgi_app = AdminToken(wsgi_app, app.config["MOCK_ADMIN_TOKEN"], log)
     wsgi_app = SessionPrefix(wsgi_app)  # /sessions/<id>/...: the path without it, in that session

@@ -20,7 +20,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 
 import spec
 from mockserver import answers
-from mockserver.http import docs, journal_har
+from mockserver.http import docs, journal_har, runtime
 from mockserver.http.admin_guard import JSON
 from mockserver.http.incoming import UnreadableBody, decimal
 from mockserver.http.session_prefix import BASE_URL
@@ -35,13 +35,11 @@ from mockserver.scenarios.state import (
     StateUnavailable,
     TooManyScripts,
     journal,
-    make_store,
     session_problem,
 )
 from mockserver.scenarios.state.schemas import first_problems
 from spec import Problem, json_path
 
-EXTENSION = "mock.state"
 DEFAULT_LIMIT = 100
 ADMIN_SCHEMA = "admin.schema.json#/$defs/"
 MAX_BODY_BYTES = 1024 * 1024
@@ -82,36 +80,9 @@ class AdminError(Exception):
         return cls(400, f"{first.path}: {first.message}{more}", problems, counted_all, **extra)
 
 
-def init_app(app: Flask) -> Engine:
-    """Build the store and scenario files from ``app.config`` and install the selector and routes.
-
-    Raises ScenarioFileError (a ConfigError naming file and JSON path) for a bad scenario file.
-    """
-    config = app.config
-    store = make_store(
-        config["MOCK_STATE"],
-        config["MOCK_JOURNAL_SIZE"],
-        config["MOCK_MAX_SCRIPTS"],
-        config["MOCK_JOURNAL_TOTAL"],
-        max_sessions=config["MOCK_MAX_SCRIPT_SESSIONS"],
-        run_dir=config["MOCK_RUN_DIR"],
-    )
-    app.extensions["mock.runtime"].counters = store.counters  # health's counts, as widely as the state
-    try:
-        engine = Engine(
-            store,
-            files=[str(path) for path in config["MOCK_SCENARIO_FILES"]],
-            reload=bool(config["MOCK_RELOAD_SCENARIOS"]),
-            reload_interval=float(config["MOCK_RELOAD_INTERVAL"]),
-        )
-    except BaseException:
-        store.close()
-        raise
-    app.extensions[EXTENSION] = engine
-    app.extensions["mock.selector"] = engine.selector
-    app.extensions["mock.scenario_files"] = engine  # engine.resolve(name): parts of a composed scenario
+def init_app(app: Flask) -> None:
+    """The admin API's routes; the engine they serve is the app's Runtime's (``runtime.of``)."""
     app.register_blueprint(bp)
-    return engine
 
 
 @bp.before_request
@@ -124,8 +95,7 @@ def _each_query_parameter_once() -> None:
 
 
 def _engine() -> Engine:
-    engine: Engine = current_app.extensions[EXTENSION]
-    return engine
+    return runtime.of(current_app).engine
 
 
 def _json(body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
@@ -298,10 +268,10 @@ def reset_scripts() -> Response:
 def list_scenarios() -> Response:
     """The built-in catalogue (with curl commands) and the scenarios the files define."""
     engine = _engine()
-    runtime = current_app.extensions["mock.runtime"]
+    rt = runtime.of(current_app)
     base = request.host_url.rstrip("/")
-    user = docs.demo_user(runtime.directory)
-    key = docs.shown_key(runtime.keys[0], docs.is_loopback(request.remote_addr))
+    user = docs.demo_user(rt.directory)
+    key = docs.shown_key(rt.keys[0], docs.is_loopback(request.remote_addr))
     builtin = [
         {**scenario.as_dict(), "curl": docs.curl(base, key, user, {"X-Mock-Scenario": scenario.name})}
         for scenario in catalog.catalog().values()
@@ -436,7 +406,7 @@ def list_violations() -> Response:
     found = violations.listed(kept.entries, wanted)
     body: dict[str, Any] = {
         "session": session,
-        "proxy": current_app.extensions["mock.runtime"].upstream is not None,
+        "proxy": runtime.of(current_app).upstream is not None,
         "count": len(found),
         "returned": min(limit, len(found)),
         "by-rule": violations.summary(found),

@@ -25,7 +25,7 @@ from mockserver import answers
 from mockserver.answers import Answer
 from mockserver.data.reshape import reshape
 from mockserver.errors import StateUnavailable
-from mockserver.http import hotpath, pipeline, proxying, records
+from mockserver.http import hotpath, pipeline, proxying, records, runtime
 from mockserver.http.delivery import (
     Decision,
     deliver,
@@ -38,8 +38,8 @@ from mockserver.identity import auth, parsing
 from mockserver.identity.parsing import Call
 from mockserver.identity.users import Resolution
 from mockserver.scenarios import effects
-from mockserver.scenarios.behaviour import Behaviour, Compositions
-from mockserver.scenarios.selector import RequestContext, Selector
+from mockserver.scenarios.behaviour import Behaviour
+from mockserver.scenarios.selector import RequestContext
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -55,7 +55,7 @@ class ProtocolEndpoint:
     def __init__(self, app: Flask, wsgi_app: WSGIApplication) -> None:
         self.app = app
         self.wsgi_app = wsgi_app
-        self.runtime: Runtime = app.extensions["mock.runtime"]
+        self.runtime = runtime.of(app)
         self.generated = Generated(self.runtime)
         self._paths = frozenset(self.runtime.paths)
         pin = self.runtime.pin
@@ -76,8 +76,7 @@ class ProtocolEndpoint:
         self, environ: dict[str, Any], start_response: StartResponse, started: float
     ) -> Iterable[bytes]:
         rt = self.runtime
-        selector: Selector = self.app.extensions["mock.selector"]
-        files: Compositions | None = self.app.extensions.get("mock.scenario_files")
+        selector, files = rt.selector, rt.files
         if rt.upstream is not None:  # proxy mode: every answer is the upstream's, never a cached one
             forwarded = proxying.Forwarded.opener(rt, rt.upstream, environ)
             decision = pipeline.decide(rt, environ, forwarded, allowed=None, selector=selector, files=files)
@@ -114,7 +113,7 @@ class ProtocolEndpoint:
         entry = records.entry(
             "POST", environ["PATH_INFO"], ctx, hot.answer, scenario=None, started=started, secrets=secrets
         )
-        replaced = journal(self.app.extensions["mock.selector"], entry)
+        replaced = journal(self.runtime.selector, entry)
         self.runtime.log.write(records.log_line(entry, started))
         if replaced is not None:  # the journal could not be written: 503, as for any answer
             return send(environ, start_response, replaced)

@@ -20,10 +20,9 @@ from werkzeug.sansio.utils import get_host
 import spec
 from mockserver import answers
 from mockserver.answers import Answer
-from mockserver.http import admin, delivery, docs, records
+from mockserver.http import delivery, docs, records
 from mockserver.http.incoming import UnreadableBody, decimal
-from mockserver.http.runtime import Runtime
-from mockserver.scenarios.engine import Engine
+from mockserver.http.runtime import Runtime, of
 from mockserver.scenarios.selector import Selector
 from mockserver.scenarios.state import StateUnavailable
 
@@ -31,13 +30,11 @@ HEALTH_PATH = "/__mock/health"  # answered once the app runs (process.start_mock
 
 
 def runtime() -> Runtime:
-    value: Runtime = current_app.extensions["mock.runtime"]
-    return value
+    return of(current_app)
 
 
 def selector() -> Selector:
-    value: Selector = current_app.extensions["mock.selector"]
-    return value
+    return of(current_app).selector
 
 
 def init_app(app: Flask) -> None:
@@ -100,7 +97,7 @@ def health() -> Response:
     ``scenario-scripts-error``, until the state takes them)."""
     rt = runtime()
     counted = rt.counters.totals()
-    engine: Engine = current_app.extensions[admin.EXTENSION]
+    engine = rt.engine
     try:
         engine.store.ping()
         problem = None

@@ -1,11 +1,12 @@
-"""Everything a request needs that create_app builds once: kept in ``app.extensions["mock.runtime"]``."""
+"""Everything a request needs that create_app builds once, the scenario engine included: the app's one
+typed root, kept in ``app.extensions`` under ``EXTENSION`` and reached through ``of(app)``."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mockserver import settings
 from mockserver.data import clock
@@ -17,13 +18,20 @@ from mockserver.identity.parsing import CachedParser
 from mockserver.proxy.forward import Upstream
 from mockserver.proxy.record import Recorder
 from mockserver.proxy.validation import AnswerJudge
+from mockserver.scenarios.behaviour import Compositions
 from mockserver.scenarios.effects import Delays
-from mockserver.scenarios.state.counters import Counters, LocalCounters
+from mockserver.scenarios.engine import Engine
+from mockserver.scenarios.selector import Selector
+from mockserver.scenarios.state import make_store
+from mockserver.scenarios.state.counters import Counters
 
 # The hot path's cache of final answers holds at most this many bytes of bodies (per worker).
 ANSWER_CACHE_BYTES = 32 * 1024 * 1024
 # Proxy mode: how many distinct upstream answers keep their verdict (each at most CACHED_ANSWER_BYTES).
 ANSWER_JUDGE_SIZE = 512
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 @dataclass
@@ -43,9 +51,15 @@ class Runtime:
     max_body: int
     log: RequestLog
     paths: tuple[str, ...]
-    # Counts of what must never happen (``internal_errors``, ``self_check_failures``); the state store's
-    # counters, which add up across workers, once the scenario engine is installed.
-    counters: Counters = field(default_factory=LocalCounters)
+    # The scenario engine: state store, scripts, journal, scenario files (``scenarios.engine``).
+    engine: Engine
+    # What the protocol path picks scripted steps from and journals into, and the compositions of the
+    # scenario files (the engine's own; a test may put another in its place).
+    selector: Selector
+    files: Compositions | None
+    # Counts of what must never happen (``internal_errors``, ``self_check_failures``): the state store's,
+    # which add up across workers.
+    counters: Counters
     # Proxy mode (--upstream): where requests go, how answers are judged.
     upstream: Upstream | None = None
     profile: str = "strict"
@@ -66,9 +80,15 @@ class Runtime:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Runtime:
+        """Raises ScenarioFileError (a ConfigError naming file and JSON path) for a bad scenario file."""
         seed = config["MOCK_SEED"]
         keys = tuple(config["MOCK_API_KEYS"])
+        engine = _engine(config)
         runtime = cls(
+            engine=engine,
+            selector=engine.selector,
+            files=engine,  # engine.resolve(name): the parts of a composed scenario
+            counters=engine.store.counters,
             keys=keys,
             secrets=tuple(s for s in {*keys, config.get("MOCK_ADMIN_TOKEN") or ""} if s),
             directory=users.load(config["MOCK_USERS_FILE"], bool(config["MOCK_ANY_USER"])),
@@ -98,3 +118,34 @@ class Runtime:
 def _upstream(config: Mapping[str, Any]) -> Upstream | None:
     url = config["MOCK_UPSTREAM"]
     return None if not url else Upstream(url, float(config["MOCK_UPSTREAM_TIMEOUT"]))
+
+
+def _engine(config: Mapping[str, Any]) -> Engine:
+    """The store and the scenario files from ``config``."""
+    store = make_store(
+        config["MOCK_STATE"],
+        config["MOCK_JOURNAL_SIZE"],
+        config["MOCK_MAX_SCRIPTS"],
+        config["MOCK_JOURNAL_TOTAL"],
+        max_sessions=config["MOCK_MAX_SCRIPT_SESSIONS"],
+        run_dir=config["MOCK_RUN_DIR"],
+    )
+    try:
+        return Engine(
+            store,
+            files=[str(path) for path in config["MOCK_SCENARIO_FILES"]],
+            reload=bool(config["MOCK_RELOAD_SCENARIOS"]),
+            reload_interval=float(config["MOCK_RELOAD_INTERVAL"]),
+        )
+    except BaseException:
+        store.close()
+        raise
+
+
+EXTENSION = "mock"  # the key of the app's Runtime in ``app.extensions``
+
+
+def of(app: Flask) -> Runtime:
+    """The app's Runtime (``create_app`` puts it there)."""
+    runtime: Runtime = app.extensions[EXTENSION]
+    return runtime

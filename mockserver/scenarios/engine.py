@@ -1,4 +1,4 @@
-"""The state subsystem of one app (``app.extensions["mock.state"]``): store, scenario files, reloads."""
+"""The scenario engine of one app (the Runtime's ``engine``): store, scenario files, reloads."""
 
 from __future__ import annotations
 

@@ -36,6 +36,7 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.workers.ggevent import GeventWorker
 
 from mockserver import answers, create_app
+from mockserver.http import runtime
 from mockserver.scenarios import transport
 from mockserver.serving.startup import banner, bracket, warming
 
@@ -292,7 +293,7 @@ class MockWorker(JsonErrors, Worker):
 
     def load_wsgi(self) -> None:
         super().load_wsgi()
-        self.request_log = self.wsgi.extensions["mock.runtime"].log
+        self.request_log = runtime.of(self.wsgi).log
         self.in_flight = InFlight(self.wsgi)
         self.wsgi = self.in_flight
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import spec
 from mockserver import settings
-from mockserver.http import docs
+from mockserver.http import docs, runtime
 from mockserver.identity import users
 from mockserver.proxy import record
 
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 def warming(app: Flask, start: Callable[[Callable[[], None]], None] | None = None) -> Flask:
     """``app``, its generator's pools being built in the background (each worker calls this): in a
     thread of its own, or by ``start`` (gevent's worker gives it an OS thread of its thread pool)."""
-    generator = app.extensions["mock.runtime"].generator
+    generator = runtime.of(app).generator
     (start or _in_thread)(lambda: _warm(generator))
     return app
 

@@ -13,6 +13,7 @@ from werkzeug.test import TestResponse
 
 import spec
 from mockserver import create_app
+from mockserver.http import runtime
 from mockserver.serving.process import ServerProcess as Running
 from mockserver.serving.process import start_mock
 
@@ -35,7 +36,7 @@ def app(config: dict[str, Any]) -> Iterator[Flask]:
     app = create_app(config)
     yield app
     # No input of any test may reach the catch-all 500 handler.
-    assert app.extensions["mock.runtime"].internal_errors == 0
+    assert runtime.of(app).internal_errors == 0
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ import pytest
 import spec
 from mockserver import create_app
 from mockserver.errors import ConfigError, StateUnavailable
+from mockserver.http import runtime
 from mockserver.scenarios.selector import NoScripts, RequestContext
 from mockserver.scenarios.state import ScriptStep
 from mockserver.serving.process import free_port, stop
@@ -30,7 +31,9 @@ def test_defaults() -> None:
     app = create_app()
     assert app.config["MOCK_API_KEYS"] == ["demo-key"]
     assert app.config["MOCK_STATUS_MAPPING"] == "call-page"
-    assert "mock.runtime" in app.extensions and "mock.selector" in app.extensions
+    rt = runtime.of(app)  # one typed root: the engine, its selector and counters built with it
+    assert list(app.extensions) == [runtime.EXTENSION]
+    assert rt.selector is rt.engine.selector and rt.counters is rt.engine.store.counters
 
 
 def test_config_overrides_defaults() -> None:
@@ -130,7 +133,7 @@ class Recording:
 
 def _app_with(selector: Any) -> Any:
     app = create_app({"MOCK_LOG_FORMAT": "off", "MOCK_NOW": NOW})
-    app.extensions["mock.selector"] = selector  # as mockserver.http.admin.init_app installs its own
+    runtime.of(app).selector = selector  # in place of the engine's own
     return app
 
 
@@ -210,7 +213,7 @@ def test_catch_all_answers_json_and_counts() -> None:
     response = app.test_client().get("/boom")
     assert response.status_code == 500 and response.get_json()["result"]["code"] == 100
     assert "Traceback" not in response.get_data(as_text=True)
-    assert app.extensions["mock.runtime"].internal_errors == 1
+    assert runtime.of(app).internal_errors == 1
 
 
 class NoJournal(Recording):
@@ -226,12 +229,12 @@ def test_an_answer_whose_journal_entry_cannot_be_written_is_a_503_cached_or_not(
     for response in (first, second):
         assert response.status_code == 503 and response.headers["Retry-After"] == "1"
         assert response.get_json()["result"]["code"] == 100
-    assert app.extensions["mock.runtime"].answers.stats()["entries"] == 0  # a 503 is never kept
+    assert runtime.of(app).answers.stats()["entries"] == 0  # a 503 is never kept
     ok = _app_with(Recording([]))
     _post(ok, DEMO)
-    ok.extensions["mock.selector"] = NoJournal([])  # the backend fails after the answer was cached
+    runtime.of(ok).selector = NoJournal([])  # the backend fails after the answer was cached
     hit = _post(ok, DEMO)
-    assert ok.extensions["mock.runtime"].answers.stats()["hits"] == 1
+    assert runtime.of(ok).answers.stats()["hits"] == 1
     assert hit.status_code == 503 and hit.get_json()["result"]["code"] == 100
 
 
@@ -247,7 +250,7 @@ def test_the_protocol_endpoint_has_its_own_catch_all() -> None:
     assert response.status_code == 500 and response.get_json()["result"]["code"] == 100
     assert "RuntimeError" in response.get_json()["error"]
     assert "Traceback" not in response.get_data(as_text=True)
-    assert app.extensions["mock.runtime"].internal_errors == 1
+    assert runtime.of(app).internal_errors == 1
 
 
 def test_openapi_and_health(client: Any) -> None:
@@ -271,7 +274,7 @@ def test_one_log_line_per_request(fmt: str) -> None:
     app = create_app({"MOCK_LOG_FORMAT": fmt, "MOCK_LOG_STREAM": stream, "MOCK_NOW": NOW})
     _post(app, DEMO)
     _post(app, {"identifier-type": "rfid", "identifier": "DEAD0144"})
-    app.extensions["mock.runtime"].log.flush()
+    runtime.of(app).log.flush()
     lines = stream.getvalue().splitlines()
     assert len(lines) == 2
     if fmt == "json":
@@ -288,7 +291,7 @@ def test_every_log_line_has_the_time_a_protocol_line_has() -> None:
     _post(app, DEMO)
     app.test_client().get("/__mock/health")
     app.test_client().get("/no/such/path")
-    app.extensions["mock.runtime"].log.flush()
+    runtime.of(app).log.flush()
     lines = [orjson.loads(line) for line in stream.getvalue().splitlines()]
     assert [line["path"] for line in lines] == ["/api/v4/request", "/__mock/health", "/no/such/path"]
     for line in lines:
@@ -308,8 +311,8 @@ def test_self_check_logs_violations() -> None:
     )
     for name in ("ok", "many-sessions", "all-optional-null", "result-144", "http-503"):
         _post(app, DEMO, {"X-Mock-Scenario": name})
-    assert app.extensions["mock.runtime"].self_check_failures == 0
-    app.extensions["mock.runtime"].log.flush()
+    assert runtime.of(app).self_check_failures == 0
+    runtime.of(app).log.flush()
     assert len(stream.getvalue().splitlines()) == 5 and "self-check" not in stream.getvalue()
 
 
@@ -330,7 +333,7 @@ class Files:
 
 def _app_with_files() -> Any:
     app = create_app({"MOCK_LOG_FORMAT": "off", "MOCK_NOW": NOW})
-    app.extensions["mock.scenario_files"] = Files()
+    runtime.of(app).files = Files()
     return app
 
 

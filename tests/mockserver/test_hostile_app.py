@@ -9,6 +9,7 @@ import io
 from flask import request
 
 from mockserver import create_app
+from mockserver.http import runtime
 
 
 class ServerReaderError(OSError):
@@ -35,7 +36,7 @@ def test_a_body_the_server_cannot_decode_is_a_json_400_on_every_flask_path() -> 
         body = response.get_json()
         assert "the body could not be read (ServerReaderError: Invalid chunk size" in body["error"]
         assert body["problems"][0]["path"] == "$"
-    assert app.extensions["mock.runtime"].internal_errors == 0
+    assert runtime.of(app).internal_errors == 0
 
 
 def test_a_server_port_in_other_digits_is_no_port() -> None:
@@ -46,4 +47,4 @@ def test_a_server_port_in_other_digits_is_no_port() -> None:
     response = app.test_client().get("/openapi.json", headers={"Host": ""}, environ_overrides=environ)
     assert response.status_code == 200, response.data
     assert response.get_json()["servers"][0]["url"] == "/"
-    assert app.extensions["mock.runtime"].internal_errors == 0
+    assert runtime.of(app).internal_errors == 0

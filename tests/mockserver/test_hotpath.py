@@ -20,7 +20,7 @@ import spec.strategies
 from mockserver import create_app
 from mockserver.answers import Answer
 from mockserver.errors import Rejected
-from mockserver.http import hotpath
+from mockserver.http import hotpath, runtime
 from mockserver.http.endpoint import ProtocolEndpoint
 from mockserver.http.hotpath import AnswerCache, CachedAnswer
 from mockserver.identity import parsing
@@ -40,7 +40,7 @@ def post(client: Any, raw: bytes, headers: dict[str, str] | None = None) -> Any:
 
 
 def stats(app: Any) -> dict[str, int]:
-    return dict(app.extensions["mock.runtime"].answers.stats())
+    return dict(runtime.of(app).answers.stats())
 
 
 # -- the plain request check is the schema, exactly -------------------------------------------
@@ -151,7 +151,7 @@ def test_hits_are_journalled_and_logged_like_misses(config: dict[str, Any]) -> N
     assert entries[0] == entries[1] == entries[2]
     assert entries[0]["headers"]["Authorization"] == "key=<redacted>"
     assert entries[0]["identifier"] == DEMO["identifier"] and entries[0]["result"] == 0
-    app.extensions["mock.runtime"].log.flush()
+    runtime.of(app).log.flush()
     lines = [orjson.loads(line) for line in stream.getvalue().splitlines()][:3]  # then the GET's line
     assert all(line["path"] == URL for line in lines)
     assert [{k: v for k, v in line.items() if k not in varying} for line in lines] == [
@@ -200,7 +200,7 @@ def test_the_clock_hour_is_part_of_the_key(config: dict[str, Any]) -> None:
     raw = body_of(DEMO)
     now = datetime.now(UTC)
     fresh = post(client, raw).data
-    cache: AnswerCache = app.extensions["mock.runtime"].answers
+    cache: AnswerCache = runtime.of(app).answers
     (key,) = list(cache._items)
     assert key[-1] in (hotpath.hour(now), hotpath.hour(now) + 1)
     # An answer kept an hour ago is not served now: plant one and see it ignored.
@@ -262,4 +262,4 @@ def test_many_users_never_grow_the_cache_past_its_size(config: dict[str, Any]) -
         assert post(client, raw).status_code == 200
         assert post(client, raw).status_code == 200
     assert stats(app)["entries"] == 8 and stats(app)["hits"] == 40
-    assert app.extensions["mock.runtime"].parser._cached.cache_info().currsize == 8
+    assert runtime.of(app).parser._cached.cache_info().currsize == 8
