@@ -1,4 +1,5 @@
-"""Countries where generated sessions happen: one table with locale, currency, time zone and prices.
+"""Countries where generated sessions happen: one table with locale, currency, time zone and prices,
+and the rules of being in one (``session_country``, ``HOP_GAP``).
 
 Prices are per kWh and fees per session, in the country's currency, as ranges the generator draws
 from; the ranges follow public charging tariffs of 2023-2025 roughly (AC and DC averaged).
@@ -6,8 +7,16 @@ from; the ranges follow public charging tariffs of 2023-2025 roughly (AC and DC 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from types import MappingProxyType
+from typing import Any
+from zoneinfo import ZoneInfo
+
+HOP_GAP = 8 * 3600
+"""Seconds at least between the end of a session and the start of the next one in another country:
+a history is one driver's, who has to get there."""
 
 
 @dataclass(frozen=True)
@@ -21,7 +30,15 @@ class Country:
     fee: tuple[float, float]  # per session
     non_ascii_city: tuple[str, str]  # (postcode, city) with non-ASCII letters, for the non-ascii variant
     postcode_first: bool = True  # "10963 Berlin" (True) or "London SW1A 1AA" (False)
+    towns: tuple[str, ...] = ()  # real towns, for a locale whose Faker data has no list of them
 
+
+_NORWEGIAN_TOWNS = (
+    "Arendal", "Bergen", "Bodø", "Drammen", "Fredrikstad", "Gjøvik", "Halden", "Hamar", "Harstad",
+    "Haugesund", "Kongsberg", "Kristiansand", "Larvik", "Lillehammer", "Molde", "Moss", "Oslo",
+    "Porsgrunn", "Sandefjord", "Sandnes", "Sarpsborg", "Skien", "Stavanger", "Tromsø", "Trondheim",
+    "Tønsberg", "Ålesund",
+)  # fmt: skip
 
 _TABLE = [
     Country("DE", "Germany", "de_DE", "EUR", "Europe/Berlin", (0.39, 0.79), (0.0, 1.5), ("50667", "Köln")),
@@ -58,7 +75,17 @@ _TABLE = [
         False,
     ),
     Country("SE", "Sweden", "sv_SE", "SEK", "Europe/Stockholm", (3.5, 7.9), (0.0, 15.0), ("211 20", "Malmö")),
-    Country("NO", "Norway", "no_NO", "NOK", "Europe/Oslo", (3.0, 6.9), (0.0, 15.0), ("9008", "Tromsø")),
+    Country(
+        "NO",
+        "Norway",
+        "no_NO",
+        "NOK",
+        "Europe/Oslo",
+        (3.0, 6.9),
+        (0.0, 15.0),
+        ("9008", "Tromsø"),
+        towns=_NORWEGIAN_TOWNS,
+    ),
     Country("DK", "Denmark", "da_DK", "DKK", "Europe/Copenhagen", (2.9, 6.5), (0.0, 10.0), ("4600", "Køge")),
     Country(
         "GB",
@@ -82,3 +109,41 @@ _TABLE = [
 ]
 
 COUNTRIES = MappingProxyType({country.code: country for country in _TABLE})
+
+
+def session_country(session: Mapping[str, Any], likely: Country | None = None) -> Country:
+    """The country a session took place in, as its data tells: among the countries of its currency
+    (every country for a currency of none), those whose zone had the UTC offset of its times then;
+    of these the one its address names, else ``likely`` (the user's home), else the first in the
+    table. A history keeps each session's country, zone and currency consistent when it rewrites
+    addresses by this."""
+    currency = session.get("currency")
+    found = [country for country in _TABLE if country.currency == currency] or list(_TABLE)
+    moment = _moment(session)
+    if moment is not None:
+        offset = moment.utcoffset()
+        found = [c for c in found if moment.astimezone(ZoneInfo(c.tz)).utcoffset() == offset] or found
+    address = session.get("address")
+    if isinstance(address, str):
+        named = [country for country in found if country.name in address]
+        found = named or found
+    return likely if likely in found and len(found) > 1 else found[0]
+
+
+def _moment(session: Mapping[str, Any]) -> datetime | None:
+    """The first readable time of a session with an offset (intervals first, then request-sent)."""
+    texts: list[Any] = []
+    for name in ("session-interval", "charging-interval"):
+        interval = session.get(name)
+        if isinstance(interval, Mapping):
+            texts += [interval.get("start"), interval.get("end")]
+    texts.append(session.get("request-sent"))
+    for text in texts:
+        if isinstance(text, str):
+            try:
+                moment = datetime.fromisoformat(text)
+            except ValueError:
+                continue
+            if moment.tzinfo is not None:
+                return moment
+    return None

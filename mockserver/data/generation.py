@@ -7,10 +7,18 @@ involved (``seeding``). Times are written by ``timestamps``; data variants resha
 
 A user's history is stable as the clock moves: day ``d`` either has sessions or not, decided by a
 generator seeded with (seed, user, d). The newest ones before the anchor are returned, newest first.
+
+A history is one driver's. A user lives in a home country and charges there on most days; now and
+then a trip of a few consecutive days takes them to another country (``_where``: one trip at most in
+each block of ``_TRIP_BLOCK`` days). A day's sessions follow one another, each ending before the next
+starts, inside the day's window (06:00 to 04:00 the next morning, local time); a day before or after
+a day in another country has a narrower window, so that the next session abroad starts at least
+``HOP_GAP`` after the last one at home ended, and no session runs into the next day's.
 """
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 from collections.abc import Callable
@@ -32,6 +40,20 @@ SUCCESS_RESULT = {"code": 0, "message": spec.result_codes()[0].message}
 _STREETS = 256  # street addresses per country and seed
 _MAX_DAYS = 3650  # how far back a history walk may go: bounds every loop below
 _STATIONS = 256  # charging stations per country and seed, shared by users (as public stations are)
+_CITY_LISTS = ("cities", "real_city_names")  # Faker address providers' lists of real towns
+_FEW_TOWNS = 20  # a list shorter than this is topped up from the next source
+_STATION_IDS = (1000, 99000)  # pooled stations' ids: 1000 + a permutation of range(99000), all distinct
+_ABROAD = {c.code: tuple(o for o in _COUNTRY_LIST if o is not c) for c in _COUNTRY_LIST}
+_TRIP_BLOCK = 28  # days: each block of a user's calendar holds at most one trip abroad
+_TRIP_DAYS = (2, 7)  # a trip's length in days, bounds included
+# A day's window, in seconds after its local midnight: sessions start from _OPENS and by _LAST_START,
+# and end by _CLOSES. Next to a day in another country the window narrows (_ARRIVES after arriving,
+# _LEAVES before leaving): then at least 11 h lie between the two days' sessions, 9 h once zones (up
+# to 2 h apart in the table) and a change to summer time are counted: more than countries.HOP_GAP.
+_OPENS, _LAST_START, _CLOSES = 6 * 3600, 23 * 3600 - 1, 28 * 3600
+_ARRIVES, _LEAVES = 11 * 3600, 24 * 3600
+_PAUSE = (10 * 60, 90 * 60)  # seconds between two sessions of a day, at least
+_WISHES, _PAUSES = 0x100, 0x200  # offsets of a day's seed for the layout's draws (sessions use 0..2)
 
 
 class Generator:
@@ -44,6 +66,11 @@ class Generator:
         self._pools: dict[str, tuple[tuple[str, str], ...]] = {}
         self._stations: dict[tuple[str, int], Station] = {}
         self._times = Timestamps()
+        step = stable_int(seed, "station ids")
+        while math.gcd(step % _STATION_IDS[1], _STATION_IDS[1]) != 1:
+            step += 1
+        self._id_step, self._id_shift = step % _STATION_IDS[1], stable_int(seed, "station id shift")
+        self._id_inverse = pow(self._id_step, -1, _STATION_IDS[1])
         self.body: Callable[[str, datetime, str, int | None, str | None], bytes] = lru_cache(
             maxsize=cache_size
         )(self._body)
@@ -82,7 +109,8 @@ class Generator:
         length = count if count is not None else (200 if variant == "many" else rng.randint(2, 9))
         activity = rng.uniform(0.12, 0.6)
         stations = tuple(self._pooled(country, mix(user + n) % _STATIONS) for n in range(4))
-        return Profile(country, length, activity, stations, rng.choice((40.0, 52.0, 64.0, 77.0, 95.0)))
+        battery = rng.choice((40.0, 52.0, 64.0, 77.0, 95.0))
+        return Profile(country, length, activity, stations, battery, travel=rng.uniform(0.2, 0.9))
 
     def warm(self) -> None:
         """Build every country's street and station pools now (~1 s) rather than on first use, where
@@ -106,11 +134,25 @@ class Generator:
         Threads racing to build one build the same station (it depends on seed, country, number)."""
         found = self._stations.get((country.code, number))
         if found is None:
-            found = self.station(stable_int(self.seed, country.code, "station", number), country)
+            slot = _COUNTRY_LIST.index(country) * _STATIONS + number
+            first, span = _STATION_IDS
+            ident = first + (slot * self._id_step + self._id_shift) % span  # distinct slots, distinct ids
+            found = self.station(stable_int(self.seed, country.code, "station", number), country, ident=ident)
             self._stations[(country.code, number)] = found
         return found
 
-    def station(self, station_seed: int, country: Country, non_ascii: bool = False) -> Station:
+    def station_country(self, ident: object) -> Country | None:
+        """The country of the pooled station with id ``ident``; None for an id no pooled station has."""
+        first, span = _STATION_IDS
+        if not isinstance(ident, int) or isinstance(ident, bool) or not first <= ident < first + span:
+            return None
+        index = (ident - first - self._id_shift) * self._id_inverse % span // _STATIONS
+        return _COUNTRY_LIST[index] if index < len(_COUNTRY_LIST) else None
+
+    def station(
+        self, station_seed: int, country: Country, non_ascii: bool = False, *, ident: int | None = None
+    ) -> Station:
+        """A station in ``country`` drawn from ``station_seed``: its id is ``ident`` when given."""
         rng = Rng(station_seed)
         street, postcode = rng.choice(self._streets(country))
         if non_ascii:
@@ -118,7 +160,7 @@ class Generator:
         else:
             city = self._city(country, rng)
         place = f"{postcode} {city}" if country.postcode_first else f"{city} {postcode}"
-        station_id = rng.randint(1000, 99999)
+        station_id = rng.randint(1000, 99999) if ident is None else ident
         connectors = tuple(station_id * 10 + n for n in range(1, rng.randint(2, 4) + 1))
         return Station(station_id, connectors, country, f"{street}, {place}, {country.name}")
 
@@ -136,17 +178,20 @@ class Generator:
         return pool
 
     def _city(self, country: Country, rng: random.Random) -> str:
-        """A city of the country's Faker list, sorted first: some locales build it from a set, whose
-        order changes with PYTHONHASHSEED, so Faker's own ``city()`` differs between processes.
-        Locales without a list get a pool drawn once from a seeded instance."""
+        """A real town of the country: from the locale's list of cities where Faker has one, else the
+        places of Faker's geo data in the country, topped up with the table's ``towns`` (Faker's
+        composed ``city()`` gives surnames as towns). Sorted: some locales build the list from a
+        set, whose order changes with PYTHONHASHSEED."""
         cities = self._cities.get(country.code)
         if cities is None:
             fake = self._faker(country.locale)
-            found = sorted({city for p in fake.providers for city in getattr(p, "cities", ())})
-            if not found:  # a locale that composes city names: a pool from a seeded instance
-                fake.seed_instance(stable_int(self.seed, country.code, "cities"))
-                found = [str(fake.city()) for _ in range(_STREETS // 4)]
-            cities = self._cities[country.code] = tuple(found)
+            found = {city for p in fake.providers for name in _CITY_LISTS for city in getattr(p, name, ())}
+            if len(found) < _FEW_TOWNS:
+                places = (place for p in fake.providers for place in getattr(p, "land_coords", ()))
+                found |= {place[2].split(",")[0] for place in places if place[3] == country.code}
+            if len(found) < _FEW_TOWNS:
+                found |= set(country.towns)
+            cities = self._cities[country.code] = tuple(sorted(found))
         return rng.choice(cities)
 
     def _walk(self, key: str, anchor: datetime, profile: Profile, many: bool) -> list[dict[str, Any]]:
@@ -154,28 +199,90 @@ class Generator:
         today = anchor.date().toordinal()
         now = anchor.timestamp()
         days = stable_int(self.seed, key, "days", many)  # one hash per history; per day a cheap mix
+        trips = stable_int(self.seed, key, "trips")
         chance, most = (0.95, 3) if many else (profile.activity, 2)
+        abroad = min(0.95, 2 * chance)  # a trip needs charging more often
         for back in range(_MAX_DAYS):
             if len(found) >= profile.length:
                 break
             day = today - back
             day_seed = mix(days ^ day)
-            if (day_seed >> 11) / TWO_53 >= chance:  # the seed's top 53 bits as a uniform [0, 1)
+            roll = (day_seed >> 11) / TWO_53  # the seed's top 53 bits as a uniform [0, 1)
+            if roll >= abroad:
                 continue  # most days have no session: no generator built for them
-            # Each session its own generator: one that lies after the anchor (and so stops drawing
-            # early) must not change the next one, or the past would change as the clock moves.
-            sessions = range(1 + mix(day_seed - 1) % most)  # 1..most sessions that day
-            per_day = [self.session(Rng(mix(day_seed + n)), day, profile, now) for n in sessions]
-            found.extend(
-                s for _, s in sorted((s for s in per_day if s is not None), reverse=True, key=_first)
-            )
+            here, stay = self._where(trips, day, profile)
+            if stay == 0 and roll >= chance:
+                continue
+            made = self._day(trips, day, day_seed, profile, here=here, stay=stay, now=now, most=most)
+            found.extend(session for _, session in reversed(made))
         return found[: profile.length]
 
-    def _pick_station(self, rng: random.Random, profile: Profile) -> Station:
-        if rng.random() < 0.8:
-            return rng.choice(profile.stations)
-        country = rng.choice(_COUNTRY_LIST)  # a trip abroad
-        return self._pooled(country, int(rng.random() * _STATIONS))
+    def _where(self, trips: int, day: int, profile: Profile) -> tuple[Country, int]:
+        """The country the user is in on ``day`` and the seed of that trip (0 at home): each block of
+        _TRIP_BLOCK days (its phase the user's) holds a trip with the chance ``profile.travel``, to
+        one other country, on consecutive days that leave the block's first and last day at home."""
+        block, within = divmod(day + trips % _TRIP_BLOCK, _TRIP_BLOCK)
+        roll = mix(trips ^ block)
+        if (roll >> 11) / TWO_53 >= profile.travel:
+            return profile.home, 0
+        shape = mix(roll)
+        low, high = _TRIP_DAYS
+        length = low + shape % (high - low + 1)
+        first = 1 + (shape >> 16) % (_TRIP_BLOCK - length - 1)
+        if not first <= within < first + length:
+            return profile.home, 0
+        abroad = _ABROAD[profile.home.code]
+        trip = mix(shape) | 1
+        return abroad[trip % len(abroad)], trip
+
+    def _day(
+        self,
+        trips: int,
+        day: int,
+        day_seed: int,
+        profile: Profile,
+        *,
+        here: Country,
+        stay: int,
+        now: float,
+        most: int,
+    ) -> list[tuple[float, dict[str, Any]]]:
+        """The sessions of ``day`` (oldest first) that start before ``now``: 1 to ``most`` sessions
+        laid one after another in the day's window. The layout is drawn whole whatever ``now`` is,
+        so a session after the clock never changes one before it."""
+        opens = _ARRIVES if self._where(trips, day - 1, profile)[0] is not here else _OPENS
+        closes = _LEAVES if self._where(trips, day + 1, profile)[0] is not here else _CLOSES
+        latest = min(_LAST_START, closes - 3600)
+        midnight = (day - EPOCH_DAY) * 86400 - self._times.day_offset(here.tz, day)
+        count = 1 + mix(day_seed - 1) % most
+        wished = sorted(_draw(day_seed + _WISHES + n, opens, latest) for n in range(count))
+        made: list[tuple[float, dict[str, Any]]] = []
+        free = opens
+        for n, wish in enumerate(wished):
+            begins = max(wish, free)
+            if begins > latest or midnight + begins >= now:
+                break
+            rng = Rng(mix(day_seed + n))
+            state, fast, duration = _kind(rng)
+            duration = min(duration, closes - begins)
+            free = begins + duration + _draw(day_seed + _PAUSES + n, *_PAUSE)
+            station = self._station_at(rng, profile, here, stay)
+            one = self.session(
+                rng, day, profile, now, station=station, start=midnight + begins, kind=(state, fast, duration)
+            )
+            if one is not None:
+                made.append(one)
+        return made
+
+    def _station_at(self, rng: random.Random, profile: Profile, here: Country, stay: int) -> Station:
+        """At home mostly one of the user's own stations; on a trip one of the two near where they
+        stay, or any on the way."""
+        if stay == 0:
+            if rng.random() < 0.9:
+                return rng.choice(profile.stations)
+        elif rng.random() < 0.6:
+            return self._pooled(here, mix(stay + rng.randint(0, 1)) % _STATIONS)
+        return self._pooled(here, int(rng.random() * _STATIONS))
 
     def session(
         self,
@@ -187,10 +294,12 @@ class Generator:
         state: str = "",
         station: Station | None = None,
         start: float | None = None,
+        kind: tuple[str, bool, int] | None = None,
     ) -> tuple[float, dict[str, Any]] | None:
         """(start, session) of a session on ``day`` (a date ordinal), None when it starts at or after
-        ``anchor``. Times are epoch seconds (floats) until formatted: datetimes cost several times more."""
-        station = station or self._pick_station(rng, profile)
+        ``anchor``; ``kind`` is its (state, fast, duration) when already drawn (``_kind``). Times are
+        epoch seconds (floats) until formatted: datetimes cost several times more."""
+        station = station or rng.choice(profile.stations)
         country = station.country
         stamp = self._times.stamp
         if start is None:
@@ -198,14 +307,7 @@ class Generator:
             start = wall - self._times.day_offset(country.tz, day)
         if start >= anchor:
             return None
-        state = state or ("never-charged" if rng.random() < 0.08 else "charged")
-        fast = rng.random() < 0.3
-        if state == "never-charged":
-            duration = rng.randint(60, 360)
-        elif fast:
-            duration = rng.randint(15 * 60, 60 * 60)
-        else:
-            duration = rng.randint(45 * 60, 10 * 3600)
+        state, fast, duration = kind or _kind(rng, state)
         end: float | None = start + duration
         if state == "in-progress" or (end is not None and end > anchor):
             end = None
@@ -253,8 +355,22 @@ class Generator:
         return start, session
 
 
-def _first(pair: tuple[float, dict[str, Any]]) -> float:
-    return pair[0]
+def _draw(value: int, low: int, high: int) -> int:
+    """An integer in [low, high] from ``value`` by one mix: cheaper than a generator for one draw."""
+    return low + int((mix(value) >> 11) / TWO_53 * (high - low + 1))
+
+
+def _kind(rng: random.Random, state: str = "") -> tuple[str, bool, int]:
+    """(state, fast, duration in seconds) of a session: a few never charge, a third charge fast."""
+    state = state or ("never-charged" if rng.random() < 0.08 else "charged")
+    fast = rng.random() < 0.3
+    if state == "never-charged":
+        duration = rng.randint(60, 360)
+    elif fast:
+        duration = rng.randint(15 * 60, 60 * 60)
+    else:
+        duration = rng.randint(45 * 60, 10 * 3600)
+    return state, fast, duration
 
 
 def _uuid4(bits: int) -> str:

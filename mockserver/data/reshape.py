@@ -14,10 +14,8 @@ from typing import Any
 
 import orjson
 
-from mockserver.data.countries import COUNTRIES
 from mockserver.data.generation import Generator
-from mockserver.data.seeding import stable_int
-from mockserver.data.variants import SHAPERS, Profile
+from mockserver.data.variants import SHAPERS, Profile, non_ascii_addresses
 
 Sessions = list[dict[str, Any]]
 
@@ -37,11 +35,7 @@ def _many(gen: Generator, key: str, anchor: datetime, profile: Profile, real: Se
 
 
 def _non_ascii(gen: Generator, key: str, anchor: datetime, profile: Profile, real: Sessions) -> Sessions:
-    by_currency = {country.currency: country for country in COUNTRIES.values()}
-    for index, session in enumerate(real):
-        country = by_currency.get(str(session.get("currency")), profile.home)
-        session["address"] = gen.station(stable_int(gen.seed, key, "non-ascii", index), country, True).address
-    return real
+    return non_ascii_addresses(gen, key, real, lambda session: profile.home)
 
 
 def _with_intervals(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from mockserver.data.countries import COUNTRIES, Country
+from mockserver.data.countries import HOP_GAP, Country, session_country
 from mockserver.data.seeding import Rng, stable_int
 
 VARIANTS = (
@@ -52,6 +52,7 @@ class Profile:
     activity: float  # chance that a given day has a session
     stations: Sequence[Station]
     battery_kwh: float
+    travel: float = 0.5  # chance that a block of days holds a trip abroad
 
 
 class World(Protocol):
@@ -69,9 +70,12 @@ class World(Protocol):
         state: str = "",
         station: Station | None = None,
         start: float | None = None,
+        kind: tuple[str, bool, int] | None = None,
     ) -> tuple[float, dict[str, Any]] | None: ...
 
     def station(self, station_seed: int, country: Country, non_ascii: bool = False) -> Station: ...
+
+    def station_country(self, ident: object) -> Country | None: ...
 
 
 Sessions = list[dict[str, Any]]
@@ -131,7 +135,10 @@ def _newest(state: str, minutes: tuple[int, int]) -> Shaper:
             fresh["charging-interval"].setdefault("start", None)
         else:
             fresh["charging-interval"] = {"start": None, "end": None}  # as the document's second example
-        earlier = [s for s in built if _ends_before(s, start)]
+        here = profile.stations[0].country
+        # the user is back home: a session abroad must have ended HOP_GAP before this one started
+        abroad = start - timedelta(seconds=HOP_GAP)
+        earlier = [s for s in built if _ends_before(s, start if session_country(s, here) is here else abroad)]
         return [fresh, *earlier][: max(profile.length, 1)]
 
     return shape
@@ -143,14 +150,26 @@ def _ends_before(session: dict[str, Any], moment: datetime) -> bool:
 
 
 def _non_ascii(gen: World, key: str, anchor: datetime, profile: Profile, built: list[dict[str, Any]]) -> Any:
-    for index, session in enumerate(built):
-        currency = session["currency"]
-        country = next(c for c in COUNTRIES.values() if c.currency == currency)
-        if currency == "EUR":
-            country = profile.home if profile.home.currency == "EUR" else COUNTRIES["DE"]
-        station = gen.station(stable_int(gen.seed, key, "non-ascii", index), country, non_ascii=True)
-        session["address"] = station.address
-    return built
+    def likely(session: dict[str, Any]) -> Country:
+        return gen.station_country(session.get("charging-station-id")) or profile.home
+
+    return non_ascii_addresses(gen, key, built, likely)
+
+
+def non_ascii_addresses(
+    gen: World, key: str, sessions: Sessions, likely: Callable[[dict[str, Any]], Country]
+) -> Sessions:
+    """Each address rewritten with a non-ASCII town of the session's own country (the one its
+    currency and time zone say; of several, ``likely(session)`` if it is one): one address per
+    charging station, as in any history."""
+    for index, session in enumerate(sessions):
+        country = session_country(session, likely(session))
+        station = session.get("charging-station-id")
+        which = ("station", station) if isinstance(station, int) else (key, index)
+        session["address"] = gen.station(
+            stable_int(gen.seed, "non-ascii", country.code, *which), country, non_ascii=True
+        ).address
+    return sessions
 
 
 SHAPERS: dict[str, Shaper] = {

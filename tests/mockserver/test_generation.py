@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import string
@@ -14,12 +15,16 @@ from zoneinfo import ZoneInfo
 
 import orjson
 import pytest
+from faker import Faker
+from hypothesis import given, note, settings
+from hypothesis import strategies as st
 
 import spec
 from mockserver import create_app
-from mockserver.data.countries import COUNTRIES
+from mockserver.data.countries import COUNTRIES, HOP_GAP
 from mockserver.data.generation import OPTIONAL_FIELDS, VARIANTS, Generator
 from mockserver.identity.users import PLAUSIBLE
+from mockserver.serving.process import start_mock
 
 from .conftest import KEY
 
@@ -272,3 +277,172 @@ def test_bodies_do_not_depend_on_the_hash_seed() -> None:
         return done.stdout
 
     assert run("1") == run("2")
+
+
+# --- one driver's history -------------------------------------------------------------------------
+
+# Clocks across the year: summer, winter, and just after each change of summer time.
+CLOCKS = (
+    ANCHOR,
+    datetime(2024, 12, 10, 12, 0, tzinfo=UTC),
+    datetime(2024, 4, 2, 6, 0, tzinfo=UTC),
+    datetime(2024, 10, 28, 9, 0, tzinfo=UTC),
+)
+SEEDS = (0, 3, 7, 2024)
+
+
+def country_of(session: dict[str, Any]) -> str | None:
+    """The country a generated address names (the last part), None without an address."""
+    address = session.get("address")
+    return BY_NAME[address.rsplit(", ", 1)[1]].code if address else None
+
+
+def one_drivers_problems(sessions: list[dict[str, Any]]) -> list[str]:
+    """What in a history one person could not have done: two sessions at once, an ongoing session
+    that is not the latest, a session in another country sooner than HOP_GAP after the last ended."""
+    spans = []
+    for session in sessions:
+        interval = session["session-interval"]
+        start = datetime.fromisoformat(interval["start"])
+        end = datetime.fromisoformat(interval["end"]) if interval.get("end") else None
+        spans.append((start, end, country_of(session)))
+    spans.sort(key=lambda span: span[0])
+    problems = []
+    for (start, end, _), (later, _, _) in itertools.pairwise(spans):
+        if end is None:
+            problems.append(f"ongoing since {start} but another session starts at {later}")
+        elif later < end:
+            problems.append(f"{start}..{end} overlaps the session starting {later}")
+    placed = [span for span in spans if span[2] is not None]
+    for (_, end, country), (later, _, there) in itertools.pairwise(placed):
+        if end is not None and country != there and (later - end).total_seconds() < HOP_GAP:
+            problems.append(f"{country} until {end}, {there} at {later}")
+    return problems
+
+
+@pytest.fixture(scope="module")
+def lives() -> list[tuple[str, int, list[dict[str, Any]]]]:
+    """(home country, seed, sessions) of 150 any-user users under each seed and clock, and of
+    longer histories (60 sessions) of 40 users per seed."""
+    found = []
+    for seed in SEEDS:
+        gen = Generator(seed=seed, cache_size=0)
+        for clock in CLOCKS:
+            for index in range(150):
+                key = f"{TYPES[index % 4]}:CAFE{index:04X}"
+                found.append((gen.profile(key).home.code, seed, gen.sessions(key, clock)))
+        for index in range(40):
+            key = f"rfid:BEEF{index:04X}"
+            found.append((gen.profile(key).home.code, seed, gen.sessions(key, CLOCKS[1], count=60)))
+    return found
+
+
+def test_a_history_is_one_drivers_whatever_the_seed_clock_or_user(
+    lives: list[tuple[str, int, list[dict[str, Any]]]],
+) -> None:
+    """Never two sessions at once, at most one ongoing and it the latest, no country sooner than
+    HOP_GAP after another; and each answer keeps the spec's invariants."""
+    for home, seed, sessions in lives:
+        assert one_drivers_problems(sessions) == [], (home, seed)
+        answer = {"user": {"sessions": sessions}, "result": {"code": 0, "message": "Success."}}
+        assert spec.check_invariants(answer) == [], (home, seed)
+
+
+@settings(max_examples=120, deadline=None, derandomize=True, database=None)
+@given(
+    kind=st.sampled_from(TYPES),
+    identifier=st.text(min_size=1, max_size=24),
+    seed=st.integers(0, 2**32),
+    hours=st.integers(0, 24 * 730),
+    count=st.one_of(st.none(), st.integers(1, 80)),
+)
+def test_any_user_seed_and_clock_give_a_history_one_driver_could_have(
+    kind: str, identifier: str, seed: int, hours: int, count: int | None
+) -> None:
+    clock = datetime(2023, 1, 1, tzinfo=UTC) + timedelta(hours=hours)
+    sessions = Generator(seed=seed, cache_size=0).sessions(f"{kind}:{identifier}", clock, count=count)
+    note(f"{len(sessions)} sessions at {clock}")
+    assert one_drivers_problems(sessions) == []
+
+
+def test_a_user_charges_mostly_in_their_home_country_and_sometimes_travels(
+    lives: list[tuple[str, int, list[dict[str, Any]]]],
+) -> None:
+    placed = [(home, country_of(s)) for home, _, sessions in lives for s in sessions if country_of(s)]
+    at_home = sum(home == there for home, there in placed) / len(placed)
+    assert 0.75 <= at_home <= 0.95, at_home  # mostly at home, yet trips abroad are part of the data
+    for home, seed, sessions in lives:
+        if len(sessions) == 60:  # a long history: home is where most of it happened
+            own = [country_of(s) for s in sessions if country_of(s)]
+            assert sum(there == home for there in own) / len(own) >= 0.5, (home, seed)
+
+
+def test_a_charging_station_has_one_address(lives: list[tuple[str, int, list[dict[str, Any]]]]) -> None:
+    for seed in SEEDS:
+        addresses: dict[int, set[str]] = {}
+        for _, world, sessions in lives:
+            for s in sessions:
+                if world == seed and s.get("charging-station-id") and s.get("address"):
+                    addresses.setdefault(s["charging-station-id"], set()).add(s["address"])
+        assert {station: found for station, found in addresses.items() if len(found) > 1} == {}
+
+
+def test_non_ascii_addresses_keep_the_station_and_the_sessions_country() -> None:
+    gen = Generator(seed=3)
+    addresses: dict[int, set[str]] = {}
+    for index in range(200):
+        key = f"rfid:CAFE{index:04X}"
+        normal = gen.sessions(key, CLOCKS[1])
+        shaped = gen.sessions(key, CLOCKS[1], "non-ascii")
+        for before, after in zip(normal, shaped, strict=True):
+            if before.get("address"):
+                assert country_of(after) == country_of(before), key
+        for s in shaped:
+            if s.get("charging-station-id") and s.get("address"):
+                addresses.setdefault(s["charging-station-id"], set()).add(s["address"])
+    assert {station: found for station, found in addresses.items() if len(found) > 1} == {}
+
+
+def known_towns(code: str) -> set[str]:
+    """Real towns of a country in Faker's data (its locale's lists of cities, its geo places) and
+    the country table's own."""
+    country = COUNTRIES[code]
+    towns = set(country.towns)
+    for provider in Faker(country.locale).providers:
+        for name in ("cities", "real_city_names"):
+            towns |= set(getattr(provider, name, ()))
+        towns |= {p[2].split(",")[0] for p in getattr(provider, "land_coords", ()) if p[3] == code}
+    return towns
+
+
+@pytest.mark.parametrize("code", sorted(COUNTRIES))
+def test_addresses_name_real_towns(code: str) -> None:
+    country, towns = COUNTRIES[code], known_towns(code)
+    gen = Generator(seed=3)
+    for number in range(60):
+        address = gen.station(number, country).address
+        words = address.rsplit(", ", 2)[1].split(" ")  # the place: postcode and town
+        ends = [" ".join(words[k:] if country.postcode_first else words[:k]) for k in range(1, len(words))]
+        assert any(end in towns for end in ends), address
+
+
+def test_a_served_any_user_history_is_one_drivers() -> None:
+    """Through a real mock process: --any-user answers of many identifiers, valid and one driver's."""
+    import http.client
+
+    args = ["--any-user", "--seed", "3", "--now", "2024-12-10T12:00:00+00:00", "--port", "0"]
+    with start_mock([*args, "--log-format", "off"]) as mock:
+        host, port = mock.base.removeprefix("http://").rsplit(":", 1)
+        connection = http.client.HTTPConnection(host, int(port), timeout=30)
+        try:
+            for index in range(120):
+                user = {"identifier-type": "rfid", "identifier": f"CAFE{index:04X}"}
+                request = orjson.dumps({spec.CALL: {"user": user}})
+                connection.request(
+                    "POST", "/api/v4/request", request, {**KEY, "Content-Type": "application/json"}
+                )
+                body = orjson.loads(connection.getresponse().read())
+                assert valid(body) == [], user
+                assert one_drivers_problems(body["user"]["sessions"]) == [], user
+        finally:
+            connection.close()

@@ -58,3 +58,21 @@ def test_a_reshaped_real_history_keeps_the_contract(variant: str) -> None:
 )
 def test_what_is_not_a_success_with_sessions_is_not_reshaped(body: bytes) -> None:
     assert reshape.reshape(Generator(0), "k", ANCHOR, body, variant="zero-cost", count=None) is None
+
+
+def test_non_ascii_addresses_of_a_real_history_stay_in_each_sessions_country() -> None:
+    """A session's new address is in the country its currency and UTC offset say (of several, the
+    one its address named): Berlin stays German, a Helsinki session Finnish, a Dutch one Dutch."""
+    berlin = REAL["user"]["sessions"][0]  # type: ignore[index]
+    helsinki = berlin | {
+        "session-interval": {"start": "2026-11-18T08:00:00+02:00", "end": "2026-11-18T09:00:00+02:00"},
+        "address": "Mannerheimintie 1, 00100 Helsinki",
+    }
+    amsterdam = berlin | {"address": "Damrak 1, 1012 LG Amsterdam, Netherlands"}
+    real = {"result": REAL["result"], "user": {"sessions": [berlin, helsinki, amsterdam]}}
+    body = reshape.reshape(
+        Generator(0), "rfid:AA", ANCHOR, orjson.dumps(real), variant="non-ascii", count=None
+    )
+    assert body is not None
+    countries = [s["address"].rsplit(", ", 1)[1] for s in orjson.loads(body)["user"]["sessions"]]
+    assert countries == ["Germany", "Finland", "Netherlands"]
