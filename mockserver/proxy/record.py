@@ -5,7 +5,10 @@ replays with ``--users DIR/users.yaml`` (D46).
 ``DIR/histories/<id>.json``, the answer's bytes as the upstream sent them. Secrets are never written:
 the partner key is not part of an answer, and each user's token is replaced by one generated from
 the user's id (shown in users.yaml: the demo world's apps use it). With ``anonymise`` the identifiers,
-addresses and external session ids are generated too (the body is then written anew as JSON).
+addresses and external session ids are generated too (the body is then written anew as JSON): an
+address by the locale of the session's own country (the one its currency and time zone say, so the
+three stay consistent), the same address for every session at one charging station; a null or
+empty address stays as it was.
 
 Several workers may record into one directory: a history is written whole (a temporary file renamed
 over it) and users.yaml is updated under an exclusive lock of ``DIR/.lock``.
@@ -25,7 +28,7 @@ from typing import Any
 import orjson
 import yaml
 
-from mockserver.data.countries import COUNTRIES
+from mockserver.data.countries import session_country
 from mockserver.data.generation import Generator
 from mockserver.data.seeding import stable_int
 from mockserver.identity.parsing import Call
@@ -116,13 +119,16 @@ class Recorder:
     def _anonymised(self, user_id: str, body: bytes) -> bytes:
         data = orjson.loads(body)
         sessions = data.get("user", {}).get("sessions") if isinstance(data, dict) else None
-        by_currency = {country.currency: country for country in COUNTRIES.values()}
         for index, session in enumerate(sessions if isinstance(sessions, list) else []):
             if not isinstance(session, dict):
                 continue
-            if "address" in session:
-                country = by_currency.get(str(session.get("currency")), COUNTRIES["DE"])
-                seed = stable_int(self.generator.seed, user_id, "address", index)
+            if isinstance(session.get("address"), str) and session["address"]:  # a null tells nothing
+                country = session_country(session)
+                station = session.get("charging-station-id")
+                if isinstance(station, int | str) and not isinstance(station, bool):
+                    seed = stable_int(self.generator.seed, "address", country.code, repr(station))
+                else:  # no station to keep one address for: this session's own
+                    seed = stable_int(self.generator.seed, user_id, "address", index)
                 session["address"] = self.generator.station(seed, country).address
             if "external-session-id" in session:
                 session["external-session-id"] = "rec-" + _digest(user_id, "session", str(index))[:24]

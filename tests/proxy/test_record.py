@@ -5,13 +5,16 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
 import pytest
 import yaml
 
+from mockserver.data.countries import COUNTRIES
 from mockserver.serving.process import start_mock
 from tests.contract.conftest import reference_server
 from tests.proxy.test_proxy import ADA, API_KEY, USERS, envelope, post, proxy
@@ -112,6 +115,49 @@ def test_anonymise_replaces_identifiers_addresses_and_external_ids(reference: st
         for user in users:
             reply = post(mock.base, replay_request(user), {"Authorization": "key=demo-key"})
             assert reply.body == (directory / user["recorded"]).read_bytes()
+
+
+# Upstream users (a mock with its own directory) with long histories in countries that share a currency
+UPSTREAM_USERS = [
+    {"id": code.lower(), "name": code, "identifiers": {"username": f"{code.lower()}@example.com"},
+     "token": f"{index:032x}", "country": code, "sessions": 30}
+    for index, code in enumerate(("DE", "NL", "FI", "PT", "SE"), start=1)
+]  # fmt: skip
+
+
+def test_anonymise_keeps_each_station_at_one_address_in_its_sessions_country(tmp_path: Path) -> None:
+    """Anonymised addresses name the country the session's currency and UTC offset say, and every
+    session at one charging station gets the same address."""
+    users = tmp_path / "upstream-users.yaml"
+    users.write_text(yaml.safe_dump({"users": UPSTREAM_USERS}), "utf-8")
+    directory = tmp_path / "world"
+    upstream_args = ["--users", str(users), "--seed", "3", "--now", "2024-12-10T12:00:00+00:00"]
+    with (
+        start_mock([*upstream_args, "--port", "0", "--log-format", "off"]) as upstream,
+        proxy(upstream.base, "--record", str(directory), "--anonymise") as server,
+    ):
+        for user in UPSTREAM_USERS:
+            sent = {"identifier-type": "username", "identifier": user["identifiers"]["username"]}
+            reply = post(
+                server.base, envelope({**sent, "token": user["token"]}), {"Authorization": "key=demo-key"}
+            )
+            assert reply.status == 200, reply.body
+    by_name = {country.name: country for country in COUNTRIES.values()}
+    addresses: dict[int, set[str]] = {}
+    checked = 0
+    for path in (directory / "histories").glob("*.json"):
+        for session in orjson.loads(path.read_bytes())["user"]["sessions"]:
+            if not session.get("address"):
+                continue
+            country = by_name[session["address"].rsplit(", ", 1)[1]]
+            assert session["currency"] == country.currency, session
+            start = datetime.fromisoformat(session["session-interval"]["start"])
+            assert start.utcoffset() == start.astimezone(ZoneInfo(country.tz)).utcoffset(), session
+            if session.get("charging-station-id"):
+                addresses.setdefault(session["charging-station-id"], set()).add(session["address"])
+            checked += 1
+    assert checked > 100
+    assert {station: found for station, found in addresses.items() if len(found) > 1} == {}
 
 
 def test_a_directory_that_cannot_be_written_is_logged_and_traffic_goes_on(
