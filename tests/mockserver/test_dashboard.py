@@ -11,6 +11,7 @@ import base64
 import json
 import re
 import subprocess
+import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -99,8 +100,10 @@ def test_the_page_typed_with_a_slash_leads_to_the_page(client: FlaskClient, type
 
 
 def test_the_files_are_package_data() -> None:
-    pyproject = (ROOT / "pyproject.toml").read_text("utf-8")
-    assert '"http/static/*"' in pyproject
+    package_data = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"][
+        "package-data"
+    ]
+    assert package_data["mockserver.http.static"] == ["*"]
     assert {dashboard.PAGE, *dashboard.ASSETS} <= {
         p.name for p in (ROOT / "mockserver/http/static").iterdir()
     }
