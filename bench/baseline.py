@@ -25,9 +25,10 @@ from flask import Flask, Response
 from gunicorn.app.base import BaseApplication
 
 from mockserver import settings
+from mockserver.serving.banner import listening
 from mockserver.serving.gunicorn_server import stack
 from mockserver.serving.process import free_port
-from mockserver.serving.startup import base_url, listening
+from mockserver.serving.startup import base_url
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "fixtures" / "examples" / "response-success.document.json"
 

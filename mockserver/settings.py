@@ -23,12 +23,12 @@ from urllib.parse import urlsplit
 
 import spec
 from mockserver.errors import ConfigError
+from mockserver.names import ADMIN_TOKEN_FLAG, env_variable
 
 DEMO_API_KEY = "demo-key"
 DEFAULT_USERS_FILE = str(spec.fixture("users.yaml"))  # the demo users, package data (spec.fixture)
 PROTOCOL_PATHS = ("/api/v4/request", "/api/v3/request")
 LOG_FORMATS = ("json", "text", "off")
-ENV_PREFIX = "MOCKSERVER_"
 MEMORY_STATE = "memory"
 ADMIN_TOKEN_LEAST = 8  # characters of an admin token at least (a generated one has 43)
 # What a path the mock can be asked for is made of: printable ASCII without the space, '?' (a query
@@ -67,7 +67,7 @@ class Setting:
     def env_name(self) -> str | None:
         if self.flag is None:
             return None
-        return self.env or ENV_PREFIX + self.flag.upper().replace("-", "_")
+        return self.env or env_variable(self.flag)
 
     def named(self, command_line: bool = False) -> str:
         """How a message names this setting: by its config key (``MOCK_NOW``), or for someone who starts
@@ -372,7 +372,7 @@ SETTINGS: tuple[Setting, ...] = (
         refuse=_api_keys,
     ),
     Setting(
-        flag="admin-token",
+        flag=ADMIN_TOKEN_FLAG,
         key="MOCK_ADMIN_TOKEN",
         help=f"token the admin API under /__mock asks for ({ADMIN_TOKEN_LEAST} or more printable ASCII "
         "characters), sent as 'Authorization: Bearer <TOKEN>' or 'X-Mock-Admin-Token: <TOKEN>' (default: "

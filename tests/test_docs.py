@@ -31,9 +31,10 @@ import pytest
 import yaml
 
 from mockserver import settings
+from mockserver.names import ENV_PREFIX
 from mockserver.scenarios import scenario_files
+from mockserver.serving.banner import banner_complete
 from mockserver.serving.process import answers_health, start, start_mock
-from mockserver.serving.startup import banner_complete
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -122,7 +123,7 @@ def test_every_mockserver_command_starts_a_server(command: list[str], args: list
         assert done.returncode == 0, done.stderr
         return
     argv = [*command, *args, "--host", "127.0.0.1", "--port", "0", "--log-format", "off"]
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(settings.ENV_PREFIX)}
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
     with start(argv, ready=answers_health, complete=banner_complete, env=environ) as server:
         assert server.port > 0
 

@@ -35,9 +35,11 @@ import pytest
 import yaml
 
 import spec
+from mockserver.names import ENV_PREFIX
+from mockserver.serving.banner import banner_complete
 from mockserver.serving.process import ServerProcess, answers_health, start
-from mockserver.serving.startup import banner_complete
-from mockserver.settings import DEMO_API_KEY, ENV_PREFIX
+from mockserver.settings import DEMO_API_KEY
+from tests.mockserver.test_testing import APP_SPEC, APP_TEST
 from tests.test_docs import commands
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -395,3 +397,22 @@ def test_another_distributions_spec_stops_the_console_commands_with_one_line(wor
         assert done.returncode == 2, (command, done.stderr)
         [line] = done.stderr.splitlines()
         assert "site-packages/spec/__init__.py is not the one of oioi-recent-sessions-kit" in line, line
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(BUILD_AND_INSTALL_SECONDS)  # the first of them builds and installs
+@pytest.mark.parametrize("runner", ["pytest", "python -m pytest"])
+def test_the_installed_plugin_serves_an_app_with_a_package_called_spec(
+    installs: dict[str, Install], runner: str
+) -> None:
+    """The wheel's pytest plugin, from an app's folder that holds a ``spec/`` of its own: the mock it
+    starts finds the installed kit's ``spec``, the app's tests their own."""
+    install = installs[INSTALLS[0]]
+    app = install.work / f"app-{runner.replace(' ', '-')}"
+    (app / "spec").mkdir(parents=True)
+    (app / "spec" / "__init__.py").write_text(APP_SPEC, "utf-8")
+    (app / "test_app.py").write_text(APP_TEST, "utf-8")
+    argv = [str(install.bin / "pytest")] if runner == "pytest" else [str(install.python), "-m", "pytest"]
+    done = call([*argv, "-p", "no:cacheprovider", "--rootdir", str(app), "test_app.py"], app, 240)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 passed" in done.stdout

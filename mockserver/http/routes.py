@@ -23,10 +23,9 @@ from mockserver.answers import Answer
 from mockserver.http import delivery, docs, records
 from mockserver.http.incoming import UnreadableBody, decimal
 from mockserver.http.runtime import Runtime, of
+from mockserver.names import HEALTH_PATH
 from mockserver.scenarios.selector import Selector
 from mockserver.scenarios.state import StateUnavailable
-
-HEALTH_PATH = "/__mock/health"  # answered once the app runs (process.start_mock waits for it)
 
 
 def runtime() -> Runtime:

@@ -27,6 +27,7 @@ from mockserver import settings
 from mockserver.errors import ConfigError
 from mockserver.http import docs
 from mockserver.identity import users
+from mockserver.names import ENV_PREFIX
 from mockserver.proxy import record
 from mockserver.scenarios import scenario_files, state
 from mockserver.serving import tls
@@ -38,7 +39,7 @@ from mockserver.settings import Setting, SettingError
 def environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """The ``MOCKSERVER_*`` variables: the only place the process environment is read."""
     source = os.environ if environ is None else environ
-    return {name: value for name, value in source.items() if name.startswith(settings.ENV_PREFIX)}
+    return {name: value for name, value in source.items() if name.startswith(ENV_PREFIX)}
 
 
 def _from_env(flag: Setting, env: Mapping[str, str]) -> Any:

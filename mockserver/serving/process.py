@@ -2,13 +2,19 @@
 
 For programs that start ``python -m mockserver`` (the tests, the benchmark) and for servers that print
 the same kind of line (the benchmark's baseline): the server binds port 0 and prints
-``NAME listening on URL`` (``startup.listening``). ``start`` reads the banner within a time-out,
+``NAME listening on URL`` (``banner.listening``). ``start`` reads the banner within a time-out,
 waits until the server is ready (``answers_health`` for the mock, ``accepts_connections`` for any
 server), keeps stderr in a file for failure messages, and stops the process on the way out: SIGTERM,
 then SIGKILL after a grace period. ``start_mock`` is ``start`` with the mock's command line and
 readiness. The standard library only: the health page is asked with ``http.client`` (over HTTPS when
 the banner's URL says so), to which no proxy setting of the environment applies (a local process is
-never reached through a proxy).
+never reached through a proxy); nothing of the mock itself is imported (``mockserver.testing`` starts
+mocks with it from an app's test suite).
+
+The mock process sees the kit and none of the caller's folders: ``python -P`` keeps the current folder
+off its import path, and ``PYTHONPATH`` holds only the folder the kit was imported from (none when that
+is the interpreter's own site-packages, where a wheel is installed). So an app whose tests have a
+package of their own called ``spec`` still gets the kit's in the mock (``mockserver.__main__`` checks).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import os
 import selectors
 import shlex
 import signal
+import site
 import socket
 import ssl
 import subprocess
@@ -32,13 +39,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from mockserver.http.routes import HEALTH_PATH
-from mockserver.serving.startup import banner_complete, listening_url
-from mockserver.settings import ENV_PREFIX
+from mockserver.names import ENV_PREFIX, HEALTH_PATH
+from mockserver.serving.banner import banner_complete, listening_url
 
 BANNER_LIMIT = 64 * 1024  # bytes of stdout read while looking for the banner
 STDERR_SHOWN = 20_000  # characters of stderr (its end) in a failure message
 POLL_SECONDS = 0.05
+KIT_FOLDER = Path(__file__).resolve().parents[2]  # holds the packages mockserver and spec of this kit
 
 
 class ServerDidNotStart(RuntimeError):
@@ -194,8 +201,19 @@ def start(
 
 
 def mock_command(args: Sequence[str] = ()) -> list[str]:
-    """``python -m mockserver`` on 127.0.0.1, port 0 (the banner says which port), with ``args``."""
-    return [sys.executable, "-m", "mockserver", "--host", "127.0.0.1", "--port", "0", *args]
+    """``python -P -m mockserver`` on 127.0.0.1, port 0 (the banner says which port), with ``args``: the
+    current folder is not on the mock's import path (``-P``)."""
+    return [sys.executable, "-P", "-m", "mockserver", "--host", "127.0.0.1", "--port", "0", *args]
+
+
+def kit_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """``environ`` for a process that imports the kit and nothing of the caller's folders: ``PYTHONPATH``
+    is the kit's folder alone, or unset when the interpreter finds the kit by itself (installed)."""
+    child = {name: value for name, value in environ.items() if name != "PYTHONPATH"}
+    installed = {Path(found).resolve() for found in [*site.getsitepackages(), site.getusersitepackages()]}
+    if KIT_FOLDER not in installed:
+        child["PYTHONPATH"] = str(KIT_FOLDER)
+    return child
 
 
 @contextlib.contextmanager
@@ -209,9 +227,11 @@ def start_mock(
     """The mock with ``args``, yielded once its whole banner is printed and a worker answers.
 
     The process is configured by ``args`` and ``env`` only: the caller's own ``MOCKSERVER_*``
-    variables are left out of its environment, so the shell they run in does not change the mock.
+    variables are left out of its environment, so the shell they run in does not change the mock; its
+    import path holds the kit and none of the caller's folders (``kit_environment``).
     """
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)} | dict(env or {})
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
+    environ = kit_environment(inherited) | dict(env or {})
     with start(
         mock_command(args),
         ready=answers_health,

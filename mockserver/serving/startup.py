@@ -1,29 +1,36 @@
 """What every server does at start: warm the generator in each worker, print the banner once.
 
-The banner's first line says where the server listens (``listening``): the address it is bound to and,
-when that is a wildcard (0.0.0.0, ::), the URL a client on this machine uses. ``listening_url`` (which
-reads the latter) and ``banner_complete`` are how a process that starts the server reads it
-(``serving.process``); ``banner_access`` reads what a client of that process needs besides the URL: the
-admin token generated for the run and the CA file of HTTPS. A server bound to anything but loopback also
-prints the URLs other devices on the network use (``network_urls``).
+The banner's first line says where the server listens (``banner.listening``): the address it is bound
+to and, when that is a wildcard (0.0.0.0, ::), the URL a client on this machine uses; its labels and
+how a process that starts the server reads it are ``serving.banner``. A server bound to anything but
+loopback also prints the URLs other devices on the network use (``network_urls``).
 """
 
 from __future__ import annotations
 
 import gc
 import ipaddress
-import re
 import socket
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import spec
 from mockserver import settings
 from mockserver.http import docs, runtime
 from mockserver.identity import users
 from mockserver.proxy import record
+from mockserver.serving.banner import (
+    ADMIN_LABEL,
+    CA_LABEL,
+    GAP,
+    GENERATED,
+    LABEL_WIDTH,
+    LAST_LABEL,
+    TRUST_CA,
+    listening,
+)
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -53,16 +60,6 @@ def _warm(generator: Generator) -> None:
     gc.freeze()
 
 
-LISTENING = re.compile(r"listening on (?P<bound>https?://[^\s,]+)(?:, locally (?P<local>https?://[^\s,]+))?")
-LAST_LABEL = "try:"  # the label of the banner's last line, the curl command
-ADMIN_LABEL = "admin:"
-CA_LABEL = "CA file:"
-LABEL_WIDTH = 12  # a label and the spaces after it, so that the values line up
-GENERATED = "generated for this run"  # after a token that only the banner shows
-TRUST_CA = "(trust it: curl --cacert FILE, or install it on a phone)"
-_GAP = "    "  # between a value and the note in parentheses after it
-_GENERATED_TOKEN = re.compile(rf"^ *{ADMIN_LABEL} +token (?P<token>\S+){_GAP}\({GENERATED};", re.MULTILINE)
-_CA_FILE = re.compile(rf"^ *{CA_LABEL} +(?P<ca>.+?){_GAP}{re.escape(TRUST_CA)}$", re.MULTILINE)
 # Documentation addresses (RFC 5737, RFC 3849): a UDP socket connected to one shows the address this
 # machine would send from; connecting a UDP socket only picks a route, it sends nothing.
 _ROUTE_PROBES = {socket.AF_INET: "192.0.2.1", socket.AF_INET6: "2001:db8::1"}
@@ -100,16 +97,17 @@ def banner(chosen: Options, host: str, port: int, server: str) -> None:
         lines.append(f"  API key:    {shown_api_key(key)}    (send 'Authorization: key={sent}')")
     lines.append(f"  {ADMIN_LABEL:<{LABEL_WIDTH}}{admin_line(chosen)}")
     if chosen.tls is not None and chosen.tls.ca is not None:
-        lines.append(f"  {CA_LABEL:<{LABEL_WIDTH}}{chosen.tls.ca}{_GAP}{TRUST_CA}")
+        lines.append(f"  {CA_LABEL:<{LABEL_WIDTH}}{chosen.tls.ca}{GAP}{TRUST_CA}")
     cacert = ["--cacert", chosen.tls.ca] if chosen.tls is not None and chosen.tls.ca is not None else []
+    # Pasted on this machine, where the banner is read: the local URL and the demo key work (in proxy
+    # mode the key is the upstream's to accept: the app's own, never the mock's demo key).
+    shown_key = docs.shown_key(key, local=not upstream)
     lines += [
         f"  world:      {world(config)}",
         "  demo user:  " + ", ".join(f"{k} {v}" for k, v in demo.items()),
         f"  catalogue:  {base}/__mock/catalog    dashboard: {base}/__mock/ui    spec: {base}/openapi.json",
-        # Pasted on this machine, where the banner is read: the local URL and the demo key work (in proxy
-        # mode the key is the upstream's to accept: the app's own, never the mock's demo key).
-        f"  try:        {docs.curl(base, docs.shown_key(key, local=not upstream), demo, options=cacert)}",
-    ]  # LAST_LABEL: the last line
+        f"  {LAST_LABEL:<{LABEL_WIDTH}}{docs.curl(base, shown_key, demo, options=cacert)}",
+    ]
     print("\n".join(lines), flush=True)
 
 
@@ -153,46 +151,12 @@ def admin_line(chosen: Options) -> str:
     how = "send 'Authorization: Bearer <token>' or 'X-Mock-Admin-Token: <token>'"
     if chosen.admin == "generated":
         token = chosen.config["MOCK_ADMIN_TOKEN"]
-        return f"token {token}{_GAP}({GENERATED}; {how}; set your own with --admin-token)"
+        return f"token {token}{GAP}({GENERATED}; {how}; set your own with --admin-token)"
     if chosen.admin == "token":
         return f"token given by --admin-token (MOCKSERVER_ADMIN_TOKEN); {how}"
     if chosen.admin == "opted-out":
         return "OPEN to anyone who reaches the port (--admin-open)"
     return "open (loopback only; --admin-token TOKEN to require one)"
-
-
-def listening(name: str, base: str, detail: str = "", local: str | None = None) -> str:
-    """The line that says where a server listens: ``NAME listening on URL (DETAIL)``, or
-    ``NAME listening on URL, locally LOCAL (DETAIL)`` when a client on this machine uses another URL
-    (``local``: a server bound to 0.0.0.0 is reached at 127.0.0.1)."""
-    shown = base if local is None or local == base else f"{base}, locally {local}"
-    return f"{name} listening on {shown}" + (f" ({detail})" if detail else "")
-
-
-def listening_url(text: str) -> str | None:
-    """The URL a client on this machine uses, from the first listening line in ``text`` (whole lines),
-    or None."""
-    match = LISTENING.search(text)
-    return (match.group("local") or match.group("bound")) if match else None
-
-
-def banner_complete(text: str) -> bool:
-    """Whether ``text`` (whole lines) holds the mock's banner up to its last line."""
-    return any(line.lstrip().startswith(LAST_LABEL) for line in text.splitlines())
-
-
-class Access(NamedTuple):
-    """What a client needs besides the URL, as the banner shows it: None when it shows none."""
-
-    admin_token: str | None  # generated for the run (a token given is not printed)
-    ca_file: str | None  # the CA that signed the certificate of --tls-self-signed
-
-
-def banner_access(text: str) -> Access:
-    """The admin token generated for the run and the CA file, from the banner in ``text`` (whole lines)."""
-    token = _GENERATED_TOKEN.search(text)
-    ca = _CA_FILE.search(text)
-    return Access(token.group("token") if token else None, ca.group("ca") if ca else None)
 
 
 def base_url(host: str, port: int, scheme: str = "http") -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-ADMIN_PREFIX = "/__mock"
+from mockserver.names import ADMIN_PATH as ADMIN_PREFIX
 
 
 class AdminError(Exception):

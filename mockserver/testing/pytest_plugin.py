@@ -29,13 +29,14 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
+from mockserver.names import ENV_PREFIX
+
 if TYPE_CHECKING:
     from mockserver.testing.server import MockServer
     from mockserver.testing.session import Session
 
 # how the xdist controller hands its mock to the workers: the URL, the admin token, the CA file
 URL_KEY, TOKEN_KEY, CA_KEY = "oioi_mock_url", "oioi_mock_admin_token", "oioi_mock_ca_cert"
-ENV_PREFIX = "MOCKSERVER_"
 _STARTED = pytest.StashKey["MockServer"]()  # the xdist controller's mock, started for the run
 _REACHED = pytest.StashKey["MockServer"]()  # the xdist controller's check of the mock at --mock-url
 _NOT_IN_A_NAME = re.compile(r"[^A-Za-z0-9._:@+=-]+")

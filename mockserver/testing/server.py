@@ -1,12 +1,14 @@
 """A mock for a test suite: a real ``python -m mockserver`` process on a free port, or one already running.
 
 ``MockServer(any_user=True, seed=7)`` takes the mock's options as keywords, named after its flags
-(``mockserver.settings.SETTINGS``: ``--any-user`` is ``any_user``; a list flag takes a list; a boolean
-``False`` is ``--no-<flag>``); ``args`` adds raw flags, ``env`` ``MOCKSERVER_*`` variables. As a context
+(``--any-user`` is ``any_user``; a list is the flag repeated; ``True`` is the flag alone, ``False``
+``--no-<flag>``); ``args`` adds raw flags, ``env`` ``MOCKSERVER_*`` variables. The mock process reads
+them (``mockserver.settings.SETTINGS``) and refuses one it does not know, saying why. As a context
 manager it starts the process (``mockserver.serving.process.start_mock``) and stops it on the way out;
 the admin token the process generated and the CA file of its HTTPS are read from its banner
-(``startup.banner_access``) and used. ``MockServer.attach(url)`` reaches a mock someone else started
-and leaves it running.
+(``banner.banner_access``) and used. ``MockServer.attach(url)`` reaches a mock someone else started
+and leaves it running. Nothing of the mock itself is imported here (the standard library only): a test
+suite loads none of the mock's dependencies, nor the kit's ``spec`` (its own may have that name).
 """
 
 from __future__ import annotations
@@ -16,33 +18,27 @@ from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self
 
-from mockserver import settings
-from mockserver.errors import ConfigError
-from mockserver.serving import cli
+from mockserver.names import ADMIN_TOKEN_FLAG, env_variable
+from mockserver.serving.banner import banner_access
 from mockserver.serving.process import ServerProcess, start_mock
-from mockserver.serving.startup import banner_access
 from mockserver.testing.admin import Admin, AdminError
 from mockserver.testing.session import Session
 
-_BY_KEYWORD = {str(s.flag).replace("-", "_"): s for s in settings.FLAGS}
-ADMIN_TOKEN = "admin_token"  # the setting a client also needs: it sends it as a bearer token
+_TOKEN_FLAG = f"--{ADMIN_TOKEN_FLAG}"
+_SHORTEST_TOKEN_FLAG = "--admin-t"  # the shortest prefix of the flag the mock's parser takes for it
 
 
 def mock_args(options: Mapping[str, Any]) -> list[str]:
-    """The command-line flags for ``options`` (keywords named after the flags); TypeError for others."""
+    """The command-line flags for ``options``, keywords named after the flags (``None``: left out)."""
     argv: list[str] = []
     for name, value in options.items():
-        found = _BY_KEYWORD.get(name)
-        if found is None:
-            known = ", ".join(sorted(_BY_KEYWORD))
-            raise TypeError(f"MockServer() got an unknown option {name!r}; options: {known}")
-        flag = f"--{found.flag}"
+        flag = "--" + name.replace("_", "-")
         if value is None:
             continue
-        if found.kind == "bool":
-            argv.append(flag if value else f"--no-{found.flag}")
-        elif found.kind == "list":
-            for item in [value] if isinstance(value, str) else value:
+        if isinstance(value, bool):
+            argv.append(flag if value else "--no-" + flag[2:])
+        elif isinstance(value, list | tuple):
+            for item in value:
                 argv += [flag, str(item)]
         else:
             argv += [flag, str(value)]
@@ -51,13 +47,18 @@ def mock_args(options: Mapping[str, Any]) -> list[str]:
 
 def given_admin_token(argv: Sequence[str], env: Mapping[str, str]) -> str | None:
     """The admin token that the flags ``argv`` or the variables ``env`` give the mock, or None (its
-    banner prints a token it generates, never one it is given)."""
-    try:
-        given, _ = cli.parser(env).parse_known_args(list(argv))
-    except ConfigError:
-        return None  # the mock refuses these flags itself, and says why
-    token = getattr(given, ADMIN_TOKEN, None)
-    return str(token) if token else None
+    banner prints a token it generates, never one it is given). The last flag wins, as in the mock."""
+    token = env.get(env_variable(ADMIN_TOKEN_FLAG)) or None
+    args = list(argv)
+    for index, arg in enumerate(args):
+        name, equals, value = arg.partition("=")
+        if not (name.startswith(_SHORTEST_TOKEN_FLAG) and _TOKEN_FLAG.startswith(name)):
+            continue
+        if equals:
+            token = value or None
+        elif index + 1 < len(args):
+            token = args[index + 1] or None
+    return token
 
 
 class MockServer:

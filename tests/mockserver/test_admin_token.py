@@ -15,8 +15,8 @@ import requests
 
 import spec
 from mockserver.http import admin_token
+from mockserver.serving.banner import banner_access
 from mockserver.serving.process import ServerProcess, start_mock
-from mockserver.serving.startup import banner_access
 
 from .conftest import DEMO, KEY
 

@@ -13,6 +13,7 @@ import pytest
 
 from mockserver import settings
 from mockserver.errors import ConfigError
+from mockserver.names import ENV_PREFIX
 from mockserver.serving import cli
 from mockserver.serving.process import free_port, mock_command
 
@@ -323,7 +324,7 @@ def test_bad_scenario_files_stop_the_start(tmp_path: Path) -> None:
 
 
 def test_a_port_in_use_is_one_line_naming_it_before_the_server_starts() -> None:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(settings.ENV_PREFIX)}
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -362,7 +363,7 @@ def test_a_port_in_use_is_one_line_naming_it_before_the_server_starts() -> None:
 def test_an_unusable_variable_stops_the_process_with_one_line_naming_it(
     variable: str, value: str, said: str
 ) -> None:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(settings.ENV_PREFIX)}
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
     done = subprocess.run(
         mock_command(),
         env={**environ, variable: value},
@@ -421,7 +422,7 @@ def test_the_usage_names_the_command_that_started_the_mock(argv0: str, prog: str
 
 def test_the_installed_command_names_itself_in_its_usage() -> None:
     command = Path(sys.executable).parent / cli.COMMAND
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(settings.ENV_PREFIX)}
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
 
     def run(*argv: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

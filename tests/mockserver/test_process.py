@@ -18,8 +18,8 @@ import pytest
 
 import spec
 from mockserver.serving import process
+from mockserver.serving.banner import banner_complete, listening, listening_url
 from mockserver.serving.process import ServerDidNotStart, ServerProcess, start, start_mock
-from mockserver.serving.startup import banner_complete, listening, listening_url
 
 
 def python(code: str, *args: str) -> list[str]:

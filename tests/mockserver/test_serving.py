@@ -23,11 +23,12 @@ from flask.testing import FlaskClient
 
 import spec
 from mockserver import settings
-from mockserver.serving import startup
+from mockserver.serving import banner, startup
+from mockserver.serving.banner import listening, listening_url
 from mockserver.serving.gunicorn_server import CUT_AFTER_SECONDS, GRACEFUL_SECONDS
 from mockserver.serving.options import Options
 from mockserver.serving.process import ServerProcess, start_mock
-from mockserver.serving.startup import listening, listening_url, network_urls
+from mockserver.serving.startup import network_urls
 from mockserver.settings import PROTOCOL_PATHS
 from tests.mockserver.conftest import DEMO, assert_the_call_at_every_path
 from tests.mockserver.raw_http import parse
@@ -170,7 +171,7 @@ def test_a_mock_bound_to_every_address_says_so_and_lists_its_network_urls(server
                 parts = urlsplit(url)
                 assert parts.port == port and not ipaddress.ip_address(parts.hostname or "").is_loopback
         assert mock.banner.count(mock.base) >= 4  # catalogue, dashboard, spec and curl use the local URL
-        (line,) = [line for line in mock.banner.splitlines() if line.lstrip().startswith(startup.LAST_LABEL)]
+        (line,) = [line for line in mock.banner.splitlines() if line.lstrip().startswith(banner.LAST_LABEL)]
         status, answer = pasted(line)  # the try: line's curl command, pasted on this machine
         assert status == 200 and "sessions" in orjson.loads(answer)["user"], answer
 
@@ -178,7 +179,7 @@ def test_a_mock_bound_to_every_address_says_so_and_lists_its_network_urls(server
 def pasted(line: str) -> tuple[int, bytes]:
     """What the banner's ``try:`` line's curl command gets: its URL, -H headers and -d body, sent."""
     label, _, command = line.strip().partition(" ")
-    assert label == startup.LAST_LABEL, line
+    assert label == banner.LAST_LABEL, line
     words = shlex.split(command)
     assert words[:2] == ["curl", "-sS"], words
     url = urlsplit(next(word for word in words if word.startswith(("http://", "https://"))))
@@ -216,7 +217,7 @@ def test_the_banner_names_the_dashboard_and_where_recordings_go(
         f"  record:     {record}    ({anonymised}each user's last successful answer; "
         f"replay: --users {record / 'users.yaml'})"
     )
-    assert startup.banner_complete("\n".join(lines)) and not startup.banner_complete("\n".join(lines[:-1]))
+    assert banner.banner_complete("\n".join(lines)) and not banner.banner_complete("\n".join(lines[:-1]))
     # the upstream judges the key: the curl to paste shows where the app's own goes, not the demo key
     assert "key=<your-api-key>" in lines[-1] and settings.DEMO_API_KEY not in lines[-1]
 

@@ -18,7 +18,7 @@ import requests
 import spec
 from mockserver.scenarios.state import valid_session
 from mockserver.serving.process import free_port
-from mockserver.testing import AdminError, MockServer, MockUnreachable, Session
+from mockserver.testing import AdminError, MockServer, MockUnreachable, ServerDidNotStart, Session
 from mockserver.testing.pytest_plugin import session_name
 from mockserver.testing.server import given_admin_token, mock_args
 
@@ -45,9 +45,10 @@ def test_options_become_the_flags_of_the_settings_table(options: dict[str, Any],
     assert mock_args(options) == argv
 
 
-def test_an_unknown_option_is_refused_with_the_options_that_exist() -> None:
-    with pytest.raises(TypeError, match=r"unknown option 'any_users'; options: .*any_user"):
-        MockServer(any_users=True)
+def test_an_unknown_option_is_refused_by_the_mock_saying_where_the_flags_are() -> None:
+    refused = r"unrecognized arguments: --any-users .*--help lists every flag"
+    with pytest.raises(ServerDidNotStart, match=refused):
+        MockServer(any_users=True, timeout=30).start()
 
 
 def test_a_started_mock_honours_its_options_and_stops(mock_server: MockServer) -> None:
@@ -100,7 +101,8 @@ def test_a_mock_on_every_interface_is_reached_with_the_token_it_generated() -> N
         (["--admin-token=" + "u" * 32, "--seed", "7"], {}, "u" * 32),
         ([], {"MOCKSERVER_ADMIN_TOKEN": "v" * 32}, "v" * 32),
         (["--seed", "7"], {}, None),
-        (["--seed", "seven", "--admin-token", "t" * 32], {}, None),  # refused flags: the mock says why
+        (["--admin-tok", "x" * 32, "--admin-token=" + "y" * 32], {}, "y" * 32),  # a prefix; the last wins
+        (["--admin-open", "--admin-tokens", "z" * 32], {"MOCKSERVER_ADMIN_TOKEN": ""}, None),  # other flags
     ],
 )
 def test_a_token_given_in_raw_flags_or_the_environment_is_the_one_sent(
@@ -339,3 +341,73 @@ def test_a_mock_url_that_does_not_answer_ends_the_run_with_one_message(
     assert done.returncode == pytest.ExitCode.USAGE_ERROR, out
     assert "did not answer /__mock/health" in out and why in out
     assert "Traceback" not in out and "urllib" not in out and " error" not in out, out
+
+
+HEAVY = ("flask", "werkzeug", "faker", "redis", "cryptography", "gevent", "gunicorn", "spec", "jsonschema")
+IMPORTS = """
+import sys
+before = set(sys.modules)
+import mockserver.testing.pytest_plugin
+from mockserver.testing import AdminError, MockServer, MockUnreachable, ServerDidNotStart, Session
+from mockserver.serving.process import start_mock
+print(" ".join(sorted({name.split(".")[0] for name in set(sys.modules) - before})))
+"""
+
+
+def test_the_plugin_and_mock_server_import_nothing_of_the_mock_itself(tmp_path: Path) -> None:
+    """What a test suite loads to start a mock: the standard library and pytest, never the mock's own
+    dependencies (nor ``spec``, a name an app may use for a package of its own)."""
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORTS], cwd=tmp_path, capture_output=True, text=True, timeout=60, check=True
+    )
+    loaded = set(done.stdout.split())
+    assert "mockserver" in loaded and "pytest" in loaded
+    assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
+
+
+APP_SPEC = '"""The app\'s own package called spec: nothing of the kit."""\n\nOWNER = "the app"\n'
+APP_TEST = """
+import json
+import urllib.request
+
+import spec
+
+
+def test_the_app_gets_the_scripted_answer(mock_session):
+    assert spec.OWNER == "the app"
+    mock_session.script(["result-102"])
+    body = {"user-get-recent-sessions": {"user": {"identifier-type": "rfid", "identifier": "04A2B3C4D5E6F7"}}}
+    request = urllib.request.Request(
+        mock_session.base_url + "/api/v4/request",
+        data=json.dumps(body).encode(),
+        headers={"Authorization": "key=demo-key", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        assert json.load(answer)["result"]["code"] == 102
+    mock_session.verify(result=102, exactly=1)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", [["pytest"], ["python", "-m", "pytest"]], ids=["pytest", "python -m"])
+def test_an_app_with_a_package_called_spec_runs_its_tests_against_the_mock(
+    tmp_path: Path, command: list[str]
+) -> None:
+    """The app's folder, with its own ``spec/``, is the current folder and on the app's import path; the
+    mock process the plugin starts finds the kit's ``spec`` all the same, and the app keeps its own."""
+    app = tmp_path / "app"
+    (app / "spec").mkdir(parents=True)
+    (app / "spec" / "__init__.py").write_text(APP_SPEC, "utf-8")
+    (app / "test_app.py").write_text(APP_TEST, "utf-8")
+    bin_dir = Path(sys.executable).parent
+    argv = [str(bin_dir / "pytest")] if command == ["pytest"] else [sys.executable, "-m", "pytest"]
+    done = subprocess.run(
+        [*argv, "-p", "no:cacheprovider", "--rootdir", str(app), "test_app.py"],
+        cwd=app,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 passed" in done.stdout

@@ -26,9 +26,9 @@ from cryptography import x509
 
 import spec
 from mockserver.serving import tls
+from mockserver.serving.banner import banner_access
 from mockserver.serving.gunicorn_server import KEEPALIVE_SECONDS
 from mockserver.serving.process import ServerProcess, start_mock
-from mockserver.serving.startup import banner_access
 
 from .conftest import DEMO
 

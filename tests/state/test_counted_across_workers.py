@@ -14,9 +14,9 @@ from pathlib import Path
 
 import requests
 
+from mockserver.names import ENV_PREFIX
+from mockserver.serving.banner import banner_complete
 from mockserver.serving.process import ServerProcess, answers_health, start
-from mockserver.serving.startup import banner_complete
-from mockserver.settings import ENV_PREFIX
 from tests.state.faulty_mock import FAULT_LINE, FAULT_PATH
 from tests.state.redis_server import RedisServer
 

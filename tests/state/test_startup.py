@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from mockserver.names import ENV_PREFIX
 from mockserver.serving.process import free_port
-from mockserver.settings import ENV_PREFIX
 from tests.state.mock_process import command, running
 from tests.state.redis_server import RedisServer
 
