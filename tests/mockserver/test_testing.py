@@ -73,6 +73,7 @@ def test_an_attached_mock_is_the_same_mock_and_stays_running(mock_server: MockSe
 @pytest.mark.parametrize(
     ("url", "why"),
     [(f"http://127.0.0.1:{free_port()}", "Connection refused"), ("notaurl", "not an http(s) URL")],
+    ids=["nothing listens", "not a URL"],  # the same ids in every xdist worker, whichever port it got
 )
 def test_attaching_to_nothing_fails_at_once_saying_why(url: str, why: str) -> None:
     with pytest.raises(
@@ -329,6 +330,7 @@ def test_the_plugin_reaches_a_mock_on_every_interface_with_tls_from_every_worker
         (f"--mock-url=http://127.0.0.1:{free_port()}", "Connection refused"),
         ("--mock-url=notaurl", "http(s) URL"),
     ],
+    ids=["nothing listens", "not a URL"],  # the same ids in every xdist worker, whichever port it got
 )
 def test_a_mock_url_that_does_not_answer_ends_the_run_with_one_message(
     tmp_path: Path, workers: list[str], option: str, why: str
