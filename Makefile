@@ -22,7 +22,7 @@ CONTRACT_REPORT ?= reports/contract.json
 CONTRACT_HTML ?= reports/contract.html
 export CONTRACT_BASE_URL CONTRACT_JUNITXML CONTRACT_REPORT CONTRACT_HTML
 
-.PHONY: install node-tools serve test lint unit system-deps contract bench clean
+.PHONY: install node-tools serve test lint unit pictures system-deps contract bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,9 @@ system-deps:  ## system packages the tests start: redis-server, curl (README tes
 unit: $(STAMP) $(NODE_STAMP) system-deps  ## the test suite alone (pytest's exit 5, "no tests collected", is a failure)
 	@$(BIN)/pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make: pytest collected no tests: failing" >&2; fi; exit $$rc
+
+pictures: $(STAMP) system-deps  ## redraw docs/images/dashboard-*.png from a real run (chromium), for docs/qa.md
+	DASHBOARD_PICTURES=docs/images $(BIN)/pytest -q tests/mockserver/test_dashboard.py -k test_each_tab_is_pictured_for_the_docs
 
 test: lint unit  ## lint, then every test
 
