@@ -71,10 +71,13 @@ BENCH_DURATION ?= 10s
 BENCH_SOAK ?= 30
 BENCH_ROUNDS ?= 3
 BENCH_SERVER ?= gunicorn
-.PHONY: bench-peers
+.PHONY: bench-peers bench-stores
 
 bench: $(STAMP)  ## hot, cold, scenario paths vs a bare Flask baseline (BENCH_DURATION, BENCH_ROUNDS, BENCH_SOAK)
 	$(BIN)/python -m bench.run --duration $(BENCH_DURATION) --rounds $(BENCH_ROUNDS) --soak $(BENCH_SOAK) --server $(BENCH_SERVER)
 
 bench-peers: $(STAMP)  ## make bench, plus the peers (Stoplight Prism 5 dynamic and static, WireMock) installed into .bench/
 	$(BIN)/python -m bench.run --duration $(BENCH_DURATION) --rounds $(BENCH_ROUNDS) --soak $(BENCH_SOAK) --server $(BENCH_SERVER) --peers
+
+bench-stores: $(STAMP) system-deps  ## the scenario engine's stores alone: memory and a real redis-server
+	$(BIN)/python -m bench.stores

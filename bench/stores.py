@@ -1,18 +1,26 @@
-"""Micro-benchmark of the stores (not collected by pytest): ``python -m tests.state.bench_state``.
+"""Micro-benchmark of the scenario engine's stores: ``python -m bench.stores`` (``make bench-stores``).
 
 Prints operations per second and latency percentiles of ``take`` (a scripted step) and ``record``
-(one journal entry) for the memory store and for a real redis-server on a free port.
+(one journal entry) for the memory store and for a real redis-server on a free port (Debian package
+``redis-server``), started here without persistence and stopped at the end. Nothing is asserted: the
+figures are for people to read.
 """
 
 from __future__ import annotations
 
+import contextlib
+import shutil
 import statistics
+import subprocess
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+
+import redis
 
 import spec
 from mockserver.scenarios.state import MemoryStore, NewScript, RedisStore, Store
-from tests.state.redis_server import RedisServer
+from mockserver.serving.process import free_port, stop
 
 N = 20_000
 ENTRY = {
@@ -59,14 +67,40 @@ def run(label: str, store: Store) -> None:
     store.close()
 
 
+@contextlib.contextmanager
+def redis_server(timeout: float = 10.0) -> Iterator[str]:
+    """A redis-server without persistence on a free loopback port, in a folder of its own: its URL."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise SystemExit("redis-server is not installed (make system-deps installs it)")
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="bench-redis-") as folder:
+        argv = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        process = subprocess.Popen([*argv, "--dir", folder], stdout=subprocess.DEVNULL)
+        client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=0.5, socket_connect_timeout=0.5)
+        try:
+            deadline = time.monotonic() + timeout
+            while not _answers(client):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"redis-server did not answer on port {port} within {timeout} s")
+                time.sleep(0.05)
+            yield f"redis://127.0.0.1:{port}/0"
+        finally:
+            client.close()
+            stop(process, grace=10)
+
+
+def _answers(client: redis.Redis) -> bool:
+    try:
+        return bool(client.ping())
+    except redis.RedisError:
+        return False
+
+
 def main() -> None:
     run("memory", MemoryStore(10_000))
-    server = RedisServer()
-    server.start()
-    try:
-        run("redis", RedisStore(server.url, 10_000))
-    finally:
-        server.stop()
+    with redis_server() as url:
+        run("redis", RedisStore(url, 10_000))
 
 
 if __name__ == "__main__":
