@@ -22,7 +22,7 @@ CONTRACT_REPORT ?= reports/contract.json
 CONTRACT_HTML ?= reports/contract.html
 export CONTRACT_BASE_URL CONTRACT_JUNITXML CONTRACT_REPORT CONTRACT_HTML
 
-.PHONY: install node-tools serve test lint unit pictures system-deps contract bench clean
+.PHONY: install node-tools serve test lint unit quick pictures system-deps contract bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,8 +52,15 @@ lint: $(STAMP) $(NODE_STAMP)  ## ruff, mypy (strict), the import contracts of AR
 system-deps:  ## system packages the tests start: redis-server, curl (README test), chromium (HTML report test)
 	scripts/system-deps.sh redis-server curl chromium chromedriver=chromium-driver
 
+# pytest-xdist processes for `make quick` (tests/README.md, "Tiers")
+WORKERS ?= 2
+
 unit: $(STAMP) $(NODE_STAMP) system-deps  ## the test suite alone (pytest's exit 5, "no tests collected", is a failure)
 	@$(BIN)/pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make: pytest collected no tests: failing" >&2; fi; exit $$rc
+
+quick: $(STAMP)  ## the edit-test loop: the tests not marked slow, in WORKERS processes
+	@$(BIN)/pytest -m "not slow" -n $(WORKERS) -q; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make: pytest collected no tests: failing" >&2; fi; exit $$rc
 
 pictures: $(STAMP) system-deps  ## redraw docs/images/dashboard-*.png from a real run (chromium), for docs/qa.md
