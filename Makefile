@@ -22,7 +22,7 @@ CONTRACT_REPORT ?= reports/contract.json
 CONTRACT_HTML ?= reports/contract.html
 export CONTRACT_BASE_URL CONTRACT_JUNITXML CONTRACT_REPORT CONTRACT_HTML
 
-.PHONY: install node-tools serve test lint unit quick pictures system-deps contract bench clean
+.PHONY: install node-tools serve test lint unit quick pictures system-deps contract bench clean mutation
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -71,8 +71,18 @@ test: lint unit  ## lint, then every test
 contract: $(STAMP)  ## judge CONTRACT_BASE_URL (default: the local mock) with the contract suite
 	$(BIN)/python -m contract_tests
 
+# make mutation MUTANTS='spec.invariants.*': only one module's mutants (a glob over module names).
+MUTANTS ?= *
+MUTATION_JOBS ?= 2
+
+mutation: $(STAMP)  ## mutants of the rules ([tool.mutmut] in pyproject.toml) against their tests: every one killed or listed
+	rm -rf mutants && mkdir mutants
+	$(BIN)/mutmut run --max-children $(MUTATION_JOBS) '$(MUTANTS)' > mutants/run.log 2>&1 \
+		|| { tail -n 30 mutants/run.log; exit 1; }
+	$(BIN)/python scripts/mutation.py '$(MUTANTS)'
+
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis mutants
 
 BENCH_DURATION ?= 10s
 BENCH_SOAK ?= 30
