@@ -253,6 +253,18 @@ LATENCY_CASES: list[tuple[float | None, list[float], list[Finding]]] = [
     (100, [], []),
     (200, [0.2] * 20, []),
     (
+        10,
+        [0.001] * 18 + [0.01234, 0.5],  # the 19th of 20 answers is the 95th percentile (nearest rank)
+        [
+            Finding(
+                "the known-good answers' 95th percentile took 12 ms over 20 answers, above "
+                "--latency-budget 10 ms",
+                "p95_ms",
+                12.3,
+            )
+        ],
+    ),
+    (
         100,
         [0.2] * 20,
         [
@@ -273,3 +285,16 @@ def test_known_good_latency_at_its_budget(
 ) -> None:
     context = Context("strict", latency_budget=budget, known_latencies=latencies)
     assert list(checks.known_good_latency(context, _exchange(Kind.KNOWN, 200, _SUCCESS))) == expected
+
+
+def test_a_check_judges_only_its_groups_and_unanswered_requests_only_if_it_says_so() -> None:
+    answered = _exchange(Kind.KNOWN, 200, _SUCCESS)
+    unanswered = Exchange(answered.case, answered.request, Response(0, {}, b"", 1.0, "timed out"))
+    grouped = checks.Check(
+        "grouped", "robustness", "a rule", checks.server_answers, groups=frozenset({"other"})
+    )
+    everywhere = checks.Check("everywhere", "robustness", "a rule", checks.server_answers, needs_answer=False)
+    answers_only = checks.Check("answers-only", "robustness", "a rule", checks.server_answers)
+    assert not grouped.applies(answered)
+    assert everywhere.applies(unanswered) and everywhere.applies(answered)
+    assert not answers_only.applies(unanswered) and answers_only.applies(answered)
