@@ -85,6 +85,7 @@ def _summary(report: Report) -> str:
     failed = sum(1 for result in report.results if result.failures)
     facts: list[tuple[str, Any]] = [
         ("target", config.target),
+        ("judged by", f"oioi-recent-sessions-kit {spec.version()}"),
         ("profile, seed", f"{config.profile}, --seed {config.seed}"),
         ("known-good users", ", ".join(user.value for user in config.users)),
         ("checks", f"{len(report.results)}: {failed} failed, {len(report.failures)} failures"),

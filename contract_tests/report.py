@@ -57,7 +57,8 @@ def failure_block(failure: Failure, json_path: str | None = None) -> str:
 def console(report: Report, json_path: str | None = None) -> str:
     """The run for a terminal; ``json_path``: the JSON report written, if any, for what it cuts."""
     config = report.config
-    lines = [f"contract suite: {config.target} (profile {config.profile}, seed {config.seed})"]
+    judge = f"contract suite {spec.version()}"
+    lines = [f"{judge}: {config.target} (profile {config.profile}, seed {config.seed})"]
     if report.recorded:
         counted = ", ".join(f"{count} {name}" for name, count in report.recorded.items() if count)
         lines.append(f"recorded: {counted}")
@@ -125,6 +126,8 @@ def junit(report: Report, json_path: str | None = None) -> bytes:
         skipped=str(sum(1 for r in report.results if not r.applied)),
         time=f"{report.duration:.3f}",
     )
+    properties = ET.SubElement(suite, "properties")
+    ET.SubElement(properties, "property", name="version", value=spec.version())  # of the kit that judged
     for result in report.results:
         check = result.check
         case = ET.SubElement(
@@ -149,6 +152,7 @@ def junit(report: Report, json_path: str | None = None) -> bytes:
 def as_json(report: Report) -> dict[str, Any]:
     config = report.config
     return {
+        "version": spec.version(),  # of the kit that judged
         "target": config.url if config.har is None else config.har,
         **({"recorded": report.recorded} if report.recorded else {}),
         "profile": config.profile,

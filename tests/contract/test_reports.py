@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import spec
 from mockserver.serving.process import free_port
 from tests.contract.conftest import Run, ada_args, reference_server, run_suite
 
@@ -62,8 +63,13 @@ def test_the_reports_folders_are_created(target: str, reference: str, tmp_path: 
     assert json.loads(report.read_text("utf-8"))["exit_code"] == run.code
     assert junit.read_text("utf-8").startswith("<?xml")
     assert page.read_text("utf-8").startswith("<!DOCTYPE html>")
-    if target == "reference":  # a judged run says where its reports are
+    if target == "reference":  # a judged run says where its reports are, and which kit judged
         assert f"reports written: {junit}, {report}, {page}" in run.stderr, run.stderr
+        version = spec.version()
+        assert run.stdout.startswith(f"contract suite {version}: "), run.stdout
+        assert json.loads(report.read_text("utf-8"))["version"] == version
+        assert f'<property name="version" value="{version}" />' in junit.read_text("utf-8")
+        assert f"oioi-recent-sessions-kit {version}" in page.read_text("utf-8")
 
 
 def test_failed_cases_and_failures_are_counted_apart(tmp_path: Path) -> None:
