@@ -108,7 +108,13 @@ def _attach(config: pytest.Config, url: str) -> MockServer:
     ca_cert = handed.get(CA_KEY) or config.getoption("--mock-ca-cert")
     try:
         return MockServer.attach(url, admin_token=token, ca_cert=ca_cert)
-    except (MockUnreachable, AdminError) as error:
+    except AdminError as error:
+        if error.status == 401:  # every test would fail on it: one line naming the option instead
+            why = "refused the token of --mock-admin-token" if token else "needs its admin token"
+            how = "give the one in its banner: --mock-admin-token TOKEN"
+            _unusable(config, PermissionError(f"the mock at {url} {why}; {how}"))
+        _unusable(config, error)
+    except MockUnreachable as error:
         _unusable(config, error)
 
 

@@ -89,10 +89,16 @@ class MockServer:
         timeout: float = 30.0,
     ) -> MockServer:
         """A mock already running at ``url`` (its HTTPS trusted with the CA file ``ca_cert``, if given);
-        MockUnreachable when its health page does not answer, AdminError when it answers with an error."""
+        MockUnreachable when its health page does not answer, AdminError when it answers with an error
+        or refuses ``admin_token`` (status 401: none given, or not its token)."""
         mock = cls(timeout=timeout)
         mock._admin = Admin(url.rstrip("/"), admin_token, timeout, ca_cert)
         mock._admin.call("GET", "/health")
+        try:  # a guarded call: a mock that needs an admin token (or another one) says so now, once
+            mock._admin.call("GET", "/state")
+        except AdminError as error:
+            if error.status == 401:
+                raise
         return mock
 
     def start(self) -> Self:

@@ -345,6 +345,32 @@ def test_a_mock_url_that_does_not_answer_ends_the_run_with_one_message(
     assert "Traceback" not in out and "urllib" not in out and " error" not in out, out
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one process", "xdist"])
+@pytest.mark.parametrize("token", [None, "w" * 32], ids=["no token", "another token"])
+def test_a_mock_url_that_needs_an_admin_token_ends_the_run_with_one_message(
+    tmp_path: Path, workers: list[str], token: str | None
+) -> None:
+    (tmp_path / "test_admin.py").write_text(ADMIN_ONLY + ADMIN_ONLY.replace("_read", "_read_again"), "utf-8")
+    given = [f"--mock-admin-token={token}"] if token else []
+    with MockServer(admin_token="t" * 32, log_format="off") as mock:
+        url = mock.url
+        done = pytest_run(
+            *workers,
+            f"--mock-url={url}",
+            *given,
+            str(tmp_path / "test_admin.py"),
+            "--rootdir",
+            str(tmp_path),
+            cwd=tmp_path,
+        )
+    out = done.stdout + done.stderr
+    assert done.returncode == pytest.ExitCode.USAGE_ERROR, out
+    why = "refused the token of --mock-admin-token" if token else "needs its admin token"
+    assert f"the mock at {url} {why}; give the one in its banner: --mock-admin-token TOKEN" in out, out
+    assert "Traceback" not in out and "AdminError" not in out and "HTTP 401" not in out, out
+
+
 HEAVY = ("flask", "werkzeug", "faker", "redis", "cryptography", "gevent", "gunicorn", "spec", "jsonschema")
 IMPORTS = """
 import sys
