@@ -59,7 +59,7 @@ unit: $(STAMP) $(NODE_STAMP) system-deps  ## the test suite alone (pytest's exit
 	@$(BIN)/pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make: pytest collected no tests: failing" >&2; fi; exit $$rc
 
-quick: $(STAMP)  ## the edit-test loop: the tests not marked slow, in WORKERS processes
+quick: $(STAMP) $(NODE_STAMP)  ## the edit-test loop: the tests not marked slow, in WORKERS processes
 	@$(BIN)/pytest -m "not slow" -n $(WORKERS) -q; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make: pytest collected no tests: failing" >&2; fi; exit $$rc
 
