@@ -243,12 +243,19 @@ class Page:
         return base64.b64decode(shot["data"])
 
     def verify(self, **fields: str) -> tuple[str, str]:
-        """Submit the Verify form with ``fields`` (names with _ for -); the verdict and the message."""
+        """Submit the Verify form with ``fields`` (names with _ for -; a list's option by its text); the
+        verdict and the message."""
         self.tab("verify")
         for field in self.all("#verify-form input"):
             field.clear()
+        for field in self.all("#verify-form select"):
+            self.choose(field, "any")
         for name, value in fields.items():
-            self.fill(f'#verify-form [name="{name.replace("_", "-")}"]', value)
+            field = self.find(f'#verify-form [name="{name.replace("_", "-")}"]')
+            if field.tag_name == "select":
+                self.choose(field, value)
+            else:
+                self.fill(f'#verify-form [name="{name.replace("_", "-")}"]', value)
         previous = self.find("#verify-verdict").text
         self.driver.execute_script("document.getElementById('verify-verdict').textContent = ''")
         self.driver.find_element("css selector", "#verify-form button[type=submit]").click()
@@ -287,8 +294,11 @@ def test_a_script_installed_from_the_page_answers_curl_and_the_requests_appear_l
     codes = [curl(page.mock, session)["result"]["code"] for _ in range(3)]
     assert codes == [102, 102, 0]
     assert page.rows(3) == ["0", "102", "102"]  # newest first, without a click
-    served = [f"{script_id} (request {n})" for n in (3, 2, 1)]
+    # The step as the API and the pytest journal name it: 0-based, the first scripted request is step 0.
+    served = [f"{script_id} (step {n})" for n in (2, 1, 0)]
     assert page.column("requests-table", 8) == served
+    journal = admin(page.mock, "GET", "/requests", session)["requests"]
+    assert [entry["script"]["step"] for entry in journal] == [2, 1, 0]
 
     page.tab("script")
     page.until(lambda: page.column("scripts-table", 3) == ["none (used up)"], "the script to be used up")
@@ -302,6 +312,7 @@ def test_a_script_installed_from_the_page_answers_curl_and_the_requests_appear_l
     assert '"token": "<redacted>"' in body and DEMO["token"] not in body
     answer = page.facts("#detail-answer")
     assert (answer["HTTP status"], answer["result code"], answer["scenario"]) == ("200", "0", "ok")
+    assert answer["script"] == f"{script_id}, step 2"
     line = page.text("#detail-curl")
     assert line.startswith(f"curl -sS -X POST {page.mock.base}/api/v4/request ")
     assert f"'X-Mock-Session: {session}'" in line and "--data-raw" in line
@@ -352,6 +363,10 @@ def test_verify_from_the_page_matches_or_shows_the_closest_misses(page: Page) ->
     assert message == "0 request(s) matched; expected at least 1"
     assert page.column("verify-closest", 1) == ["1 of 2", "1 of 2"]
     assert page.column("verify-closest", 2) == ["result: expected 0, got 102"] * 2
+
+    verdict, message = page.verify(identifier=DEMO["identifier"], identifier_type="rfid")
+    assert verdict == "Not matched"
+    assert page.column("verify-closest", 2) == ["identifier-type: expected rfid, got username"] * 2
 
     verdict, message = page.verify(identifier=DEMO["identifier"], exactly="two")
     assert verdict == "The mock refused the verification"
@@ -418,8 +433,58 @@ def test_the_catalogue_lists_every_scenario_and_magic_value_with_a_curl_line_tha
     assert entry["scenario"] == "result-145"
 
     facts = page.facts("#health-list")
-    assert (facts["backend"], facts["reachable"], facts["session"]) == ("memory", "yes", session)
-    assert facts["scenario scripts"] == "installed"  # from health: the scenario files' scripts are in
+    assert (facts["State"], facts["Session"]) == ("memory, reachable", session)
+    assert facts["Scenario scripts"] == "installed"  # from health: the scenario files' scripts are in
+    assert facts["Errors"] == "none"
+
+
+@needs_chromium
+def test_the_health_strip_is_grouped_in_words_with_every_raw_value_one_click_away(page: Page) -> None:
+    session = "dashboard-health"
+    page.open(session)
+    curl(page.mock, session)
+    held = admin(page.mock, "GET", "/state", session)  # every session's journal, in the memory store
+    journal = f"{held['journal-entries']} request(s) in {held['journals']} session(s), at most "
+    page.until(lambda: page.facts("#health-list").get("Journal", "").startswith(journal), "the count")
+    facts = page.facts("#health-list")
+    assert list(facts) == ["Session", "State", "Journal", "Scenario scripts", "Errors", "Answers"]
+    assert facts["State"] == "memory, reachable"
+    assert facts["Errors"] == "none"
+    assert facts["Answers"] == "status mapping call-page, seed 0, clock real time"
+    assert "internal-errors" not in page.text("#health")  # the counters' names wait behind the click
+
+    assert not page.find("#health-raw").is_displayed()
+    page.find("#health-detail summary").click()
+    page.until(lambda: page.find("#health-raw").is_displayed(), "the raw values to open")
+    raw = json.loads(page.text("#health-raw"))
+    health = requests.get(f"{page.mock.base}/__mock/health", timeout=30).json()
+    assert raw["health"]["internal-errors"] == health["internal-errors"] == 0
+    assert (raw["state"]["backend"], raw["state"]["session"]) == ("memory", session)
+
+
+@needs_chromium
+def test_verify_offers_lists_of_what_the_api_takes_and_any_leaves_the_field_out(page: Page) -> None:
+    from selenium.webdriver.support.ui import Select
+
+    session = "dashboard-verify-lists"
+    page.open(session)
+    curl(page.mock, session)
+    page.tab("verify")
+    options = {
+        name: [o.text for o in Select(page.find(f'#verify-form [name="{name}"]')).options]
+        for name in ("identifier-type", "call", "method")
+    }
+    assert options["identifier-type"] == ["any", "username", "rfid", "evco-id", "token"]
+    assert options["call"] == ["any", spec.CALL]
+    assert options["method"][:3] == ["any", "POST", "GET"]
+
+    verdict, message = page.verify(identifier=DEMO["identifier"], exactly="1")
+    assert (verdict, message) == ("Matched", "1 request(s) matched; expected exactly 1")
+    verdict, _ = page.verify(identifier_type="username", call=spec.CALL, method="POST", exactly="1")
+    assert verdict == "Matched"
+    verdict, _ = page.verify(method="GET")
+    assert verdict == "Not matched"
+    assert page.column("verify-closest", 2) == ["method: expected GET, got POST"]
 
 
 @needs_chromium
@@ -475,13 +540,17 @@ def test_the_page_asks_for_the_admin_token_once_and_keeps_it_for_the_tab(tmp_pat
         page = Page(driver, guarded)
         driver.get(f"{guarded.base}/__mock/ui")
         page.until(lambda: page.find("#token-dialog").is_displayed(), "the question for the token")
+        where = " ".join(page.text("#token-where").split())
+        assert "admin: line of the banner" in where
+        assert "--admin-token" in where and "MOCKSERVER_ADMIN_TOKEN" in where
         page.fill("#token", "wrong")
         driver.find_element("css selector", "#token-form button[type=submit]").click()
         page.until(lambda: "refused" in page.text("#token-why"), "the wrong token to be refused")
         page.fill("#token", token)
         driver.find_element("css selector", "#token-form button[type=submit]").click()
         page.until(
-            lambda: page.facts("#health-list").get("backend") == "memory", "the state behind the token"
+            lambda: page.facts("#health-list").get("State") == "memory, reachable",
+            "the state behind the token",
         )
         assert driver.execute_script("return sessionStorage.getItem('oioi-mock.admin-token')") == token
         page.open()  # a reload in the same tab: no question

@@ -205,27 +205,40 @@
   }
 
   // --- health and state ------------------------------------------------------------------------
+  // The health strip in words, grouped; every raw value stays one click away (health-raw).
   async function loadHealth() {
     const [health, status] = await Promise.all([call("GET", "/health"), call("GET", "/state")]);
-    const pairs = [["session", state.session]];
-    if (health.ok && health.data) {
-      pairs.push(["health", health.data.status], ["status mapping", health.data["status-mapping"]]);
-      pairs.push(["internal errors", health.data["internal-errors"]], ["pinned now", health.data["pinned-now"]]);
-      pairs.push(["scenario scripts", health.data["scenario-scripts"]]);
-      if (health.data["scenario-scripts-error"]) pairs.push(["scenario scripts error", health.data["scenario-scripts-error"]]);
-    } else {
-      pairs.push(["health", `no answer (${health.status || "no connection"})`]);
-    }
+    const pairs = [["Session", state.session]];
+    const h = health.data || {};
+    const known = (health.ok || health.status === 503) && health.data;
     const data = status.data || {};
     if (status.status === 401 || !status.data) {
-      pairs.push(["state", `unknown (${status.status || "no connection"})`]);
+      pairs.push(["State", `unknown (${status.status || "no connection"})`]);
     } else {
-      pairs.push(["backend", data.backend], ["reachable", data.reachable]);
-      if (data.error) pairs.push(["state error", data.error]);
-      const skipped = new Set(["session", "backend", "reachable", "error", "result"]);
-      for (const [name, value] of Object.entries(data)) if (!skipped.has(name)) pairs.push([name, value]);
+      const reached = data.reachable ? "reachable" : "unreachable";
+      pairs.push(["State", data.error ? `${shown(data.backend)}, ${reached}: ${data.error}` : `${shown(data.backend)}, ${reached}`]);
+      const most = `at most ${shown(data["journal-size"])} request(s) per session`;
+      const held = data["journal-entries"]; // the memory store counts what it holds, Redis does not
+      pairs.push(["Journal", held === undefined ? most : `${held} request(s) in ${shown(data.journals)} session(s), ${most}`]);
+    }
+    if (known) {
+      const pending = h["scenario-scripts-error"] ? `: ${h["scenario-scripts-error"]}` : "";
+      pairs.push(["Scenario scripts", `${shown(h["scenario-scripts"])}${pending}`]);
+      pairs.push(["Errors", errors(h["internal-errors"], h["self-check-failures"])]);
+      const clock = h["pinned-now"] ? `pinned at ${h["pinned-now"]}` : "real time";
+      pairs.push(["Answers", `status mapping ${shown(h["status-mapping"])}, seed ${shown(h.seed)}, clock ${clock}`]);
+    } else {
+      pairs.push(["Health", `no answer (${health.status || "no connection"})`]);
     }
     facts($("health-list"), pairs);
+    $("health-raw").textContent = JSON.stringify({ health: health.data, state: status.data }, null, 2);
+  }
+
+  function errors(internal, failures) {
+    const parts = [];
+    if (internal) parts.push(`${internal} internal error${internal === 1 ? "" : "s"}`);
+    if (failures) parts.push(`${failures} self-check failure${failures === 1 ? "" : "s"}`);
+    return parts.length ? parts.join(", ") : "none";
   }
 
   // --- requests --------------------------------------------------------------------------------
@@ -281,7 +294,7 @@
     const open = el("button", { type: "button", "aria-pressed": entry.id === state.selected ? "true" : "false", text: entry.time });
     open.addEventListener("click", () => showRequest(entry.id));
     const user = entry.identifier === undefined || entry.identifier === null ? "none" : `${entry.identifier} (${shown(entry["identifier-type"])})`;
-    const script = entry.script ? `${entry.script.id} (request ${entry.script.step + 1})` : "none";
+    const script = entry.script ? `${entry.script.id} (step ${entry.script.step})` : "none";
     const tr = row(open, `${entry.method} ${entry.path}`, user, shown(entry.scenario), shown(entry.result), shown(entry.status), shown(entry.duration_ms), script);
     tr.dataset.id = entry.id;
     if (entry.id === state.selected) tr.className = "selected";
@@ -298,7 +311,7 @@
       tr.cells[0].firstChild.setAttribute("aria-pressed", String(chosen));
     }
     $("detail-title").textContent = `Request ${entry.id}: ${entry.method} ${entry.path} at ${entry.time}`;
-    const script = entry.script ? `${entry.script.id}, the request ${entry.script.step + 1} it served` : "none";
+    const script = entry.script ? `${entry.script.id}, step ${entry.script.step}` : "none";
     facts($("detail-answer"), [
       ["HTTP status", entry.status],
       ["result code", entry.result],
@@ -702,6 +715,9 @@
     $("scripts-reset").addEventListener("click", () => reset("/scenarios", "Reset the scripts"));
     $("session-reset").addEventListener("click", () => reset("/state", "Reset the session"));
     $("verify-form").addEventListener("submit", verify);
+    // Verify offers the identifier types Script offers: one list, in dashboard.html.
+    const types = $("verify-form").elements["identifier-type"];
+    types.replaceChildren(...[...$("script-identifier-type").options].map((option) => option.cloneNode(true)));
     openSession(state.session);
     poll();
   }
