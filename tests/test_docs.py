@@ -12,6 +12,8 @@
   documented address: a real mock).
 - python blocks of the QA page are excerpts of ``examples/``, verbatim.
 - ``make`` lines must be targets make accepts (``make -n``, nothing is run).
+- ``npx openapi-typescript@...`` and ``datamodel-codegen`` lines (the generated clients) run in
+  ``tests/spec/test_generated_clients.py``, which compiles and parses a real mock's answers with their output.
 - pycon blocks are doctests, run from the checkout's root; YAML scenario files load.
 """
 
@@ -43,6 +45,7 @@ VENV_PYTHON = ".venv/bin/python"
 BIN = Path(sys.executable).parent  # the console commands of the environment the tests run in
 COMMANDS = {"oioi-mock": "mockserver", "oioi-contract": "contract_tests"}  # pyproject's [project.scripts]
 INSTALLERS = ("pip", "pipx")  # lines run by tests/test_package.py
+GENERATORS = ("npx", "datamodel-codegen")  # lines run by tests/spec/test_generated_clients.py
 REPEATED = {"qa.md"}  # pages whose blocks must give the same results when run again
 
 
@@ -199,12 +202,13 @@ def test_make_serve_listens_on_the_port_asked_for(args: list[str], env: dict[str
 
 def test_every_other_command_is_one_of_the_kinds_above() -> None:
     """A command this module does not know how to run would be documentation nobody checks."""
-    known = ("curl", "make", "for", "done", "do", *COMMANDS, *INSTALLERS)
+    known = ("curl", "make", "for", "done", "do", *COMMANDS, *INSTALLERS, *GENERATORS)
     for page in PAGES:
         for words in commands(page):
             runs_python = words[0] == VENV_PYTHON
             assert words[0] in known or runs_python or words[0].startswith("-"), (_id(page), words)
             assert words[0] not in INSTALLERS or page.name == "operations.md", (_id(page), words)
+            assert words[0] not in GENERATORS or page.name == "app-developers.md", (_id(page), words)
             if runs_python:
                 assert words[2] in {"mockserver", "contract_tests", "bench.run", "pytest"}, (_id(page), words)
 
