@@ -58,7 +58,8 @@ def pinned_pypi(name: str) -> str:
     dev = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]["optional-dependencies"][
         "dev"
     ]
-    versions = [line.removeprefix(f"{name}==") for line in dev if line.startswith(f"{name}==")]
+    pinned = (re.fullmatch(rf"{re.escape(name)}(\[[a-z0-9,]+\])?==(\S+)", line) for line in dev)
+    versions = [found.group(2) for found in pinned if found is not None]  # an extra, if any, aside
     assert len(versions) == 1, dev
     return versions[0]
 
