@@ -157,7 +157,7 @@ def test_a_mock_bound_to_every_address_says_so_and_lists_its_network_urls(server
         port = mock.port
         first, second, *_ = mock.banner.splitlines()
         assert first.startswith(
-            f"mockserver listening on http://0.0.0.0:{port}, locally {mock.base} ({server}"
+            f"mockserver {spec.version()} listening on http://0.0.0.0:{port}, locally {mock.base} ({server}"
         )
         label, _, listed = second.partition(":")
         assert label.strip() == "network"
@@ -246,7 +246,7 @@ def test_the_banner_says_what_makes_the_answers() -> None:
 @pytest.mark.slow
 def test_a_mock_bound_to_loopback_prints_no_network_line() -> None:
     with start_mock(["--log-format", "off"]) as mock:
-        assert mock.banner.startswith(f"mockserver listening on {mock.base} (gunicorn, ")
+        assert mock.banner.startswith(f"mockserver {spec.version()} listening on {mock.base} (gunicorn, ")
         assert "network:" not in mock.banner
 
 
