@@ -25,6 +25,9 @@ SCHEMA_NAMES = (
     "request",
     "response-success",
     "response-error",
+    "response-rate-limited",
+    "response-request-fault",
+    "response-server-fault",
     "response",
 )
 
