@@ -127,7 +127,7 @@ class Recorder:
                 station = session.get("charging-station-id")
                 if isinstance(station, int | str) and not isinstance(station, bool):
                     seed = stable_int(self.generator.seed, "address", country.code, repr(station))
-                else:  # no station to keep one address for: this session's own
+                else:  # no station to keep one address for: the charging session's own
                     seed = stable_int(self.generator.seed, user_id, "address", index)
                 session["address"] = self.generator.station(seed, country).address
             if "external-session-id" in session:
