@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -49,3 +50,25 @@ def chromium(
         yield driver
     finally:
         driver.quit()
+
+
+# A second server, for a page: another port is another origin.
+_PAGE_SERVER = """
+import functools, http.server, sys
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+print(f"page listening on http://127.0.0.1:{server.server_address[1]}", flush=True)
+server.serve_forever()
+"""
+
+
+@contextlib.contextmanager
+def page_of_another_origin(folder: Path, name: str, html: str) -> Iterator[str]:
+    """``html`` served as ``name`` from ``folder`` by a server of its own (another origin than any mock's):
+    its URL, while it runs."""
+    from mockserver.serving.process import start
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(html, "utf-8")
+    with start([sys.executable, "-c", _PAGE_SERVER, str(folder)]) as server:
+        yield f"{server.base}/{name}"

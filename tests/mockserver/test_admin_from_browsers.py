@@ -10,7 +10,6 @@ from a second real server on another port (``127.0.0.1``: another origin of the 
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,9 +18,9 @@ import orjson
 import pytest
 import requests
 
-from mockserver.serving.process import ServerProcess, start, start_mock
+from mockserver.serving.process import ServerProcess, start_mock
 from mockserver.testing import MockServer
-from tests.browser import chromium, needs_chromium
+from tests.browser import chromium, needs_chromium, page_of_another_origin
 
 SCRIPT = orjson.dumps({"sequence": [{"scenario": "result-145"}]})
 FOREIGN = "http://app.example:3000"
@@ -230,22 +229,11 @@ function submitted(session, enctype) {
 ).replace("SCRIPT", SCRIPT.decode())
 SESSIONS = ["fetch-text", "fetch-blob", "fetch-json", "fetch-base", "form-text", "form-url", "form-multipart"]
 
-# A second server, for the page: another port is another origin.
-PAGE_SERVER = """
-import functools, http.server, sys
-handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
-server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-print(f"page listening on http://127.0.0.1:{server.server_address[1]}", flush=True)
-server.serve_forever()
-"""
-
 
 @pytest.fixture
 def page(tmp_path: Path) -> Iterator[str]:
-    (tmp_path / "site").mkdir()
-    (tmp_path / "site" / "page.html").write_text(PAGE, "utf-8")
-    with start([sys.executable, "-c", PAGE_SERVER, str(tmp_path / "site")]) as server:
-        yield server.base + "/page.html"
+    with page_of_another_origin(tmp_path / "site", "page.html", PAGE) as url:
+        yield url
 
 
 @pytest.fixture

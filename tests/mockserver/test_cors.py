@@ -7,7 +7,6 @@ preflight first) and shows the sessions it read, or that the browser refused the
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,8 +17,8 @@ import requests
 
 import spec
 from mockserver.http.cors import ALLOWED_HEADERS
-from mockserver.serving.process import ServerProcess, start, start_mock
-from tests.browser import chromium, needs_chromium
+from mockserver.serving.process import ServerProcess, start_mock
+from tests.browser import chromium, needs_chromium, page_of_another_origin
 
 from .conftest import DEMO, KEY
 
@@ -140,22 +139,11 @@ fetch(mock + "/api/v4/request", {method: "POST", headers: headers, body: JSON.st
 """
 ).replace("CALL", CALL.decode())
 
-# A second server, for the page: another port is another origin.
-PAGE_SERVER = """
-import functools, http.server, sys
-handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
-server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-print(f"page listening on http://127.0.0.1:{server.server_address[1]}", flush=True)
-server.serve_forever()
-"""
-
 
 @pytest.fixture
 def page(tmp_path: Path) -> Iterator[str]:
-    (tmp_path / "site").mkdir()
-    (tmp_path / "site" / "app.html").write_text(PAGE, "utf-8")
-    with start([sys.executable, "-c", PAGE_SERVER, str(tmp_path / "site")]) as server:
-        yield server.base + "/app.html"
+    with page_of_another_origin(tmp_path / "site", "app.html", PAGE) as url:
+        yield url
 
 
 @pytest.fixture
