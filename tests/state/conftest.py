@@ -13,6 +13,15 @@ from tests.state.redis_server import RedisServer
 BACKENDS = ("memory", "redis")
 
 
+@pytest.fixture
+def own_redis() -> Iterator[RedisServer]:
+    """A redis-server for one test alone: one that the test pauses or stops."""
+    server = RedisServer()
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:
     server = RedisServer()  # fails with an install hint when redis-server is missing; never skips

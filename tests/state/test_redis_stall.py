@@ -7,9 +7,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 
-import pytest
 import requests
 
 from tests.state.mock_process import Mock, running
@@ -18,14 +16,6 @@ from tests.state.redis_server import RedisServer
 SESSIONS = 16
 STEPS = 5000  # more than the run can use: every answer of a session's script is a 429
 STALL_SECONDS = 3.0
-
-
-@pytest.fixture
-def own_redis() -> Iterator[RedisServer]:
-    server = RedisServer()  # this test pauses it
-    server.start()
-    yield server
-    server.stop()
 
 
 class Client(threading.Thread):

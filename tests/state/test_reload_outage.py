@@ -4,11 +4,9 @@ once it answers again, without another edit, and /__mock/health says they are pe
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 import requests
 
 from tests.state.mock_process import Mock, running
@@ -24,14 +22,6 @@ scripts:
   - match: {identifier: RO01}
     sequence: [{scenario: result-144}, {scenario: ok}]
 """
-
-
-@pytest.fixture
-def own_redis() -> Iterator[RedisServer]:
-    server = RedisServer()  # this test pauses it
-    server.start()
-    yield server
-    server.stop()
 
 
 def health(mock: Mock) -> dict[str, Any]:
