@@ -134,7 +134,7 @@ class _Recorder(BaseHTTPRequestHandler):
     seen: list[dict[str, str]] = []  # noqa: RUF012 (one list per test: reset there)
 
     def do_GET(self) -> None:
-        type(self).seen.append(dict(self.headers))
+        type(self).seen.append({"path": self.path, **dict(self.headers)})
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         body = b'{"scripts": []}'  # what the calls of the test read
@@ -160,7 +160,9 @@ def recorder() -> Iterator[str]:
 
 def test_the_admin_token_is_sent_as_a_bearer_token(recorder: str) -> None:
     MockServer.attach(recorder, admin_token="s3cret").session("s").scripts()
-    assert [h.get("Authorization") for h in _Recorder.seen] == ["Bearer s3cret", "Bearer s3cret"]
+    calls = [(h["path"], h.get("Authorization")) for h in _Recorder.seen]
+    paths = ["/__mock/health", "/__mock/state", "/__mock/scenarios/scripts"]  # attach's two, then the call
+    assert calls == [(path, "Bearer s3cret") for path in paths]
     MockServer.attach(recorder)
     assert "Authorization" not in _Recorder.seen[-1]
 
