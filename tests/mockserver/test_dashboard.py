@@ -226,8 +226,12 @@ class Page:
             field.clear()
             field.send_keys(times)
         self.fill("#script-ttl", ttl)
+        before = self.text("#script-outcome")  # the outcome of an earlier install, if any
         self.driver.find_element("css selector", "#script-form button[type=submit]").click()
-        outcome = self.until(lambda: self.text("#script-outcome"), "the install to answer")
+        outcome = self.until(
+            lambda: (text := self.text("#script-outcome")) not in (before, "Installing the script…") and text,
+            "the install to answer",
+        )
         assert outcome.startswith("Installed script "), outcome
         return str(outcome.split()[2].rstrip(":"))
 

@@ -439,8 +439,9 @@
 
   async function installScript(event) {
     event.preventDefault();
-    const answer = await call("POST", "/scenarios/script", scriptBody());
     const where = $("script-outcome");
+    where.replaceChildren(el("p", { text: "Installing the script…" })); // never the last install's outcome
+    const answer = await call("POST", "/scenarios/script", scriptBody());
     if (answer.status === 201 && answer.data) {
       where.replaceChildren(el("p", { text: `Installed script ${answer.data.id}: ${steps(answer.data.remaining)}.` }));
     } else {
