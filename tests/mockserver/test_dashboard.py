@@ -561,7 +561,6 @@ def test_the_page_asks_for_the_admin_token_once_and_keeps_it_for_the_tab(tmp_pat
         assert not page.find("#token-dialog").is_displayed()
 
 
-@needs_chromium
 def png_size(picture: bytes) -> tuple[int, int]:
     """The width and height of a PNG (its IHDR chunk, the first after the signature)."""
     assert picture.startswith(PNG_SIGNATURE) and picture[12:16] == b"IHDR", picture[:16]
@@ -575,6 +574,7 @@ def test_png_size_reads_the_header_and_refuses_what_is_no_png() -> None:
         png_size(b"<html>not a picture</html>")
 
 
+@needs_chromium
 def test_each_tab_is_pictured_for_the_docs(page: Page) -> None:
     """Takes a picture of each tab from a real run: a PNG as wide as the page and as tall as its content.
     Written to the folder of ``DASHBOARD_PICTURES`` (``make pictures``: docs/images), else nowhere."""
