@@ -492,7 +492,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         flag="server",
         help="gunicorn (gevent workers: every scenario, unhurt by slow clients) or granian (several times "
-        "the throughput; needs 'pip install granian'; the connection-breaking scenarios answer 500 there)",
+        "the throughput; needs 'pip install granian'; the connection-breaking scenarios answer 501 there)",
         default="gunicorn",
         choices=("gunicorn", "granian"),
     ),

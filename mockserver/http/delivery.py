@@ -76,8 +76,11 @@ def deliver(
     if kind is not None:
         sock = transport.connection(environ)
         if sock is None:
-            error = f"scenario {decision.scenario} needs a real server connection (none under this server)"
-            answer = Answer(500, answers.error_body(100, error), 100)
+            error = (
+                f"scenario {decision.scenario} breaks the connection, which needs the client's socket, and "
+                "this server does not hand it to the app: start the mock with --server gunicorn (the default)"
+            )
+            answer = Answer(501, answers.error_body(100, error), 100)
         else:
             _TRANSPORTS[kind](sock)
             broken = True

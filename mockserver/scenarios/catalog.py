@@ -17,6 +17,9 @@ from mockserver.errors import BadScenarioParameter, UnknownScenario
 
 # Upper bound of every millisecond parameter: a scenario must not hold a worker thread for ever.
 MAX_MS = 60_000.0
+# The kinds of scenario that break the client's connection: they need the server to hand the app its
+# socket (gunicorn does; granian does not: docs/performance.md, "Which server").
+CONNECTION_KINDS = frozenset({"reset", "empty"})
 
 
 @dataclass(frozen=True)
@@ -189,6 +192,13 @@ def catalog() -> Mapping[str, Scenario]:
 
 def names() -> list[str]:
     return list(catalog())
+
+
+def needs_connection(text: str) -> bool:
+    """Whether the built-in scenario a choice names (``reset``, ``latency-fixed; ms=5``) breaks the
+    connection: False for a name that is not a built-in one."""
+    scenario = catalog().get(text.split(";", maxsplit=1)[0].strip())
+    return scenario is not None and scenario.kind in CONNECTION_KINDS
 
 
 def parse(text: str) -> Choice:

@@ -21,7 +21,7 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -148,6 +148,18 @@ class ScenarioSet:
 
     def sessions(self) -> set[str]:
         return {script.session for script in self.scripts}
+
+    def choices(self) -> Iterator[tuple[str, str]]:
+        """Every built-in choice the files use, with where: (``file.yaml $.scripts[0]``, ``reset``)."""
+        for script in self.scripts:
+            where = f"{script.source} {json_path(['scripts', script.index])}"
+            for step in script.sequence:
+                for choice in self.resolve(step["scenario"]) or [step["scenario"]]:
+                    yield where, choice
+        for named in self.scenarios.values():
+            where = f"{named.source} {json_path(['scenarios', named.name])}"
+            for choice in (*named.compose, *(step["scenario"] for step in named.sequence)):
+                yield where, choice
 
     def for_session(self, session: str) -> list[FileScript]:
         return [script for script in self.scripts if script.session == session]

@@ -29,7 +29,7 @@ from mockserver.http import docs
 from mockserver.identity import users
 from mockserver.names import ENV_PREFIX
 from mockserver.proxy import record
-from mockserver.scenarios import scenario_files, state
+from mockserver.scenarios import catalog, scenario_files, state
 from mockserver.serving import tls
 from mockserver.serving.options import Options, Tls
 from mockserver.serving.startup import bracket
@@ -126,20 +126,49 @@ def options(argv: Sequence[str] | None, env: Mapping[str, str]) -> Options:
         raise error.on_command_line() from None
     config = {key: merged[key] for key in config}
     try:
-        users.load(merged["MOCK_USERS_FILE"], bool(merged["MOCK_ANY_USER"]))
+        directory = users.load(merged["MOCK_USERS_FILE"], bool(merged["MOCK_ANY_USER"]))
     except ConfigError as error:
         raise SettingError(settings.setting("MOCK_USERS_FILE"), str(error), command_line=True) from None
-    scenario_files.load(merged["MOCK_SCENARIO_FILES"])  # a bad file stops the start here, not in each worker
+    files = scenario_files.load(merged["MOCK_SCENARIO_FILES"])  # a bad file stops the start here, not later
+    server, why = choose_server(args["server"], directory, files)
     workers = args["workers"] or automatic_workers(merged["MOCK_STATE"])
     admin = _admin(args["host"], config, bool(args["admin_open"]))
-    chosen = (args["host"], args["port"], workers, args["threads"], config, args["server"])
+    chosen = (args["host"], args["port"], workers, args["threads"], config, server)
     return Options(
         *chosen,
+        server_why=why,
         connections=args["connections"],
         tls=_tls(args["tls_cert"], args["tls_key"], bool(args["tls_self_signed"])),
         tls_self_signed=bool(args["tls_self_signed"]),
         admin=admin,
     )
+
+
+def choose_server(
+    asked: str, directory: users.Directory, files: scenario_files.ScenarioSet
+) -> tuple[str, str]:
+    """The server to run and why, in the banner's words: the one asked for, unless a users file or a
+    scenario file needs what only gunicorn has (a scenario that breaks the connection needs the
+    client's socket, which granian does not hand the app: docs/performance.md, "Which server")."""
+    if asked != "granian":
+        return asked, WHY_SERVER[asked]
+    used = [(f"{Path(where).name}", choice) for where, choice in files.choices()]
+    used += [(f"users file, user {user.id}", user.scenario) for user in directory.users if user.scenario]
+    for where, choice in used:
+        if catalog.needs_connection(choice):
+            name = choice.split(";", maxsplit=1)[0].strip()
+            return "gunicorn", (
+                f"chosen for --server granian: {where} uses {name!r}, which breaks the client's connection, "
+                "and granian does not hand the app its socket"
+            )
+    return asked, WHY_SERVER[asked]
+
+
+# Why each server runs when it is the one asked for (docs/performance.md, "Which server").
+WHY_SERVER = {
+    "gunicorn": "the default: every scenario, unhurt by slow clients",
+    "granian": "asked for (--server granian): the fastest; 'reset' and 'empty-response' answer 501 on it",
+}
 
 
 def _admin(host: str, config: dict[str, Any], admin_open: bool) -> str:

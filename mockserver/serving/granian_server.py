@@ -3,9 +3,10 @@
 Measured on a 2-core machine (docs/performance.md, "Which server"): the hot path serves several times
 the requests of gunicorn's gevent worker, the cold path about twice as many. What it gives up: a WSGI
 app under granian has no access to the client's socket (nor the client's port, to find it by), so the
-scenarios that break the connection (reset, close) answer 500 with a message saying so; it calls the
-app before a request's body is in, so a body never finished holds one of its threads; it drops the
-request of a client that half-closes its side after sending it, and answers a request it cannot read
+scenarios that break the connection (reset, close) answer 501 with a message saying so (and
+``--server granian`` with a users or scenario file that uses one runs gunicorn: ``cli.choose_server``);
+it calls the app before a request's body is in, so a body never finished holds one of its threads; it
+drops the request of a client that half-closes its side after sending it, and answers a request it cannot read
 (400, 431) with an empty body, neither of which any of its settings changes (docs/operations.md,
 "Serving"). Every worker process calls ``app()``, which reads the configuration the CLI checked from
 one environment variable (workers are separate processes: this is how the value reaches them).

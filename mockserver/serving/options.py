@@ -25,6 +25,7 @@ class Options:
     threads: int
     config: dict[str, Any]
     server: str = "gunicorn"
+    server_why: str = ""  # why this server runs, in the banner's words (cli.choose_server)
     connections: int = next(each.default for each in settings.FLAGS if each.flag == "connections")
     tls: Tls | None = None  # HTTPS with these files (--tls-cert, --tls-key; made at start: --tls-self-signed)
     tls_self_signed: bool = False  # make a CA and a certificate at start (serving.tls)

@@ -84,6 +84,8 @@ def banner(chosen: Options, host: str, port: int, server: str) -> None:
     if network is not None:
         found = "    ".join(network) or "none found (no address but loopback)"
         lines.append(f"  network:    {found}")
+    if chosen.server_why:
+        lines.append(f"  server:     {server}, {chosen.server_why}")
     upstream = config.get("MOCK_UPSTREAM")
     if upstream:  # proxy mode: the upstream judges the key the app sends
         lines += [

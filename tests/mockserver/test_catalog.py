@@ -191,8 +191,9 @@ def test_slow_dribble_sends_the_whole_body(api: Api) -> None:
 @pytest.mark.parametrize("name", ["reset", "empty-response"])
 def test_connection_faults_need_a_socket(api: Api, name: str) -> None:
     response = _scenario(api, name)  # the test client has no socket: a clear error instead
-    assert response.status_code == 500
-    assert "needs a real server" in orjson.loads(response.data)["error"]
+    assert response.status_code == 501
+    assert "start the mock with --server gunicorn" in orjson.loads(response.data)["error"]
+    assert catalog.needs_connection(f"{name}; x=1") and not catalog.needs_connection("result-102")
 
 
 def test_ok_is_normal_behaviour(api: Api) -> None:

@@ -435,3 +435,48 @@ def test_the_installed_command_names_itself_in_its_usage() -> None:
         "mockserver: unrecognized arguments: --no-such-flag (oioi-mock --help lists every flag)\n"
     )
     assert run("--help").stdout.startswith("usage: oioi-mock ")
+
+
+@pytest.mark.parametrize(
+    ("files", "users", "server", "why"),
+    [
+        ([], "", "granian", "asked for (--server granian): the fastest"),
+        (
+            ["scripts:\n  - sequence: [{scenario: ok}, {scenario: reset}]\n"],
+            "",
+            "gunicorn",
+            "chosen for --server granian: s0.yaml $.scripts[0] uses 'reset'",
+        ),
+        (
+            ["scenarios:\n  gone:\n    description: d\n    sequence: [{scenario: empty-response}]\n"],
+            "",
+            "gunicorn",
+            "chosen for --server granian: s0.yaml $.scenarios.gone uses 'empty-response'",
+        ),
+        (
+            ["scenarios:\n  slow:\n    description: d\n    compose: ['latency-fixed; ms=5', result-102]\n"],
+            "",
+            "granian",
+            "asked for (--server granian): the fastest",
+        ),
+        (
+            [],
+            "users:\n  - id: u1\n    identifiers: {rfid: 0A1B2C3D}\n    scenario: reset\n",
+            "gunicorn",
+            "chosen for --server granian: users file, user u1 uses 'reset'",
+        ),
+    ],
+    ids=["no socket needed", "a script resets", "a named sequence", "a composition", "a user's scenario"],
+)
+def test_granian_gives_way_to_gunicorn_when_a_file_needs_the_socket(
+    tmp_path: Path, files: list[str], users: str, server: str, why: str
+) -> None:
+    argv = ["--server", "granian"]
+    for index, text in enumerate(files):
+        (tmp_path / f"s{index}.yaml").write_text("version: 1\n" + text, "utf-8")
+        argv += ["--scenarios", str(tmp_path / f"s{index}.yaml")]
+    if users:
+        (tmp_path / "users.yaml").write_text(users, "utf-8")
+        argv += ["--users", str(tmp_path / "users.yaml")]
+    chosen = cli.options(argv, {})
+    assert (chosen.server, chosen.server_why[: len(why)]) == (server, why), chosen.server_why

@@ -309,12 +309,29 @@ def test_granian_serves_the_same_answers_and_says_what_it_cannot_do() -> None:
     leaky = {"HTTP_X_MOCK_SCENARIO": "result-101", "HTTP_PROXY": "http://proxy.invalid:3128"}
     with start_mock([*args, "--server", "granian"], env=leaky) as fast, start_mock(args) as reference:
         assert "(granian, workers 1" in fast.banner
+        said = "server:     granian, asked for (--server granian): the fastest; 'reset' and 'empty-response'"
+        assert f"{said} answer 501" in fast.banner
         answers = [call(fast, DEMO) for _ in range(3)]
         expected = call(reference, DEMO)
         assert {(a.status, a.body) for a in answers} == {(expected.status, expected.body)}
         assert call(fast, DEMO, {"X-Mock-Scenario": "result-102"}).json()["result"]["code"] == 102
         broken = call(fast, DEMO, {"X-Mock-Scenario": "reset"})
-        assert broken.status == 500 and "needs a real server connection" in broken.json()["error"]
+        assert broken.status == 501 and "start the mock with --server gunicorn" in broken.json()["error"]
         journal = get(fast, "/__mock/requests?limit=10")
         assert [e["scenario"] for e in journal["requests"]] == ["reset", "result-102", None, None, None]
         assert all("Proxy" not in e["headers"] for e in journal["requests"])
+
+
+def test_granian_asked_with_a_file_that_resets_runs_gunicorn_and_says_why(tmp_path: Any) -> None:
+    """A scenario file that breaks connections needs the socket: gunicorn runs, the banner says why,
+    and the scripted reset is a real one."""
+    drill = tmp_path / "drill.yaml"
+    drill.write_text("version: 1\nscripts:\n  - session: drill\n    sequence: [{scenario: reset}]\n", "utf-8")
+    argv = ["--now", NOW, "--log-format", "off", "--workers", "1", "--server", "granian"]
+    argv += ["--scenarios", str(drill)]
+    with start_mock(argv) as running:
+        assert "(gunicorn, workers 1" in running.banner
+        why = "server:     gunicorn, chosen for --server granian: drill.yaml $.scripts[0] uses 'reset'"
+        assert why in running.banner, running.banner
+        with pytest.raises(ConnectionResetError):
+            call(running, DEMO, {"X-Mock-Session": "drill"})
