@@ -34,7 +34,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         wsgi_app = AdminToken(wsgi_app, app.config["MOCK_ADMIN_TOKEN"], log)
     wsgi_app = SessionPrefix(wsgi_app)  # /sessions/<id>/...: the path without it, in that session
     # with CORS on or off: a browser sends a page's simple requests either way (http/admin_guard.py)
-    wsgi_app = AdminGuard(wsgi_app, settings.cors_origins(app.config["MOCK_CORS_ORIGINS"]), log)
+    origins = settings.cors_origins(app.config["MOCK_CORS_ORIGINS"])
+    wsgi_app = AdminGuard(wsgi_app, origins, log, token=app.config["MOCK_ADMIN_TOKEN"] is not None)
     if app.config["MOCK_CORS"]:  # outermost: every refusal is readable by a page too
         wsgi_app = Cors(wsgi_app, settings.cors_origins(app.config["MOCK_CORS_ORIGINS"]), log)
     app.wsgi_app = wsgi_app  # type: ignore[method-assign]

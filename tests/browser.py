@@ -20,11 +20,14 @@ needs_chromium = pytest.mark.skipif(
 
 @contextlib.contextmanager
 def chromium(
-    profile: Path, size: tuple[int, int] = (1280, 1000), logging: dict[str, str] | None = None
+    profile: Path,
+    size: tuple[int, int] = (1280, 1000),
+    logging: dict[str, str] | None = None,
+    arguments: tuple[str, ...] = (),
 ) -> Iterator[Any]:
     """A headless chromium that keeps to itself: a fresh profile, no background traffic; quit at the end.
     ``logging``: the logs to keep (``goog:loggingPrefs``), e.g. ``{"performance": "ALL"}`` for the
-    Network domain's events."""
+    Network domain's events; ``arguments``: more of chromium's switches."""
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
@@ -41,6 +44,7 @@ def chromium(
         "--no-first-run",
         f"--window-size={size[0]},{size[1]}",
         f"--user-data-dir={profile}",
+        *arguments,
     ):
         options.add_argument(argument)
     if logging is not None:

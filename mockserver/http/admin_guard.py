@@ -15,13 +15,21 @@ headers say afterwards. Two rules keep every page but the mock's own away from t
   page read the journal's request bodies. Without ``Origin``, a browser's ``Sec-Fetch-Site: cross-site`` or
   ``same-site`` (a header no page can set) is 403 too. curl and the test API send neither header.
 
-Both refusals are JSON naming the header (``$.headers.Origin``, ``$.headers.Sec-Fetch-Site``,
-``$.headers.Content-Type``) and what to do; CORS (outside this) adds its headers, so an allowed page can
-read why.
+- Without an admin token, a call names the mock in its ``Host`` by an IP address, ``localhost`` (or a
+  name under ``.localhost``) or this machine's own name; any other name is 403. A page's origin is its
+  host name, not an address: a page whose name its owner points at 127.0.0.1 once it has loaded (DNS
+  rebinding) is "same-origin" to the browser, and only the name it sends in ``Host`` gives it away. With
+  a token the page has nothing to send, and any name is answered.
+
+The refusals are JSON naming the header (``$.headers.Host``, ``$.headers.Origin``,
+``$.headers.Sec-Fetch-Site``, ``$.headers.Content-Type``) and what to do; CORS (outside this) adds its
+headers, so an allowed page can read why.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import time
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -42,6 +50,7 @@ READS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Sec-Fetch-Site values of a request a page of another origin made (``same-origin``: the mock's own page;
 # ``none``: the person typed the address or followed a bookmark).
 FOREIGN_SITES = frozenset({"cross-site", "same-site"})
+HOST_WHERE = json_path(["headers", "Host"])
 ORIGIN_WHERE = json_path(["headers", "Origin"])
 SITE_WHERE = json_path(["headers", "Sec-Fetch-Site"])
 TYPE_WHERE = json_path(["headers", "Content-Type"])
@@ -97,15 +106,56 @@ def same_origin(origin: str, environ: dict[str, Any]) -> bool:
     return plain(netloc) == plain(str(host))
 
 
+def host_name(host: str) -> str:
+    """The name or address of a ``Host`` value, without its port and brackets, in lower case."""
+    host = host.strip().lower()
+    if host.startswith("["):  # [::1]:8080
+        return host[1 : host.find("]")] if "]" in host else host
+    return host.rpartition(":")[0] if host.count(":") == 1 else host
+
+
+def own_names() -> frozenset[str]:
+    """This machine's names, as a browser on it or beside it may use them."""
+    names = {socket.gethostname(), socket.getfqdn()}
+    return frozenset(name.lower().rstrip(".") for name in names if name)
+
+
+def names_the_mock(host: str, names: frozenset[str]) -> bool:
+    """Whether a ``Host`` value names the mock by something no page's owner can point at it: an IP
+    address, ``localhost`` or a name under it (RFC 6761: never sent to DNS), or one of ``names``."""
+    name = host_name(host).rstrip(".")
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return name in names or name == "localhost" or name.endswith(".localhost")
+    return True
+
+
 class AdminGuard:
     """WSGI middleware: admin calls from pages of other origins (403) and writes without a JSON body (415)
     are refused before the app sees them. ``origins``: those ``--cors-origin`` names (the mock's own is
     always answered)."""
 
-    def __init__(self, wsgi_app: WSGIApplication, origins: Sequence[str], log: RequestLog) -> None:
+    def __init__(
+        self, wsgi_app: WSGIApplication, origins: Sequence[str], log: RequestLog, *, token: bool = False
+    ) -> None:
         self.wsgi_app = wsgi_app
         self.origins = frozenset(origins) - {ANY}  # "any origin" is for the protocol paths only
         self.log = log
+        self.names = None if token else own_names()  # None: a token guards the API, any Host will do
+
+    def host_problem(self, environ: dict[str, Any]) -> Problem | None:
+        """Why the name this call gives the mock is one a page of another origin may have, or None."""
+        host = environ.get("HTTP_HOST")
+        if self.names is None or host is None or names_the_mock(str(host), self.names):
+            return None
+        why = (
+            f"without an admin token the admin API answers calls that name the mock by an IP address, "
+            f"localhost or this machine's name; {str(host)[:200]!r} is none of these, and a page of another "
+            "origin can send its own name here after pointing it at this machine (DNS rebinding): use "
+            "the address, or start the mock with --admin-token"
+        )
+        return Problem(HOST_WHERE, why, "host")
 
     def origin_problem(self, environ: dict[str, Any]) -> Problem | None:
         """Why this admin call comes from a page the mock does not answer, or None."""
@@ -138,7 +188,7 @@ class AdminGuard:
         if not needs_token(method, path):
             return self.wsgi_app(environ, start_response)
         started = time.perf_counter()
-        problem = self.origin_problem(environ)
+        problem = self.host_problem(environ) or self.origin_problem(environ)
         status = "403 FORBIDDEN"
         if problem is None:
             problem, status = content_type_problem(environ), "415 UNSUPPORTED MEDIA TYPE"

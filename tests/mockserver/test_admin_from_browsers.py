@@ -18,6 +18,7 @@ import orjson
 import pytest
 import requests
 
+from mockserver.http.admin_guard import names_the_mock, own_names
 from mockserver.serving.process import ServerProcess, start_mock
 from mockserver.testing import MockServer
 from tests.browser import chromium, needs_chromium, page_of_another_origin
@@ -283,3 +284,78 @@ def test_the_dashboard_the_mock_serves_installs_a_script_in_a_real_browser(
     )
     assert status == 201
     assert [s["remaining"] for s in _scripts(mock, "own")] == [[{"scenario": "result-145", "times": 1}]]
+
+
+# --- a page whose own name points at the mock (DNS rebinding) -----------------------------------
+
+REBOUND = "rebound.example"  # a page's own name, that its owner points at 127.0.0.1 once it has loaded
+
+
+@pytest.mark.parametrize(
+    ("host", "answered"),
+    [
+        ("127.0.0.1:8080", True),
+        ("[::1]:8080", True),
+        ("192.168.1.20", True),
+        ("localhost:8080", True),
+        ("LOCALHOST.", True),
+        ("app.localhost:8080", True),
+        (f"{REBOUND}:8080", False),
+        ("localhost.example:8080", False),
+        ("127.0.0.1.example", False),
+        ("", False),
+    ],
+)
+def test_without_a_token_the_mock_is_named_by_an_address_or_a_local_name(host: str, answered: bool) -> None:
+    assert names_the_mock(host, frozenset({"qa-laptop"})) is answered
+    assert names_the_mock("QA-Laptop:8080", frozenset({"qa-laptop"}))
+
+
+def test_this_machines_own_name_is_answered() -> None:
+    assert all(names_the_mock(f"{name}:8080", own_names()) for name in own_names())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("token", [None, "t" * 32], ids=["no token", "a token"])
+def test_a_call_naming_the_mock_by_another_name_is_refused_without_a_token(token: str | None) -> None:
+    given = ["--admin-token", token] if token else []
+    with start_mock(["--log-format", "off", *given]) as server:
+        sent = {"Host": f"{REBOUND}:{server.base.rsplit(':', 1)[1]}", "Content-Type": "application/json"}
+        if token:
+            sent["Authorization"] = f"Bearer {token}"
+        url = f"{server.base}/__mock/scenarios/script?session=rebound"
+        answer = requests.post(url, data=SCRIPT, headers=sent, timeout=30)
+        read = requests.get(f"{server.base}/__mock/requests", headers=sent, timeout=30)
+        if token:  # the page has no token to send: any name is answered
+            assert (answer.status_code, read.status_code) == (201, 200), answer.text
+            return
+        assert (answer.status_code, read.status_code) == (403, 403), answer.text
+        assert [p["path"] for p in answer.json()["problems"]] == ["$.headers.Host"]
+        assert "--admin-token" in answer.json()["error"]
+        assert _scripts(server, "rebound") == []
+        page = requests.get(f"{server.base}/__mock/ui", headers=sent, timeout=30)
+        assert page.status_code == 200  # the open pages answer any name
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_a_page_whose_name_points_at_the_mock_installs_no_script_in_a_real_browser(
+    tmp_path: Path, mock: ServerProcess
+) -> None:
+    """The page's name resolves to 127.0.0.1 (chromium's resolver rules stand in for the DNS answer a
+    rebinding page's owner gives): to the browser the admin API is its own origin, and only the
+    ``Host`` the browser sends tells the mock it is named by a stranger. The mock's own address, in the
+    same browser, is served: what differs is the name alone."""
+    rules = (f"--host-resolver-rules=MAP {REBOUND} 127.0.0.1",)
+    port = mock.base.rsplit(":", 1)[1]
+    install = """const done = arguments[arguments.length - 1];
+        fetch("/__mock/scenarios/script?session=" + arguments[1], {method: "POST",
+              headers: {"Content-Type": "application/json"}, body: arguments[0]})
+          .then((answer) => done(answer.status), (error) => done(String(error)));"""
+    with chromium(tmp_path / "profile", arguments=rules) as driver:
+        statuses = {}
+        for session, base in (("rebound", f"http://{REBOUND}:{port}"), ("own-address", mock.base)):
+            driver.get(f"{base}/__mock/ui")
+            statuses[session] = driver.execute_async_script(install, SCRIPT.decode(), session)
+    assert statuses == {"rebound": 403, "own-address": 201}
+    assert _scripts(mock, "rebound") == []
