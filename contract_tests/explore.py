@@ -9,11 +9,14 @@ unknown fields), and the payload is shown whole with only the API key redacted.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import os
+import tempfile
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import schemathesis
-from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import HealthCheck, Phase, configuration, given, seed, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.core.result import Ok
@@ -47,6 +50,22 @@ def classify(body: Any, config: Config) -> Expect:
     return STRANGER
 
 
+@contextlib.contextmanager
+def _storage_of_its_own() -> Iterator[None]:
+    """Hypothesis writes a cache into ``.hypothesis/`` of the current folder (a CI workspace, an app's
+    checkout). The suite keeps nothing between runs (``database=None``), so while it draws, that cache
+    lives in a folder of its own, removed afterwards; ``HYPOTHESIS_STORAGE_DIRECTORY`` still wins."""
+    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="oioi-contract-hypothesis-") as home:
+        configuration.set_hypothesis_home_dir(home)
+        try:
+            yield
+        finally:
+            configuration.set_hypothesis_home_dir(None)  # hypothesis's own default again
+
+
 def _drive(
     strategy: st.SearchStrategy[Any], config: Config, make: Callable[[Any, int], Case | None], send: Send
 ) -> int:
@@ -77,7 +96,8 @@ def _drive(
             return
         state["sent"] += 1
 
-    explore()
+    with _storage_of_its_own():
+        explore()
     if state["out_of_time"]:
         raise OutOfTime("the time budget (--max-time) is spent")
     return int(state["sent"])

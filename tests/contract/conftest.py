@@ -130,9 +130,10 @@ def run_suite(
     env: dict[str, str] | None = None,
     timeout: float = 120,
     outputs: Sequence[str] = ("--report", "--junitxml", "--html"),
+    cwd: Path = ROOT,
 ) -> Run:
-    """Run ``python -m contract_tests ARGS --report ... --junitxml ... --html ...`` and collect what it
-    wrote.
+    """Run ``python -m contract_tests ARGS --report ... --junitxml ... --html ...`` in ``cwd`` and collect
+    what it wrote.
 
     ``outputs``: which of ``--report``, ``--junitxml`` and ``--html`` to give (into ``tmp_path``).
     """
@@ -148,7 +149,7 @@ def run_suite(
             *args,
             *(part for option in outputs for part in (option, str(paths[option]))),
         ],
-        cwd=ROOT,
+        cwd=cwd,
         env=_env() | (env or {}),
         capture_output=True,
         text=True,

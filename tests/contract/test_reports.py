@@ -87,3 +87,14 @@ def test_failed_cases_and_failures_are_counted_apart(tmp_path: Path) -> None:
     assert f"FAILED response-schema [schema] ({tally})" in run.stdout.splitlines()
     assert f'message="{tally}: ' in (run.junit or "")
     assert f"[schema] {tally}</span>" in (run.html or "")
+
+
+def test_a_run_leaves_nothing_in_the_folder_it_runs_from_but_its_reports(
+    reference: str, tmp_path: Path
+) -> None:
+    """Hypothesis keeps a cache in ``.hypothesis/`` of the current folder: not in a CI workspace."""
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    run = run_suite(tmp_path, *ada_args(reference), cwd=workspace, env={"HYPOTHESIS_STORAGE_DIRECTORY": ""})
+    assert run.code == 0, run.explain()
+    assert sorted(p.name for p in workspace.iterdir()) == []
