@@ -41,8 +41,8 @@ def missing_tools() -> str | None:
 
 def main() -> int:
     problem = shadowed_spec() or missing_tools()
-    if problem is not None:
-        print(f"contract suite: cannot judge the target: {problem}", file=sys.stderr)
+    if problem is not None:  # before any option is read: --help and --version need the tools too
+        print(f"contract suite: {problem}", file=sys.stderr)
         return 2
     from contract_tests.cli import main as judge
 

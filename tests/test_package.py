@@ -125,6 +125,18 @@ def test_the_suite_looks_for_the_tools_of_its_extra() -> None:
     assert list(suite.TOOLS) == [re.split(r"[<>=\[ ]", requirement)[0] for requirement in extra]
 
 
+def test_the_suite_without_its_tools_says_which_to_install_in_one_line(tmp_path: Path) -> None:
+    """A tool of the extra that is not installed (one named here that no machine has): --help too."""
+    program = (
+        "import sys; from contract_tests import __main__ as suite; "
+        "suite.TOOLS = ('oioi_tool_not_installed', *suite.TOOLS); raise SystemExit(suite.main())"
+    )
+    done = call([sys.executable, "-c", program, "--help"], tmp_path)
+    assert (done.returncode, done.stdout) == (2, ""), done.stderr
+    how = f"install the kit with its contract extra ({spec.DISTRIBUTION}[contract])"
+    assert done.stderr.splitlines() == [f"contract suite: oioi_tool_not_installed not installed: {how}"]
+
+
 def test_the_changelog_names_the_version_every_program_says() -> None:
     """CHANGELOG.md's top entry, ``pyproject.toml``, the installed kit and both programs' ``--version``."""
     entries = re.findall(r"^## (\S+)", (ROOT / "CHANGELOG.md").read_text(encoding="utf-8"), re.MULTILINE)
