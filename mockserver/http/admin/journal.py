@@ -57,10 +57,7 @@ def list_requests() -> Response:
             matcher[name] = number
         else:
             problems.append(Problem(json_path(["query", name]), f"{value!r} is not an integer (digits 0-9)"))
-    limit = _limit(request.args.get("limit"), engine.store.journal_size, problems)
-    shape = request.args.get("format", "json")
-    if shape not in FORMATS:
-        problems.append(Problem(json_path(["query", "format"]), f"{shape!r}: one of {', '.join(FORMATS)}"))
+    limit, shape = _limit_and_format(engine.store.journal_size, problems)
     if problems:
         raise AdminError.naming(problems)
     since = _time(request.args.get("since"), json_path(["query", "since"]))
@@ -87,6 +84,16 @@ def _evicted(session: str) -> str:
     return f"the journal of session {session!r} was evicted: {calls.engine().store.eviction()}"
 
 
+def _limit_and_format(most: int, problems: list[Problem]) -> tuple[int, str]:
+    """The ``limit`` (1 to ``most``) and ``format`` query parameters; an unusable one is added to
+    ``problems``."""
+    limit = _limit(request.args.get("limit"), most, problems)
+    shape = request.args.get("format", "json")
+    if shape not in FORMATS:
+        problems.append(Problem(json_path(["query", "format"]), f"{shape!r}: one of {', '.join(FORMATS)}"))
+    return limit, shape
+
+
 def _limit(raw: str | None, most: int, problems: list[Problem]) -> int:
     if raw is None:
         return min(DEFAULT_LIMIT, most)
@@ -109,10 +116,7 @@ def list_violations() -> Response:
     side = request.args.get("side")
     if side is not None and side not in SIDES:
         problems.append(Problem(json_path(["query", "side"]), f"{side!r}: use one of {', '.join(SIDES)}"))
-    limit = _limit(request.args.get("limit"), engine.store.journal_size, problems)
-    shape = request.args.get("format", "json")
-    if shape not in FORMATS:
-        problems.append(Problem(json_path(["query", "format"]), f"{shape!r}: one of {', '.join(FORMATS)}"))
+    limit, _ = _limit_and_format(engine.store.journal_size, problems)
     if problems:
         raise AdminError.naming(problems)
     wanted = {name: request.args[name] for name in violations.FILTERS if name in request.args}
