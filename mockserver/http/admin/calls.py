@@ -39,8 +39,9 @@ PROBLEMS_LISTED = 50
 PROBLEMS_COUNTED = 1000
 
 
-class AdminError(Exception):
-    """An admin call the mock refuses: status, one line, problems with JSON paths, extra fields.
+class AdminInputError(Exception):
+    """An admin call the mock refuses for what it sent: status, one line, problems with JSON paths, extra
+    fields (the answer of a refusal; a client of ``mockserver.testing`` sees it as that API's AdminError).
 
     ``counted_all``: False when the search for problems stopped before the end (there are more).
     """
@@ -61,7 +62,7 @@ class AdminError(Exception):
         self.extra = extra
 
     @classmethod
-    def naming(cls, problems: Sequence[Problem], counted_all: bool = True, **extra: Any) -> AdminError:
+    def naming(cls, problems: Sequence[Problem], counted_all: bool = True, **extra: Any) -> AdminInputError:
         """A 400 whose line names the first problem, and how many more there are."""
         first, others = problems[0], len(problems) - 1
         at_least = "" if counted_all else "at least "
@@ -74,7 +75,7 @@ def blueprint() -> Blueprint:
     each app: a blueprint takes no more routes once an app has it."""
     bp = Blueprint("mock_admin", __name__, url_prefix="/__mock")
     bp.before_request(_each_query_parameter_once)
-    bp.register_error_handler(AdminError, _admin_error)
+    bp.register_error_handler(AdminInputError, _admin_error)
     bp.register_error_handler(UnreadableBody, _unreadable)
     bp.register_error_handler(StateUnavailable, _unavailable)
     bp.register_error_handler(TooManyScripts, _too_many)
@@ -86,7 +87,7 @@ def _each_query_parameter_once() -> None:
     repeated = [name for name, values in request.args.lists() if len(values) > 1]
     if repeated:
         problems = [Problem(json_path(["query", name]), "given twice; give it once") for name in repeated]
-        raise AdminError.naming(problems)
+        raise AdminInputError.naming(problems)
 
 
 def engine() -> Engine:
@@ -108,12 +109,12 @@ def session() -> str:
         (json_path(["query", "session"]), query),
     ):
         if (problem := session_problem(value, where)) is not None:
-            raise AdminError.naming([problem])
+            raise AdminInputError.naming([problem])
     if header is not None and query is not None and header != query:
         where = json_path(["query", "session"])
         base_url = request.environ.get(BASE_URL)  # the header the base URL set, not one the client sent
         named = f"base URL {base_url}" if base_url else f"{SESSION_HEADER} header"
-        raise AdminError(
+        raise AdminInputError(
             400,
             f"{where}: the session query parameter and the {named} disagree",
             [Problem(where, f"{query!r} differs from the {named}'s {header!r}")],
@@ -128,20 +129,20 @@ def body(definition: str) -> dict[str, Any]:
     raw = b"" if length is not None and length > MAX_BODY_BYTES else request.stream.read(MAX_BODY_BYTES + 1)
     if len(raw) > MAX_BODY_BYTES or (length is not None and length > MAX_BODY_BYTES):
         message = f"an admin body is at most {MAX_BODY_BYTES} bytes"
-        raise AdminError(413, f"$: {message}", [Problem("$", message)])
+        raise AdminInputError(413, f"$: {message}", [Problem("$", message)])
     if not raw.strip():
-        raise AdminError(400, "$: the body must be a JSON object", [Problem("$", "the body is empty")])
+        raise AdminInputError(400, "$: the body must be a JSON object", [Problem("$", "the body is empty")])
     if spec.nested_too_deep(raw.decode("utf-8", "replace")):  # the schema check recurses: refuse first
         message = f"the body nests deeper than {spec.MAX_DEPTH} levels"
-        raise AdminError(400, f"$: {message}", [Problem("$", message)])
+        raise AdminInputError(400, f"$: {message}", [Problem("$", message)])
     try:
         found = _exact(orjson.loads(raw), raw)
     except orjson.JSONDecodeError as exc:
         message = f"the body is not JSON ({exc})"
-        raise AdminError(400, f"$: {message}", [Problem("$", message)]) from None
+        raise AdminInputError(400, f"$: {message}", [Problem("$", message)]) from None
     problems, counted_all = first_problems(found, ADMIN_SCHEMA + definition, most=PROBLEMS_COUNTED)
     if problems:
-        raise AdminError.naming(problems, counted_all)
+        raise AdminInputError.naming(problems, counted_all)
     result: dict[str, Any] = found
     return result
 
@@ -168,7 +169,7 @@ def _exact(body: Any, raw: bytes) -> Any:
     return body
 
 
-def _admin_error(exc: AdminError) -> Response:
+def _admin_error(exc: AdminInputError) -> Response:
     listed = exc.problems[:PROBLEMS_LISTED]
     refusal: dict[str, Any] = {"error": exc.error, "problems": [p.as_dict() for p in listed], **exc.extra}
     unlisted = len(exc.problems) - len(listed)
@@ -179,7 +180,7 @@ def _admin_error(exc: AdminError) -> Response:
 
 def _unreadable(exc: UnreadableBody) -> Response:
     message = f"the body could not be read ({exc})"
-    return _admin_error(AdminError(exc.status, f"$: {message}", [Problem("$", message, "encoding")]))
+    return _admin_error(AdminInputError(exc.status, f"$: {message}", [Problem("$", message, "encoding")]))
 
 
 def _unavailable(exc: StateUnavailable) -> Response:

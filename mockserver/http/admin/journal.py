@@ -14,7 +14,7 @@ from flask import Blueprint, Response, current_app, request
 
 from mockserver.http import journal_har, runtime
 from mockserver.http.admin import calls
-from mockserver.http.admin.calls import AdminError
+from mockserver.http.admin.calls import AdminInputError
 from mockserver.http.incoming import decimal
 from mockserver.proxy import violations
 from mockserver.proxy.validation import SIDES
@@ -44,7 +44,7 @@ def list_requests() -> Response:
             Problem(json_path(["query", n]), f"unknown filter; filters: {', '.join(sorted(_QUERY))}")
             for n in unknown
         ]
-        raise AdminError(400, f"{problems[0].path}: unknown filter", problems)
+        raise AdminInputError(400, f"{problems[0].path}: unknown filter", problems)
     matcher: dict[str, Any] = {}
     problems = []
     for name, convert in queries.FIELDS.items():
@@ -59,7 +59,7 @@ def list_requests() -> Response:
             problems.append(Problem(json_path(["query", name]), f"{value!r} is not an integer (digits 0-9)"))
     limit, shape = _limit_and_format(engine.store.journal_size, problems)
     if problems:
-        raise AdminError.naming(problems)
+        raise AdminInputError.naming(problems)
     since = _time(request.args.get("since"), json_path(["query", "since"]))
     until = _time(request.args.get("until"), json_path(["query", "until"]))
     kept = engine.store.read_journal(session)
@@ -118,7 +118,7 @@ def list_violations() -> Response:
         problems.append(Problem(json_path(["query", "side"]), f"{side!r}: use one of {', '.join(SIDES)}"))
     limit, _ = _limit_and_format(engine.store.journal_size, problems)
     if problems:
-        raise AdminError.naming(problems)
+        raise AdminInputError.naming(problems)
     wanted = {name: request.args[name] for name in violations.FILTERS if name in request.args}
     kept = engine.store.read_journal(session)
     found = violations.listed(kept.entries, wanted)
@@ -150,7 +150,7 @@ def verify() -> Response:
         low, high = expect["at-least"], expect["at-most"]
         why = f"at-least {low} is greater than at-most {high}: no count meets both"
         where = [json_path([name]) for name in ("at-least", "at-most")]
-        raise AdminError(400, f"{', '.join(where)}: {why}", [Problem(path, why) for path in where])
+        raise AdminInputError(400, f"{', '.join(where)}: {why}", [Problem(path, why) for path in where])
     matcher = dict(body.get("match") or {})
     if matcher.get("method"):
         matcher["method"] = str(matcher["method"]).upper()
@@ -167,4 +167,4 @@ def _time(value: str | None, where: str) -> datetime | None:
         return queries.parse_time(value)
     except ValueError:
         message = f"{value!r} is not an RFC 3339 date-time (e.g. 2026-01-31T12:00:00Z)"
-        raise AdminError(400, f"{where}: {message}", [Problem(where, message)]) from None
+        raise AdminInputError(400, f"{where}: {message}", [Problem(where, message)]) from None

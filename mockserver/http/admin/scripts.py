@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, request
 
 from mockserver.http import docs, runtime
 from mockserver.http.admin import calls
-from mockserver.http.admin.calls import AdminError
+from mockserver.http.admin.calls import AdminInputError
 from mockserver.http.admin_guard import JSON
 from mockserver.scenarios import catalog
 from mockserver.scenarios.scenario_files import ScenarioFileError
@@ -33,7 +33,7 @@ def add_script() -> Response:
     engine = calls.engine()
     problems = engine.check_sequence(body["sequence"], ["sequence"])
     if problems:
-        raise AdminError.naming(problems, scenarios=engine.scenario_names())
+        raise AdminInputError.naming(problems, scenarios=engine.scenario_names())
     stored = engine.add_script(session, body.get("match") or {}, body["sequence"], body.get("ttl"))
     location = f"{request.script_root}/__mock/scenarios/scripts/{stored.script.id}"
     return calls.as_json({"session": session, **stored.view()}, 201, {"Location": location})
@@ -60,12 +60,12 @@ def delete_script(script_id: str) -> Response:
     return calls.as_json({"session": session, "deleted": script_id})
 
 
-def _no_script(session: str, script_id: str) -> AdminError:
+def _no_script(session: str, script_id: str) -> AdminInputError:
     ids = [s.script.id for s in calls.engine().store.scripts(session)]
     problem = Problem(
         "$.id", f"no script {script_id!r} in session {session!r}; scripts: {', '.join(ids) or 'none'}"
     )
-    return AdminError(404, problem.message, [problem], scripts=ids)
+    return AdminInputError(404, problem.message, [problem], scripts=ids)
 
 
 def reset_scripts() -> Response:
@@ -114,7 +114,7 @@ def reload_files() -> Response:
     try:
         fresh = engine.reload()
     except ScenarioFileError as exc:  # each problem at its JSON path in the file, as the reload event has it
-        refused = AdminError.naming(exc.problems, file=exc.file)
+        refused = AdminInputError.naming(exc.problems, file=exc.file)
         refused.error = f"scenario file {exc.file}: {refused.error}"
         raise refused from None
     return calls.as_json(
