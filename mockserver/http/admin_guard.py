@@ -37,7 +37,7 @@ from wsgiref.types import StartResponse, WSGIApplication
 
 import orjson
 
-from mockserver.http import records
+from mockserver.http import journal_entries
 from mockserver.http.admin_token import needs_token
 from mockserver.http.cors import ANY
 from spec import Problem, json_path
@@ -196,5 +196,5 @@ class AdminGuard:
             return self.wsgi_app(environ, start_response)
         body = orjson.dumps({"error": f"{problem.path}: {problem.message}", "problems": [problem.as_dict()]})
         start_response(status, [("Content-Type", JSON), ("Content-Length", str(len(body)))])
-        self.log.write(records.plain_log_line(method, path, int(status[:3]), started))
+        self.log.write(journal_entries.plain_log_line(method, path, int(status[:3]), started))
         return [b"" if method == "HEAD" else body]

@@ -6,7 +6,7 @@ nothing and reveal no request (``OPEN``: health, the catalogue, the scenario lis
 ``/openapi.json`` is no admin path). A request without it, or with another, gets 401 with
 ``WWW-Authenticate: Bearer`` and a JSON body naming the headers to send; the token is compared in
 constant time and never repeated: not in the body, the request log or the journal
-(``records.SECRET_HEADERS``). Without a token every admin call is open, as on a loopback address by
+(``journal_entries.SECRET_HEADERS``). Without a token every admin call is open, as on a loopback address by
 default; ``python -m mockserver`` generates one for any other address (``serving.cli``).
 """
 
@@ -20,7 +20,7 @@ from wsgiref.types import StartResponse, WSGIApplication
 
 import orjson
 
-from mockserver.http import records
+from mockserver.http import journal_entries
 from spec import Problem
 
 if TYPE_CHECKING:
@@ -101,5 +101,5 @@ class AdminToken:
             ("WWW-Authenticate", challenge),
         ]
         start_response("401 UNAUTHORIZED", headers)
-        self.log.write(records.plain_log_line(method, path, 401, started))
+        self.log.write(journal_entries.plain_log_line(method, path, 401, started))
         return [b"" if method == "HEAD" else body]

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 from wsgiref.types import StartResponse, WSGIApplication
 
-from mockserver.http import records
+from mockserver.http import journal_entries
 
 if TYPE_CHECKING:
     from mockserver.http.request_log import RequestLog
@@ -84,5 +84,5 @@ class Cors:
             ("Content-Length", "0"),
         ]
         start_response("204 NO CONTENT", headers)
-        self.log.write(records.plain_log_line("OPTIONS", environ.get("PATH_INFO", ""), 204, started))
+        self.log.write(journal_entries.plain_log_line("OPTIONS", environ.get("PATH_INFO", ""), 204, started))
         return []

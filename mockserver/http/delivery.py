@@ -20,7 +20,7 @@ import spec
 from mockserver import answers
 from mockserver.answers import Answer
 from mockserver.errors import Rejected, StateUnavailable
-from mockserver.http import hotpath, records, selfcheck
+from mockserver.http import hotpath, journal_entries, selfcheck
 from mockserver.http.incoming import Incoming, UnreadableBody
 from mockserver.scenarios import transport
 from mockserver.scenarios.selector import RequestContext, Selector
@@ -47,12 +47,12 @@ def read(rt: Runtime, environ: dict[str, Any]) -> Incoming | Decision:
     try:
         return Incoming.read(environ, rt.max_body)
     except HTTPException as error:  # e.g. a client that sent less than its Content-Length
-        return Decision(records.context(None, b"", environ), http_exception(error))
+        return Decision(journal_entries.context(None, b"", environ), http_exception(error))
     except UnreadableBody as error:  # e.g. a chunk size that is not hexadecimal, a body that stopped
         why = f"the body could not be read ({error})"
         problems = [spec.Problem("$", why, "encoding")]
         reason = Rejected(error.status, 230, f"Invalid request format: {why}", problems)  # 400, or 408
-        return Decision(records.context(None, b"", environ), answers.rejected(reason))
+        return Decision(journal_entries.context(None, b"", environ), answers.rejected(reason))
 
 
 def deliver(
@@ -86,7 +86,7 @@ def deliver(
             broken = True
     if rt.self_check and check_answer(rt, answer):
         keep = None
-    entry = records.entry(
+    entry = journal_entries.entry(
         environ.get("REQUEST_METHOD", ""),
         environ.get("PATH_INFO", ""),
         decision.ctx,
@@ -103,7 +103,7 @@ def deliver(
         answer, keep, broken = replaced, None, False
     if keep is not None:
         keep(answer)
-    rt.log.write(records.log_line(entry, started))
+    rt.log.write(journal_entries.log_line(entry, started))
     if broken:  # nothing more can be sent; the server's write fails as if the client went away
         start_response("200 OK", [])
         return [b""]

@@ -7,7 +7,7 @@ the endpoint reads the WSGI environ itself and writes the status line and header
 
 One request goes the straight line of ``http.pipeline`` (steps 1 to 5), with the answer made by the mock
 (``Generated``) or, in proxy mode, forwarded to the upstream (``http.proxying.Forwarded``); then
-``http.delivery.deliver`` records it and sends it (steps 6 and 7).
+``http.delivery.deliver`` journals it and sends it (steps 6 and 7).
 
 Before all that, a plain repeated request is looked up in the answer cache (``http.hotpath``) and,
 found and not scripted, sent as it is (still journalled and logged the same way).
@@ -25,7 +25,7 @@ from mockserver import answers
 from mockserver.answers import Answer
 from mockserver.data.reshape import reshape
 from mockserver.errors import StateUnavailable
-from mockserver.http import hotpath, pipeline, proxying, records, runtime
+from mockserver.http import hotpath, journal_entries, pipeline, proxying, runtime
 from mockserver.http.delivery import (
     Decision,
     deliver,
@@ -84,7 +84,7 @@ class ProtocolEndpoint:
         base = hotpath.base_key(environ) if rt.answers.entries else None  # --no-answer-cache: no key
         step = None
         if base is not None and (hot := rt.answers.get((*base, self._hour()))) is not None:
-            ctx = records.context(hot.call, base[3], environ)
+            ctx = journal_entries.context(hot.call, base[3], environ)
             try:
                 step = selector.pick(ctx) if hot.call is not None else None
             except StateUnavailable:
@@ -110,11 +110,11 @@ class ProtocolEndpoint:
         started: float,
     ) -> Iterable[bytes]:
         secrets = self.runtime.secrets
-        entry = records.entry(
+        entry = journal_entries.entry(
             "POST", environ["PATH_INFO"], ctx, hot.answer, scenario=None, started=started, secrets=secrets
         )
         replaced = journal(self.runtime.selector, entry)
-        self.runtime.log.write(records.log_line(entry, started))
+        self.runtime.log.write(journal_entries.log_line(entry, started))
         if replaced is not None:  # the journal could not be written: 503, as for any answer
             return send(environ, start_response, replaced)
         start_response(hot.status, list(hot.headers))

@@ -12,7 +12,7 @@ Never from the cache: requests with ``X-Mock-Scenario`` or ``X-Mock-Now``, or wi
 directory user's own scenario), answers that failed ``--self-check``, and 503s. A scripted step
 always wins: the selector is asked on every hit (memory store: one dict lookup under a lock; Redis:
 one round trip), and a scripted request is answered in full with the step already taken. Every
-request is journalled and logged the same way, cached or not (``records``).
+request is journalled and logged the same way, cached or not (``journal_entries``).
 """
 
 from __future__ import annotations

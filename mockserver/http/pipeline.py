@@ -26,7 +26,7 @@ from mockserver import answers
 from mockserver.answers import Answer
 from mockserver.data import clock
 from mockserver.errors import Rejected, StateUnavailable
-from mockserver.http import hotpath, records
+from mockserver.http import hotpath, journal_entries
 from mockserver.http.delivery import Decision, read
 from mockserver.http.incoming import Incoming
 from mockserver.identity.parsing import Call
@@ -79,7 +79,9 @@ def decide(
     # 1. read
     method = environ.get("REQUEST_METHOD", "")
     if allowed is not None and method not in allowed:
-        return Decision(records.context(None, b"", environ), answers.method_not_allowed(method, allowed))
+        return Decision(
+            journal_entries.context(None, b"", environ), answers.method_not_allowed(method, allowed)
+        )
     incoming = read(rt, environ)
     if isinstance(incoming, Decision):
         return incoming
@@ -93,10 +95,10 @@ def decide(
         moment = clock.requested(incoming.now, now)
         call = source.admit(incoming)
     except Rejected as reason:  # decided by the cache key alone (a scenario header is never cached)
-        ctx = records.context(source.known, incoming.raw, environ)
-        answer = answers.rejected(records.without_token(reason, incoming.raw))
+        ctx = journal_entries.context(source.known, incoming.raw, environ)
+        answer = answers.rejected(journal_entries.without_token(reason, incoming.raw))
         return source.judged(Decision(ctx, answer, keep=hotpath.keeper(rt.answers, base, now, None)))
-    ctx = records.context(call, incoming.raw, environ)
+    ctx = journal_entries.context(call, incoming.raw, environ)
     # 3. identify
     resolution = rt.directory.resolve(call.identifier_type, call.identifier, call.token) if call else None
     # 4. choose

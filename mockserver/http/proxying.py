@@ -23,7 +23,7 @@ from mockserver import answers
 from mockserver.answers import Answer
 from mockserver.data.reshape import reshape
 from mockserver.errors import Rejected
-from mockserver.http import records
+from mockserver.http import journal_entries
 from mockserver.http.delivery import Decision
 from mockserver.http.incoming import Incoming
 from mockserver.identity import parsing
@@ -88,7 +88,7 @@ class Forwarded:
                 environ.get("REQUEST_METHOD", ""),
                 environ.get("PATH_INFO", ""),
                 environ.get("QUERY_STRING", ""),
-                records.headers_of(environ, redacted=False),
+                journal_entries.headers_of(environ, redacted=False),
                 self.incoming.raw,
             )
         return forward.as_answer(self.reply, self.upstream.timeout)
@@ -145,7 +145,7 @@ def _record(rt: Runtime, recorder: Recorder, call: Call, body: bytes) -> None:
 
 def _without_token(found: list[Violation], raw: bytes) -> list[Violation]:
     """The request's violations with its token never repeated, in a message or as a value."""
-    clean = records.token_cleaner(raw)
+    clean = journal_entries.token_cleaner(raw)
     if clean is None:
         return found
     return [

@@ -20,7 +20,7 @@ from werkzeug.sansio.utils import get_host
 import spec
 from mockserver import answers
 from mockserver.answers import Answer
-from mockserver.http import delivery, docs, records
+from mockserver.http import delivery, docs, journal_entries
 from mockserver.http.incoming import UnreadableBody, decimal
 from mockserver.http.runtime import Runtime, of
 from mockserver.names import HEALTH_PATH
@@ -148,9 +148,9 @@ def http_error(error: HTTPException) -> Response:
         return _response(answer)
     if rt.self_check:
         delivery.check_answer(rt, answer)
-    ctx = records.context(None, b"", request.environ)
+    ctx = journal_entries.context(None, b"", request.environ)
     started = g.mock_started
-    entry = records.entry(
+    entry = journal_entries.entry(
         request.method, request.path, ctx, answer, scenario=None, started=started, secrets=rt.secrets
     )
     g.mock_entry = entry
@@ -177,8 +177,8 @@ def _log(response: Response) -> Response:
     entry = g.get("mock_entry")
     started = g.get("mock_started", time.perf_counter())
     if entry is None:
-        line = records.plain_log_line(request.method, request.path, response.status_code, started)
+        line = journal_entries.plain_log_line(request.method, request.path, response.status_code, started)
     else:
-        line = records.log_line(entry, started)
+        line = journal_entries.log_line(entry, started)
     runtime().log.write(line)
     return response

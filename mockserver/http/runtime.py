@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 class Runtime:
     keys: tuple[str, ...]
     # Every credential the mock was given (the API keys, the admin token): a header whose value holds
-    # one is journalled redacted, whatever its name (``records.entry``).
+    # one is journalled redacted, whatever its name (``journal_entries.entry``).
     secrets: tuple[str, ...]
     directory: users.Directory
     generator: Generator

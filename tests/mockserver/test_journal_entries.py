@@ -8,7 +8,7 @@ import pytest
 import requests
 
 import spec
-from mockserver.http.records import SECRET_HEADERS, without_secrets
+from mockserver.http.journal_entries import SECRET_HEADERS, without_secrets
 from mockserver.serving.process import start_mock
 
 from .conftest import DEMO
