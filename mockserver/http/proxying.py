@@ -31,7 +31,7 @@ from mockserver.identity.parsing import Call
 from mockserver.identity.users import Resolution
 from mockserver.proxy import forward, validation
 from mockserver.proxy.forward import Reply, Upstream
-from mockserver.proxy.record import Recorder
+from mockserver.proxy.recording import Recorder
 from mockserver.proxy.validation import Violation
 from mockserver.scenarios import effects
 from mockserver.scenarios.behaviour import Behaviour

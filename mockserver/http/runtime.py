@@ -16,7 +16,7 @@ from mockserver.http.request_log import RequestLog
 from mockserver.identity import users
 from mockserver.identity.parsing import CachedParser
 from mockserver.proxy.forward import Upstream
-from mockserver.proxy.record import Recorder
+from mockserver.proxy.recording import Recorder
 from mockserver.proxy.validation import AnswerJudge
 from mockserver.scenarios.behaviour import Compositions
 from mockserver.scenarios.effects import Delays

@@ -28,7 +28,7 @@ from mockserver.errors import ConfigError
 from mockserver.http import docs
 from mockserver.identity import users
 from mockserver.names import ENV_PREFIX
-from mockserver.proxy import record
+from mockserver.proxy import recording
 from mockserver.scenarios import catalog, scenario_files, state
 from mockserver.serving import tls
 from mockserver.serving.options import Options, Tls
@@ -204,7 +204,7 @@ def _tls(cert: str | None, key: str | None, self_signed: bool) -> Tls | None:
 def _check_record(directory: str | None) -> None:
     """Refuse a ``--record`` directory that cannot be made or written now, rather than lose every
     recording later to a log line (none at all with ``--log-format off``)."""
-    problem = None if not directory else record.unwritable(directory)
+    problem = None if not directory else recording.unwritable(directory)
     if problem is not None:
         raise SettingError(settings.setting("MOCK_RECORD"), problem)
 

@@ -20,7 +20,7 @@ import spec
 from mockserver import settings
 from mockserver.http import docs, runtime
 from mockserver.identity import users
-from mockserver.proxy import record
+from mockserver.proxy import recording
 from mockserver.serving.banner import (
     ADMIN_LABEL,
     CA_LABEL,
@@ -135,7 +135,7 @@ def record_line(config: Mapping[str, Any]) -> str:
     """Where ``--record`` writes, and how its recordings are replayed."""
     directory = Path(config["MOCK_RECORD"]).resolve()
     anonymised = "anonymised; " if config.get("MOCK_ANONYMISE") else ""
-    users_file = directory / record.USERS_FILE
+    users_file = directory / recording.USERS_FILE
     return f"{directory}    ({anonymised}each user's last successful answer; replay: --users {users_file})"
 
 
