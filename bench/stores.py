@@ -1,6 +1,6 @@
 """Micro-benchmark of the scenario engine's stores: ``python -m bench.stores`` (``make bench-stores``).
 
-Prints operations per second and latency percentiles of ``take`` (a scripted step) and ``record``
+Prints operations per second and latency percentiles of ``take`` (a scripted step) and ``append_entry``
 (one journal entry) for the memory store and for a real redis-server on a free port (Debian package
 ``redis-server``), started here without persistence and stopped at the end. Nothing is asserted: the
 figures are for people to read.
@@ -63,7 +63,8 @@ def run(label: str, store: Store) -> None:
         "bench", NewScript("hit", {"identifier-type": "rfid"}, [{"scenario": "ok", "times": 10 * N}])
     )
     measure(f"{label}: take, consuming a step", lambda: store.take("bench", REQUEST))
-    measure(f"{label}: record (journal {store.journal_size})", lambda: store.record("bench", ENTRY))
+    journal = f"{label}: append_entry (journal {store.journal_size})"
+    measure(journal, lambda: store.append_entry("bench", ENTRY))
     store.close()
 
 

@@ -1,4 +1,4 @@
-"""Recording and delivering an answer: delay, break the connection or send; self-check; journal and log.
+"""Journalling and delivering an answer: delay, break the connection or send; self-check; journal and log.
 
 Every way a protocol request is answered ends here (``deliver``), and the Flask side's JSON errors use
 the same pieces (``journal``, ``send``, ``check_answer``), so a journal entry never depends on which
@@ -114,10 +114,10 @@ _TRANSPORTS = {"reset": transport.reset, "close": transport.close}
 
 
 def journal(selector: Selector, entry: dict[str, Any], step: ScriptStep | None = None) -> Answer | None:
-    """Record ``entry``; when the store cannot, the 503 that replaces the answer (entry updated), and
+    """Journal ``entry``; when the store cannot, the 503 that replaces the answer (entry updated), and
     ``step``, the scripted step the answer came from, is given back."""
     try:
-        selector.record(entry, step)
+        selector.journal(entry, step)
     except StateUnavailable as error:
         answer = answers.unavailable(str(error))
         entry.update(result=answer.code, status=answer.status)

@@ -12,7 +12,7 @@ where the normal answer comes from:
 5. build      ``Source.build``         the normal answer (generated, or the upstream's), shaped by the
               behaviour; ``Source.judged`` adds what the source knows of it (proxy mode: violations)
 
-Steps 6 and 7 (record, deliver) are ``http.delivery.deliver``.
+Steps 6 and 7 (journal, deliver) are ``http.delivery.deliver``.
 """
 
 from __future__ import annotations

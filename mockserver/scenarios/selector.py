@@ -37,11 +37,11 @@ class RequestContext:
 
 
 class Selector(Protocol):
-    """What the endpoint asks: ``pick`` (consume one scripted step) and ``record`` (journal)."""
+    """What the endpoint asks: ``pick`` (consume one scripted step) and ``journal`` (journal)."""
 
     def pick(self, ctx: RequestContext) -> ScriptStep | None: ...
 
-    def record(self, entry: dict[str, Any], step: ScriptStep | None = None) -> None: ...
+    def journal(self, entry: dict[str, Any], step: ScriptStep | None = None) -> None: ...
 
 
 class NoScripts:
@@ -50,7 +50,7 @@ class NoScripts:
     def pick(self, ctx: RequestContext) -> ScriptStep | None:
         return None
 
-    def record(self, entry: dict[str, Any], step: ScriptStep | None = None) -> None:
+    def journal(self, entry: dict[str, Any], step: ScriptStep | None = None) -> None:
         return None
 
 
@@ -58,7 +58,7 @@ def session_of(header: str | None) -> str:
     """The session an ``X-Mock-Session`` value names (no header: the default session).
 
     The endpoint refuses a request whose header is not a usable id (``session_problem``) before it
-    picks a step, and ``record`` journals it nowhere (as a base URL with a bad id).
+    picks a step, and ``journal`` journals it nowhere (as a base URL with a bad id).
     """
     if header is None or not valid_session(header):
         return DEFAULT_SESSION
@@ -66,9 +66,9 @@ def session_of(header: str | None) -> str:
 
 
 class StoreSelector:
-    """``pick`` consumes one scripted step from the store; ``record`` appends to the journal.
+    """``pick`` consumes one scripted step from the store; ``journal`` appends to the journal.
 
-    Both raise StateUnavailable when the store cannot be reached (then ``record`` gives the step back).
+    Both raise StateUnavailable when the store cannot be reached (then ``journal`` gives the step back).
 
     ``before_pick`` runs first on every pick (the scenario engine uses it to finish installing file
     scripts that failed while the backend was down).
@@ -84,7 +84,7 @@ class StoreSelector:
             self._before_pick()
         return self.store.take(session_of(ctx.session), probe(ctx.call, ctx.identifier_type, ctx.identifier))
 
-    def record(self, entry: Mapping[str, Any], step: ScriptStep | None = None) -> None:
+    def journal(self, entry: Mapping[str, Any], step: ScriptStep | None = None) -> None:
         """Append ``entry`` to its session's journal; an entry of an unusable session id is kept nowhere.
 
         ``step``: the step ``pick`` took for this answer; it stays taken only if the entry is written.
@@ -103,4 +103,4 @@ class StoreSelector:
         if isinstance(body, str) and len(body) > MAX_BODY_CHARS:
             full["body"] = body[:MAX_BODY_CHARS]
             full["body-truncated-from"] = len(body)
-        self.store.record(session, full, step)
+        self.store.append_entry(session, full, step)

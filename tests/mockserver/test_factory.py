@@ -113,8 +113,9 @@ def test_v3_and_extra_paths() -> None:
         assert app.test_client().post(path, json=body, headers=KEY).status_code == 200
 
 
-class Recording:
-    """A selector like mockserver.http.admin's: scripted names in order, every journal entry kept."""
+class ScriptedSelector:
+    """A selector like the scenario engine's (``StoreSelector``): scripted names in order, every journal
+    entry kept."""
 
     def __init__(self, script: list[str], fail: bool = False) -> None:
         self.script, self.fail = script, fail
@@ -127,7 +128,7 @@ class Recording:
         self.seen.append(ctx)
         return ScriptStep("recorded", self.script.pop(0), len(self.seen) - 1) if self.script else None
 
-    def record(self, entry: dict[str, Any], step: ScriptStep | None = None) -> None:
+    def journal(self, entry: dict[str, Any], step: ScriptStep | None = None) -> None:
         self.entries.append(entry)
 
 
@@ -145,11 +146,11 @@ def _post(app: Any, user: dict[str, Any], headers: dict[str, str] | None = None)
 def test_default_selector_scripts_nothing() -> None:
     selector = NoScripts()
     assert selector.pick(None) is None  # type: ignore[arg-type]
-    assert selector.record({}) is None
+    assert selector.journal({}) is None
 
 
 def test_precedence_header_then_script_then_directory() -> None:
-    selector = Recording(["result-101", "result-102"])
+    selector = ScriptedSelector(["result-101", "result-102"])
     app = _app_with(selector)
     first = _post(app, DEMO, {"X-Mock-Scenario": "result-145", "X-Mock-Session": "run-1"})
     assert first.get_json()["result"]["code"] == 145
@@ -164,7 +165,7 @@ def test_precedence_header_then_script_then_directory() -> None:
 
 
 def test_context_and_journal_entries() -> None:
-    selector = Recording([])
+    selector = ScriptedSelector([])
     app = _app_with(selector)
     _post(app, DEMO, {"X-Mock-Session": "run-7"})
     ctx = selector.seen[0]
@@ -196,7 +197,7 @@ def test_context_and_journal_entries() -> None:
 
 
 def test_state_unavailable_is_a_503_with_retry_after() -> None:
-    response = _post(_app_with(Recording([], fail=True)), DEMO)
+    response = _post(_app_with(ScriptedSelector([], fail=True)), DEMO)
     assert response.status_code == 503 and response.headers["Retry-After"] == "1"
     body = response.get_json()
     assert body["result"]["code"] == 100 and "redis://127.0.0.1:1" in body["error"]
@@ -216,10 +217,10 @@ def test_catch_all_answers_json_and_counts() -> None:
     assert runtime.of(app).internal_errors == 1
 
 
-class NoJournal(Recording):
+class NoJournal(ScriptedSelector):
     """Scripts answer, the journal cannot be written (a backend that fails between two calls)."""
 
-    def record(self, entry: dict[str, Any], step: ScriptStep | None = None) -> None:
+    def journal(self, entry: dict[str, Any], step: ScriptStep | None = None) -> None:
         raise StateUnavailable("redis://127.0.0.1:1", "connection reset")
 
 
@@ -230,7 +231,7 @@ def test_an_answer_whose_journal_entry_cannot_be_written_is_a_503_cached_or_not(
         assert response.status_code == 503 and response.headers["Retry-After"] == "1"
         assert response.get_json()["result"]["code"] == 100
     assert runtime.of(app).answers.stats()["entries"] == 0  # a 503 is never kept
-    ok = _app_with(Recording([]))
+    ok = _app_with(ScriptedSelector([]))
     _post(ok, DEMO)
     runtime.of(ok).selector = NoJournal([])  # the backend fails after the answer was cached
     hit = _post(ok, DEMO)
@@ -238,7 +239,7 @@ def test_an_answer_whose_journal_entry_cannot_be_written_is_a_503_cached_or_not(
     assert hit.status_code == 503 and hit.get_json()["result"]["code"] == 100
 
 
-class Broken(Recording):
+class Broken(ScriptedSelector):
     def pick(self, ctx: RequestContext) -> ScriptStep | None:
         raise RuntimeError("kaboom")
 

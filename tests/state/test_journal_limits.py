@@ -57,7 +57,7 @@ def test_the_least_recently_used_session_goes_first_and_the_state_shows_the_limi
 def test_the_memory_store_holds_at_most_its_total() -> None:
     store = MemoryStore(journal_size=3, journal_total=7)
     for index in range(40):
-        store.record(f"s{index % 5}", {"id": index})
+        store.append_entry(f"s{index % 5}", {"id": index})
         held = sum(len(store.entries(f"s{n}")) for n in range(5))
         assert held <= 7
         assert store.describe()["journal-entries"] == held
@@ -67,10 +67,10 @@ def test_the_memory_store_holds_at_most_its_total() -> None:
 def test_clearing_a_journal_frees_its_room() -> None:
     store = MemoryStore(journal_size=2, journal_total=4)
     for session in ("a", "a", "b", "b"):
-        store.record(session, {"session": session})
+        store.append_entry(session, {"session": session})
     assert store.clear_journal("a") == 2
-    store.record("c", {"session": "c"})
-    store.record("c", {"session": "c"})
+    store.append_entry("c", {"session": "c"})
+    store.append_entry("c", {"session": "c"})
     assert [len(store.entries(s)) for s in ("a", "b", "c")] == [0, 2, 2]  # nothing dropped from b
 
 
@@ -123,7 +123,7 @@ def test_an_evicted_journal_says_so_in_the_listing_and_in_verify() -> None:
 def test_the_memory_store_remembers_a_bounded_number_of_evicted_sessions() -> None:
     store = MemoryStore(journal_size=1, journal_total=1, remember_evicted=3)
     for index in range(10):
-        store.record(f"s{index}", {"id": index})
+        store.append_entry(f"s{index}", {"id": index})
     evicted = [n for n in range(10) if store.read_journal(f"s{n}").evicted]
     assert evicted == [6, 7, 8]  # s0..s8 were dropped; the 3 most recent are remembered
     assert store.read_journal("s9") == SessionJournal([{"id": 9}], evicted=False)
@@ -138,14 +138,14 @@ def test_a_session_never_written_is_not_evicted() -> None:
 def test_a_redis_journal_that_expired_reads_as_evicted_until_it_is_cleared(redis_server: RedisServer) -> None:
     store = RedisStore(redis_server.url, 10, prefix=f"t{uuid.uuid4().hex[:8]}:", journal_idle=1)
     try:
-        store.record("qa", {"id": 1})
+        store.append_entry("qa", {"id": 1})
         assert store.read_journal("qa") == SessionJournal([{"id": 1}], evicted=False)
         time.sleep(1.5)  # idle longer than the journal lives; its session is still remembered
         assert store.read_journal("qa") == SessionJournal([], evicted=True)
-        store.record("qa", {"id": 2})  # written again: still not its whole history
+        store.append_entry("qa", {"id": 2})  # written again: still not its whole history
         assert store.read_journal("qa") == SessionJournal([{"id": 2}], evicted=True)
         assert store.clear_journal("qa") == 1
-        store.record("qa", {"id": 3})
+        store.append_entry("qa", {"id": 3})
         assert store.read_journal("qa") == SessionJournal([{"id": 3}], evicted=False)
         assert store.read_journal("never") == SessionJournal([], evicted=False)
         assert store.describe()["journal-idle-seconds"] == 1

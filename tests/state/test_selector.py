@@ -29,20 +29,20 @@ def test_session_ids() -> None:
 def test_an_entry_of_an_unusable_session_id_is_journalled_nowhere() -> None:
     store = MemoryStore()
     selector = StoreSelector(store)
-    selector.record({"session": "bad id!", "status": 400})
-    selector.record({"session": "good", "status": 400})
+    selector.journal({"session": "bad id!", "status": 400})
+    selector.journal({"session": "good", "status": 400})
     assert store.entries("default") == []
     assert [e["status"] for e in store.entries("good")] == [400]
 
 
-def test_pick_takes_a_step_and_record_bounds_the_body() -> None:
+def test_pick_takes_a_step_and_journal_bounds_the_body() -> None:
     store = MemoryStore()
     selector = StoreSelector(store)
     store.install("qa", NewScript("s1", {"identifier": "0A0B"}, [{"scenario": "result-140", "times": 1}]))
     assert selector.pick(Ctx(session="qa")) == ScriptStep("s1", "result-140", 0)
-    selector.record({"session": "qa", "identifier": "0A0B", "body": "x" * (MAX_BODY_CHARS + 10)})
+    selector.journal({"session": "qa", "identifier": "0A0B", "body": "x" * (MAX_BODY_CHARS + 10)})
     assert selector.pick(Ctx(session="qa")) is None
-    selector.record({"session": "qa", "identifier": "0A0B", "body": "{}"})
+    selector.journal({"session": "qa", "identifier": "0A0B", "body": "{}"})
     newest, oldest = store.entries("qa")
     assert len(oldest["body"]) == MAX_BODY_CHARS and oldest["body-truncated-from"] == MAX_BODY_CHARS + 10
     assert newest["body"] == "{}"
@@ -56,7 +56,7 @@ def test_an_unreachable_redis_raises_state_unavailable_fast() -> None:
     with pytest.raises(StateUnavailable, match="unreachable"):
         selector.pick(Ctx())
     with pytest.raises(StateUnavailable):
-        selector.record({"identifier": "0A0B"})
+        selector.journal({"identifier": "0A0B"})
     with pytest.raises(StateUnavailable):
         store.ping()
     store.close()

@@ -50,7 +50,7 @@ def test_reading_many_distinct_sessions_leaves_the_store_as_it_was(
     store = make(backend, redis_server)
     try:
         store.install("kept", _new("s-kept"))
-        store.record("kept", {"id": "e1"})
+        store.append_entry("kept", {"id": "e1"})
         before = _size(store)
         for index in range(READS):
             _read_every_way(store, f"reader-{index}")

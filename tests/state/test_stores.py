@@ -47,8 +47,8 @@ def _scripts(store: Store, session: str, _: object) -> object:
     ]
 
 
-def _record(store: Store, session: str, entry: dict[str, Any]) -> object:
-    store.record(session, entry)
+def _append_entry(store: Store, session: str, entry: dict[str, Any]) -> object:
+    store.append_entry(session, entry)
     return None
 
 
@@ -64,7 +64,7 @@ OPERATIONS = {
     "scripts": _scripts,
     "delete": lambda store, session, script_id: store.delete(session, script_id),
     "reset": lambda store, session, _: store.reset(session),
-    "record": _record,
+    "append_entry": _append_entry,
     "entries": lambda store, session, _: [e["id"] for e in store.entries(session)],
     "clear_journal": lambda store, session, _: store.clear_journal(session),
     "wait": _wait,
@@ -109,10 +109,10 @@ def test_memory_journal_stays_flat_beyond_its_ring() -> None:
     tracemalloc.start()
     try:
         for _ in range(2000):
-            store.record("s", entry)
+            store.append_entry("s", entry)
         one_ring = tracemalloc.get_traced_memory()[0]
         for _ in range(4000):
-            store.record("s", entry)
+            store.append_entry("s", entry)
         three_rings = tracemalloc.get_traced_memory()[0]
     finally:
         tracemalloc.stop()

@@ -44,7 +44,7 @@ class ScriptStep:
     """One consumed step: which script served it, its scenario, and the step's index (0-based).
 
     ``hold``: the store's token for a step that stays taken only once the journal entry of its answer
-    is written (``Store.record``); empty when taking it is final.
+    is written (``Store.append_entry``); empty when taking it is final.
     """
 
     script_id: str
@@ -122,7 +122,7 @@ class Store(ABC):
     # Journal ---------------------------------------------------------------------------------
 
     @abstractmethod
-    def record(self, session: str, entry: Mapping[str, Any], step: ScriptStep | None = None) -> None:
+    def append_entry(self, session: str, entry: Mapping[str, Any], step: ScriptStep | None = None) -> None:
         """Append one entry to the session's journal ring (the oldest falls out beyond the size).
 
         ``step``: the scripted step the entry's answer came from. When the entry cannot be written

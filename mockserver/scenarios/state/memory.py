@@ -189,7 +189,7 @@ class MemoryStore(Store):
                 return None
             return ScriptStep(best.id, scenario, index)
 
-    def record(self, session: str, entry: Mapping[str, Any], step: ScriptStep | None = None) -> None:
+    def append_entry(self, session: str, entry: Mapping[str, Any], step: ScriptStep | None = None) -> None:
         # A copy of exact size: orjson's own result keeps a 4 KiB buffer, 8x the usual entry.
         data = memoryview(orjson.dumps(entry, default=str)).tobytes()
         with self._lock:

@@ -86,7 +86,7 @@ end
 """
 
 # Take a step, held under the caller's token until the journal entry of its answer confirms it
-# (_RECORD) or it is given back (_UNDO, or by the next take once the hold has expired). Nothing is
+# (_APPEND_ENTRY) or it is given back (_UNDO, or by the next take once the hold has expired). Nothing is
 # taken after the deadline (ARGV[1], Redis time): the caller has answered 503 by then.
 _TAKE = (
     _GIVE_BACK
@@ -195,7 +195,7 @@ return removed
 # Append a journal entry and confirm the held step its answer came from (ARGV[6]; empty: none), in
 # one: the entry is written if and only if the step stays taken. Nothing happens after the deadline
 # (ARGV[1]): the caller has answered 503 by then, and gives the step back.
-_RECORD = """
+_APPEND_ENTRY = """
 local journal, seen, evicted, held = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
@@ -287,7 +287,7 @@ class RedisStore(Store):
         self._take = self._redis.register_script(_TAKE)
         self._install = self._redis.register_script(_INSTALL)
         self._delete = self._redis.register_script(_DELETE)
-        self._record = self._redis.register_script(_RECORD)
+        self._append_entry = self._redis.register_script(_APPEND_ENTRY)
         # The URL's own socket_timeout wins over ours: the deadlines follow the one in force.
         self._undos: deque[tuple[list[str], list[Any]]] = deque(maxlen=MAX_UNDOS)
         self._clock = RedisClock(self._redis.connection_pool.connection_kwargs.get("socket_timeout"))
@@ -449,13 +449,13 @@ class RedisStore(Store):
             self._key(session, "journal-evicted"),
         )
 
-    def record(self, session: str, entry: Mapping[str, Any], step: ScriptStep | None = None) -> None:
+    def append_entry(self, session: str, entry: Mapping[str, Any], step: ScriptStep | None = None) -> None:
         keys = [*self._journal_keys(session), self._key(session, "held")]
         hold = step.hold if step is not None else ""  # confirmed by the same script as the entry
         data = orjson.dumps(entry, default=str)
         args = [data, self.journal_size, self.journal_idle, 2 * self.journal_idle]
         try:
-            reply = self._before_deadline(self._record, keys, [*args, hold])
+            reply = self._before_deadline(self._append_entry, keys, [*args, hold])
         except StateUnavailable:
             self._undo_late(session, step, data)
             raise
