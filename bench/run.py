@@ -463,10 +463,10 @@ def median(results: list[Result]) -> Result:
 def hot_answer() -> bytes:
     """The bytes the mock answers the hot request with now: the baseline sends the same bytes."""
     from mockserver import create_app
-    from mockserver.http import docs
+    from mockserver.http import curl_lines
 
     app = create_app({"MOCK_LOG_FORMAT": "off"})
-    user = docs.demo_user(runtime.of(app).directory)
+    user = curl_lines.demo_user(runtime.of(app).directory)
     key = {"Authorization": f"key={settings.DEMO_API_KEY}"}
     answer = app.test_client().post(PROTOCOL, json={spec.CALL: {"user": user}}, headers=key)
     assert answer.status_code == 200, answer.data

@@ -20,7 +20,7 @@ from werkzeug.sansio.utils import get_host
 import spec
 from mockserver import answers
 from mockserver.answers import Answer
-from mockserver.http import delivery, docs, journal_entries
+from mockserver.http import catalog_document, curl_lines, delivery, journal_entries
 from mockserver.http.incoming import UnreadableBody, decimal
 from mockserver.http.runtime import Runtime, of
 from mockserver.names import HEALTH_PATH
@@ -127,8 +127,8 @@ def health() -> Response:
 
 def catalog_page() -> Response:
     rt = runtime()
-    key = docs.shown_key(rt.keys[0], docs.is_loopback(request.remote_addr))
-    document = docs.catalog_document(served_from(), key, rt.directory)
+    key = curl_lines.shown_key(rt.keys[0], curl_lines.is_loopback(request.remote_addr))
+    document = catalog_document.document(served_from(), key, rt.directory)
     return Response(orjson.dumps(document), 200, content_type=answers.JSON)
 
 

@@ -25,7 +25,7 @@ from typing import Any, NoReturn
 import spec
 from mockserver import settings
 from mockserver.errors import ConfigError
-from mockserver.http import docs
+from mockserver.http import curl_lines
 from mockserver.identity import users
 from mockserver.names import ENV_PREFIX
 from mockserver.proxy import recording
@@ -182,7 +182,7 @@ def _admin(host: str, config: dict[str, Any], admin_open: bool) -> str:
         return "token"
     if admin_open:
         return "opted-out"
-    if docs.is_loopback(host):
+    if curl_lines.is_loopback(host):
         return "open"
     config["MOCK_ADMIN_TOKEN"] = secrets.token_urlsafe(32)
     return "generated"

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import spec
 from mockserver import settings
-from mockserver.http import docs, runtime
+from mockserver.http import curl_lines, runtime
 from mockserver.identity import users
 from mockserver.proxy import recording
 from mockserver.serving.banner import (
@@ -76,7 +76,7 @@ def banner(chosen: Options, host: str, port: int, server: str) -> None:
     key = config["MOCK_API_KEYS"][0]
     any_user = bool(config.get("MOCK_ANY_USER"))
     directory = users.load(config.get("MOCK_USERS_FILE", settings.DEFAULT_USERS_FILE), any_user)
-    demo = docs.demo_user(directory)
+    demo = curl_lines.demo_user(directory)
     per_worker = f"threads {chosen.threads}" if server == "granian" else f"connections {chosen.connections}"
     size = f"{server}, workers {chosen.workers}, {per_worker}"
     lines = [listening(f"mockserver {spec.version()}", bound, size, local=base)]
@@ -103,12 +103,12 @@ def banner(chosen: Options, host: str, port: int, server: str) -> None:
     cacert = ["--cacert", chosen.tls.ca] if chosen.tls is not None and chosen.tls.ca is not None else []
     # Pasted on this machine, where the banner is read: the local URL and the demo key work (in proxy
     # mode the key is the upstream's to accept: the app's own, never the mock's demo key).
-    shown_key = docs.shown_key(key, local=not upstream)
+    shown_key = curl_lines.shown_key(key, local=not upstream)
     lines += [
         f"  world:      {world(config)}",
         "  demo user:  " + ", ".join(f"{k} {v}" for k, v in demo.items()),
         f"  catalogue:  {base}/__mock/catalog    dashboard: {base}/__mock/ui    spec: {base}/openapi.json",
-        f"  {LAST_LABEL:<{LABEL_WIDTH}}{docs.curl(base, shown_key, demo, options=cacert)}",
+        f"  {LAST_LABEL:<{LABEL_WIDTH}}{curl_lines.curl(base, shown_key, demo, options=cacert)}",
     ]
     print("\n".join(lines), flush=True)
 

@@ -18,7 +18,7 @@ import socket
 import ssl
 from pathlib import Path
 
-from mockserver.http import docs
+from mockserver.http import curl_lines
 from mockserver.serving import startup
 from mockserver.serving.options import Tls
 
@@ -49,7 +49,7 @@ def names(host: str) -> list[str]:
     loopback names always; the address or name it is bound to; for a wildcard address this machine's
     addresses on the network and its host name."""
     found = ["localhost", "127.0.0.1", "::1"]
-    if not docs.is_loopback(host):
+    if not curl_lines.is_loopback(host):
         found.append(host)
     try:
         wildcard = ipaddress.ip_address(host).is_unspecified

@@ -20,7 +20,7 @@ import requests
 
 import spec
 from mockserver import create_app, settings
-from mockserver.http.docs import KEY_PLACEHOLDER
+from mockserver.http.curl_lines import KEY_PLACEHOLDER
 from mockserver.serving.options import Options
 from mockserver.serving.process import ServerProcess, start_mock
 from mockserver.serving.startup import banner

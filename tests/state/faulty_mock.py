@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from mockserver.http import docs
+from mockserver.http import catalog_document
 from mockserver.serving.cli import main
 
 FAULT_PATH = "/__mock/catalog"
@@ -21,5 +21,5 @@ def _fault(*args: object, **kwargs: object) -> dict[str, object]:
 
 
 if __name__ == "__main__":
-    docs.catalog_document = _fault
+    catalog_document.document = _fault
     raise SystemExit(main())

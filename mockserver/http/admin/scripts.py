@@ -8,7 +8,7 @@ import shlex
 import orjson
 from flask import Blueprint, Response, current_app, request
 
-from mockserver.http import docs, runtime
+from mockserver.http import curl_lines, runtime
 from mockserver.http.admin import calls
 from mockserver.http.admin.calls import AdminInputError
 from mockserver.http.admin_guard import JSON
@@ -80,10 +80,10 @@ def list_scenarios() -> Response:
     engine = calls.engine()
     rt = runtime.of(current_app)
     base = request.host_url.rstrip("/")
-    user = docs.demo_user(rt.directory)
-    key = docs.shown_key(rt.keys[0], docs.is_loopback(request.remote_addr))
+    user = curl_lines.demo_user(rt.directory)
+    key = curl_lines.shown_key(rt.keys[0], curl_lines.is_loopback(request.remote_addr))
     builtin = [
-        {**scenario.as_dict(), "curl": docs.curl(base, key, user, {"X-Mock-Scenario": scenario.name})}
+        {**scenario.as_dict(), "curl": curl_lines.curl(base, key, user, {"X-Mock-Scenario": scenario.name})}
         for scenario in catalog.catalog().values()
     ]
     named = [{**n.as_dict(), "curl": _script_curl(base, n.name)} for n in engine.scenarios.scenarios.values()]

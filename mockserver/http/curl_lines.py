@@ -1,4 +1,5 @@
-"""Ready-to-paste curl commands and the ``GET /__mock/catalog`` document.
+"""Ready-to-paste curl commands of the call: the banner's, the catalogue's, the admin API's list of
+scenarios.
 
 A curl command shows the API key only when it is the demo key and whoever reads it is on this machine;
 otherwise it shows ``KEY_PLACEHOLDER`` (``shown_key``).
@@ -8,15 +9,12 @@ from __future__ import annotations
 
 import ipaddress
 import shlex
-from typing import Any
 
 import orjson
 
 import spec
 from mockserver import settings
-from mockserver.identity import magic
 from mockserver.identity.users import Directory
-from mockserver.scenarios import catalog
 
 KEY_PLACEHOLDER = "<your-api-key>"  # what a curl command shows instead of a key: plainly not one
 
@@ -65,39 +63,3 @@ def curl(
         parts += ["-H", f"{name}: {value}"]
     parts += ["-d", body]
     return shlex.join(parts)
-
-
-def _magic_user(entry: magic.MagicValue) -> dict[str, str]:
-    if entry.field == "token-field":
-        return {"identifier-type": "rfid", "identifier": "04A2B3C4D5E6F7", "token": entry.value}
-    user = {"identifier-type": entry.field, "identifier": entry.value}
-    if entry.field == "username":
-        user["token"] = "any-token"
-    return user
-
-
-def catalog_document(base: str, key: str, directory: Directory) -> dict[str, Any]:
-    demo = demo_user(directory)
-    scenarios = [
-        {**s.as_dict(), "curl": curl(base, key, demo, {"X-Mock-Scenario": s.name})}
-        for s in catalog.catalog().values()
-    ]
-    values = [
-        {
-            "field": "token" if m.field == "token-field" else "identifier",
-            "identifier-type": None if m.field == "token-field" else m.field,
-            "value": m.value,
-            "outcome": {"code": m.outcome.code, "variant": m.outcome.variant},
-            "description": m.description,
-            "curl": curl(base, key, _magic_user(m)),
-        }
-        for m in magic.MAGIC_VALUES
-    ]
-    return {
-        "scenario-header": "X-Mock-Scenario: <name>[; param=value ...], e.g. 'latency-fixed; ms=200'",
-        "clock-header": "X-Mock-Now: <RFC 3339 date-time>, e.g. 2024-06-23T18:00:00+02:00",
-        "scenarios": scenarios,
-        "magic-values": values,
-        "users": [user.as_dict() for user in directory.users],
-        "any-user": directory.any_user,
-    }
