@@ -12,6 +12,7 @@ from types import MappingProxyType
 from typing import Any
 
 import orjson
+from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
 import spec
@@ -82,6 +83,11 @@ def http_error(status: int, name: str, where: str, why: str) -> Answer:
     """An HTTP-level error (404, 405, a broken request body) in the error shape, result 200 (100 if 5xx)."""
     code = 200 if status < 500 else 100
     return Answer(status, error_body(code, f"{name}: {why}", [spec.Problem(where, why)]), code)
+
+
+def http_exception(error: HTTPException) -> Answer:
+    """A werkzeug HTTP error (e.g. a client that sent less than its Content-Length) as a JSON answer."""
+    return http_error(error.code or 500, error.name, "$", error.description or error.name)
 
 
 def method_not_allowed(method: str, allowed: Sequence[str]) -> Answer:

@@ -14,14 +14,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from wsgiref.types import StartResponse
 
-from werkzeug.exceptions import HTTPException
-
-import spec
 from mockserver import answers
 from mockserver.answers import Answer
-from mockserver.errors import Rejected, StateUnavailable
+from mockserver.errors import StateUnavailable
 from mockserver.http import hotpath, journal_entries, selfcheck
-from mockserver.http.incoming import Incoming, UnreadableBody
 from mockserver.scenarios import transport
 from mockserver.scenarios.selector import RequestContext, Selector
 from mockserver.scenarios.state.base import ScriptStep
@@ -40,19 +36,6 @@ class Decision:
     step: ScriptStep | None = None
     keep: hotpath.Keeper | None = None
     extra: dict[str, Any] | None = None  # more for the journal entry (proxy mode: upstream, violations)
-
-
-def read(rt: Runtime, environ: dict[str, Any]) -> Incoming | Decision:
-    """Step 1: what the endpoint reads of the request, or the answer to one that cannot be read."""
-    try:
-        return Incoming.read(environ, rt.max_body)
-    except HTTPException as error:  # e.g. a client that sent less than its Content-Length
-        return Decision(journal_entries.context(None, b"", environ), http_exception(error))
-    except UnreadableBody as error:  # e.g. a chunk size that is not hexadecimal, a body that stopped
-        why = f"the body could not be read ({error})"
-        problems = [spec.Problem("$", why, "encoding")]
-        reason = Rejected(error.status, 230, f"Invalid request format: {why}", problems)  # 400, or 408
-        return Decision(journal_entries.context(None, b"", environ), answers.rejected(reason))
 
 
 def deliver(
@@ -152,8 +135,3 @@ def internal_error(rt: Runtime, log: logging.Logger, environ: dict[str, Any], er
     why = f"internal error in the mock server ({type(error).__name__}); it is logged"
     body = answers.error_body(100, why)
     return Answer(500, body, 100)
-
-
-def http_exception(error: HTTPException) -> Answer:
-    """A werkzeug HTTP error (e.g. a client that sent less than its Content-Length) as a JSON answer."""
-    return answers.http_error(error.code or 500, error.name, "$", error.description or error.name)

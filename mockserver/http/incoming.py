@@ -1,4 +1,5 @@
-"""Reading a protocol request: what the endpoint needs of it, straight from the WSGI environ.
+"""Reading a protocol request (step 1 of ``http.pipeline``): what the endpoint needs of it, straight from
+the WSGI environ, or the answer to a request that cannot be read.
 
 Only the method, a few headers and at most ``limit`` bytes of body are read; nothing needs Flask.
 """
@@ -15,6 +16,9 @@ from werkzeug.http import parse_options_header
 from werkzeug.wsgi import get_input_stream
 
 import spec
+from mockserver import answers
+from mockserver.answers import Answer
+from mockserver.errors import Rejected
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,20 @@ class Incoming:
             raw=raw,
             too_big=too_big,
         )
+
+
+def read(environ: dict[str, Any], limit: int) -> Incoming | Answer:
+    """Step 1: what the endpoint reads of the request (at most ``limit`` bytes of body), or the answer to
+    one that cannot be read."""
+    try:
+        return Incoming.read(environ, limit)
+    except HTTPException as error:  # e.g. a client that sent less than its Content-Length
+        return answers.http_exception(error)
+    except UnreadableBody as error:  # e.g. a chunk size that is not hexadecimal, a body that stopped
+        why = f"the body could not be read ({error})"
+        problems = [spec.Problem("$", why, "encoding")]
+        reason = Rejected(error.status, 230, f"Invalid request format: {why}", problems)  # 400, or 408
+        return answers.rejected(reason)
 
 
 @lru_cache(maxsize=256)

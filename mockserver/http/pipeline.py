@@ -3,7 +3,7 @@
 One line, called in order by ``decide``; what differs between the two modes is the ``Source`` passed in,
 where the normal answer comes from:
 
-1. read       ``http.delivery.read``   method, headers, at most ``--max-body-bytes`` of body
+1. read       ``http.incoming.read``   method, headers, at most ``--max-body-bytes`` of body
 2. parse      ``Source.authorize`` (the API key), then the mock's own headers (``X-Mock-Session``,
               ``X-Mock-Scenario``, ``X-Mock-Now``), then ``Source.admit`` (Content-Type, size, the call):
               the order of the errors a client sees
@@ -27,8 +27,8 @@ from mockserver.answers import Answer
 from mockserver.data import clock
 from mockserver.errors import Rejected, StateUnavailable
 from mockserver.http import hotpath, journal_entries
-from mockserver.http.delivery import Decision, read
-from mockserver.http.incoming import Incoming
+from mockserver.http.delivery import Decision
+from mockserver.http.incoming import Incoming, read
 from mockserver.identity.parsing import Call
 from mockserver.identity.users import Resolution
 from mockserver.scenarios import behaviour
@@ -79,12 +79,11 @@ def decide(
     # 1. read
     method = environ.get("REQUEST_METHOD", "")
     if allowed is not None and method not in allowed:
-        return Decision(
-            journal_entries.context(None, b"", environ), answers.method_not_allowed(method, allowed)
-        )
-    incoming = read(rt, environ)
-    if isinstance(incoming, Decision):
-        return incoming
+        incoming: Incoming | Answer = answers.method_not_allowed(method, allowed)
+    else:
+        incoming = read(environ, rt.max_body)
+    if isinstance(incoming, Answer):  # refused: a method not answered, a body that cannot be read
+        return Decision(journal_entries.context(None, b"", environ), incoming)
     source: Source = source_of(incoming)
     # 2. parse
     now = clock.now(rt.pin)

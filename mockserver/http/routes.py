@@ -143,7 +143,7 @@ def http_error(error: HTTPException) -> Response:
         why = f"no such path {request.path!r}; protocol paths: {', '.join(rt.paths)}"
         answer = answers.http_error(404, error.name, "path", why)
     else:
-        answer = delivery.http_exception(error)
+        answer = answers.http_exception(error)
     if request.path.startswith("/__mock/"):
         return _response(answer)
     if rt.self_check:
