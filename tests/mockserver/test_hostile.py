@@ -105,7 +105,7 @@ def send(server: ServerProcess, sent: Sent, errors_in_json: bool = False) -> lis
 
 def well_framed(method: str, target: str, headers: dict[str, str] | None = None, body: bytes = b"") -> Sent:
     """A well-framed request (Content-Length when there is a body), closing its connection."""
-    lines = [f"{method} {target} HTTP/1.1", "Host: mock", "Connection: close"]
+    lines = [f"{method} {target} HTTP/1.1", "Host: 127.0.0.1", "Connection: close"]
     lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
     if body:
         lines.append(f"Content-Length: {len(body)}")
@@ -131,7 +131,7 @@ JSON = {"Content-Type": "application/json"}  # what an admin write sends
 
 
 def chunked(path: str, body: bytes, coding: str = "chunked") -> Sent:
-    head = f"POST {path} HTTP/1.1\r\nHost: mock\r\nTransfer-Encoding: {coding}\r\nConnection: close\r\n"
+    head = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: {coding}\r\nConnection: close\r\n"
     head += "".join(f"{name}: {value}\r\n" for name, value in PROTOCOL.items())
     return Sent(head.encode() + b"\r\n" + body, complete=False, codings=tuple(coding.split(",")))
 
@@ -169,33 +169,35 @@ FIXED: dict[str, Sent] = {
         orjson.dumps({spec.CALL: {"user": {"identifier-type": "token", "identifier": "t" * 10_000}}}),
     ),
     "a request line of garbage": raw(b"GARBAGE\r\n\r\n"),
-    "a NUL in a header": raw(b"GET /__mock/health HTTP/1.1\r\nHost: mock\r\nX-Odd: a\x00b\r\n\r\n"),
+    "a NUL in a header": raw(b"GET /__mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Odd: a\x00b\r\n\r\n"),
     "Latin-1 and invalid UTF-8 in a header": raw(
-        b"GET /__mock/health HTTP/1.1\r\nHost: mock\r\nX-Mock-Session: \xc3\xa9\xff\r\n"
+        b"GET /__mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Mock-Session: \xc3\xa9\xff\r\n"
         b"Connection: close\r\n\r\n"
     ),
     "two Content-Lengths": raw(
-        b"POST /api/v4/request HTTP/1.1\r\nHost: mock\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
+        b"POST /api/v4/request HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
         complete=False,
     ),
     "Content-Length and chunked": raw(
-        b"POST /api/v4/request HTTP/1.1\r\nHost: mock\r\nContent-Length: 2\r\n"
+        b"POST /api/v4/request HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\n"
         b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
         complete=False,
     ),
     "a Content-Length in superscript": raw(
-        "POST /api/v4/request HTTP/1.1\r\nHost: mock\r\nContent-Length: ²\r\n\r\n{}".encode(), complete=False
+        "POST /api/v4/request HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ²\r\n\r\n{}".encode(),
+        complete=False,
     ),
     "expect 100-continue": well_framed(
         "POST", "/api/v4/request", {**PROTOCOL, "Expect": "100-continue"}, b"{}"
     ),
     "HTTP/1.0 without a host": raw(b"GET /openapi.json HTTP/1.0\r\n\r\n"),
-    "HTTP/2.0 in a request line": raw(b"GET /__mock/health HTTP/2.0\r\nHost: mock\r\n\r\n"),
+    "HTTP/2.0 in a request line": raw(b"GET /__mock/health HTTP/2.0\r\nHost: 127.0.0.1\r\n\r\n"),
     "a header of 16 KB": well_framed("GET", "/__mock/health", {"X-Big": "b" * 16_384}),
     "300 headers": well_framed("GET", "/__mock/health", {f"X-H{n}": "v" for n in range(300)}),
     "a NUL in the path": well_framed("GET", "/__mock/%00health"),
     "raw UTF-8 in the path": raw(
-        "GET /__mock/é HTTP/1.1\r\nHost: mock\r\nConnection: close\r\n\r\n".encode()
+        "GET /__mock/é HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode()
     ),
     "a path of 10 KB": well_framed("GET", "/" + "p" * 10_000),
     "an absolute target": well_framed("GET", "http://127.0.0.1/__mock/health"),
@@ -229,8 +231,8 @@ def test_an_admin_body_whose_chunk_size_is_not_hexadecimal_is_a_400_naming_the_b
 
 UNREADABLE = {
     "a request line of garbage": b"GARBAGE\r\n\r\n",
-    "an invalid header name": b"GET /__mock/health HTTP/1.1\r\nHost: mock\r\nBad Name: x\r\n\r\n",
-    "headers of 600 KB": b"GET /__mock/health HTTP/1.1\r\nHost: mock\r\nX-Big: "
+    "an invalid header name": b"GET /__mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Name: x\r\n\r\n",
+    "headers of 600 KB": b"GET /__mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: "
     + b"b" * 600_000
     + b"\r\n\r\n",
 }
@@ -592,7 +594,7 @@ def assemble(request_: Drawn) -> Sent:
     head = b" ".join((request_.method, request_.target, request_.version))
     lines = [
         head,
-        b"Host: mock",
+        b"Host: 127.0.0.1",
         *(n + b": " + v for n, v in [*request_.headers, *framed]),
         b"Connection: close",
     ]
