@@ -307,7 +307,8 @@ class _Launch:
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=max(0.1, min(5.0, self.deadline - time.monotonic())))
         said = "exited" if self.process.returncode is not None else "closed its stdout"
-        raise self.failure(f"{said} before its banner was complete: {seen!r}")
+        printed = seen.decode("utf-8", "replace").strip()
+        raise self.failure(f"{said} before its banner was complete: " + (printed or "it printed nothing"))
 
     def wait_ready(self, running: ServerProcess, ready: Ready) -> None:
         """Poll ``ready`` until it is true; fail if the process exits or the deadline passes first."""

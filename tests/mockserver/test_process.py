@@ -109,7 +109,8 @@ def test_a_process_that_exits_before_its_banner_raises_with_its_stderr() -> None
     assert time.monotonic() - started < 10  # the exit is noticed, not waited out
     assert raised.value.returncode == 3
     assert raised.value.stderr == "cannot read users.yaml\n"
-    assert "exited before its banner was complete" in str(raised.value)
+    assert "exited before its banner was complete: it printed nothing (exit 3)" in str(raised.value)
+    assert "b''" not in str(raised.value)
     assert "cannot read users.yaml" in str(raised.value)
 
 
