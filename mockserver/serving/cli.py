@@ -94,7 +94,7 @@ def parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
         if flag.kind == "bool":
             out.add_argument(name, action=argparse.BooleanOptionalAction, default=bool(default), help=text)
         elif flag.kind == "list":
-            out.add_argument(name, action="append", default=None, metavar=str(flag.flag).upper(), help=text)
+            out.add_argument(name, action="append", default=None, metavar=_dest(flag).upper(), help=text)
             out.set_defaults(**{_dest(flag) + "_env": default})
         else:
             out.add_argument(name, type=_from_text(flag), default=default, choices=flag.choices, help=text)
