@@ -34,7 +34,7 @@ from spec._formats import FORMATS, PROFILES, format_checker, iso4217_codes, pars
 from spec._json import MAX_DEPTH, NOT_JSON, nested_too_deep, parse_json
 from spec._numbers import ASCII_INTEGER, ASCII_NUMBER
 from spec._openapi import openapi_document, openapi_path
-from spec._problems import Problem, from_errors, headline, json_path, leaf_errors, value_at
+from spec._problems import Problem, from_errors, header_path, headline, json_path, leaf_errors, value_at
 from spec._registry import SCHEMA_NAMES, closed_validator, load_schema, unexpected_names, validator
 from spec._vocabulary import CALL, IDENTIFIER_LENGTH, IDENTIFIER_TYPES, TOKEN_LENGTH
 from spec.invariants import INVARIANTS, check_invariants
@@ -62,6 +62,7 @@ __all__ = [
     "check_invariants",
     "fixture",
     "format_checker",
+    "header_path",
     "headline",
     "iso4217_codes",
     "json_path",

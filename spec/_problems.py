@@ -22,6 +22,12 @@ class Problem:
         return {"path": self.path, "message": self.message}
 
 
+def header_path(name: str) -> str:
+    """Where a problem in a request's or an answer's header is: ``headers.Content-Type``, outside the
+    body's ``$`` (D19)."""
+    return f"headers.{name}"
+
+
 def json_path(parts: Iterable[Any]) -> str:
     """``$`` followed by ``.name`` for object keys and ``[i]`` for array indices."""
     out = "$"

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from spec._codes import result_codes
-from spec._problems import Problem
+from spec._problems import Problem, header_path
 
-CONTENT_TYPE_PATH = "headers.Content-Type"
+CONTENT_TYPE_PATH = header_path("Content-Type")
 # D7: the HTTP statuses of a user-auth, partner-auth or general error code; a general code may also come
 # with 429 (rate limited: a refusal of the server's own, not a fault of the request); a request code
 # (200, 230) may come with 200 or any 4xx, the status naming what is wrong with the request (413, 415, ...).

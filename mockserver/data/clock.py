@@ -42,7 +42,7 @@ def requested(text: str | None, now: datetime) -> datetime:
     try:
         return parse_now(text)
     except ValueError as error:
-        path = f"headers.{NOW_HEADER}"
+        path = spec.header_path(NOW_HEADER)
         raise Rejected(
             400, 230, f"Invalid request format: {error}", [spec.Problem(path, str(error))]
         ) from None

@@ -21,8 +21,8 @@ headers say afterwards. Two rules keep every page but the mock's own away from t
   rebinding) is "same-origin" to the browser, and only the name it sends in ``Host`` gives it away. With
   a token the page has nothing to send, and any name is answered.
 
-The refusals are JSON naming the header (``$.headers.Host``, ``$.headers.Origin``,
-``$.headers.Sec-Fetch-Site``, ``$.headers.Content-Type``) and what to do; CORS (outside this) adds its
+The refusals are JSON naming the header (``headers.Host``, ``headers.Origin``,
+``headers.Sec-Fetch-Site``, ``headers.Content-Type``) and what to do; CORS (outside this) adds its
 headers, so an allowed page can read why.
 """
 
@@ -40,7 +40,7 @@ import orjson
 from mockserver.http import journal_entries
 from mockserver.http.admin_token import needs_token
 from mockserver.http.cors import ANY
-from spec import Problem, json_path
+from spec import Problem, header_path
 
 if TYPE_CHECKING:
     from mockserver.http.request_log import RequestLog
@@ -50,10 +50,10 @@ READS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Sec-Fetch-Site values of a request a page of another origin made (``same-origin``: the mock's own page;
 # ``none``: the person typed the address or followed a bookmark).
 FOREIGN_SITES = frozenset({"cross-site", "same-site"})
-HOST_WHERE = json_path(["headers", "Host"])
-ORIGIN_WHERE = json_path(["headers", "Origin"])
-SITE_WHERE = json_path(["headers", "Sec-Fetch-Site"])
-TYPE_WHERE = json_path(["headers", "Content-Type"])
+HOST_WHERE = header_path("Host")
+ORIGIN_WHERE = header_path("Origin")
+SITE_WHERE = header_path("Sec-Fetch-Site")
+TYPE_WHERE = header_path("Content-Type")
 _DEFAULT_PORTS = {"http": ":80", "https": ":443"}
 _OTHERS = (
     "call the admin API from the dashboard this mock serves (/__mock/ui), curl or the test API, "

@@ -21,7 +21,7 @@ from wsgiref.types import StartResponse, WSGIApplication
 import orjson
 
 from mockserver.http import journal_entries
-from spec import Problem
+from spec import Problem, header_path
 
 if TYPE_CHECKING:
     from mockserver.http.request_log import RequestLog
@@ -37,6 +37,7 @@ OPEN = frozenset(
 )
 UI_PREFIX = "/__mock/ui/"
 HOW = f"send 'Authorization: Bearer <admin token>' or '{HEADER}: <admin token>'"
+AUTHORIZATION_WHERE = header_path("Authorization")
 WHERE = "the token is the one given by --admin-token (MOCKSERVER_ADMIN_TOKEN) or printed in the mock's banner"
 
 
@@ -58,10 +59,10 @@ def presented(environ: dict[str, Any]) -> tuple[str, str] | None:
     path), or None. A Bearer Authorization wins over the other header."""
     authorization = str(environ.get("HTTP_AUTHORIZATION", "")).strip()
     if authorization[: len(BEARER)].lower() == BEARER:
-        return authorization[len(BEARER) :].strip(), "headers.Authorization"
+        return authorization[len(BEARER) :].strip(), AUTHORIZATION_WHERE
     other = environ.get("HTTP_X_MOCK_ADMIN_TOKEN")
     if other is not None:
-        return str(other).strip(), f"headers.{HEADER}"
+        return str(other).strip(), header_path(HEADER)
     return None
 
 
@@ -69,7 +70,7 @@ def refusal(environ: dict[str, Any], token: str) -> tuple[str, str, str] | None:
     """Why the request does not carry ``token``: (JSON path, message, WWW-Authenticate), or None."""
     given = presented(environ)
     if given is None:
-        return "headers.Authorization", f"the admin API needs the admin token: {HOW}", 'Bearer realm="mock"'
+        return AUTHORIZATION_WHERE, f"the admin API needs the admin token: {HOW}", 'Bearer realm="mock"'
     value, where = given
     if not hmac.compare_digest(value.encode("utf-8", "replace"), token.encode()):
         why = f"the admin token sent is not this mock's: {HOW}; {WHERE}"

@@ -119,6 +119,6 @@ def decide(
 
 def check_session(value: str | None) -> None:
     """An ``X-Mock-Session`` that cannot name a session is refused, in either mode."""
-    problem = session_problem(value, spec.json_path(["headers", SESSION_HEADER]))
+    problem = session_problem(value, spec.header_path(SESSION_HEADER))
     if problem is not None:
         raise Rejected(400, 230, f"Invalid request format: {problem.message}", [problem])

@@ -9,7 +9,7 @@ moves to ``SCRIPT_NAME`` (links the mock builds keep it) and ``PATH_INFO`` is th
 
 The id is one path segment (an id holding ``/`` is reached through the header). Refused with a 400
 whose JSON names where: an id that is not a usable session id (``$.path.session``), and a request
-that also sends an ``X-Mock-Session`` header naming another session (``$.headers.X-Mock-Session``).
+that also sends an ``X-Mock-Session`` header naming another session (``headers.X-Mock-Session``).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ PREFIX = "/sessions/"
 # The environ key that keeps the base URL a request came through (``/sessions/<id>``), for messages.
 BASE_URL = "mock.session_base_url"
 PATH_WHERE = spec.json_path(["path", "session"])
-HEADER_WHERE = spec.json_path(["headers", SESSION_HEADER])
+HEADER_WHERE = spec.header_path(SESSION_HEADER)
 
 
 class SessionPrefix:

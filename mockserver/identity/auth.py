@@ -6,11 +6,11 @@ import hmac
 from collections.abc import Iterable
 
 from mockserver.errors import Rejected
-from spec import Problem
+from spec import Problem, header_path
 
 PREFIX = "key="
 REDACTED = "key=<redacted>"
-_PATH = "headers.Authorization"
+_PATH = header_path("Authorization")
 
 
 def _reject(why: str) -> Rejected:

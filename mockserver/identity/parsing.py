@@ -12,6 +12,8 @@ import spec
 from mockserver.errors import Rejected
 from spec import Problem
 
+CONTENT_TYPE_WHERE = spec.header_path("Content-Type")
+
 JSON_TYPE = "application/json"
 
 
@@ -35,11 +37,11 @@ def check_content_type(mimetype: str, params: dict[str, str]) -> None:
     if mimetype != JSON_TYPE:
         shown = mimetype or "(missing)"
         why = f"Content-Type must be application/json, not {shown}"
-        raise _bad(415, f"Unsupported media type: {why}", "headers.Content-Type", why, "content-type")
+        raise _bad(415, f"Unsupported media type: {why}", CONTENT_TYPE_WHERE, why, "content-type")
     charset = params.get("charset", "utf-8").lower()
     if charset not in ("utf-8", "utf8"):
         why = f"the charset must be UTF-8, not {charset}"
-        raise _bad(415, f"Unsupported media type: {why}", "headers.Content-Type", why, "content-type")
+        raise _bad(415, f"Unsupported media type: {why}", CONTENT_TYPE_WHERE, why, "content-type")
 
 
 def too_large(limit: int) -> Rejected:

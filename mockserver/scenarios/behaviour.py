@@ -39,7 +39,7 @@ def from_header(text: str | None, files: Compositions | None) -> Behaviour | Non
     """The behaviour the ``X-Mock-Scenario`` header names (None without one); Rejected if unknown."""
     if text is None or not text.strip():
         return None
-    return named(text, f"headers.{SCENARIO_HEADER}", files)
+    return named(text, spec.header_path(SCENARIO_HEADER), files)
 
 
 def choose(

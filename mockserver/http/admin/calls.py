@@ -105,7 +105,7 @@ def session() -> str:
     header = request.headers.get(SESSION_HEADER)
     query = request.args.get("session")
     for where, value in (
-        (json_path(["headers", SESSION_HEADER]), header),
+        (spec.header_path(SESSION_HEADER), header),
         (json_path(["query", "session"]), query),
     ):
         if (problem := session_problem(value, where)) is not None:
