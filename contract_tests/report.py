@@ -87,15 +87,19 @@ def console(report: Report, json_path: str | None = None) -> str:
             skipped.setdefault(result.skipped, []).append(result.check.name)
     for reason, names in skipped.items():
         lines += ["", f"skipped ({reason}): {', '.join(names)}"]
-    lines += ["", *latency_table(report)]
+    if report.latency_rows():  # a HAR file's answers without bodies have none
+        lines += ["", *latency_table(report)]
     failed = sum(1 for result in report.results if result.failures)
+    if report.config.har is not None:  # nothing was sent: the file's exchanges were read
+        sent = f"{report.requests} exchanges of {report.config.har} judged"
+    else:
+        sent = f"{report.requests} requests in {report.duration:.1f} s ({report.requests_per_second:.1f}/s)"
     lines += [
         "",
         f"statuses seen: {dict(sorted(report.statuses.items()))}; result codes seen: "
         f"{dict(sorted(report.codes.items()))}",
         f"{len(report.results)} checks, {failed} failed, {len(report.failures)} failures, "
-        f"{len(report.warnings)} warnings; {report.requests} requests in {report.duration:.1f} s "
-        f"({report.requests_per_second:.1f}/s)",
+        f"{len(report.warnings)} warnings; {sent}",
     ]
     if report.incomplete:
         lines.append(f"INCOMPLETE: {report.incomplete}")

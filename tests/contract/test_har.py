@@ -271,6 +271,8 @@ def test_the_mock_s_journal_as_har_keeps_the_contract(
     # The journal keeps no answer body: the requests are judged, the answers' bodies are not.
     assert run.report["recorded"][JUDGED] == run.report["recorded"][ANSWER_NO_BODY] == 3
     assert {c["name"]: c["applied"] for c in run.report["checks"]}["request-schema"] == 3
+    assert "exchanges of " in run.stdout and " judged" in run.stdout  # read, not sent: no rate
+    assert "requests in" not in run.stdout and "answer times (ms)" not in run.stdout, run.stdout
 
 
 @pytest.mark.parametrize("planted", ["request-body", "5xx"])
