@@ -233,6 +233,13 @@ def _config(args: argparse.Namespace, environ: Mapping[str, str]) -> tuple[Confi
         except ValueError as exc:
             raise CannotJudge(f"bad options: {source}: {raw!r}: {exc}") from exc
     recorded = "har" in values
+    if not recorded and "base_url" not in values:  # the credentials depend on the target: name it alone
+        base, har = _BY_FIELD["base_url"], _BY_FIELD["har"]
+        raise CannotJudge(
+            f"bad options: missing {base.flag} (or {base.env}), the server to judge, or {har.flag} FILE; "
+            "a loopback target is judged as the demo users without credentials, any other needs "
+            "--api-key and the known user's options"
+        )
     demo = not recorded and "base_url" in values and not values.keys() & DEMO_CREDENTIALS.keys()
     if demo:
         if not is_loopback(values["base_url"]):

@@ -76,12 +76,13 @@ GOOD = ["--base-url", "http://x", "--api-key", "k", *USER_X]
     ("args", "said"),
     [
         (["--api-key", "k", *USER_X], "missing --base-url"),
+        ([], "missing --base-url (or CONTRACT_BASE_URL), the server to judge, or --har FILE; a loopback"),
         (["--base-url", "ftp://x", "--api-key", "k", *USER_X], "--base-url"),
         ([*GOOD[:4], "--identifier-type", "email", "--identifier", "X"], "--identifier-type"),
         ([*GOOD, "--max-examples", "0"], "--max-examples"),
         ([*GOOD, "--profile", "loose"], "--profile"),
     ],
-    ids=["missing", "scheme", "identifier-type", "max-examples", "profile"],
+    ids=["missing", "nothing", "scheme", "identifier-type", "max-examples", "profile"],
 )
 def test_bad_options_exit_2(args: list[str], said: str, tmp_path: Path) -> None:
     run = run_suite(tmp_path, *args)
