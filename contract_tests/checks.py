@@ -247,7 +247,7 @@ def _refused(exchange: Exchange, who: str) -> Iterator[Finding]:
     code = exchange.result_code
     families = exchange.case.expect.families
     if code is None:
-        yield Finding(f"{who}: HTTP {exchange.response.status} without a result code", "$.result.code", None)
+        yield Finding(f"{who}: HTTP {exchange.response.status} without a result code", "$.result.code")
     elif _family(code) not in families:
         yield Finding(
             f"{who}: result code {code!r} is not of the families {sorted(families)}", "$.result.code", code
@@ -265,8 +265,8 @@ def partner_auth_refused(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
 def no_foreign_data(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
     if not _is_success(exchange):
         return
-    body = exchange.body if exchange.is_json_object else {}
-    sessions = exchange.sessions if exchange.sessions is not None else body.get("sessions")
+    # A success is a JSON object: result code 0 or sessions (_is_success).
+    sessions = exchange.sessions if exchange.sessions is not None else exchange.body.get("sessions")
     if not isinstance(sessions, list):
         return  # no list of sessions is no one's data: code-zero-iff-sessions and the schema judge it
     known = ctx.is_known_data(sessions)
@@ -417,7 +417,7 @@ def request_content_type(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
 def request_schema(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
     body, problem = spec.parse_json(exchange.request.body)
     if body is spec.NOT_JSON:
-        yield Finding(f"the request body is {problem or 'not JSON'}", "request.body")
+        yield Finding(f"the request body is {problem}", "request.body")
         return
     for found in spec.problems(body, "request", ctx.profile):
         yield Finding(f"request: {found.message} ({ctx.profile} profile)", found.path, _at(body, found.path))
@@ -454,10 +454,8 @@ def known_good_latency(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
 
 
 def _needs_json(exchange: Exchange) -> bool:
-    status = exchange.response.status
-    if status >= 500:
-        return False
-    return status < 400 or exchange.kind in {
+    """Whether an answer below 500 must be JSON: below 400, or to a request that must get a result."""
+    return exchange.response.status < 400 or exchange.kind in {
         Kind.KNOWN,
         Kind.CONCURRENT,
         Kind.USER_AUTH,
@@ -489,7 +487,7 @@ def result_code_documented(ctx: Context, exchange: Exchange) -> Iterator[Finding
     if not exchange.is_json_object or exchange.response.status >= 500:
         return
     if "result" not in exchange.body:
-        yield Finding("the body has no result", "$.result", None)
+        yield Finding("the body has no result", "$.result")
         return
     code = exchange.result_code
     if not _documented(code):
