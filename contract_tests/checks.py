@@ -385,10 +385,10 @@ def header_path(name: str) -> str:
 
 
 def secrets_not_disclosed(ctx: Context, exchange: Exchange) -> Iterator[Finding]:
-    sent = " ".join([exchange.request.url, exchange.request.body_text(), *exchange.request.headers.values()])
+    sent = [exchange.request.url, exchange.request.body_text(), *exchange.request.headers.values()]
     body = exchange.response.body.decode("utf-8", errors="replace")
     for what, secret in ctx.secrets:
-        if _holds(sent, secret):
+        if any(_holds(part, secret) for part in sent):
             continue
         places = []  # (path, where): the body first, then each header in the order received
         if _holds(body, secret):
