@@ -169,6 +169,8 @@ def _status_problem(code: int, status: int) -> list[Problem]:
         why = f"result code 0 with HTTP {status}; success is HTTP 200"
     elif code in (200, 230):
         why = f"result code {code} with HTTP {status}; expected 200 or a 4xx"
+    elif code in (100, 101, 102):  # a general code may also come with 429 (D7)
+        why = f"result code {code} with HTTP {status}; expected one of [200, 400, 401, 403, 404, 429]"
     else:
         why = f"result code {code} with HTTP {status}; expected one of [200, 400, 401, 403, 404]"
     return [Problem("$.result.code", why, "status")]
@@ -192,6 +194,9 @@ STATUS_CASES: list[tuple[int, Any, bool]] = [
     (402, 145, True),
     (403, 210, False),
     (404, 100, False),
+    (429, 100, False),  # rate limited: a general code (D7)
+    (429, 145, True),  # 429 would hide a refusal the app must act on (D7)
+    (402, 101, True),
     (405, 145, True),
     (499, 145, True),
     (500, 145, False),
