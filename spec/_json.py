@@ -86,7 +86,7 @@ def parse_json(body: bytes) -> tuple[Any, str]:
     except UnicodeDecodeError as exc:
         return NOT_JSON, f"not UTF-8: {exc}"
     if text.startswith("\ufeff"):
-        return NOT_JSON, "starts with a byte-order mark"
+        return NOT_JSON, "not JSON: it starts with a byte-order mark (RFC 8259 section 8.1)"
     if nested_too_deep(text):
         return NOT_JSON, f"not JSON: nested deeper than {MAX_DEPTH} levels (RFC 8259 section 9)"
     try:

@@ -35,6 +35,7 @@ from contract_tests.transport import REDACTED
 _SUCCESS: dict[str, Any] = {"result": {"code": 0}, "user": {"sessions": []}}
 _REFUSED: dict[str, Any] = {"result": {"code": 145}}
 _AT_CODE = "$.result.code"
+_BOM = "not JSON: it starts with a byte-order mark (RFC 8259 section 8.1)"  # spec's strict reader says
 _AT_SESSIONS = "$.user.sessions"
 _NOT_AUTHENTICATED = "a request for a user that is not authenticated"
 _CROSS = "a request mixing the two known users' identifiers and tokens"
@@ -208,12 +209,15 @@ ROWS: dict[str, Row] = {
     "an answer that is JSON but not an object": Row(
         "json-body", Kind.KNOWN, 200, [], [Finding("body is a JSON value that is not an object")]
     ),
+    "an answer that starts with a byte-order mark": Row(
+        "json-body", Kind.KNOWN, 200, None, [Finding(f"body is {_BOM}")], raw=b"\xef\xbb\xbf{}"
+    ),
     "a 400 to bad input that does not explain in JSON only warns": Row(
         "json-body",
         Kind.BAD_INPUT,
         400,
         None,
-        [Finding("HTTP 400 body does not explain in JSON: starts with a byte-order mark", warning=True)],
+        [Finding(f"HTTP 400 body does not explain in JSON: {_BOM}", warning=True)],
         raw=b"\xef\xbb\xbf{}",
     ),
     "a JSON body sent as text/plain": Row(

@@ -325,7 +325,11 @@ JSON_CASES: list[tuple[str, bytes, str]] = [
     ("brackets inside a string do not nest", b'"' + b"[" * 101 + b'"', ""),
     ("arrays one level past the limit", b"[" * 101 + b"]" * 101, _TOO_DEEP),
     ("objects one level past the limit", b'{"a":' * 101 + b"1" + b"}" * 101, _TOO_DEEP),
-    ("a byte-order mark", b"\xef\xbb\xbf{}", "starts with a byte-order mark"),
+    (
+        "a byte-order mark",
+        b"\xef\xbb\xbf{}",
+        "not JSON: it starts with a byte-order mark (RFC 8259 section 8.1)",
+    ),
     ("NaN", b"[NaN]", "not JSON: NaN is not valid JSON"),
     (
         "a number beyond a double",
