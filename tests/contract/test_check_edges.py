@@ -253,6 +253,13 @@ ROWS: dict[str, Row] = {
         [Finding("5 is not of type 'string' (response-error, lenient profile)", "$.result.message", 5)],
         profile="lenient",
     ),
+    "a body without a result breaks the error schema": Row(
+        "response-schema",
+        Kind.KNOWN,
+        200,
+        {},
+        [Finding("'result' is a required property (response-error, strict profile)", "$", {})],
+    ),
     "a field the spec does not know": Row(
         "unknown-fields",
         Kind.KNOWN,
