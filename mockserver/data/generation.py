@@ -9,7 +9,7 @@ A user's history is stable as the clock moves: day ``d`` either has sessions or 
 generator seeded with (seed, user, d). The newest ones before the anchor are returned, newest first.
 
 A history is one driver's. A user lives in a home country and charges there on most days; now and
-then a trip of a few consecutive days takes them to another country (``_where``: one trip at most in
+then a trip of a few consecutive days takes them to another country (``_calendar``: one trip at most in
 each block of ``_TRIP_BLOCK`` days). A day's sessions follow one another, each ending before the next
 starts, inside the day's window (06:00 to 04:00 the next morning, local time); a day before or after
 a day in another country has a narrower window, so that the next session abroad starts at least
@@ -202,6 +202,7 @@ class Generator:
         trips = stable_int(self.seed, key, "trips")
         chance, most = (0.95, 3) if many else (profile.activity, 2)
         abroad = min(0.95, 2 * chance)  # a trip needs charging more often
+        where = _calendar(trips, profile)
         for back in range(_MAX_DAYS):
             if len(found) >= profile.length:
                 break
@@ -210,34 +211,16 @@ class Generator:
             roll = (day_seed >> 11) / TWO_53  # the seed's top 53 bits as a uniform [0, 1)
             if roll >= abroad:
                 continue  # most days have no session: no generator built for them
-            here, stay = self._where(trips, day, profile)
+            here, stay = where(day)
             if stay == 0 and roll >= chance:
                 continue
-            made = self._day(trips, day, day_seed, profile, here=here, stay=stay, now=now, most=most)
+            made = self._day(where, day, day_seed, profile, here=here, stay=stay, now=now, most=most)
             found.extend(session for _, session in reversed(made))
         return found[: profile.length]
 
-    def _where(self, trips: int, day: int, profile: Profile) -> tuple[Country, int]:
-        """The country the user is in on ``day`` and the seed of that trip (0 at home): each block of
-        _TRIP_BLOCK days (its phase the user's) holds a trip with the chance ``profile.travel``, to
-        one other country, on consecutive days that leave the block's first and last day at home."""
-        block, within = divmod(day + trips % _TRIP_BLOCK, _TRIP_BLOCK)
-        roll = mix(trips ^ block)
-        if (roll >> 11) / TWO_53 >= profile.travel:
-            return profile.home, 0
-        shape = mix(roll)
-        low, high = _TRIP_DAYS
-        length = low + shape % (high - low + 1)
-        first = 1 + (shape >> 16) % (_TRIP_BLOCK - length - 1)
-        if not first <= within < first + length:
-            return profile.home, 0
-        abroad = _ABROAD[profile.home.code]
-        trip = mix(shape) | 1
-        return abroad[trip % len(abroad)], trip
-
     def _day(
         self,
-        trips: int,
+        where: Callable[[int], tuple[Country, int]],
         day: int,
         day_seed: int,
         profile: Profile,
@@ -250,8 +233,8 @@ class Generator:
         """The sessions of ``day`` (oldest first) that start before ``now``: 1 to ``most`` sessions
         laid one after another in the day's window. The layout is drawn whole whatever ``now`` is,
         so a session after the clock never changes one before it."""
-        opens = _ARRIVES if self._where(trips, day - 1, profile)[0] is not here else _OPENS
-        closes = _LEAVES if self._where(trips, day + 1, profile)[0] is not here else _CLOSES
+        opens = _ARRIVES if where(day - 1)[0] is not here else _OPENS
+        closes = _LEAVES if where(day + 1)[0] is not here else _CLOSES
         latest = min(_LAST_START, closes - 3600)
         midnight = (day - EPOCH_DAY) * 86400 - self._times.day_offset(here.tz, day)
         count = 1 + mix(day_seed - 1) % most
@@ -353,6 +336,42 @@ class Generator:
         }
         _vary_optional(rng, session)
         return start, session
+
+
+def _calendar(trips: int, profile: Profile) -> Callable[[int], tuple[Country, int]]:
+    """``where(day)``: the country the user is in on ``day`` and the seed of that trip (0 at home).
+    Each block of _TRIP_BLOCK days (its phase the user's) holds a trip with the chance
+    ``profile.travel``, to one other country, on consecutive days that leave the block's first and
+    last day at home. A walk asks about a day up to three times (``_day`` asks about both
+    neighbours) and about a block several times: each block is drawn once per walk."""
+    phase = trips % _TRIP_BLOCK
+    home = (profile.home, 0)
+    blocks: dict[int, tuple[int, int, tuple[Country, int]]] = {}  # block: (first day, end, place)
+
+    def where(day: int) -> tuple[Country, int]:
+        block = (day + phase) // _TRIP_BLOCK
+        found = blocks.get(block)
+        if found is None:
+            found = blocks[block] = _trip(trips, block, block * _TRIP_BLOCK - phase, profile)
+        first, end, place = found
+        return place if first <= day < end else home
+
+    return where
+
+
+def _trip(trips: int, block: int, start: int, profile: Profile) -> tuple[int, int, tuple[Country, int]]:
+    """(first day, end day, (country, trip seed)) of the trip in the block of days from ``start``;
+    first == end when the block holds none."""
+    roll = mix(trips ^ block)
+    if (roll >> 11) / TWO_53 >= profile.travel:
+        return start, start, (profile.home, 0)
+    shape = mix(roll)
+    low, high = _TRIP_DAYS
+    length = low + shape % (high - low + 1)
+    first = start + 1 + (shape >> 16) % (_TRIP_BLOCK - length - 1)
+    abroad = _ABROAD[profile.home.code]
+    trip = mix(shape) | 1
+    return first, first + length, (abroad[trip % len(abroad)], trip)
 
 
 def _draw(value: int, low: int, high: int) -> int:
