@@ -19,7 +19,6 @@ a day in another country has a narrower window, so that the next session abroad 
 from __future__ import annotations
 
 import math
-import random
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -177,7 +176,7 @@ class Generator:
             self._pools[country.code] = pool
         return pool
 
-    def _city(self, country: Country, rng: random.Random) -> str:
+    def _city(self, country: Country, rng: Rng) -> str:
         """A real town of the country: from the locale's list of cities where Faker has one, else the
         places of Faker's geo data in the country, topped up with the table's ``towns`` (Faker's
         composed ``city()`` gives surnames as towns). Sorted: some locales build the list from a
@@ -257,7 +256,7 @@ class Generator:
                 made.append(one)
         return made
 
-    def _station_at(self, rng: random.Random, profile: Profile, here: Country, stay: int) -> Station:
+    def _station_at(self, rng: Rng, profile: Profile, here: Country, stay: int) -> Station:
         """At home mostly one of the user's own stations; on a trip one of the two near where they
         stay, or any on the way."""
         if stay == 0:
@@ -269,7 +268,7 @@ class Generator:
 
     def session(
         self,
-        rng: random.Random,
+        rng: Rng,
         day: int,
         profile: Profile,
         anchor: float,
@@ -379,7 +378,7 @@ def _draw(value: int, low: int, high: int) -> int:
     return low + int((mix(value) >> 11) / TWO_53 * (high - low + 1))
 
 
-def _kind(rng: random.Random, state: str = "") -> tuple[str, bool, int]:
+def _kind(rng: Rng, state: str = "") -> tuple[str, bool, int]:
     """(state, fast, duration in seconds) of a session: a few never charge, a third charge fast."""
     state = state or ("never-charged" if rng.random() < 0.08 else "charged")
     fast = rng.random() < 0.3
@@ -399,7 +398,7 @@ def _uuid4(bits: int) -> str:
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
-def _vary_optional(rng: random.Random, session: dict[str, Any]) -> None:
+def _vary_optional(rng: Rng, session: dict[str, Any]) -> None:
     """Optional fields are sometimes null and sometimes left out (D5), as real servers do."""
     for name in OPTIONAL_FIELDS:
         roll = rng.random()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import _random
 import hashlib
-import random
 from collections.abc import Sequence
 from typing import TypeVar
 
@@ -31,17 +30,19 @@ def mix(value: int) -> int:
     return value ^ (value >> 31)
 
 
-class Rng(random.Random):
-    """``random.Random`` with integer draws from one ``random()`` each: ``randint`` and ``choice`` of
-    the standard class cost ~1.5 µs through ``_randbelow``, and a history makes hundreds of them.
+class Rng(_random.Random):
+    """The Mersenne Twister of ``random.Random``, seeded as it seeds from an integer, with only the
+    draws the generated world makes: integer draws from one ``random()`` each (``randint`` and
+    ``choice`` of the standard class cost ~1.5 µs through ``_randbelow``, and a history makes hundreds
+    of them), and no ``__init__`` in Python: ``Rng(seed)`` seeds in C, with none of the type checks of
+    ``random.Random.seed`` and no Python frame (a history seeds one for each of its sessions).
     (The bias of scaling a 53-bit float to these small ranges is far below anything observable.)"""
-
-    def __init__(self, seed: int) -> None:  # random.Random's, minus its type checks on the seed (~1.5 µs)
-        _random.Random.seed(self, seed)
-        self.gauss_next = None
 
     def randint(self, a: int, b: int) -> int:
         return a + int(self.random() * (b - a + 1))
 
-    def choice(self, seq: Sequence[_T]) -> _T:  # type: ignore[override]
+    def choice(self, seq: Sequence[_T]) -> _T:
         return seq[int(self.random() * len(seq))]
+
+    def uniform(self, a: float, b: float) -> float:  # random.Random's
+        return a + (b - a) * self.random()
