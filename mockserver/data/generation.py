@@ -53,6 +53,7 @@ _OPENS, _LAST_START, _CLOSES = 6 * 3600, 23 * 3600 - 1, 28 * 3600
 _ARRIVES, _LEAVES = 11 * 3600, 24 * 3600
 _PAUSE = (10 * 60, 90 * 60)  # seconds between two sessions of a day, at least
 _WISHES, _PAUSES = 0x100, 0x200  # offsets of a day's seed for the layout's draws (sessions use 0..2)
+_CENTS = tuple(f"{n:02d}" for n in range(100))  # a cost's decimals: an int's formatter costs more
 
 
 class Generator:
@@ -328,7 +329,7 @@ class Generator:
             },
             "charging-interval": charging,
             "energy-consumed": energy,
-            "cost": f"{cents // 100}.{cents % 100:02d}",
+            "cost": f"{cents // 100}.{_CENTS[cents % 100]}",
             "currency": country.currency,
             "external-session-id": _uuid4(rng.getrandbits(128)),
             "address": station.address,
@@ -392,9 +393,10 @@ def _kind(rng: Rng, state: str = "") -> tuple[str, bool, int]:
 
 
 def _uuid4(bits: int) -> str:
-    """``str(uuid.UUID(int=bits, version=4))`` at half the cost: the version and variant bits set."""
+    """``str(uuid.UUID(int=bits, version=4))`` at a third of the cost: the version and variant bits
+    set; the bytes' hex is ``f"{bits:032x}"`` without the general formatter."""
     bits = (bits & ~(0xF000 << 64) | (0x4000 << 64)) & ~(0xC000 << 48) | (0x8000 << 48)
-    text = f"{bits:032x}"
+    text = bits.to_bytes(16, "big").hex()
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
