@@ -36,9 +36,10 @@ class Incoming:
     too_big: bool
 
     @classmethod
-    def read(cls, environ: dict[str, Any], limit: int) -> Incoming:
+    def read(cls, environ: dict[str, Any], limit: int, body: bytes | None = None) -> Incoming:
+        """``body``: the whole body when it was read already (the answer cache's key holds it)."""
         mimetype, params = _content_type(environ.get("CONTENT_TYPE", ""))
-        raw, too_big = _read_body(environ, limit)
+        raw, too_big = _read_body(environ, limit) if body is None else _limited(body, limit)
         return cls(
             environ=environ,
             authorization=environ.get("HTTP_AUTHORIZATION"),
@@ -52,11 +53,12 @@ class Incoming:
         )
 
 
-def read(environ: dict[str, Any], limit: int) -> Incoming | Answer:
+def read(environ: dict[str, Any], limit: int, body: bytes | None = None) -> Incoming | Answer:
     """Step 1: what the endpoint reads of the request (at most ``limit`` bytes of body), or the answer to
-    one that cannot be read."""
+    one that cannot be read (``body``: the whole body, when the answer cache's key read it: werkzeug's
+    stream costs more)."""
     try:
-        return Incoming.read(environ, limit)
+        return Incoming.read(environ, limit, body)
     except HTTPException as error:  # e.g. a client that sent less than its Content-Length
         return answers.http_exception(error)
     except UnreadableBody as error:  # e.g. a chunk size that is not hexadecimal, a body that stopped
@@ -150,6 +152,11 @@ def decimal(text: str | None) -> int | None:
     if text is None or len(text) > 18 or text[:1] in "+-" or not spec.ASCII_INTEGER.fullmatch(text):
         return None
     return int(text)
+
+
+def _limited(body: bytes, limit: int) -> tuple[bytes, bool]:
+    """``_read_body``'s answer for a whole body already read: a longer one than ``limit`` is not kept."""
+    return (b"", True) if len(body) > limit else (body, False)
 
 
 def _read_body(environ: dict[str, Any], limit: int) -> tuple[bytes, bool]:

@@ -81,7 +81,7 @@ def decide(
     if allowed is not None and method not in allowed:
         incoming: Incoming | Answer = answers.method_not_allowed(method, allowed)
     else:
-        incoming = read(environ, rt.max_body)
+        incoming = read(environ, rt.max_body, base[3] if base is not None else None)
     if isinstance(incoming, Answer):  # refused: a method not answered, a body that cannot be read
         return Decision(journal_entries.context(None, b"", environ), incoming)
     source: Source = source_of(incoming)
