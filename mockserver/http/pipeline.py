@@ -117,8 +117,11 @@ def decide(
     return source.judged(Decision(ctx, answer, chosen.name, step))
 
 
+_SESSION_PATH = spec.header_path(SESSION_HEADER)
+
+
 def check_session(value: str | None) -> None:
     """An ``X-Mock-Session`` that cannot name a session is refused, in either mode."""
-    problem = session_problem(value, spec.header_path(SESSION_HEADER))
+    problem = session_problem(value, _SESSION_PATH)
     if problem is not None:
         raise Rejected(400, 230, f"Invalid request format: {problem.message}", [problem])
