@@ -19,8 +19,10 @@ Every server is a real process on a free loopback port, started and stopped here
 - with ``--peers``: Stoplight Prism 5 on spec/openapi.yaml, dynamic (``-d``) and static, and WireMock 3
   (its standalone jar, from the npm package ``wiremock``) answering the hot request from a static stub
   with the mock's own bytes, measured after a longer warm-up (its JIT compiler needs one): ``wiremock``
-  set up as WireMock advises for performance tests (no request journal, no request logging), and
-  ``wiremock-journal`` keeping a journal of as many requests as one of the mock's sessions does;
+  set up as WireMock advises for performance tests (no request journal, no request logging),
+  ``wiremock-journal`` keeping a journal of as many requests as one of the mock's sessions does, and
+  ``wiremock-as-shipped`` started with no option (its journal keeps every request: its memory after the
+  run is printed); the mock's journal is always on and bounded (``--journal-size``, ``--journal-total``);
 - with ``--memory N``: a fresh mock's resident memory after N distinct admin sessions, and a fresh
   ``--any-user`` mock's after N users never seen before.
 
@@ -275,11 +277,19 @@ def prism(name: str, dynamic: bool, document: Path, logs: Path) -> contextlib.Ab
     return peer(name, [*argv, str(document)], port, logs)
 
 
-def wiremock(name: str, body: bytes, logs: Path, journal: bool) -> contextlib.AbstractContextManager[Server]:
+# How WireMock's request journal is set up in each run (bench's module docstring).
+WIREMOCK_JOURNALS = {
+    "wiremock": ["--no-request-journal", "--disable-request-logging"],  # as it advises for performance tests
+    "wiremock-journal": ["--max-request-journal-entries", str(settings.default("MOCK_JOURNAL_SIZE"))],
+    "wiremock-as-shipped": [],  # its defaults: a journal of every request, never emptied
+}
+
+
+def wiremock(
+    name: str, body: bytes, logs: Path, journal: Sequence[str]
+) -> contextlib.AbstractContextManager[Server]:
     """WireMock on a free port with one static stub: the hot request answered with ``body`` (the mock's
-    own bytes, as the baseline sends them). Without ``journal`` as WireMock advises for performance
-    tests (no request journal, no request logging); with it, a journal bounded as one of the mock's
-    sessions is (``--journal-size``)."""
+    own bytes, as the baseline sends them), its request journal set up by the options ``journal``."""
     root = logs / name
     (root / "mappings").mkdir(parents=True, exist_ok=True)
     (root / "__files").mkdir(exist_ok=True)
@@ -294,11 +304,7 @@ def wiremock(name: str, body: bytes, logs: Path, journal: bool) -> contextlib.Ab
     (root / "mappings" / "hot.json").write_bytes(orjson.dumps(stub))
     port = process.free_port()
     argv = [*ensure_wiremock(), "--port", str(port), "--bind-address", "127.0.0.1", "--root-dir", str(root)]
-    argv.append("--disable-banner")
-    if journal:
-        argv += ["--max-request-journal-entries", str(settings.default("MOCK_JOURNAL_SIZE"))]
-    else:
-        argv += ["--no-request-journal", "--disable-request-logging"]
+    argv += ["--disable-banner", *journal]
     return peer(name, argv, port, logs)
 
 
@@ -594,10 +600,12 @@ def peers(load: Load, logs: Path, body: bytes) -> dict[str, Result]:
     """Prism on spec/openapi.yaml, dynamic then static (the bundled document if the file refs fail);
     WireMock with a static stub answering ``body``."""
     out: dict[str, Result] = {}
-    for name, journal in (("wiremock", False), ("wiremock-journal", True)):
+    for name, journal in WIREMOCK_JOURNALS.items():
         with wiremock(name, body, logs, journal) as server:
             load.shorter(WIREMOCK_WARMUP).run(name, server.base, "hot.lua")
             out[name] = measure(load, server, name, "hot.lua")
+            options = " ".join(journal) or "its defaults"
+            print(f"{name}: RSS after its runs {rss_kib(server.process.pid) / 1024:.0f} MiB ({options})")
     document = spec.openapi_path()
     bundled = logs / "openapi.bundled.json"
     bundled.write_bytes(orjson.dumps(spec.openapi_document()))
