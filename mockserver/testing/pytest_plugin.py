@@ -167,7 +167,9 @@ def session_name(nodeid: str, worker: str) -> str:
 @pytest.fixture
 def mock_session(mock_server: MockServer, request: pytest.FixtureRequest) -> Iterator[Session]:
     """A session of the run's mock for this test alone: ``base_url`` for the app, scripts, journal, verify."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    # the worker's id as xdist hands it to this process; not PYTEST_XDIST_WORKER, which a pytest started
+    # from inside a worker inherits without being one
+    worker = str(_workerinput(request.config).get("workerid", "main"))
     session = mock_server.session(session_name(request.node.nodeid, worker))
     session.reset()
     yield session
