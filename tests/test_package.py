@@ -332,6 +332,7 @@ def where(install: Install) -> dict[str, Any]:
 
 @pytest.mark.slow
 @pytest.mark.timeout(BUILD_AND_INSTALL_SECONDS)  # the first of them builds and installs
+@pytest.mark.xdist_group("installed-kit")  # one build and install per run, not one per xdist worker
 @pytest.mark.parametrize("install_how", INSTALLS)
 @pytest.mark.parametrize("command", ["console command", "python -m mockserver"])
 def test_the_installed_mock_answers_the_demo_users_and_serves_the_examples(
@@ -369,6 +370,7 @@ def test_the_installed_mock_answers_the_demo_users_and_serves_the_examples(
 
 @pytest.mark.slow
 @pytest.mark.timeout(BUILD_AND_INSTALL_SECONDS)  # the first of them builds and installs
+@pytest.mark.xdist_group("installed-kit")  # one build and install per run, not one per xdist worker
 def test_the_installed_contract_suite_passes_the_installed_mock(installs: dict[str, Install]) -> None:
     install, without_extra = installs[INSTALLS[0]], installs[INSTALLS[1]]
     with serving([str(install.bin / "oioi-mock")], install.work) as server:
@@ -398,6 +400,7 @@ OTHER_SPEC = {
 
 @pytest.mark.slow
 @pytest.mark.timeout(BUILD_AND_INSTALL_SECONDS)  # the first of them builds and installs
+@pytest.mark.xdist_group("installed-kit")  # one build and install per run, not one per xdist worker
 def test_another_distributions_spec_stops_the_console_commands_with_one_line(work: Path, wheel: Path) -> None:
     """Installed after the kit, another distribution's ``spec`` replaces the kit's ``spec/__init__.py``."""
     other = work / "another-spec"
@@ -413,6 +416,7 @@ def test_another_distributions_spec_stops_the_console_commands_with_one_line(wor
 
 @pytest.mark.slow
 @pytest.mark.timeout(BUILD_AND_INSTALL_SECONDS)  # the first of them builds and installs
+@pytest.mark.xdist_group("installed-kit")  # one build and install per run, not one per xdist worker
 @pytest.mark.parametrize("runner", ["pytest", "python -m pytest"])
 def test_the_installed_plugin_serves_an_app_with_a_package_called_spec(
     installs: dict[str, Install], runner: str
