@@ -52,15 +52,17 @@ lint: $(STAMP) $(NODE_STAMP)  ## ruff, mypy (strict), the import contracts of AR
 system-deps:  ## system packages the tests start: redis-server, curl (README test), chromium (HTML report test)
 	scripts/system-deps.sh redis-server curl chromium chromedriver=chromium-driver
 
-# pytest-xdist processes for `make quick` (tests/README.md, "Tiers")
+# pytest-xdist processes for `make unit` and `make quick` (tests/README.md, "Tiers"); loadgroup keeps the
+# tests of one xdist_group (one costly fixture) in one process
 WORKERS ?= 2
+XDIST = -n $(WORKERS) --dist loadgroup
 
-unit: $(STAMP) $(NODE_STAMP) system-deps  ## the test suite alone (pytest's exit 5, "no tests collected", is a failure)
-	@$(BIN)/pytest; rc=$$?; \
+unit: $(STAMP) $(NODE_STAMP) system-deps  ## every test, in WORKERS processes (pytest's exit 5, "no tests collected", is a failure)
+	@$(BIN)/pytest $(XDIST); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make: pytest collected no tests: failing" >&2; fi; exit $$rc
 
 quick: $(STAMP) $(NODE_STAMP)  ## the edit-test loop: the tests not marked slow, in WORKERS processes
-	@$(BIN)/pytest -m "not slow" -n $(WORKERS) -q; rc=$$?; \
+	@$(BIN)/pytest -m "not slow" $(XDIST) -q; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make: pytest collected no tests: failing" >&2; fi; exit $$rc
 
 pictures: $(STAMP) system-deps  ## redraw docs/images/dashboard-*.png from a real run (chromium), for docs/qa.md
