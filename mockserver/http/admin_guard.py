@@ -115,9 +115,10 @@ def host_name(host: str) -> str:
 
 
 def own_names() -> frozenset[str]:
-    """This machine's names, as a browser on it or beside it may use them."""
-    names = {socket.gethostname(), socket.getfqdn()}
-    return frozenset(name.lower().rstrip(".") for name in names if name)
+    """This machine's name, as the TLS certificate names it (``serving.tls``): no DNS lookup, which has
+    no deadline (``socket.getfqdn``) and would run in every worker's ``create_app``."""
+    name = socket.gethostname().lower().rstrip(".")
+    return frozenset({name} if name else ())
 
 
 def names_the_mock(host: str, names: frozenset[str]) -> bool:
