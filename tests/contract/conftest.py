@@ -78,10 +78,13 @@ def counting(on_request: Callable[[], None] | None = None) -> Iterator[tuple[str
         yield url, seen
 
 
+# Read once, on the importing thread: pytest sets and deletes PYTEST_CURRENT_TEST on the main thread
+# while servers and suites are started from a pool's threads, and os.environ is not safe to iterate then.
+_ENV = {k: v for k, v in os.environ.items() if not k.startswith(("CONTRACT_", "PYTEST_"))}
+
+
 def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CONTRACT_")}
-    env["PYTHONPATH"] = str(ROOT)
-    return env
+    return _ENV | {"PYTHONPATH": str(ROOT)}
 
 
 @contextmanager
