@@ -89,12 +89,28 @@ def test_failed_cases_and_failures_are_counted_apart(tmp_path: Path) -> None:
     assert f"[schema] {tally}</span>" in (run.html or "")
 
 
-def test_a_run_leaves_nothing_in_the_folder_it_runs_from_but_its_reports(
+def test_a_run_leaves_nothing_in_the_folder_it_runs_from_and_keeps_tables_in_the_user_cache(
     reference: str, tmp_path: Path
 ) -> None:
-    """Hypothesis keeps a cache in ``.hypothesis/`` of the current folder: not in a CI workspace."""
-    workspace = tmp_path / "workspace"
+    """Hypothesis keeps a cache in ``.hypothesis/`` of the current folder: not in a CI workspace; its
+    Unicode tables go to the user's cache folder (XDG_CACHE_HOME), and no examples."""
+    workspace, cache = tmp_path / "workspace", tmp_path / "cache"
     workspace.mkdir()
-    run = run_suite(tmp_path, *ada_args(reference), cwd=workspace, env={"HYPOTHESIS_STORAGE_DIRECTORY": ""})
+    env = {"HYPOTHESIS_STORAGE_DIRECTORY": "", "XDG_CACHE_HOME": str(cache)}
+    run = run_suite(tmp_path, *ada_args(reference), cwd=workspace, env=env)
     assert run.code == 0, run.explain()
     assert sorted(p.name for p in workspace.iterdir()) == []
+    kept = cache / "oioi-contract" / "hypothesis"
+    assert list(kept.glob("unicode_data/*/codec-*utf-8*")), sorted(str(p) for p in kept.rglob("*"))
+    assert not (kept / "examples").exists()
+
+
+def test_a_cache_folder_that_cannot_be_written_leaves_nothing_behind(reference: str, tmp_path: Path) -> None:
+    workspace, blocked = tmp_path / "workspace", tmp_path / "a-file"
+    workspace.mkdir()
+    blocked.write_text("not a folder")
+    env = {"HYPOTHESIS_STORAGE_DIRECTORY": "", "XDG_CACHE_HOME": str(blocked)}
+    run = run_suite(tmp_path, *ada_args(reference), cwd=workspace, env=env)
+    assert run.code == 0, run.explain()
+    assert sorted(p.name for p in workspace.iterdir()) == []
+    assert blocked.read_text() == "not a folder"
