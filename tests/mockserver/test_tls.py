@@ -102,7 +102,7 @@ def test_a_certificate_of_your_own_is_served(server: str, tmp_path: Path) -> Non
 
 CONNECTIONS = 50  # --connections: greenlets of the one worker
 HALF_OPEN = 60  # clients that connect and never begin their handshake: more than the worker serves
-WAIT_SECONDS = 6 * KEEPALIVE_SECONDS  # generous: the server closes a silent client after KEEPALIVE_SECONDS
+WAIT_SECONDS = 3 * KEEPALIVE_SECONDS  # generous: the server closes a silent client after KEEPALIVE_SECONDS
 
 
 def _closed_by_server(sock: socket.socket, within: float) -> bool:
