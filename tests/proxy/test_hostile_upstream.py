@@ -90,8 +90,11 @@ def raw_upstream(play: Play) -> Iterator[RawUpstream]:
     try:
         yield upstream
     finally:
+        with contextlib.suppress(OSError):  # wakes the accept() in progress; close() alone does not
+            upstream.sock.shutdown(socket.SHUT_RDWR)
         upstream.sock.close()
         thread.join(timeout=10)
+        assert not thread.is_alive()
 
 
 def answered(server: ServerProcess, user: dict[str, str]) -> tuple[int, str | None]:
