@@ -291,6 +291,11 @@ class MockWorker(JsonErrors, Worker):
     connection, the greenlets answering them are killed (their sleeps end there, nothing more of them is
     journalled or logged), and the worker exits.
 
+    A keep-alive connection waiting for its next request is closed at SIGTERM (RFC 9112, 9.6: a client
+    is ready for the close of an idle connection); gunicorn's worker would wait for it to send one or
+    for its keep-alive period, so any app or browser holding one held every stop for 5 s. One whose
+    request is being answered gets its answer, and is closed after it.
+
     Two things block an OS thread, and here the worker's one thread serves every connection: the
     generator's warm-up (~1 s of CPU) and the request log's writes to stderr (a pipe nobody reads blocks
     them for ever). Both run in gevent's thread pool instead.
@@ -299,6 +304,11 @@ class MockWorker(JsonErrors, Worker):
     wsgi: Any  # the Flask app once loaded; then the InFlight in front of it
     in_flight: InFlight
     request_log: RequestLog
+    idle: set[Any]  # the connections waiting for their next request
+
+    def init_process(self) -> None:
+        self.idle = set()
+        super().init_process()
 
     def load_wsgi(self) -> None:
         super().load_wsgi()
@@ -306,11 +316,33 @@ class MockWorker(JsonErrors, Worker):
         self.in_flight = InFlight(self.wsgi)
         self.wsgi = self.in_flight
 
+    def handle(self, listener: Any, client: Any, addr: Any) -> None:
+        self.idle.add(client)  # until its first request head has been read
+        try:
+            super().handle(listener, client, addr)
+        finally:
+            self.idle.discard(client)
+
+    def handle_request(self, listener_name: Any, req: Any, sock: Any, addr: Any) -> Any:
+        self.idle.discard(sock)
+        try:
+            return super().handle_request(listener_name, req, sock, addr)
+        finally:
+            if self.alive:  # once stopping, gunicorn closes the connection after this answer
+                self.idle.add(sock)
+
     def handle_exit(self, sig: int, frame: Any) -> None:
         if self.alive:  # the first SIGTERM
             why = f"still running {CUT_AFTER_SECONDS} s after the server was told to stop"
             gevent.spawn_later(CUT_AFTER_SECONDS, self.cut_and_exit, why)
+            gevent.spawn(self.close_idle)
         super().handle_exit(sig, frame)
+
+    def close_idle(self) -> None:
+        """End the connections waiting for a request: their greenlets read the end of the stream."""
+        for sock in list(self.idle):
+            with contextlib.suppress(OSError):  # a client that has just left
+                sock.shutdown(socket.SHUT_RDWR)
 
     def handle_quit(self, sig: int, frame: Any) -> None:
         gevent.spawn(self.cut_and_exit, "running when the server was told to stop at once")

@@ -346,8 +346,25 @@ def test_a_quick_stop_cuts_requests_in_flight_at_once() -> None:
         assert [e["status"] for e in events(mock.stderr(), "request-cut-at-stop")] == [503]
 
 
+@pytest.mark.slow
+def test_sigterm_closes_a_keep_alive_connection_that_waits_for_its_next_request() -> None:
+    with start_mock(["--log-format", "off"]) as mock:
+        connection = http.client.HTTPConnection(mock.host, mock.port, timeout=30)
+        connection.request("POST", "/api/v4/request", body=CALL, headers=CALL_HEADERS)
+        answer = connection.getresponse()
+        assert answer.status == 200 and answer.getheader("Connection") != "close"
+        answer.read()
+        idle = connection.sock
+        mock.process.send_signal(signal.SIGTERM)
+        idle.settimeout(GRACEFUL_SECONDS - 1)  # the keep-alive period alone would close it after 5 s
+        assert idle.recv(1) == b""  # closed by the server, without a word
+        assert mock.process.wait(timeout=GRACEFUL_SECONDS - 1) == 0
+        connection.close()
+
+
 HALF_CLOSING = 50  # requests, each on its own connection, each followed by shutdown(SHUT_WR)
 CALL = orjson.dumps({spec.CALL: {"user": DEMO}})
+CALL_HEADERS = {"Authorization": "key=demo-key", "Content-Type": "application/json"}
 WHOLE_REQUEST = (
     b"POST /api/v4/request HTTP/1.1\r\nHost: mock\r\nAuthorization: key=demo-key\r\n"
     b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(CALL), CALL)
