@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
 import ssl
 import sys
@@ -114,6 +115,23 @@ class Worker(GeventWorker):  # type: ignore[misc]
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code if isinstance(code, int) else (0 if code is None else 1))
+
+
+# The stop signals a new worker received before it installed its handlers (``_keep_early_signals``).
+_RECEIVED_BEFORE_HANDLERS: list[int] = []
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT)
+
+
+def _keep_early_signals(server: Any, worker: Any) -> None:
+    """gunicorn's ``post_fork``, in the new worker: keep a stop signal for the worker's own handlers.
+
+    Until its handlers are installed a worker runs the master's, which queue a signal in the master's
+    memory: a SIGTERM sent while the worker started was lost, and the master killed the worker at the
+    graceful timeout. The banner is printed when the master listens, before its workers start, so a
+    harness that stopped the mock soon after it (a short test run) always waited those 5 s.
+    """
+    for number in _STOP_SIGNALS:
+        signal.signal(number, lambda received, frame: _RECEIVED_BEFORE_HANDLERS.append(received))
 
 
 def stack(host: str, port: int, workers: int, connections: int) -> dict[str, Any]:
@@ -310,6 +328,13 @@ class MockWorker(JsonErrors, Worker):
         self.idle = set()
         super().init_process()
 
+    def init_signals(self) -> None:
+        super().init_signals()
+        for number in _RECEIVED_BEFORE_HANDLERS:  # handled now, by the handlers just installed
+            handler = signal.getsignal(number)
+            if callable(handler):
+                handler(number, None)
+
     def load_wsgi(self) -> None:
         super().load_wsgi()
         self.request_log = runtime.of(self.wsgi).log
@@ -429,6 +454,7 @@ class MockApplication(BaseApplication):  # type: ignore[misc]
         self.cfg.set("worker_class", MockWorker)
         self.cfg.set("proc_name", "mockserver")
         self.cfg.set("when_ready", self._banner)
+        self.cfg.set("post_fork", _keep_early_signals)
         if chosen.tls is not None:
             self.cfg.set("certfile", chosen.tls.cert)
             self.cfg.set("keyfile", chosen.tls.key)

@@ -24,10 +24,10 @@ from flask.testing import FlaskClient
 import spec
 from mockserver import settings
 from mockserver.serving import banner, startup
-from mockserver.serving.banner import listening, listening_url
+from mockserver.serving.banner import banner_complete, listening, listening_url
 from mockserver.serving.gunicorn_server import CUT_AFTER_SECONDS, GRACEFUL_SECONDS
 from mockserver.serving.options import Options
-from mockserver.serving.process import ServerProcess, start_mock
+from mockserver.serving.process import ServerProcess, mock_command, start, start_mock
 from mockserver.serving.startup import network_urls
 from mockserver.settings import PROTOCOL_PATHS
 from tests.mockserver.conftest import DEMO, assert_the_call_at_every_path
@@ -344,6 +344,16 @@ def test_a_quick_stop_cuts_requests_in_flight_at_once() -> None:
         assert cut.status == 503 and cut.at - stopped < 1.5
         assert "SIGKILL" not in mock.stderr()
         assert [e["status"] for e in events(mock.stderr(), "request-cut-at-stop")] == [503]
+
+
+@pytest.mark.slow
+def test_a_sigterm_as_soon_as_the_banner_is_printed_stops_the_mock_before_the_graceful_timeout() -> None:
+    """The banner comes when the master listens, before its worker starts: the worker keeps a SIGTERM
+    that arrives while it starts, where it would lose it and be killed at the graceful timeout."""
+    for _ in range(3):
+        with start(mock_command(["--log-format", "off"]), complete=banner_complete) as mock:  # not ready
+            mock.process.send_signal(signal.SIGTERM)
+            assert mock.process.wait(timeout=GRACEFUL_SECONDS - 1) == 0
 
 
 @pytest.mark.slow
