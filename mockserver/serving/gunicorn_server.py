@@ -322,11 +322,6 @@ class MockWorker(JsonErrors, Worker):
     wsgi: Any  # the Flask app once loaded; then the InFlight in front of it
     in_flight: InFlight
     request_log: RequestLog
-    idle: set[Any]  # the connections waiting for their next request
-
-    def init_process(self) -> None:
-        self.idle = set()
-        super().init_process()
 
     def init_signals(self) -> None:
         super().init_signals()
@@ -342,32 +337,27 @@ class MockWorker(JsonErrors, Worker):
         self.wsgi = self.in_flight
 
     def handle(self, listener: Any, client: Any, addr: Any) -> None:
-        self.idle.add(client)  # until its first request head has been read
+        _WAITING.add(client)  # until its first request head has been read
         try:
             super().handle(listener, client, addr)
         finally:
-            self.idle.discard(client)
+            _WAITING.discard(client)
 
     def handle_request(self, listener_name: Any, req: Any, sock: Any, addr: Any) -> Any:
-        self.idle.discard(sock)
+        _WAITING.discard(sock)
         try:
             return super().handle_request(listener_name, req, sock, addr)
         finally:
-            if self.alive:  # once stopping, gunicorn closes the connection after this answer
-                self.idle.add(sock)
+            _WAITING.add(sock)
+            if not self.alive:  # told to stop while it answered: the client's next request never comes
+                _shut(sock)
 
     def handle_exit(self, sig: int, frame: Any) -> None:
         if self.alive:  # the first SIGTERM
             why = f"still running {CUT_AFTER_SECONDS} s after the server was told to stop"
             gevent.spawn_later(CUT_AFTER_SECONDS, self.cut_and_exit, why)
-            gevent.spawn(self.close_idle)
+            gevent.spawn(_close_waiting)
         super().handle_exit(sig, frame)
-
-    def close_idle(self) -> None:
-        """End the connections waiting for a request: their greenlets read the end of the stream."""
-        for sock in list(self.idle):
-            with contextlib.suppress(OSError):  # a client that has just left
-                sock.shutdown(socket.SHUT_RDWR)
 
     def handle_quit(self, sig: int, frame: Any) -> None:
         gevent.spawn(self.cut_and_exit, "running when the server was told to stop at once")
@@ -387,6 +377,24 @@ class MockWorker(JsonErrors, Worker):
     def leave(self, code: object) -> NoReturn:
         self.request_log.flush()
         super().leave(code)
+
+
+# The worker's connections that wait for the client: for their TLS handshake or for their next request.
+# A stopping worker closes them (MockWorker.handle_exit); one being answered is not among them.
+_WAITING: set[Any] = set()
+
+
+def _close_waiting() -> None:
+    """End each waiting connection; its greenlet reads the end of the stream. The shutdown goes through a
+    duplicate of the socket's descriptor: gevent's TLS socket closes itself under its reader when told
+    to shut down, which its reader reports as an error."""
+    for sock in list(_WAITING):
+        _shut(sock)
+
+
+def _shut(sock: Any) -> None:
+    with contextlib.suppress(OSError), socket.socket(fileno=os.dup(sock.fileno())) as twin:
+        twin.shutdown(socket.SHUT_RDWR)
 
 
 def _with_handshake_deadline(config: Any, default: Callable[[], ssl.SSLContext]) -> HandshakeDeadline:
@@ -409,11 +417,21 @@ class HandshakeDeadline:
 
     def wrap_socket(self, sock: socket.socket, **options: Any) -> ssl.SSLSocket:
         sock.settimeout(KEEPALIVE_SECONDS)
-        try:
-            wrapped = self.context.wrap_socket(sock, **options)
+        handshake = options.pop("do_handshake_on_connect", True)
+        try:  # the TLS socket takes the connection over (``sock`` is detached): a stop closes that one
+            wrapped = self.context.wrap_socket(sock, do_handshake_on_connect=False, **options)
         except BaseException:
-            sock.close()  # the handshake failed or timed out (an OSError closed it already)
+            sock.close()
             raise
+        _WAITING.add(wrapped)
+        try:
+            if handshake:
+                wrapped.do_handshake()
+        except BaseException:
+            wrapped.close()  # the handshake failed or timed out (an OSError closed it already)
+            raise
+        finally:
+            _WAITING.discard(wrapped)
         wrapped.settimeout(None)  # from here the worker's own deadlines bound the connection
         return wrapped
 

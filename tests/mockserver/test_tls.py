@@ -13,6 +13,7 @@ import http.client
 import ipaddress
 import re
 import shutil
+import signal
 import socket
 import ssl
 import stat
@@ -166,3 +167,23 @@ def test_a_client_silent_after_its_handshake_is_closed(server: str) -> None:
             started = time.monotonic()
             assert _closed_by_server(sock, WAIT_SECONDS)
         assert time.monotonic() - started >= KEEPALIVE_SECONDS / 2  # closed by the deadline, not at once
+
+
+def test_sigterm_closes_connections_silent_in_their_handshake_or_idle_after_an_answer() -> None:
+    with start_mock(["--tls-self-signed", "--log-format", "off"]) as mock:
+        context = ssl.create_default_context(cafile=_ca_file(mock))
+        silent = socket.create_connection(mock.host_port, timeout=10)  # never begins its handshake
+        connection = http.client.HTTPSConnection(mock.host, mock.port, timeout=10, context=context)
+        headers = {"Authorization": "key=demo-key", "Content-Type": "application/json"}
+        connection.request("POST", "/api/v4/request", body=BODY, headers=headers)
+        answer = connection.getresponse()
+        assert answer.status == 200 and answer.getheader("Connection") != "close"
+        answer.read()
+        mock.process.send_signal(signal.SIGTERM)
+        # both would otherwise be closed after KEEPALIVE_SECONDS, and the stop would wait for them
+        assert _closed_by_server(silent, KEEPALIVE_SECONDS - 1)
+        assert _closed_by_server(connection.sock, KEEPALIVE_SECONDS - 1)
+        assert mock.process.wait(timeout=KEEPALIVE_SECONDS - 1) == 0
+        assert "Traceback" not in mock.stderr()
+        silent.close()
+        connection.close()
