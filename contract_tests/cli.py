@@ -124,7 +124,8 @@ OPTIONS: list[Option] = [
     Option(
         "--retries",
         _integer,
-        "retries per request on 429/503 (honouring Retry-After) or a dropped connection",
+        "retries per request on 429/503 (honouring Retry-After) or a dropped connection; none for a "
+        "refused connection once one was refused on every retry, until the target answers again",
     ),
     Option(
         "--latency-budget",

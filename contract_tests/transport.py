@@ -57,6 +57,7 @@ class Client:
     _next_slot: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _local: threading.local = field(default_factory=threading.local)  # one connection per thread
+    _down: bool = False  # the last request was refused, on its retries too
 
     @property
     def session(self) -> requests.Session:
@@ -111,12 +112,16 @@ class Client:
         return Response(answer.status_code, dict(answer.headers), body, time.monotonic() - started)
 
     def send(self, request: Request) -> Response:
-        """The answer after at most ``retries`` retries on 429/503 and on dropped connections."""
+        """The answer after at most ``retries`` retries on 429/503 and on dropped connections; none for
+        a refused connection once the target refused one on every retry (it is down: each case would
+        wait out its back-off), until it answers again."""
         response = self._once(request)
         first = response.error  # a server that dies on a request: closed on it, refused on the retries
         for attempt in range(self.retries):
             dropped = response.error and "timed out" not in response.error
             if response.status not in RETRY_STATUSES and not dropped:
+                break
+            if self._down and response.error == REFUSED:
                 break
             backoff = min(MAX_BACKOFF, 0.25 * 2**attempt)
             hinted = retry_after(response.headers.get("Retry-After") or response.headers.get("retry-after"))
@@ -130,11 +135,16 @@ class Client:
                 response.error,
                 attempt + 1,
             )
+        self._down = response.error == REFUSED
         if first and response.error and response.error != first:
             retried = "retry" if response.retries == 1 else f"{response.retries} retries"
             later = response.error.removeprefix("no answer: ")
             response = replace(response, error=f"{first}; on {retried}: {later}")
         return response
+
+
+_REFUSED = "connection refused"
+REFUSED = f"no answer: {_REFUSED}"  # nothing listens at the target's address
 
 
 def _describe(exc: requests.RequestException, timeout: float) -> str:
@@ -148,7 +158,7 @@ def _describe(exc: requests.RequestException, timeout: float) -> str:
 # cause two or three deep, and their own text (a connection pool, an object's repr) says nothing a
 # reader can act on.
 _REASONS: tuple[tuple[type[BaseException], str, str | None], ...] = (
-    (ConnectionRefusedError, "connection refused", None),
+    (ConnectionRefusedError, _REFUSED, None),
     (http.client.RemoteDisconnected, "the server closed the connection without an answer", None),
     (ConnectionResetError, "connection reset by the server", None),
     (http.client.IncompleteRead, "the answer ended before the length it announced", None),

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
 
@@ -101,6 +102,28 @@ def test_a_refused_connection_is_described_in_whole_words() -> None:
     url = f"http://127.0.0.1:{free_port()}/api/v4/request"  # nothing listens there
     response = _client(retries=0).send(_request(url))
     assert (response.status, response.error) == (0, "no answer: connection refused")
+
+
+def test_a_target_that_refused_every_retry_is_not_retried_until_it_answers_again() -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/api/v4/request"
+    client = _client(retries=2)
+    sent = []
+    for _ in range(2):  # nothing listens: the first case is retried, the next is not
+        assert client.send(_request(url)).error == "no answer: connection refused"
+        sent.append(client.sent)
+    server = ThreadingHTTPServer(("127.0.0.1", port), _Scripted)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        assert client.send(_request(url)).status == 200
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+    assert client.send(_request(url)).error == "no answer: connection refused"  # retried again
+    sent.append(client.sent)
+    assert sent == [3, 4, 8]
 
 
 def test_a_connection_closed_without_an_answer_is_described(scripted: tuple[str, list]) -> None:
