@@ -67,8 +67,8 @@ class Worker(GeventWorker):  # type: ignore[misc]
 
     The yield is a timer (``YIELD_SECONDS``), not ``sleep(0)``: gevent runs ``sleep(0)``'s callbacks in
     batches and looks at the clock only every 50 of them, so connections whose next request is already
-    there kept the loop from polling, and a new connection (gunicorn accepts one per poll when there
-    are several workers) waited ~50 requests for each one accepted before it. Measured with 32
+    there keep the loop from polling, and a new connection (gunicorn accepts one per poll when there
+    are several workers) waits ~50 requests for each one accepted before it. Measured with 32
     keep-alive clients of new users starting at once: the last first answer after 242 ms with
     ``sleep(0)``, 40 ms with the timer; wrk's cold p99 from 144-211 ms to 13 ms.
     """
@@ -126,9 +126,9 @@ def _keep_early_signals(server: Any, worker: Any) -> None:
     """gunicorn's ``post_fork``, in the new worker: keep a stop signal for the worker's own handlers.
 
     Until its handlers are installed a worker runs the master's, which queue a signal in the master's
-    memory: a SIGTERM sent while the worker started was lost, and the master killed the worker at the
-    graceful timeout. The banner is printed when the master listens, before its workers start, so a
-    harness that stopped the mock soon after it (a short test run) always waited those 5 s.
+    memory: a SIGTERM sent while the worker starts would be lost, and the master would kill the worker
+    at the graceful timeout. The banner is printed when the master listens, before its workers start,
+    so a harness that stops the mock soon after it (a short test run) would wait those 5 s.
     """
     for number in _STOP_SIGNALS:
         signal.signal(number, lambda received, frame: _RECEIVED_BEFORE_HANDLERS.append(received))
@@ -311,8 +311,8 @@ class MockWorker(JsonErrors, Worker):
 
     A keep-alive connection waiting for its next request is closed at SIGTERM (RFC 9112, 9.6: a client
     is ready for the close of an idle connection); gunicorn's worker would wait for it to send one or
-    for its keep-alive period, so any app or browser holding one held every stop for 5 s. One whose
-    request is being answered gets its answer, and is closed after it.
+    for its keep-alive period, so any app or browser holding one would hold every stop for 5 s. One
+    whose request is being answered gets its answer, and is closed after it.
 
     Two things block an OS thread, and here the worker's one thread serves every connection: the
     generator's warm-up (~1 s of CPU) and the request log's writes to stderr (a pipe nobody reads blocks
