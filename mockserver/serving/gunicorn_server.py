@@ -315,7 +315,7 @@ class MockWorker(JsonErrors, Worker):
     whose request is being answered gets its answer, and is closed after it.
 
     Two things block an OS thread, and here the worker's one thread serves every connection: the
-    generator's warm-up (~1 s of CPU) and the request log's writes to stderr (a pipe nobody reads blocks
+    generator's warm-up (~0.25 s of CPU) and the request log's writes to stderr (a pipe nobody reads blocks
     them for ever). Both run in gevent's thread pool instead.
     """
 

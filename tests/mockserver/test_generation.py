@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import faker.config
 import orjson
 import pytest
 from faker import Faker
@@ -21,6 +22,7 @@ from hypothesis import strategies as st
 
 import spec
 from mockserver import create_app
+from mockserver.data import generation
 from mockserver.data.countries import COUNTRIES, HOP_GAP
 from mockserver.data.generation import OPTIONAL_FIELDS, VARIANTS, Generator
 from mockserver.identity.users import PLAUSIBLE
@@ -446,3 +448,13 @@ def test_a_served_any_user_history_is_one_drivers() -> None:
                 assert one_drivers_problems(body["user"]["sessions"]) == [], user
         finally:
             connection.close()
+
+
+def test_the_stations_are_those_faker_draws_with_every_provider(monkeypatch: pytest.MonkeyPatch) -> None:
+    """FAKER_PROVIDERS leaves out only providers the pools never draw from: every country's stations
+    are those of Faker's default, which builds every provider of the locale."""
+    lean = Generator(seed=0)
+    drawn = [lean.station(n, country) for country in COUNTRIES.values() for n in range(64)]
+    monkeypatch.setattr(generation, "FAKER_PROVIDERS", faker.config.PROVIDERS)  # Faker's default
+    full = Generator(seed=0)
+    assert [full.station(n, country) for country in COUNTRIES.values() for n in range(64)] == drawn
