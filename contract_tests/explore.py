@@ -56,17 +56,20 @@ CACHE_FOLDER = ("oioi-contract", "hypothesis")
 
 
 def cache_home() -> Path:
-    """``$XDG_CACHE_HOME/oioi-contract/hypothesis``, or ``~/.cache/...`` when that variable is unset."""
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base).joinpath(*CACHE_FOLDER)
+    """``$XDG_CACHE_HOME/oioi-contract/hypothesis``, or ``~/.cache/...`` when that variable is unset or
+    relative (the XDG base directory specification ignores a relative path)."""
+    named = Path(os.environ.get("XDG_CACHE_HOME") or ".")
+    base = named if named.is_absolute() else Path.home() / ".cache"
+    return base.joinpath(*CACHE_FOLDER)
 
 
 @contextlib.contextmanager
 def _storage_of_its_own() -> Iterator[None]:
     """Hypothesis writes a cache into ``.hypothesis/`` of the current folder (a CI workspace, an app's
     checkout): while the suite draws, that cache lives in the user's cache folder (``cache_home``)
-    instead. It holds tables only, no examples (``database=None``), so every run draws as a first one
-    would; kept, they spare each run the ~1 s of building the table of the characters UTF-8 carries.
+    instead. It holds what hypothesis derives from code and Unicode (the table of the characters UTF-8
+    carries, ~1 s to build; constants of modules), never examples (``database=None``), so every run
+    draws as a first one would.
     Where that folder cannot be made, a temporary one serves the run and is removed afterwards;
     ``HYPOTHESIS_STORAGE_DIRECTORY`` still wins."""
     if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):

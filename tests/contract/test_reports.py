@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import spec
+from contract_tests import explore
 from mockserver.serving.process import free_port
 from tests.contract.conftest import Run, ada_args, reference_server, run_suite
 
@@ -103,6 +104,13 @@ def test_a_run_leaves_nothing_in_the_folder_it_runs_from_and_keeps_tables_in_the
     kept = cache / "oioi-contract" / "hypothesis"
     assert list(kept.glob("unicode_data/*/codec-*utf-8*")), sorted(str(p) for p in kept.rglob("*"))
     assert not (kept / "examples").exists()
+
+
+def test_a_relative_cache_folder_is_ignored_as_xdg_says(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
+    assert explore.cache_home() == Path.home() / ".cache" / "oioi-contract" / "hypothesis"
+    monkeypatch.setenv("XDG_CACHE_HOME", "/srv/cache")
+    assert explore.cache_home() == Path("/srv/cache/oioi-contract/hypothesis")
 
 
 def test_a_cache_folder_that_cannot_be_written_leaves_nothing_behind(reference: str, tmp_path: Path) -> None:
