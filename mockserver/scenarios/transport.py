@@ -39,8 +39,16 @@ def reset(sock: socket.socket) -> None:
     _replace_with_dead_end(sock)
 
 
+def shutdown(sock: socket.socket) -> None:
+    """End the connection in order (FIN) after whatever was already sent; a reader waiting on it reads the
+    end of the stream. Through a duplicate of the descriptor: gevent's TLS socket, told to shut down
+    itself, closes its descriptor under a greenlet waiting to read, which that greenlet reports as an
+    error."""
+    with contextlib.suppress(OSError), socket.socket(fileno=os.dup(sock.fileno())) as twin:
+        twin.shutdown(socket.SHUT_RDWR)
+
+
 def close(sock: socket.socket) -> None:
-    """End the connection in order (FIN) after whatever was already sent."""
-    with contextlib.suppress(OSError):
-        sock.shutdown(socket.SHUT_RDWR)
+    """End the connection in order (FIN) after whatever was already sent, for good."""
+    shutdown(sock)
     _replace_with_dead_end(sock)

@@ -350,7 +350,7 @@ class MockWorker(JsonErrors, Worker):
         finally:
             _WAITING.add(sock)
             if not self.alive:  # told to stop while it answered: the client's next request never comes
-                _shut(sock)
+                transport.shutdown(sock)
 
     def handle_exit(self, sig: int, frame: Any) -> None:
         if self.alive:  # the first SIGTERM
@@ -385,16 +385,9 @@ _WAITING: set[Any] = set()
 
 
 def _close_waiting() -> None:
-    """End each waiting connection; its greenlet reads the end of the stream. The shutdown goes through a
-    duplicate of the socket's descriptor: gevent's TLS socket closes itself under its reader when told
-    to shut down, which its reader reports as an error."""
+    """End each waiting connection; its greenlet reads the end of the stream."""
     for sock in list(_WAITING):
-        _shut(sock)
-
-
-def _shut(sock: Any) -> None:
-    with contextlib.suppress(OSError), socket.socket(fileno=os.dup(sock.fileno())) as twin:
-        twin.shutdown(socket.SHUT_RDWR)
+        transport.shutdown(sock)
 
 
 def _with_handshake_deadline(config: Any, default: Callable[[], ssl.SSLContext]) -> HandshakeDeadline:
