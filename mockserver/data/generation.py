@@ -41,7 +41,8 @@ _MAX_DAYS = 3650  # how far back a history walk may go: bounds every loop below
 _STATIONS = 256  # charging stations per country and seed, shared by users (as public stations are)
 # The Faker providers the pools draw from: street addresses and postcodes (address; its street names take
 # persons' names), towns (address's city lists, geo's places). Faker's default builds every provider of
-# the locale and scans its package folders for each: ~0.26 s of each worker's start, for nothing.
+# the locale and scans its package folders for each: ~0.26 s of each worker's start, for nothing. A Faker
+# release whose addresses name another provider gets every provider for that locale (``_streets``).
 FAKER_PROVIDERS = ("faker.providers.address", "faker.providers.person", "faker.providers.geo")
 _CITY_LISTS = ("cities", "real_city_names")  # Faker address providers' lists of real towns
 _FEW_TOWNS = 20  # a list shorter than this is topped up from the next source
@@ -58,6 +59,14 @@ _ARRIVES, _LEAVES = 11 * 3600, 24 * 3600
 _PAUSE = (10 * 60, 90 * 60)  # seconds between two sessions of a day, at least
 _WISHES, _PAUSES = 0x100, 0x200  # offsets of a day's seed for the layout's draws (sessions use 0..2)
 _CENTS = tuple(f"{n:02d}" for n in range(100))  # a cost's decimals: an int's formatter costs more
+
+
+def _street_pool(fake: Faker, seed: int) -> tuple[tuple[str, str], ...]:
+    """``_STREETS`` (street address, postcode) pairs drawn from ``fake`` seeded with ``seed``: the same
+    pairs from any set of providers that has every formatter the locale's addresses name."""
+    fake.seed_instance(seed)
+    # " ".join(split()): some locales put newlines or double spaces in
+    return tuple((" ".join(fake.street_address().split()), fake.postcode()) for _ in range(_STREETS))
 
 
 class Generator:
@@ -125,13 +134,14 @@ class Generator:
                 self._pooled(country, number)
 
     # -- building blocks ----------------------------------------------------------------------
-    def _faker(self, locale: str) -> Faker:
-        cache: dict[str, Faker] | None = getattr(self._fakers, "by_locale", None)
+    def _faker(self, locale: str, every_provider: bool = False) -> Faker:
+        cache: dict[tuple[str, bool], Faker] | None = getattr(self._fakers, "by_locale", None)
         if cache is None:
             cache = self._fakers.by_locale = {}
-        if locale not in cache:
-            cache[locale] = Faker(locale, providers=list(FAKER_PROVIDERS))
-        return cache[locale]
+        if (locale, every_provider) not in cache:
+            providers = None if every_provider else list(FAKER_PROVIDERS)  # None: Faker's default, all
+            cache[(locale, every_provider)] = Faker(locale, providers=providers)
+        return cache[(locale, every_provider)]
 
     def _pooled(self, country: Country, number: int) -> Station:
         """Station ``number`` (< _STATIONS) of the country's shared pool, built when first used.
@@ -174,10 +184,11 @@ class Generator:
         several stations). Threads racing to build a pool build the same one."""
         pool = self._pools.get(country.code)
         if pool is None:
-            fake = self._faker(country.locale)
-            fake.seed_instance(stable_int(self.seed, country.code, "streets"))
-            # " ".join(split()): some locales put newlines or double spaces in
-            pool = tuple((" ".join(fake.street_address().split()), fake.postcode()) for _ in range(_STREETS))
+            seed = stable_int(self.seed, country.code, "streets")
+            try:
+                pool = _street_pool(self._faker(country.locale), seed)
+            except AttributeError:  # a Faker release whose formats use a provider FAKER_PROVIDERS leaves out
+                pool = _street_pool(self._faker(country.locale, every_provider=True), seed)
             self._pools[country.code] = pool
         return pool
 

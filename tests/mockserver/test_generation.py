@@ -450,9 +450,18 @@ def test_a_served_any_user_history_is_one_drivers() -> None:
             connection.close()
 
 
-def test_the_stations_are_those_faker_draws_with_every_provider(monkeypatch: pytest.MonkeyPatch) -> None:
-    """FAKER_PROVIDERS leaves out only providers the pools never draw from: every country's stations
-    are those of Faker's default, which builds every provider of the locale."""
+@pytest.mark.parametrize(
+    "providers",
+    [generation.FAKER_PROVIDERS, ("faker.providers.address", "faker.providers.geo")],
+    ids=["the providers the pools use", "without one the addresses name: every provider then"],
+)
+def test_the_stations_are_those_faker_draws_with_every_provider(
+    providers: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """FAKER_PROVIDERS leaves out only providers the pools never draw from, and should a Faker release
+    name another in its addresses, that locale's streets are drawn with every provider: either way every
+    country's stations are those of Faker's default, which builds every provider of the locale."""
+    monkeypatch.setattr(generation, "FAKER_PROVIDERS", providers)
     lean = Generator(seed=0)
     drawn = [lean.station(n, country) for country in COUNTRIES.values() for n in range(64)]
     monkeypatch.setattr(generation, "FAKER_PROVIDERS", faker.config.PROVIDERS)  # Faker's default
