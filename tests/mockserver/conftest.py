@@ -23,6 +23,7 @@ DEMO = {
     "token": "87d4e3085af04671834ebeb127df33bf",
 }
 KEY = {"Authorization": "key=demo-key"}
+PROTOCOL_HEADERS = KEY | {"Content-Type": "application/json"}  # a protocol call's own
 NOW = "2024-06-23T18:00:00+02:00"
 
 

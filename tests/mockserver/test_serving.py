@@ -30,7 +30,7 @@ from mockserver.serving.options import Options
 from mockserver.serving.process import ServerProcess, mock_command, start, start_mock
 from mockserver.serving.startup import network_urls
 from mockserver.settings import PROTOCOL_PATHS
-from tests.mockserver.conftest import DEMO, assert_the_call_at_every_path
+from tests.mockserver.conftest import DEMO, PROTOCOL_HEADERS, assert_the_call_at_every_path
 from tests.mockserver.raw_http import parse
 
 
@@ -264,11 +264,7 @@ class Outcome:
 
 def post_with_scenario(mock: ServerProcess, scenario: str) -> Outcome:
     body = orjson.dumps({spec.CALL: {"user": {"identifier-type": "rfid", "identifier": "04A2B3C4D5E6F7"}}})
-    headers = {
-        "Authorization": "key=demo-key",
-        "Content-Type": "application/json",
-        "X-Mock-Scenario": scenario,
-    }
+    headers = PROTOCOL_HEADERS | {"X-Mock-Scenario": scenario}
     connection = http.client.HTTPConnection(mock.host, mock.port, timeout=90)
     try:
         connection.request("POST", "/api/v4/request", body=body, headers=headers)
@@ -360,7 +356,7 @@ def test_a_sigterm_as_soon_as_the_banner_is_printed_stops_the_mock_before_the_gr
 def test_sigterm_closes_a_keep_alive_connection_that_waits_for_its_next_request() -> None:
     with start_mock(["--log-format", "off"]) as mock:
         connection = http.client.HTTPConnection(mock.host, mock.port, timeout=30)
-        connection.request("POST", "/api/v4/request", body=CALL, headers=CALL_HEADERS)
+        connection.request("POST", "/api/v4/request", body=CALL, headers=PROTOCOL_HEADERS)
         answer = connection.getresponse()
         assert answer.status == 200 and answer.getheader("Connection") != "close"
         answer.read()
@@ -374,7 +370,6 @@ def test_sigterm_closes_a_keep_alive_connection_that_waits_for_its_next_request(
 
 HALF_CLOSING = 50  # requests, each on its own connection, each followed by shutdown(SHUT_WR)
 CALL = orjson.dumps({spec.CALL: {"user": DEMO}})
-CALL_HEADERS = {"Authorization": "key=demo-key", "Content-Type": "application/json"}
 WHOLE_REQUEST = (
     b"POST /api/v4/request HTTP/1.1\r\nHost: mock\r\nAuthorization: key=demo-key\r\n"
     b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(CALL), CALL)

@@ -31,7 +31,7 @@ from mockserver.serving.banner import banner_access
 from mockserver.serving.gunicorn_server import KEEPALIVE_SECONDS
 from mockserver.serving.process import ServerProcess, start_mock
 
-from .conftest import DEMO
+from .conftest import DEMO, PROTOCOL_HEADERS
 
 CURL = shutil.which("curl")
 CURL_UNTRUSTED = 60  # curl's exit status: the peer's certificate cannot be authenticated
@@ -120,9 +120,8 @@ def _closed_by_server(sock: socket.socket, within: float) -> bool:
 def _https_status(server: ServerProcess, context: ssl.SSLContext) -> int | str:
     """The status of a protocol request over HTTPS, or why it got none within ``WAIT_SECONDS``."""
     connection = http.client.HTTPSConnection(server.host, server.port, timeout=WAIT_SECONDS, context=context)
-    headers = {"Authorization": "key=demo-key", "Content-Type": "application/json"}
     try:
-        connection.request("POST", "/api/v4/request", body=BODY, headers=headers)
+        connection.request("POST", "/api/v4/request", body=BODY, headers=PROTOCOL_HEADERS)
         response = connection.getresponse()
         response.read()
         return response.status
@@ -174,8 +173,7 @@ def test_sigterm_closes_connections_silent_in_their_handshake_or_idle_after_an_a
         context = ssl.create_default_context(cafile=_ca_file(mock))
         silent = socket.create_connection(mock.host_port, timeout=10)  # never begins its handshake
         connection = http.client.HTTPSConnection(mock.host, mock.port, timeout=10, context=context)
-        headers = {"Authorization": "key=demo-key", "Content-Type": "application/json"}
-        connection.request("POST", "/api/v4/request", body=BODY, headers=headers)
+        connection.request("POST", "/api/v4/request", body=BODY, headers=PROTOCOL_HEADERS)
         answer = connection.getresponse()
         assert answer.status == 200 and answer.getheader("Connection") != "close"
         answer.read()
