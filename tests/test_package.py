@@ -26,7 +26,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,15 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
 PROGRAMS = {"mockserver": "oioi-mock", "contract_tests": "oioi-contract"}
 INSTALL_SECONDS = 600
 BUILD_AND_INSTALL_SECONDS = 1800
+
+
+def with_the_installed_kit(test: Callable[..., None]) -> Callable[..., None]:
+    """A slow test of the kit built and installed: the first of them builds and installs it (hence the time
+    limit), all in one xdist process, so once per run and not once per worker."""
+    marks = [pytest.mark.slow, pytest.mark.timeout(BUILD_AND_INSTALL_SECONDS), pytest.mark.xdist_group("kit")]
+    for mark in marks:
+        test = mark(test)
+    return test
 
 
 def clean_environment() -> dict[str, str]:
@@ -330,9 +339,7 @@ def where(install: Install) -> dict[str, Any]:
     return found
 
 
-@pytest.mark.slow
-@pytest.mark.timeout(BUILD_AND_INSTALL_SECONDS)  # the first of them builds and installs
-@pytest.mark.xdist_group("installed-kit")  # one build and install per run, not one per xdist worker
+@with_the_installed_kit
 @pytest.mark.parametrize("install_how", INSTALLS)
 @pytest.mark.parametrize("command", ["console command", "python -m mockserver"])
 def test_the_installed_mock_answers_the_demo_users_and_serves_the_examples(
@@ -368,9 +375,7 @@ def test_the_installed_mock_answers_the_demo_users_and_serves_the_examples(
     assert content["examples"]["document"]["value"] == example
 
 
-@pytest.mark.slow
-@pytest.mark.timeout(BUILD_AND_INSTALL_SECONDS)  # the first of them builds and installs
-@pytest.mark.xdist_group("installed-kit")  # one build and install per run, not one per xdist worker
+@with_the_installed_kit
 def test_the_installed_contract_suite_passes_the_installed_mock(installs: dict[str, Install]) -> None:
     install, without_extra = installs[INSTALLS[0]], installs[INSTALLS[1]]
     with serving([str(install.bin / "oioi-mock")], install.work) as server:
@@ -398,9 +403,7 @@ OTHER_SPEC = {
 }
 
 
-@pytest.mark.slow
-@pytest.mark.timeout(BUILD_AND_INSTALL_SECONDS)  # the first of them builds and installs
-@pytest.mark.xdist_group("installed-kit")  # one build and install per run, not one per xdist worker
+@with_the_installed_kit
 def test_another_distributions_spec_stops_the_console_commands_with_one_line(work: Path, wheel: Path) -> None:
     """Installed after the kit, another distribution's ``spec`` replaces the kit's ``spec/__init__.py``."""
     other = work / "another-spec"
@@ -414,9 +417,7 @@ def test_another_distributions_spec_stops_the_console_commands_with_one_line(wor
         assert "site-packages/spec/__init__.py is not the one of oioi-recent-sessions-kit" in line, line
 
 
-@pytest.mark.slow
-@pytest.mark.timeout(BUILD_AND_INSTALL_SECONDS)  # the first of them builds and installs
-@pytest.mark.xdist_group("installed-kit")  # one build and install per run, not one per xdist worker
+@with_the_installed_kit
 @pytest.mark.parametrize("runner", ["pytest", "python -m pytest"])
 def test_the_installed_plugin_serves_an_app_with_a_package_called_spec(
     installs: dict[str, Install], runner: str
