@@ -7,6 +7,7 @@ import signal
 import subprocess
 import tempfile
 import time
+import weakref
 from pathlib import Path
 
 import redis
@@ -29,6 +30,8 @@ class RedisServer:
         self.binary = binary
         self.port = port or free_port()
         self.dir = tempfile.mkdtemp(prefix="mock-redis-")
+        # its log's folder goes with the object (or at exit): a suite leaves nothing in the temp folder
+        weakref.finalize(self, shutil.rmtree, self.dir, ignore_errors=True)
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
