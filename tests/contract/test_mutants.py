@@ -2,6 +2,8 @@
 
 Each mutant is a real server process judged by the suite's command line. The runs are independent,
 so every mutant pytest collected is judged two at a time (two cores); each test waits for its own.
+The module's tests run in one xdist process (``xdist_group``): the fixture judges every collected mutant,
+and each process that ran one of them would judge them all again.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from tests.contract.conftest import ADA, GRACE, Run, ada_args, reference_server,
 from tests.servers.mutations import MUTANTS
 from tests.servers.reference import API_KEY
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("mutants")]
 
 WORKERS = 2
 CHEAP = ["--max-examples", "3"]  # every mutant is caught by the fixed cases; explorers only sampled
