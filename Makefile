@@ -53,8 +53,9 @@ system-deps:  ## system packages the tests start: redis-server, curl (README tes
 	scripts/system-deps.sh redis-server curl chromium chromedriver=chromium-driver
 
 # pytest-xdist processes for `make unit` and `make quick` (tests/README.md, "Tiers"); loadgroup keeps the
-# tests of one xdist_group (one costly fixture) in one process
-WORKERS ?= 2
+# tests of one xdist_group (one costly fixture) in one process. One more than a 2-core machine's cores: a
+# third of a run is tests waiting on servers (time-outs, slow clients), which a third process fills.
+WORKERS ?= 3
 XDIST = -n $(WORKERS) --dist loadgroup
 
 unit: $(STAMP) $(NODE_STAMP) system-deps  ## every test, in WORKERS processes (pytest's exit 5, "no tests collected", is a failure)
