@@ -21,8 +21,10 @@ from typing import Any
 import spec
 from contract_tests import report, runner
 from contract_tests.config import (
+    COMMAND,
     DEMO_CREDENTIALS,
     LIVE_REQUIRED,
+    MODULE,
     RULES,
     Config,
     is_loopback,
@@ -138,9 +140,6 @@ OPTIONS: list[Option] = [
 ]
 
 _BY_FIELD = {option.field: option for option in OPTIONS}
-
-
-COMMAND, MODULE = "oioi-contract", "python -m contract_tests"  # the two ways the suite is started
 
 
 def invoked_as(argv0: str | None = None) -> str:

@@ -16,6 +16,8 @@ import spec
 from contract_tests.errors import CannotJudge
 from contract_tests.model import User
 
+COMMAND, MODULE = "oioi-contract", "python -m contract_tests"  # the two ways the suite is started
+
 # The local mock's demo key and two of its users (``make serve``; fixtures/users.yaml, "demo" and
 # "anna"): the credentials of a loopback target given none. Sent to no other target: a remote one
 # without credentials is refused.

@@ -25,7 +25,7 @@ from schemathesis.core.result import Ok
 import spec
 from contract_tests import strategies
 from contract_tests.cases import JSON_HEADERS
-from contract_tests.config import Config
+from contract_tests.config import COMMAND, Config
 from contract_tests.errors import OutOfTime
 from contract_tests.model import ANY_ERROR_FAMILIES, Case, Expect, Kind
 from spec.strategies import FORMAT_STRATEGIES
@@ -52,7 +52,7 @@ def classify(body: Any, config: Config) -> Expect:
 
 
 # Where hypothesis keeps its tables between runs: the user's cache folder (XDG), never the current one.
-CACHE_FOLDER = ("oioi-contract", "hypothesis")
+CACHE_FOLDER = (COMMAND, "hypothesis")
 
 
 def cache_home() -> Path:
@@ -80,7 +80,7 @@ def _storage_of_its_own() -> Iterator[None]:
             home = cache_home()
             home.mkdir(parents=True, exist_ok=True)
         except (OSError, RuntimeError):  # no home directory, or one this user cannot write
-            home = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="oioi-contract-hypothesis-")))
+            home = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=f"{COMMAND}-hypothesis-")))
         configuration.set_hypothesis_home_dir(home)
         try:
             yield
