@@ -126,8 +126,8 @@ OPTIONS: list[Option] = [
     Option(
         "--retries",
         _integer,
-        "retries per request on 429/503 (honouring Retry-After) or a dropped connection; none for a "
-        "refused connection once one was refused on every retry, until the target answers again",
+        "retries per request on 429/503 (honouring Retry-After) or a dropped connection; a target that "
+        "answered and then refuses a request and its retries has gone away: the run stops (INCOMPLETE)",
     ),
     Option(
         "--latency-budget",

@@ -15,5 +15,14 @@ class ReportNotWritten(ContractError):
     """A report could not be written where --junitxml or --report asked."""
 
 
-class OutOfTime(ContractError):
+class Stopped(ContractError):
+    """The run ends before its last case: what was judged stands, later cases are not sent (INCOMPLETE)."""
+
+
+class OutOfTime(Stopped):
     """The overall time budget (--max-time) is spent; no more requests are sent."""
+
+
+class TargetGone(Stopped):
+    """The target answered earlier and now refuses connections, on every retry: it went away mid-run, and
+    what it would have answered cannot be judged."""

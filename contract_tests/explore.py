@@ -26,7 +26,7 @@ import spec
 from contract_tests import strategies
 from contract_tests.cases import JSON_HEADERS
 from contract_tests.config import COMMAND, Config
-from contract_tests.errors import OutOfTime
+from contract_tests.errors import Stopped
 from contract_tests.model import ANY_ERROR_FAMILIES, Case, Expect, Kind
 from spec.strategies import FORMAT_STRATEGIES
 
@@ -92,7 +92,8 @@ def _drive(
     strategy: st.SearchStrategy[Any], config: Config, make: Callable[[Any, int], Case | None], send: Send
 ) -> int:
     """Draw up to ``config.max_examples`` values, turn each into a case and send it. Returns the count."""
-    state = {"sent": 0, "out_of_time": False}
+    sent = 0
+    stopped: list[Stopped] = []  # why the run stops (--max-time spent, the target gone): no more cases
 
     @seed(config.seed)
     @settings(
@@ -106,23 +107,24 @@ def _drive(
     )
     @given(value=strategy)
     def explore(value: Any) -> None:
-        if state["out_of_time"]:
+        nonlocal sent
+        if stopped:
             return
-        case = make(value, state["sent"])
+        case = make(value, sent)
         if case is None:
             return
         try:
             send(case)
-        except OutOfTime:
-            state["out_of_time"] = True
+        except Stopped as stop:  # raised after the examples: hypothesis would take it for a failure
+            stopped.append(stop)
             return
-        state["sent"] += 1
+        sent += 1
 
     with _storage_of_its_own():
         explore()
-    if state["out_of_time"]:
-        raise OutOfTime("the time budget (--max-time) is spent")
-    return int(state["sent"])
+    if stopped:
+        raise stopped[0]
+    return sent
 
 
 def _headers(config: Config) -> dict[str, str]:

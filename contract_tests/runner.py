@@ -12,7 +12,7 @@ import spec
 from contract_tests import cases, explore, har
 from contract_tests.checks import CHECKS, Check, Context
 from contract_tests.config import Config
-from contract_tests.errors import CannotJudge, OutOfTime
+from contract_tests.errors import CannotJudge, OutOfTime, Stopped
 from contract_tests.latency import summary
 from contract_tests.model import Case, Exchange, Failure, Kind, Remark, Request, User
 from contract_tests.transport import Client, curl, redact
@@ -310,6 +310,9 @@ def run(config: Config) -> Report:
         report.phases["repeated"] = len(repeated)
     except OutOfTime:
         report.incomplete = f"stopped after --max-time {config.max_time:g} s; later cases were not sent"
+        report.warnings.append(Remark("runner", "-", report.incomplete))
+    except Stopped as stop:
+        report.incomplete = f"{stop}; later cases were not sent"
         report.warnings.append(Remark("runner", "-", report.incomplete))
     report.requests = client.sent
     report.duration = time.monotonic() - started

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 
 import requests
 
-from contract_tests.errors import OutOfTime
+from contract_tests.errors import OutOfTime, TargetGone
 from contract_tests.model import Request, Response
 
 RETRY_STATUSES = frozenset({429, 503})
@@ -57,7 +57,7 @@ class Client:
     _next_slot: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _local: threading.local = field(default_factory=threading.local)  # one connection per thread
-    _down: bool = False  # the last request was refused, on its retries too
+    _answered: bool = False  # an answer came: a request refused on every retry after it means it went away
 
     @property
     def session(self) -> requests.Session:
@@ -112,16 +112,17 @@ class Client:
         return Response(answer.status_code, dict(answer.headers), body, time.monotonic() - started)
 
     def send(self, request: Request) -> Response:
-        """The answer after at most ``retries`` retries on 429/503 and on dropped connections; none for
-        a refused connection once the target refused one on every retry (it is down: each case would
-        wait out its back-off), until it answers again."""
+        """The answer after at most ``retries`` retries on 429/503 and on dropped connections.
+
+        TargetGone when a target that answered before refuses this request and every retry: it went
+        away (stopped, restarted, crashed on an earlier request), and each later case would only wait
+        out its back-off to be refused too. A request the target drops and then refuses is its answer
+        (the target died on it)."""
         response = self._once(request)
         first = response.error  # a server that dies on a request: closed on it, refused on the retries
         for attempt in range(self.retries):
             dropped = response.error and "timed out" not in response.error
             if response.status not in RETRY_STATUSES and not dropped:
-                break
-            if self._down and response.error == REFUSED:
                 break
             backoff = min(MAX_BACKOFF, 0.25 * 2**attempt)
             hinted = retry_after(response.headers.get("Retry-After") or response.headers.get("retry-after"))
@@ -135,7 +136,10 @@ class Client:
                 response.error,
                 attempt + 1,
             )
-        self._down = response.error == REFUSED
+        if first == REFUSED and response.error == REFUSED and self._answered:
+            attempts = 1 + response.retries
+            raise TargetGone(f"the target stopped answering: {_REFUSED} on {attempts} attempts in a row")
+        self._answered = self._answered or response.status != 0
         if first and response.error and response.error != first:
             retried = "retry" if response.retries == 1 else f"{response.retries} retries"
             later = response.error.removeprefix("no answer: ")

@@ -14,7 +14,7 @@ from typing import ClassVar
 import pytest
 
 import spec
-from contract_tests.errors import OutOfTime
+from contract_tests.errors import OutOfTime, TargetGone
 from contract_tests.model import Request
 from contract_tests.transport import Client, curl, redact, retry_after
 from mockserver.serving.process import free_port
@@ -104,14 +104,10 @@ def test_a_refused_connection_is_described_in_whole_words() -> None:
     assert (response.status, response.error) == (0, "no answer: connection refused")
 
 
-def test_a_target_that_refused_every_retry_is_not_retried_until_it_answers_again() -> None:
+def test_a_target_that_refuses_every_retry_after_answering_has_gone_and_stops_the_run() -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}/api/v4/request"
     client = _client(retries=2)
-    sent = []
-    for _ in range(2):  # nothing listens: the first case is retried, the next is not
-        assert client.send(_request(url)).error == "no answer: connection refused"
-        sent.append(client.sent)
     server = ThreadingHTTPServer(("127.0.0.1", port), _Scripted)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -121,9 +117,18 @@ def test_a_target_that_refused_every_retry_is_not_retried_until_it_answers_again
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
-    assert client.send(_request(url)).error == "no answer: connection refused"  # retried again
-    sent.append(client.sent)
-    assert sent == [3, 4, 8]
+    with pytest.raises(TargetGone, match="stopped answering: connection refused on 3 attempts in a row"):
+        client.send(_request(url))
+    assert client.sent == 4
+
+
+def test_a_target_that_never_answered_is_refused_as_an_answer_not_gone() -> None:
+    """Before any answer a refusal is the target's answer: the run's first request says it cannot judge."""
+    url = f"http://127.0.0.1:{free_port()}/api/v4/request"  # nothing listens there
+    client = _client(retries=1)
+    for _ in range(2):
+        assert client.send(_request(url)).error == "no answer: connection refused"
+    assert client.sent == 4
 
 
 def test_a_connection_closed_without_an_answer_is_described(scripted: tuple[str, list]) -> None:
@@ -265,20 +270,35 @@ def test_a_chunked_request_carries_no_content_length_and_the_same_body() -> None
     assert "Transfer-Encoding: chunked" in curl(Request("POST", url, {}, b"{}", True), "k")
 
 
+GONE = "the target stopped answering: connection refused"
+
+
 def test_a_target_that_dies_on_a_request_is_reported_at_that_request(tmp_path: Path) -> None:
     """The proof server exits on its first non-ASCII body: that case says the connection was closed on it
-    and refused on the retry; every later case, that the connection was refused; the run still ends."""
+    and refused on the retry; the next case finds the target gone and the run stops there, INCOMPLETE,
+    with no failure blamed on the cases it could not judge."""
     with reference_server("--mutation", "dies-on-non-ascii") as url:
         run = run_suite(tmp_path, *ada_args(url, "--max-examples", "3", "--retries", "1"), timeout=240)
     assert run.code == 1, run.explain()
     assert run.report is not None
     assert run.failed_checks() == {"server-answers"}, run.explain()
-    dropped = [failure for failure in run.report["failures"] if failure["check"] == "server-answers"]
-    first, later = dropped[0], dropped[1:]
+    [first] = [failure for failure in run.report["failures"] if failure["check"] == "server-answers"]
     assert first["case"].startswith("bad/not-utf8:"), first  # the first body with a byte beyond ASCII
     assert first["message"] in {
         f"no answer: {closed}; on retry: connection refused"
         for closed in ("the server closed the connection without an answer", "connection reset by the server")
     }, first
-    assert later and {failure["message"] for failure in later} == {"no answer: connection refused"}
     assert f"  problem: {first['message']}" in run.stdout
+    gone = f"{GONE} on 2 attempts in a row; later cases were not sent"
+    assert run.report["incomplete"] == gone, run.explain()
+    assert f"INCOMPLETE: {gone}" in run.stdout
+
+
+def test_a_target_that_goes_away_mid_run_cannot_be_judged(tmp_path: Path) -> None:
+    """Stopped from outside after its first answers (a deploy, a crash): exit 2, INCOMPLETE, no violation."""
+    with reference_server("--gone-after", "6") as url:  # within the fixed cases, sent one at a time
+        run = run_suite(tmp_path, *ada_args(url, "--max-examples", "3", "--retries", "1"), timeout=240)
+    assert run.code == 2, run.explain()
+    assert run.report is not None and run.report["failures"] == [], run.explain()
+    assert run.report["incomplete"].startswith(GONE), run.explain()
+    assert f"INCOMPLETE: {run.report['incomplete']}" in run.stdout, run.explain()

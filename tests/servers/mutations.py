@@ -650,9 +650,9 @@ MUTANTS: dict[str, Mutant] = {
     "dies-on-non-ascii": Mutant(
         "robustness",
         "server-answers",
-        "the process exits on the first non-ASCII body: that request and every later one get no answer",
+        "the process exits on the first non-ASCII body: that request gets no answer, and the run stops",
         with_hooks(before=_exit_on_non_ascii),
-        suite_args=("--retries", "0"),  # a dead server is not retried: every later case is refused at once
+        suite_args=("--retries", "0"),  # no retry: the next case is refused once and the target is gone
     ),
     "crash-on-get": Mutant(
         "robustness", "not-a-server-error", "500 for GET", with_hooks(serves=_crash_on_get)
