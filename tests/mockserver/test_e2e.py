@@ -26,7 +26,7 @@ from mockserver.serving.process import start_mock
 from mockserver.settings import PROTOCOL_PATHS
 from tests.mockserver.conftest import assert_the_call_at_every_path
 
-from .conftest import DEMO, NOW
+from .conftest import DEMO, NOW, PROTOCOL_HEADERS
 from .test_generation import VARIANT_CHECKS
 
 pytestmark = pytest.mark.slow
@@ -53,7 +53,7 @@ def call(
     host, port = running.host_port
     connection = http.client.HTTPConnection(host, port, timeout=30)
     body = raw if raw is not None else orjson.dumps({spec.CALL: {"user": user or DEMO}})
-    sent = {"Authorization": "key=demo-key", "Content-Type": "application/json", **(headers or {})}
+    sent = PROTOCOL_HEADERS | (headers or {})
     started = time.perf_counter()
     try:
         connection.request("POST", "/api/v4/request", body=body, headers=sent)
@@ -144,11 +144,9 @@ def _dribble(running: Running) -> None:
     host, port = running.host_port
     connection = http.client.HTTPConnection(host, port, timeout=30)
     body = orjson.dumps({spec.CALL: {"user": DEMO}})
-    headers = {"Authorization": "key=demo-key", "Content-Type": "application/json"}
+    headers = PROTOCOL_HEADERS | {"X-Mock-Scenario": "slow-dribble; chunks=5; ms=150"}
     started = time.perf_counter()
-    connection.request(
-        "POST", "/api/v4/request", body, {**headers, "X-Mock-Scenario": "slow-dribble; chunks=5; ms=150"}
-    )
+    connection.request("POST", "/api/v4/request", body, headers)
     response = connection.getresponse()
     arrivals, pieces = [], []
     for _ in range(10_000):  # bounded: the body is a few kB

@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 
 import spec
 from mockserver.serving.process import ServerProcess, start_mock
-from tests.mockserver.conftest import DEMO
+from tests.mockserver.conftest import DEMO, PROTOCOL_HEADERS
 from tests.mockserver.raw_http import Exchange, Reply, exchange
 
 GENERATED = 2000  # requests hypothesis draws per server, shared among the framings
@@ -126,13 +126,12 @@ CHUNKED = {
 }
 # Paths a broken body goes to: the protocol's, and the admin API's that read one.
 BODY_PATHS = ("/api/v4/request", "/__mock/scenarios/script", "/__mock/requests/verify")
-PROTOCOL = {"Authorization": "key=demo-key", "Content-Type": "application/json"}
 JSON = {"Content-Type": "application/json"}  # what an admin write sends
 
 
 def chunked(path: str, body: bytes, coding: str = "chunked") -> Sent:
     head = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: {coding}\r\nConnection: close\r\n"
-    head += "".join(f"{name}: {value}\r\n" for name, value in PROTOCOL.items())
+    head += "".join(f"{name}: {value}\r\n" for name, value in PROTOCOL_HEADERS.items())
     return Sent(head.encode() + b"\r\n" + body, complete=False, codings=tuple(coding.split(",")))
 
 
@@ -165,7 +164,7 @@ FIXED: dict[str, Sent] = {
     "a token too long": well_framed(
         "POST",
         "/api/v4/request",
-        PROTOCOL,
+        PROTOCOL_HEADERS,
         orjson.dumps({spec.CALL: {"user": {"identifier-type": "token", "identifier": "t" * 10_000}}}),
     ),
     "a request line of garbage": raw(b"GARBAGE\r\n\r\n"),
@@ -189,7 +188,7 @@ FIXED: dict[str, Sent] = {
         complete=False,
     ),
     "expect 100-continue": well_framed(
-        "POST", "/api/v4/request", {**PROTOCOL, "Expect": "100-continue"}, b"{}"
+        "POST", "/api/v4/request", {**PROTOCOL_HEADERS, "Expect": "100-continue"}, b"{}"
     ),
     "HTTP/1.0 without a host": raw(b"GET /openapi.json HTTP/1.0\r\n\r\n"),
     "HTTP/2.0 in a request line": raw(b"GET /__mock/health HTTP/2.0\r\nHost: 127.0.0.1\r\n\r\n"),
@@ -268,7 +267,7 @@ def test_a_client_header_does_not_choose_the_mount_point(
     mock: ServerProcess, header: str, mount: str
 ) -> None:
     call = orjson.dumps({spec.CALL: {"user": DEMO}})
-    sent = well_framed("POST", "/api/v4/request", {**PROTOCOL, header: mount}, call)
+    sent = well_framed("POST", "/api/v4/request", {**PROTOCOL_HEADERS, header: mount}, call)
     answer = _one_reply(exchange(mock.host_port, sent.data))
     assert answer.status == 200, answer.body
     assert json.loads(answer.body)["result"]["code"] == 0

@@ -24,6 +24,7 @@ from mockserver.http.curl_lines import KEY_PLACEHOLDER
 from mockserver.serving.options import Options
 from mockserver.serving.process import ServerProcess, start_mock
 from mockserver.serving.startup import banner
+from tests.mockserver.conftest import PROTOCOL_HEADERS
 
 KEY = "s3cret-partner-key-4711"
 TOKEN = "87d4e3085af04671834ebeb127df33bf"  # the demo user's (fixtures/users.yaml)
@@ -183,7 +184,7 @@ def test_the_journal_keeps_that_a_token_was_sent() -> None:
     client.post(
         "/api/v4/request",
         data=spaced,
-        headers={"Authorization": "key=demo-key", "Content-Type": "application/json"},
+        headers=PROTOCOL_HEADERS,
     )
     (entry,) = client.get("/__mock/requests").get_json()["requests"]
     assert TOKEN not in entry["body"] and '"token" :  "<redacted>"' in entry["body"]
