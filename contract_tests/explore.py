@@ -93,7 +93,7 @@ def _drive(
 ) -> int:
     """Draw up to ``config.max_examples`` values, turn each into a case and send it. Returns the count."""
     sent = 0
-    stopped: list[Stopped] = []  # why the run stops (--max-time spent, the target gone): no more cases
+    stopped: Stopped | None = None  # why the run stops (--max-time spent, the target gone): no more cases
 
     @seed(config.seed)
     @settings(
@@ -107,8 +107,8 @@ def _drive(
     )
     @given(value=strategy)
     def explore(value: Any) -> None:
-        nonlocal sent
-        if stopped:
+        nonlocal sent, stopped
+        if stopped is not None:
             return
         case = make(value, sent)
         if case is None:
@@ -116,14 +116,14 @@ def _drive(
         try:
             send(case)
         except Stopped as stop:  # raised after the examples: hypothesis would take it for a failure
-            stopped.append(stop)
+            stopped = stop
             return
         sent += 1
 
     with _storage_of_its_own():
         explore()
-    if stopped:
-        raise stopped[0]
+    if stopped is not None:
+        raise stopped
     return sent
 
 

@@ -308,11 +308,9 @@ def run(config: Config) -> Report:
         for case in repeated:
             judge.send(case)
         report.phases["repeated"] = len(repeated)
-    except OutOfTime:
-        report.incomplete = f"stopped after --max-time {config.max_time:g} s; later cases were not sent"
-        report.warnings.append(Remark("runner", "-", report.incomplete))
     except Stopped as stop:
-        report.incomplete = f"{stop}; later cases were not sent"
+        why = f"stopped after --max-time {config.max_time:g} s" if isinstance(stop, OutOfTime) else str(stop)
+        report.incomplete = f"{why}; later cases were not sent"
         report.warnings.append(Remark("runner", "-", report.incomplete))
     report.requests = client.sent
     report.duration = time.monotonic() - started

@@ -156,7 +156,7 @@ def test_max_time_stops_the_run_and_says_it_could_not_judge(reference: str, tmp_
     run = run_suite(tmp_path, *ada_args(reference), "--rate-limit", "50", "--max-time", "1")
     assert run.code == 2, run.explain()  # no violation seen, but not every case was sent: not a pass
     assert run.report is not None
-    assert run.report["incomplete"]
+    assert run.report["incomplete"] == "stopped after --max-time 1 s; later cases were not sent"
     assert run.report["requests"] <= 52
     assert "INCOMPLETE" in run.stdout and "RESULT: INCOMPLETE (exit 2)" in run.stdout
 
