@@ -131,6 +131,11 @@ def test_every_mockserver_command_starts_a_server(command: list[str], args: list
         assert server.port > 0
 
 
+# Unpaced: a line's own --rate-limit still wins; the default pace of 20 requests a second is proved by
+# tests/contract/test_mock.py's run with every option at its default.
+UNPACED = {"CONTRACT_RATE_LIMIT": "0"}
+
+
 def run_against_a_mock(
     command: list[str], args: list[str], cwd: Path, env: dict[str, str] | None = None
 ) -> None:
@@ -154,9 +159,7 @@ def run_against_a_mock(
 def test_every_contract_command_passes_against_the_mock(
     command: list[str], args: list[str], tmp_path: Path
 ) -> None:
-    # Unpaced: a line's own --rate-limit still wins; the default pace of 20 requests a second is proved
-    # by tests/contract/test_mock.py's run with every option at its default.
-    run_against_a_mock(command, args, tmp_path, env={"CONTRACT_RATE_LIMIT": "0"})
+    run_against_a_mock(command, args, tmp_path, env=UNPACED)
 
 
 @pytest.mark.slow

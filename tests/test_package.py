@@ -40,7 +40,7 @@ from mockserver.serving.banner import banner_complete
 from mockserver.serving.process import ServerProcess, answers_health, start
 from mockserver.settings import DEMO_API_KEY
 from tests.mockserver.test_testing import APP_SPEC, APP_TEST
-from tests.test_docs import commands
+from tests.test_docs import UNPACED, commands
 
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
@@ -379,10 +379,8 @@ def test_the_installed_mock_answers_the_demo_users_and_serves_the_examples(
 def test_the_installed_contract_suite_passes_the_installed_mock(installs: dict[str, Install]) -> None:
     install, without_extra = installs[INSTALLS[0]], installs[INSTALLS[1]]
     with serving([str(install.bin / "oioi-mock")], install.work) as server:
-        # unpaced: the default pace is proven by tests/contract/test_mock.py's run with every default
-        unpaced = {"CONTRACT_RATE_LIMIT": "0"}
         suite = [str(install.bin / "oioi-contract"), "--base-url", server.base]
-        done = call(suite, install.work, 600, unpaced)
+        done = call(suite, install.work, 600, UNPACED)
         assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
         assert "RESULT: PASS" in done.stdout
         bare = call([str(without_extra.bin / "oioi-contract"), "--base-url", server.base], without_extra.work)
